@@ -1,0 +1,65 @@
+# kfault: fault-injection and leak-checking harness for kernel drivers.
+# 'make help' lists the targets.
+
+# Debian's Python packages (pytest, jinja2) are installed for /usr/bin/python3;
+# another python3 earlier on PATH (pyenv, venv) usually lacks them.
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+KFAULT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kfault
+ifdef KDIR
+KDIR_GIVEN := 1
+else
+KDIR := $(KFAULT_CACHE)/linux-source-6.12
+KDIR_GIVEN := 0
+endif
+BUILD_DIR ?= $(KDIR)/.kunit-kfault
+FILTER ?=
+export KDIR KFAULT_CACHE KDIR_GIVEN
+
+HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
+C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
+
+.PHONY: help setup link unlink configs kunit check pytest test clean
+
+help:
+	@echo "kfault targets (KDIR=$(KDIR)):"
+	@echo "  setup    install Debian packages and unpack linux-source-6.12 (one time)"
+	@echo "  kunit    build the UML kernel with configs/ and run our KUnit suites"
+	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
+	@echo "  pytest   the harness's own tests"
+	@echo "  test     everything CI runs: setup, check, pytest, kunit"
+	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
+	@echo "  configs  regenerate configs/.kunitconfig from the fragments"
+	@echo "  clean    remove the build directory and unlink the tree"
+	@echo "Variables: KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  PYTHON=python3"
+
+setup:
+	@./harness/setup.sh
+
+link:
+	@$(HARNESS) link
+
+unlink:
+	@$(HARNESS) unlink
+
+configs:
+	@$(HARNESS) configs
+
+kunit:
+	@$(HARNESS) kunit --build-dir $(BUILD_DIR) $(FILTER)
+
+check:
+	@$(HARNESS) configs --check
+	@perl $(KDIR)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types -f $(C_SOURCES) \
+		&& echo "checkpatch: $(words $(C_SOURCES)) files clean"
+	@$(PYTHON) -m flake8 --max-line-length=100 harness && echo "flake8: clean"
+	@$(PYTHON) -m mypy --strict --no-error-summary harness && echo "mypy: clean"
+
+pytest:
+	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/tests
+
+test: setup check pytest kunit
+
+clean:
+	rm -rf $(BUILD_DIR)
+	-@$(HARNESS) unlink
+	find harness -name __pycache__ -type d -exec rm -rf {} +

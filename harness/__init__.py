@@ -1,0 +1,1 @@
+"""kfault harness: links the project into a kernel tree and drives kunit.py."""

@@ -1,0 +1,53 @@
+"""The only module that starts processes: kunit.py, and nothing else yet."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import HarnessError
+
+
+@dataclass
+class KunitRequest:
+    """One 'kunit.py run' of our configs."""
+
+    kdir: Path
+    build_dir: Path
+    kunitconfig_dir: Path
+    kernel_args: list[str] = field(default_factory=lambda: ["kasan_multi_shot"])
+    filter_glob: str = ""
+    timeout: int = 1200
+    jobs: int = 0
+    use_ccache: bool = True
+    extra: list[str] = field(default_factory=list)
+
+
+def kunit_argv(req: KunitRequest) -> list[str]:
+    """The kunit.py command line for req (pure; tested)."""
+    argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), "run",
+            f"--kunitconfig={req.kunitconfig_dir}", f"--build_dir={req.build_dir}",
+            f"--timeout={req.timeout}"]
+    argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
+    if req.jobs:
+        argv.append(f"--jobs={req.jobs}")
+    if req.use_ccache and shutil.which("ccache"):
+        argv.append("--make_options=CC=ccache gcc")
+    argv += req.extra
+    if req.filter_glob:
+        argv.append(req.filter_glob)
+    return argv
+
+
+def run_kunit(req: KunitRequest) -> int:
+    """Run kunit.py with its output on our stdout; return its exit code."""
+    req.build_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.setdefault("CCACHE_DIR", str(req.build_dir.parent / "ccache"))
+    try:
+        return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
+    except OSError as err:
+        raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err

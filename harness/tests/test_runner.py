@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import runner
+
+
+def test_kunit_argv_is_the_stock_command_with_our_configs() -> None:
+    req = runner.KunitRequest(kdir=Path("/k"), build_dir=Path("/b"),
+                              kunitconfig_dir=Path("/r/configs"), filter_glob="refdev*",
+                              use_ccache=False)
+    argv = runner.kunit_argv(req)
+    assert argv[1:3] == ["/k/tools/testing/kunit/kunit.py", "run"]
+    assert "--kunitconfig=/r/configs" in argv
+    assert "--build_dir=/b" in argv
+    assert "--kernel_args=kasan_multi_shot" in argv
+    assert argv[-1] == "refdev*"

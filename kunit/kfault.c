@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfault - systematic allocation-failure sweeps for KUnit suites.
+ * See kfault.h for what it does and why.
+ */
+#include <linux/alloc_tag.h>
+#include <linux/debugfs.h>
+#include <linux/fault-inject.h>
+#include <linux/kallsyms.h>
+#include <linux/kmsg_dump.h>
+#include <linux/ktime.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/sections.h>
+
+#include "kfault.h"
+
+/* The vmlinux section holding every built-in allocation call site's tag. */
+extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
+
+#define KFAULT_LINE_LEN		256
+#define KFAULT_DRIVER_FRAMES	4
+
+/* A debugfs knob we change, and the value to put back. */
+struct kfault_knob {
+	const char *dir;
+	const char *file;
+	void *ptr;
+	size_t size;		/* sizeof(bool), sizeof(u32), sizeof(ulong) */
+	unsigned long set;
+	unsigned long saved;
+};
+
+struct kfault_env {
+	const struct kfault_target *target;
+	struct kfault_knob knobs[6];
+	struct fault_attr *attrs[2];	/* failslab, fail_page_alloc */
+	unsigned long text_start, text_end;
+	struct alloc_tag *tags[KFAULT_MAX_TAGS];
+	unsigned int nr_tags;
+	s64 calls_before[KFAULT_MAX_TAGS];
+	s64 bytes_before[KFAULT_MAX_TAGS];
+	struct kmsg_dump_iter iter;
+	char line[KFAULT_LINE_LEN];
+	/* statistics */
+	unsigned int points;
+	unsigned int verdicts[KFAULT_REPORT + 1];
+	u64 ns;
+};
+
+static const char * const kfault_verdict_names[] = {
+	[KFAULT_HANDLED] = "handled",
+	[KFAULT_ABSORBED] = "absorbed",
+	[KFAULT_NOT_FIRED] = "not-fired",
+	[KFAULT_SITE_CHANGED] = "site-changed",
+	[KFAULT_WRONG_ERRNO] = "wrong-errno",
+	[KFAULT_BAD_STATE] = "bad-state",
+	[KFAULT_LEAK] = "leak",
+	[KFAULT_REPORT] = "report",
+};
+
+const char *kfault_verdict_name(enum kfault_verdict v)
+{
+	return kfault_verdict_names[v];
+}
+
+/* ---- debugfs knobs ---------------------------------------------------- */
+
+static void *kfault_knob_ptr(const char *dirname, const char *file)
+{
+	struct dentry *dir, *f;
+	void *p = NULL;
+
+	dir = debugfs_lookup(dirname, NULL);
+	if (IS_ERR_OR_NULL(dir))
+		return NULL;
+	f = debugfs_lookup(file, dir);
+	if (!IS_ERR_OR_NULL(f)) {
+		p = d_inode(f)->i_private;
+		dput(f);
+	}
+	dput(dir);
+	return p;
+}
+
+static unsigned long kfault_knob_get(const struct kfault_knob *k)
+{
+	if (k->size == sizeof(bool))
+		return *(bool *)k->ptr;
+	if (k->size == sizeof(u32))
+		return *(u32 *)k->ptr;
+	return *(unsigned long *)k->ptr;
+}
+
+static void kfault_knob_put(const struct kfault_knob *k, unsigned long v)
+{
+	if (k->size == sizeof(bool))
+		WRITE_ONCE(*(bool *)k->ptr, v);
+	else if (k->size == sizeof(u32))
+		WRITE_ONCE(*(u32 *)k->ptr, v);
+	else
+		WRITE_ONCE(*(unsigned long *)k->ptr, v);
+}
+
+static const struct kfault_knob kfault_knob_table[] = {
+	{ "failslab", "ignore-gfp-wait", NULL, sizeof(bool), 0 },
+	{ "fail_page_alloc", "ignore-gfp-wait", NULL, sizeof(bool), 0 },
+	{ "fail_page_alloc", "ignore-gfp-highmem", NULL, sizeof(bool), 0 },
+	{ "fail_page_alloc", "min-order", NULL, sizeof(u32), 0 },
+	{ "failslab", "verbose", NULL, sizeof(unsigned long), 2 },
+	{ "fail_page_alloc", "verbose", NULL, sizeof(unsigned long), 2 },
+};
+
+static int kfault_knobs_set(struct kfault_env *env)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(kfault_knob_table) != ARRAY_SIZE(env->knobs));
+	for (i = 0; i < ARRAY_SIZE(env->knobs); i++) {
+		struct kfault_knob *k = &env->knobs[i];
+
+		*k = kfault_knob_table[i];
+		k->ptr = kfault_knob_ptr(k->dir, k->file);
+		if (!k->ptr) {
+			pr_err("kfault: no debugfs knob %s/%s\n", k->dir, k->file);
+			return -ENOENT;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(env->knobs); i++) {
+		env->knobs[i].saved = kfault_knob_get(&env->knobs[i]);
+		kfault_knob_put(&env->knobs[i], env->knobs[i].set);
+	}
+	/* "probability" is the first member: its i_private is the attr. */
+	env->attrs[0] = kfault_knob_ptr("failslab", "probability");
+	env->attrs[1] = kfault_knob_ptr("fail_page_alloc", "probability");
+	BUILD_BUG_ON(offsetof(struct fault_attr, probability) != 0);
+	return env->attrs[0] && env->attrs[1] ? 0 : -ENOENT;
+}
+
+static void kfault_knobs_restore(struct kfault_env *env)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(env->knobs); i++)
+		if (env->knobs[i].ptr)
+			kfault_knob_put(&env->knobs[i], env->knobs[i].saved);
+}
+
+/* ---- the driver: its text and its allocation tags ---------------------- */
+
+struct kfault_range {
+	const char *prefix;
+	unsigned long fence;	/* our own code starts here */
+	unsigned long start, end;
+};
+
+static int kfault_range_sym(void *data, const char *name, unsigned long addr)
+{
+	struct kfault_range *r = data;
+	unsigned long size, off;
+
+	if (strncmp(name, r->prefix, strlen(r->prefix)) || addr >= r->fence ||
+	    !is_kernel_text(addr))
+		return 0;
+	if (!kallsyms_lookup_size_offset(addr, &size, &off))
+		size = 1;
+	r->start = min(r->start, addr);
+	r->end = max(r->end, addr + size);
+	return 0;
+}
+
+static int kfault_find_text(struct kfault_env *env)
+{
+	struct kfault_range r = {
+		.prefix = env->target->prefix,
+		.fence = (unsigned long)kfault_env_init,
+		.start = ULONG_MAX,
+	};
+
+	kallsyms_on_each_symbol(kfault_range_sym, &r);
+	if (r.start >= r.end)
+		return -ENOENT;
+	env->text_start = r.start;
+	env->text_end = r.end;
+	return 0;
+}
+
+static void kfault_find_tags(struct kfault_env *env)
+{
+	struct alloc_tag *tag;
+
+	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
+		if (!tag->ct.modname ||
+		    strcmp(tag->ct.modname, env->target->modname))
+			continue;
+		if (env->nr_tags == KFAULT_MAX_TAGS) {
+			pr_warn("kfault: more than %d allocation sites in %s\n",
+				KFAULT_MAX_TAGS, env->target->modname);
+			break;
+		}
+		env->tags[env->nr_tags++] = tag;
+	}
+}
+
+static void kfault_tags_read(struct kfault_env *env, s64 *calls, s64 *bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < env->nr_tags; i++) {
+		struct alloc_tag_counters c = alloc_tag_read(env->tags[i]);
+
+		calls[i] = c.calls;
+		bytes[i] = c.bytes;
+	}
+}
+
+/* Append "file:line fn +N/+B" for every tag whose live count changed. */
+static unsigned int kfault_tags_diff(struct kfault_env *env, char *buf,
+				     size_t len)
+{
+	s64 calls[KFAULT_MAX_TAGS], bytes[KFAULT_MAX_TAGS];
+	unsigned int i, nr = 0;
+	size_t used = 0;
+
+	kfault_tags_read(env, calls, bytes);
+	buf[0] = '\0';
+	for (i = 0; i < env->nr_tags; i++) {
+		const struct codetag *ct = &env->tags[i]->ct;
+		s64 dc = calls[i] - env->calls_before[i];
+		s64 db = bytes[i] - env->bytes_before[i];
+
+		if (!dc && !db)
+			continue;
+		nr++;
+		if (used < len)
+			used += scnprintf(buf + used, len - used,
+					  "%s%s:%u %s %+lld/%+lldB", nr > 1 ? "," : "",
+					  kbasename(ct->filename), ct->lineno,
+					  ct->function, dc, db);
+	}
+	return nr;
+}
+
+unsigned int kfault_env_nr_tags(struct kfault_env *env)
+{
+	return env->nr_tags;
+}
+
+/* ---- the printk ring buffer ------------------------------------------- */
+
+static void kfault_log_mark(struct kfault_env *env)
+{
+	kmsg_dump_rewind(&env->iter);
+	env->iter.cur_seq = env->iter.next_seq;
+}
+
+/* Next record since the mark, with the "[ time] " prefix removed. */
+static const char *kfault_log_next(struct kfault_env *env)
+{
+	size_t len;
+	char *p;
+
+	if (!kmsg_dump_get_line(&env->iter, false, env->line,
+				sizeof(env->line) - 1, &len))
+		return NULL;
+	env->line[len] = '\0';
+	if (len && env->line[len - 1] == '\n')
+		env->line[len - 1] = '\0';
+	p = env->line;
+	if (*p == '[') {
+		char *end = strstr(p, "] ");
+
+		if (end)
+			p = end + 2;
+	}
+	return p;
+}
+
+static bool kfault_is_report(const char *line)
+{
+	static const char * const heads[] = {
+		"BUG: ", "WARNING: ", "UBSAN: ", "Oops", "kernel BUG",
+		"INFO: possible recursive locking",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(heads); i++)
+		if (str_has_prefix(line, heads[i]))
+			return true;
+	return false;
+}
+
+/* "__kmalloc_cache_noprof+0x1a/0x30" -> "kmalloc_cache" */
+static void kfault_allocator_name(const char *sym, char *buf, size_t len)
+{
+	size_t n;
+
+	while (*sym == '_')
+		sym++;
+	n = strcspn(sym, "+");
+	if (n > 7 && !strncmp(sym + n - 7, "_noprof", 7))
+		n -= 7;
+	strscpy(buf, sym, min(n + 1, len));
+}
+
+static u32 kfault_fnv(u32 h, const char *s, size_t n)
+{
+	while (n--) {
+		h ^= (u8)*s++;
+		h *= 16777619;
+	}
+	return h;
+}
+
+struct kfault_trace {
+	bool in_dump;
+	bool done;
+	unsigned int driver_frames;
+	char prev[KFAULT_SYM_LEN];	/* the frame just inside the current one */
+	u32 hash;
+};
+
+/* Feed one line of a FAULT_INJECTION dump; fills site as frames go by. */
+static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
+			      const char *line, struct kfault_site *site)
+{
+	unsigned long addr;
+	int n = 0;
+
+	if (str_has_prefix(line, "name ")) {
+		strscpy(site->attr, line + 5, min_t(size_t, sizeof(site->attr),
+						    strcspn(line + 5, ",") + 1));
+		return;
+	}
+	if (sscanf(line, " [<%lx>] %n", &addr, &n) != 1 || !n)
+		return;
+	line += n;
+	if (str_has_prefix(line, "? "))
+		return;		/* not proven by frame pointers */
+	if (addr >= env->text_start && addr < env->text_end) {
+		size_t fn = strcspn(line, "+");
+
+		if (!t->driver_frames++) {
+			strscpy(site->caller, line, sizeof(site->caller));
+			site->addr = addr;
+			kfault_allocator_name(t->prev, site->allocator,
+					      sizeof(site->allocator));
+			t->hash = kfault_fnv(2166136261u, site->allocator,
+					     strlen(site->allocator));
+		}
+		if (t->driver_frames <= KFAULT_DRIVER_FRAMES)
+			t->hash = kfault_fnv(t->hash, line, fn);
+	} else if (t->driver_frames) {
+		t->done = true;		/* left the driver: the caller's code */
+	}
+	strscpy(t->prev, line, sizeof(t->prev));
+}
+
+/*
+ * Read the log since the last read: the site of the first injected failure
+ * (if @site) and the first kernel report (if @report is still empty).
+ */
+static void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
+			    char *report, size_t report_len)
+{
+	struct kfault_trace t = { };
+	const char *line, *name;
+
+	while ((line = kfault_log_next(env))) {
+		if (strstr(line, "FAULT_INJECTION: forcing a failure")) {
+			t.in_dump = site && !site->caller[0];
+			name = strstr(line, "name ");
+			if (t.in_dump && name)
+				kfault_trace_line(env, &t, name, site);
+			continue;
+		}
+		if (t.in_dump && !t.done)
+			kfault_trace_line(env, &t, line, site);
+		if (report && !report[0] && kfault_is_report(line))
+			strscpy(report, line, report_len);
+	}
+	if (site && site->caller[0])
+		site->hash = t.hash;
+}
+
+/* ---- arming ----------------------------------------------------------- */
+
+static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
+			  bool on)
+{
+	unsigned int i;
+
+	if (op->mode != KFAULT_STACK_FILTER)
+		return;
+	for (i = 0; i < ARRAY_SIZE(env->attrs); i++) {
+		env->attrs[i]->require_start = on ? env->text_start : 0;
+		env->attrs[i]->require_end = on ? env->text_end : ULONG_MAX;
+	}
+}
+
+/*
+ * Arm, call, disarm: nothing else runs in between, so the count covers
+ * exactly the operation.  Returns run()'s value; *fired tells whether the
+ * nth countable allocation happened.
+ */
+static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
+		       void *ctx, unsigned int nth, bool *fired)
+{
+	int ret;
+
+	kfault_filter(env, op, true);
+	WRITE_ONCE(current->fail_nth, nth);
+	ret = op->run(ctx);
+	*fired = nth && !READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	kfault_filter(env, op, false);
+	return ret;
+}
+
+/* ---- counting pass and points ----------------------------------------- */
+
+int kfault_count(struct kfault_env *env, const struct kfault_op *op,
+		 struct kfault_point *points, unsigned int max)
+{
+	unsigned int nth, nr = 0;
+	void *ctx;
+	int err = 0;
+
+	ctx = kmalloc(op->ctx_size, GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	for (nth = 1; nth <= KFAULT_MAX_NTH && nr < max; nth++) {
+		struct kfault_point *pt = &points[nr];
+		unsigned int i, same = 0;
+		bool fired;
+
+		memset(ctx, 0, op->ctx_size);
+		err = op->setup(ctx);
+		if (err)
+			break;
+		memset(pt, 0, sizeof(*pt));
+		kfault_log_mark(env);
+		kfault_call(env, op, ctx, nth, &fired);
+		kfault_log_scan(env, &pt->site, NULL, 0);
+		op->teardown(ctx);
+		if (!fired)
+			break;
+		pt->nth = nth;
+		pt->site.silent = !pt->site.caller[0];
+		/* The same site reached again: count occurrences. */
+		for (i = 0; i < nr; i++)
+			same += points[i].site.hash == pt->site.hash;
+		pt->site.id = kfault_fnv(pt->site.hash, (char *)&same,
+					 sizeof(same));
+		nr++;
+	}
+	kfree(ctx);
+	return err ? err : nr;
+}
+
+static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
+					struct kfault_result *res,
+					const struct kfault_point *pt)
+{
+	int err;
+
+	if (!pt->nth) {
+		if (res->ret)
+			goto wrong_errno;
+		err = op->check_success(ctx);
+		if (err)
+			goto bad_state;
+		return KFAULT_HANDLED;
+	}
+	if (!res->fired) {
+		snprintf(res->detail, sizeof(res->detail),
+			 "allocation #%u was not reached this time", pt->nth);
+		return KFAULT_NOT_FIRED;
+	}
+	if (res->site.hash != pt->site.hash) {
+		snprintf(res->detail, sizeof(res->detail),
+			 "failed %s <- %s, counted %s <- %s",
+			 res->site.allocator, res->site.caller,
+			 pt->site.allocator, pt->site.caller);
+		return KFAULT_SITE_CHANGED;
+	}
+	if (!res->ret) {
+		err = op->check_success(ctx);
+		if (err)
+			goto bad_state;
+		return KFAULT_ABSORBED;
+	}
+	if (res->ret != op->expected_err)
+		goto wrong_errno;
+	err = op->check_rollback(ctx);
+	if (err)
+		goto bad_state;
+	err = op->verify ? op->verify(ctx) : 0;
+	if (err) {
+		snprintf(res->detail, sizeof(res->detail),
+			 "the operation fails after recovery: %d", err);
+		return KFAULT_BAD_STATE;
+	}
+	return KFAULT_HANDLED;
+
+wrong_errno:
+	snprintf(res->detail, sizeof(res->detail), "returned %d, expected %d",
+		 res->ret, pt->nth ? op->expected_err : 0);
+	return KFAULT_WRONG_ERRNO;
+bad_state:
+	snprintf(res->detail, sizeof(res->detail),
+		 "state check failed: %d (returned %d)", err, res->ret);
+	return KFAULT_BAD_STATE;
+}
+
+void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
+		      const struct kfault_point *pt, struct kfault_result *res)
+{
+	ktime_t start = ktime_get();
+	unsigned int leaks;
+	void *ctx;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	kfault_tags_read(env, env->calls_before, env->bytes_before);
+	kfault_log_mark(env);
+	ctx = kzalloc(op->ctx_size, GFP_KERNEL);
+	if (!ctx) {
+		res->verdict = KFAULT_BAD_STATE;
+		strscpy(res->detail, "no memory for the context", sizeof(res->detail));
+		return;
+	}
+	err = op->setup(ctx);
+	if (err) {
+		kfree(ctx);
+		res->verdict = KFAULT_BAD_STATE;
+		snprintf(res->detail, sizeof(res->detail), "setup failed: %d", err);
+		return;
+	}
+	res->ret = kfault_call(env, op, ctx, pt->nth, &res->fired);
+	kfault_log_scan(env, &res->site, res->report, sizeof(res->report));
+	res->site.silent = res->fired && !res->site.caller[0];
+	if (res->site.hash == pt->site.hash)
+		res->site.id = pt->site.id;
+	res->verdict = kfault_judge(op, ctx, res, pt);
+	op->teardown(ctx);
+	kfree(ctx);
+	rcu_barrier();		/* kmemleak frees its metadata through RCU */
+	leaks = kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
+	kfault_log_scan(env, NULL, res->report, sizeof(res->report));
+	if (res->report[0])
+		res->verdict = KFAULT_REPORT;
+	else if (leaks && kfault_verdict_ok(res->verdict))
+		res->verdict = KFAULT_LEAK;
+	res->ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	env->points++;
+	env->verdicts[res->verdict]++;
+	env->ns += res->ns;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+void kfault_point_desc(const struct kfault_op *op,
+		       const struct kfault_point *pt, char *buf, size_t len)
+{
+	size_t fn;
+
+	if (!pt->nth) {
+		snprintf(buf, len, "%s: no fault (baseline)", op->name);
+		return;
+	}
+	if (pt->site.silent) {
+		snprintf(buf, len, "%s: fail #%u (silent)", op->name, pt->nth);
+		return;
+	}
+	fn = strcspn(pt->site.caller, "/");
+	snprintf(buf, len, "%s: fail #%u %s <- %.*s", op->name, pt->nth,
+		 pt->site.allocator, (int)fn, pt->site.caller);
+}
+
+void kfault_log_result(struct kunit *test, const struct kfault_op *op,
+		       const struct kfault_point *pt,
+		       const struct kfault_result *res)
+{
+	kunit_info(test,
+		   "kfault: op=%s nth=%u attr=%s allocator=%s site=%s addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] detail=[%s]\n",
+		   op->name, pt->nth, res->site.attr[0] ? res->site.attr : "-",
+		   res->site.allocator[0] ? res->site.allocator : "-",
+		   res->site.caller[0] ? res->site.caller : "-",
+		   res->site.addr, res->site.id, kfault_verdict_name(res->verdict),
+		   res->ret, div_u64(res->ns, NSEC_PER_USEC), res->leaks,
+		   res->report, res->detail);
+}
+
+void kfault_log_stats(struct kunit *test, struct kfault_env *env)
+{
+	u64 ms = div_u64(env->ns, NSEC_PER_MSEC);
+	unsigned int v;
+
+	for (v = 0; v <= KFAULT_REPORT; v++)
+		if (env->verdicts[v])
+			kunit_info(test, "kfault: verdict %s: %u\n",
+				   kfault_verdict_name(v), env->verdicts[v]);
+	kunit_info(test, "kfault: %u points in %llu ms, %llu points/s\n",
+		   env->points, ms, ms ? div_u64(env->points * 1000ULL, ms) : 0);
+}
+
+/* ---- environment ------------------------------------------------------ */
+
+struct kfault_env *kfault_env_init(const struct kfault_target *target)
+{
+	struct kfault_env *env;
+	int err;
+
+	env = kzalloc(sizeof(*env), GFP_KERNEL);
+	if (!env)
+		return ERR_PTR(-ENOMEM);
+	env->target = target;
+	err = kfault_find_text(env);
+	if (err) {
+		pr_err("kfault: no text symbols named %s*\n", target->prefix);
+		goto err_free_env;
+	}
+	kfault_find_tags(env);
+	err = kfault_knobs_set(env);
+	if (err)
+		goto err_restore_knobs;
+	return env;
+
+err_restore_knobs:
+	kfault_knobs_restore(env);
+err_free_env:
+	kfree(env);
+	return ERR_PTR(err);
+}
+
+void kfault_env_exit(struct kfault_env *env)
+{
+	if (IS_ERR_OR_NULL(env))
+		return;
+	kfault_knobs_restore(env);
+	kfree(env);
+}

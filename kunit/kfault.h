@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfault - systematic allocation-failure sweeps for KUnit suites.
+ *
+ * A suite describes each driver operation as a struct kfault_op: how to
+ * build a fresh state, the one call under test, how to check the state
+ * after a failure and after a success, and how to tear everything down.
+ * kfault then fails the operation's allocations one at a time:
+ *
+ *  1. kfault_count() runs the operation with current->fail_nth = 1, 2, ...
+ *     until the injection no longer fires, and records for each point the
+ *     failed call site: the allocator, the innermost driver frame
+ *     (symbol+offset, taken from the FAULT_INJECTION stack dump in the
+ *     printk ring buffer) and a stable id that survives unrelated code
+ *     moving (a hash of the function names on the driver part of the stack
+ *     and of the allocator, plus an occurrence count).
+ *  2. kfault_run_point() re-runs one point and gives it a verdict:
+ *     handled (the documented errno, state rolled back, a normal operation
+ *     right after succeeds), absorbed (the injection fired but the
+ *     operation succeeded through a fallback, e.g. kvmalloc falling back to
+ *     vmalloc, or kmemleak's metadata pool absorbing its own failure), or a
+ *     failure: wrong errno, state not rolled back, leak, kernel report
+ *     (KASAN, WARN, BUG, lockdep, sleeping in atomic context), or a
+ *     different site than counted (the operation is not deterministic).
+ *
+ * Knobs.  In 6.12 failslab and fail_page_alloc skip sleeping allocations
+ * (ignore-gfp-wait=Y), highmem and order-0 pages (min-order=1) by default,
+ * and these knobs exist only in debugfs.  kfault_env_init() reaches them
+ * without userspace through debugfs_lookup() and the file's i_private
+ * pointer, sets ignore-gfp-wait=N (both), ignore-gfp-highmem=N, min-order=0
+ * and verbose=2, and kfault_env_exit() restores every value it changed.
+ * This relies on debugfs internals, not on a stable API; it needs
+ * CONFIG_FAULT_INJECTION_DEBUG_FS=y and no "debugfs=off".
+ *
+ * Arming.  kfault writes current->fail_nth right before the call under
+ * test and reads and clears it right after, so KUnit's own allocations are
+ * never counted.  Two counting modes:
+ *  - KFAULT_WINDOW (default): every allocation made in the window counts,
+ *    including those the kernel makes on the driver's behalf
+ *    (misc_register(), devres, kmemleak metadata).  A driver must handle
+ *    the failure of any kernel API it calls, so this is the default.
+ *  - KFAULT_STACK_FILTER: only allocations whose stack passes through the
+ *    driver's text count (failslab/fail_page_alloc require-start/end,
+ *    CONFIG_FAULT_INJECTION_STACKTRACE_FILTER).  Use it when the window
+ *    has to contain harness code that allocates, e.g. device registration
+ *    before a bus probe.
+ *
+ * Leak check.  With CONFIG_MEM_ALLOC_PROFILING every allocation call site
+ * has a struct alloc_tag counting its live objects and pages (slab, large
+ * kmalloc, vmalloc backing pages, alloc_pages).  kfault snapshots the
+ * driver's tags before a point's setup and after its teardown (after an
+ * rcu_barrier(), so kmemleak's RCU-freed metadata is gone): any site whose
+ * count changed leaked (or over-freed), reported as file:line at once, with
+ * no kmemleak age wait.  Allocations the kernel makes for the driver in
+ * its own code (devres, misc device) are checked by kmemleak instead.
+ *
+ * Requirements: the driver and this library built in (=y), the driver's
+ * objects linked before this library (Kbuild order), and the driver's
+ * functions named with a common prefix.
+ */
+#ifndef _KFAULT_H
+#define _KFAULT_H
+
+#include <kunit/test.h>
+#include <linux/types.h>
+
+#define KFAULT_SYM_LEN		96
+#define KFAULT_MAX_POINTS	128
+#define KFAULT_MAX_TAGS		64
+#define KFAULT_MAX_NTH		400	/* like iommufd_fail_nth's cap */
+#define KFAULT_TEXT_LEN		160
+
+/* Verdicts, best first. */
+enum kfault_verdict {
+	KFAULT_HANDLED,
+	KFAULT_ABSORBED,
+	KFAULT_NOT_FIRED,
+	KFAULT_SITE_CHANGED,
+	KFAULT_WRONG_ERRNO,
+	KFAULT_BAD_STATE,
+	KFAULT_LEAK,
+	KFAULT_REPORT,
+};
+
+const char *kfault_verdict_name(enum kfault_verdict v);
+
+static inline bool kfault_verdict_ok(enum kfault_verdict v)
+{
+	return v == KFAULT_HANDLED || v == KFAULT_ABSORBED;
+}
+
+/* Where an injected failure hit. */
+struct kfault_site {
+	char attr[16];			/* "failslab", "fail_page_alloc" */
+	char allocator[40];		/* e.g. "kmem_cache_alloc" */
+	char caller[KFAULT_SYM_LEN];	/* innermost driver frame, sym+off/size */
+	unsigned long addr;		/* its return address */
+	u32 hash;			/* of allocator + driver frame names */
+	u32 id;				/* stable: hash + occurrence count */
+	bool silent;			/* fired without a report (__GFP_NOWARN) */
+};
+
+struct kfault_point {
+	unsigned int nth;
+	struct kfault_site site;
+};
+
+enum kfault_mode {
+	KFAULT_WINDOW,
+	KFAULT_STACK_FILTER,
+};
+
+/*
+ * One driver operation.  Every callback gets the op's private context
+ * (ctx_size bytes, zeroed).  setup() builds a fresh state and records
+ * whatever check_rollback() compares against; run() is the call under
+ * test; teardown() frees everything, whatever run() returned.
+ */
+struct kfault_op {
+	const char *name;
+	size_t ctx_size;
+	enum kfault_mode mode;
+	int expected_err;			/* usually -ENOMEM */
+	int (*setup)(void *ctx);
+	int (*run)(void *ctx);
+	int (*check_rollback)(void *ctx);	/* 0: state as before run() */
+	int (*check_success)(void *ctx);	/* 0: state as after a clean run */
+	int (*verify)(void *ctx);		/* 0: a normal op works now */
+	void (*teardown)(void *ctx);
+};
+
+struct kfault_env;
+
+/* What the environment is for: the driver under test. */
+struct kfault_target {
+	const char *modname;	/* KBUILD_MODNAME of its objects */
+	const char *prefix;	/* its function-name prefix, e.g. "refdev_" */
+};
+
+/* suite_init / suite_exit: knobs set and restored, driver tags found. */
+struct kfault_env *kfault_env_init(const struct kfault_target *target);
+void kfault_env_exit(struct kfault_env *env);
+unsigned int kfault_env_nr_tags(struct kfault_env *env);
+
+/* One operation's fault points, counting pass; returns the number or errno. */
+int kfault_count(struct kfault_env *env, const struct kfault_op *op,
+		 struct kfault_point *points, unsigned int max);
+
+/* Result of one point. */
+struct kfault_result {
+	enum kfault_verdict verdict;
+	int ret;			/* what run() returned */
+	bool fired;
+	struct kfault_site site;	/* as seen in this run */
+	char detail[KFAULT_TEXT_LEN];	/* why, for a failing verdict */
+	char leaks[KFAULT_TEXT_LEN];	/* "file:line fn +N" ... */
+	char report[KFAULT_TEXT_LEN];	/* first kernel report line */
+	u64 ns;
+};
+
+/* Run one point (nth = 0: a clean run with no injection). */
+void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
+		      const struct kfault_point *point,
+		      struct kfault_result *res);
+
+/* "op: fail #3 kmem_cache_alloc <- refdev_open+0x5c" */
+void kfault_point_desc(const struct kfault_op *op,
+		       const struct kfault_point *point, char *buf, size_t len);
+
+/* The machine-readable KTAP diagnostic line for one point. */
+void kfault_log_result(struct kunit *test, const struct kfault_op *op,
+		       const struct kfault_point *point,
+		       const struct kfault_result *res);
+
+/* Sweep-wide statistics, printed by kfault_log_stats(). */
+void kfault_log_stats(struct kunit *test, struct kfault_env *env);
+
+#endif /* _KFAULT_H */

@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault-injection sweep of every refdev operation: each allocation the
+ * operation makes is failed once, and each such fault point is a
+ * parameterised KUnit case with a verdict (see kfault.h).
+ *
+ * Parameter 0 of every case is the baseline: it runs the counting pass
+ * (which names the points that follow) and then the operation with no
+ * fault, which must succeed and leak nothing.
+ */
+#include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "../module/refdev.h"
+#include "kfault.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define SWEEP_PAYLOAD	512
+#define SWEEP_QUEUED	3
+#define SWEEP_FW_SIZE	SZ_64K
+
+static const struct kfault_target sweep_target = {
+	.modname = "refdev",
+	.prefix = "refdev_",
+};
+
+static struct kfault_env *sweep_env;
+
+/* How much state an operation needs before it can run. */
+enum sweep_level {
+	SWEEP_NOTHING,
+	SWEEP_CORE,
+	SWEEP_DEVICE,		/* registered, not probed */
+	SWEEP_PROBED,
+	SWEEP_SESSION,
+	SWEEP_QUEUED_REQS,	/* a session with SWEEP_QUEUED requests */
+};
+
+struct sweep_ctx {
+	enum sweep_level level;
+	struct refdev_core *core;
+	struct device *dev;
+	struct refdev *rd;
+	struct refdev_session *s;
+	/* made by the operation under test */
+	struct refdev_core *new_core;
+	struct refdev_session *new_s;
+	bool probed;
+	/* state before run() */
+	struct refdev_info info;
+	struct refdev_session_info sinfo;
+	u8 payload[SWEEP_PAYLOAD];
+};
+
+static void sweep_snapshot(struct sweep_ctx *c)
+{
+	if (c->rd)
+		refdev_get_info(c->rd, &c->info);
+	if (c->s)
+		refdev_session_get_info(c->s, &c->sinfo);
+}
+
+static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
+{
+	int i, err;
+
+	c->level = level;
+	memset(c->payload, 0xa5, sizeof(c->payload));
+	if (level >= SWEEP_CORE) {
+		c->core = refdev_core_create("rfsweep");
+		if (IS_ERR(c->core)) {
+			err = PTR_ERR(c->core);
+			c->core = NULL;
+			return err;
+		}
+	}
+	if (level >= SWEEP_DEVICE) {
+		c->dev = root_device_register("refdev_sweep");
+		if (IS_ERR(c->dev)) {
+			err = PTR_ERR(c->dev);
+			c->dev = NULL;
+			return err;
+		}
+	}
+	if (level >= SWEEP_PROBED) {
+		err = refdev_probe(c->dev, c->core);
+		if (err)
+			return err;
+		c->probed = true;
+		c->rd = refdev_from_dev(c->dev);
+	}
+	if (level >= SWEEP_SESSION) {
+		c->s = refdev_open(c->rd);
+		if (IS_ERR(c->s)) {
+			err = PTR_ERR(c->s);
+			c->s = NULL;
+			return err;
+		}
+	}
+	for (i = 0; level >= SWEEP_QUEUED_REQS && i < SWEEP_QUEUED; i++) {
+		err = refdev_submit(c->s, c->payload, sizeof(c->payload));
+		if (err)
+			return err;
+	}
+	sweep_snapshot(c);
+	return 0;
+}
+
+static void sweep_teardown(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	if (c->new_s)
+		refdev_release(c->new_s);
+	if (c->s)
+		refdev_release(c->s);
+	if (c->probed)
+		refdev_remove(c->dev);
+	if (c->dev)
+		root_device_unregister(c->dev);
+	if (c->new_core)
+		refdev_core_destroy(c->new_core);
+	if (c->core)
+		refdev_core_destroy(c->core);
+}
+
+/* The device and session look exactly as they did before run(). */
+static int sweep_unchanged(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+	struct refdev_info info;
+
+	if (c->rd) {
+		refdev_get_info(c->rd, &info);
+		if (memcmp(&info, &c->info, sizeof(info)))
+			return -EBADE;
+	}
+	if (c->s) {
+		refdev_session_get_info(c->s, &sinfo);
+		if (memcmp(&sinfo, &c->sinfo, sizeof(sinfo)))
+			return -EBADE;
+	}
+	return 0;
+}
+
+/* ---- the operations --------------------------------------------------- */
+
+#define SWEEP_SETUP(_name, _level)				\
+static int _name(void *ctx)					\
+{								\
+	return sweep_build(ctx, _level);			\
+}
+
+SWEEP_SETUP(sweep_setup_nothing, SWEEP_NOTHING)
+SWEEP_SETUP(sweep_setup_device, SWEEP_DEVICE)
+SWEEP_SETUP(sweep_setup_probed, SWEEP_PROBED)
+SWEEP_SETUP(sweep_setup_session, SWEEP_SESSION)
+SWEEP_SETUP(sweep_setup_queued, SWEEP_QUEUED_REQS)
+
+/* module init: the core (request cache, instance ids) */
+static int core_create_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_core *core = refdev_core_create("rfsweep");
+
+	if (IS_ERR(core))
+		return PTR_ERR(core);
+	c->new_core = core;
+	return 0;
+}
+
+static int core_create_created(void *ctx)
+{
+	return ((struct sweep_ctx *)ctx)->new_core ? 0 : -ENODEV;
+}
+
+static int core_create_none(void *ctx)
+{
+	return ((struct sweep_ctx *)ctx)->new_core ? -EEXIST : 0;
+}
+
+/* probe through the driver's probe function, then the device's devres */
+static int probe_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	int err = refdev_probe(c->dev, c->core);
+
+	if (err)
+		return err;
+	c->probed = true;
+	c->rd = refdev_from_dev(c->dev);
+	return 0;
+}
+
+static int probe_bound(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	if (!c->probed || !c->rd)
+		return -ENODEV;
+	refdev_get_info(c->rd, &info);
+	return info.registered ? 0 : -ENODEV;
+}
+
+static int probe_unbound(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	return c->probed ? -EEXIST : 0;
+}
+
+static int probe_verify(void *ctx)
+{
+	int err = probe_run(ctx);
+
+	return err ? err : probe_bound(ctx);
+}
+
+/* open: per-open state */
+static int open_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session *s = refdev_open(c->rd);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	c->new_s = s;
+	return 0;
+}
+
+static int open_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return c->new_s && info.nr_sessions == c->info.nr_sessions + 1 ?
+	       0 : -EBADE;
+}
+
+static int open_verify(void *ctx)
+{
+	int err = open_run(ctx);
+
+	return err ? err : open_done(ctx);
+}
+
+/* write: a request from the slab cache plus a copy of the payload */
+static int submit_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	return refdev_submit(c->s, c->payload, sizeof(c->payload));
+}
+
+static int submit_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.nr_queued == c->sinfo.nr_queued + 1 ? 0 : -EBADE;
+}
+
+/* the atomic path: GFP_ATOMIC completion records under the spinlock */
+static int irq_run(void *ctx)
+{
+	int ret = refdev_irq(((struct sweep_ctx *)ctx)->rd);
+
+	return ret < 0 ? ret : 0;
+}
+
+static int irq_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.nr_queued == 0 && sinfo.nr_completed == SWEEP_QUEUED ?
+	       0 : -EBADE;
+}
+
+/* Documented fallback: what did not complete stays queued, nothing lost. */
+static int irq_partial(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.nr_queued + sinfo.nr_completed == SWEEP_QUEUED &&
+	       sinfo.nr_queued ? 0 : -EBADE;
+}
+
+static int irq_verify(void *ctx)
+{
+	int ret = refdev_irq(((struct sweep_ctx *)ctx)->rd);
+
+	return ret < 0 ? ret : irq_done(ctx);
+}
+
+/* read: hands completed data back, frees requests */
+static int read_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	ssize_t n = refdev_read(c->s, c->payload, sizeof(c->payload));
+
+	return n < 0 ? n : 0;
+}
+
+static int read_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.nr_completed < c->sinfo.nr_completed ? 0 : -EBADE;
+}
+
+static int read_setup(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	int ret = sweep_build(ctx, SWEEP_QUEUED_REQS);
+
+	if (ret)
+		return ret;
+	ret = refdev_irq(c->rd);
+	if (ret < 0)
+		return ret;
+	sweep_snapshot(c);
+	return 0;
+}
+
+/* ioctl: resize the rx ring (kvmalloc) */
+static int resize_run(void *ctx)
+{
+	return refdev_resize_ring(((struct sweep_ctx *)ctx)->s, 1024);
+}
+
+static int resize_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.ring_entries == 1024 ? 0 : -EBADE;
+}
+
+/* ioctl: channels (krealloc_array) */
+static int channels_run(void *ctx)
+{
+	return refdev_set_channels(((struct sweep_ctx *)ctx)->rd, 64);
+}
+
+static int channels_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return info.nr_channels == 64 ? 0 : -EBADE;
+}
+
+/* ioctl: firmware (vmalloc) */
+static int firmware_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	static u8 image[SWEEP_FW_SIZE];
+
+	memset(image, 0x5a, sizeof(image));
+	return refdev_load_firmware(c->rd, image, sizeof(image));
+}
+
+static int firmware_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return info.fw_size == SWEEP_FW_SIZE ? 0 : -EBADE;
+}
+
+/* ioctl: DMA page buffers, order 2 */
+static int dma_run(void *ctx)
+{
+	return refdev_alloc_dma(((struct sweep_ctx *)ctx)->s, 4 * PAGE_SIZE);
+}
+
+static int dma_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo.dma_size >= 4 * PAGE_SIZE ? 0 : -EBADE;
+}
+
+/* release / remove: no errno to return, but must free everything */
+static int release_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	refdev_release(c->s);
+	c->s = NULL;
+	return 0;
+}
+
+static int remove_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	refdev_remove(c->dev);
+	c->probed = false;
+	c->rd = NULL;
+	return 0;
+}
+
+static int sweep_ok(void *ctx)
+{
+	return 0;
+}
+
+#define SWEEP_OP(_name, _setup, _run, _rollback, _success, _verify)	\
+static const struct kfault_op _name##_op = {				\
+	.name = #_name,							\
+	.ctx_size = sizeof(struct sweep_ctx),				\
+	.expected_err = -ENOMEM,					\
+	.setup = _setup,						\
+	.run = _run,							\
+	.check_rollback = _rollback,					\
+	.check_success = _success,					\
+	.verify = _verify,						\
+	.teardown = sweep_teardown,					\
+}
+
+SWEEP_OP(core_create, sweep_setup_nothing, core_create_run, core_create_none,
+	 core_create_created, core_create_run);
+SWEEP_OP(probe, sweep_setup_device, probe_run, probe_unbound, probe_bound,
+	 probe_verify);
+SWEEP_OP(open, sweep_setup_probed, open_run, sweep_unchanged, open_done,
+	 open_verify);
+SWEEP_OP(submit, sweep_setup_session, submit_run, sweep_unchanged,
+	 submit_done, submit_run);
+SWEEP_OP(irq, sweep_setup_queued, irq_run, irq_partial, irq_done,
+	 irq_verify);
+SWEEP_OP(read, read_setup, read_run, sweep_unchanged, read_done, read_run);
+SWEEP_OP(resize, sweep_setup_session, resize_run, sweep_unchanged,
+	 resize_done, resize_run);
+SWEEP_OP(channels, sweep_setup_probed, channels_run, sweep_unchanged,
+	 channels_done, channels_run);
+SWEEP_OP(firmware, sweep_setup_probed, firmware_run, sweep_unchanged,
+	 firmware_done, firmware_run);
+SWEEP_OP(dma, sweep_setup_session, dma_run, sweep_unchanged, dma_done,
+	 dma_run);
+SWEEP_OP(release, sweep_setup_queued, release_run, sweep_ok, sweep_ok, NULL);
+SWEEP_OP(remove, sweep_setup_session, remove_run, sweep_ok, sweep_ok, NULL);
+
+/* ---- one KUnit case per operation, one parameter per fault point ------ */
+
+struct sweep_state;
+
+struct sweep_param {
+	struct sweep_state *state;
+	unsigned int index;		/* 0: baseline, else points[index - 1] */
+};
+
+struct sweep_state {
+	const struct kfault_op *op;
+	int nr;				/* points counted, or errno */
+	struct kfault_point points[KFAULT_MAX_POINTS];
+	struct sweep_param params[KFAULT_MAX_POINTS + 1];
+};
+
+static const void *sweep_gen(struct sweep_state *st, const void *prev,
+			     char *desc)
+{
+	const struct sweep_param *p = prev;
+	unsigned int next = p ? p->index + 1 : 0;
+
+	if (next && (st->nr < 0 || next > st->nr))
+		return NULL;
+	st->params[next].state = st;
+	st->params[next].index = next;
+	if (next)
+		kfault_point_desc(st->op, &st->points[next - 1], desc,
+				  KUNIT_PARAM_DESC_SIZE);
+	else
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s: no fault (baseline)",
+			 st->op->name);
+	return &st->params[next];
+}
+
+static void sweep_count(struct kunit *test, struct sweep_state *st)
+{
+	unsigned int i;
+
+	st->nr = kfault_count(sweep_env, st->op, st->points,
+			      ARRAY_SIZE(st->points));
+	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "counting pass failed: %d",
+			    st->nr);
+	kunit_info(test, "kfault: count op=%s points=%d\n", st->op->name,
+		   st->nr);
+	for (i = 0; i < st->nr; i++) {
+		const struct kfault_site *site = &st->points[i].site;
+
+		kunit_info(test,
+			   "kfault: point op=%s nth=%u attr=%s allocator=%s site=%s addr=0x%lx id=%08x\n",
+			   st->op->name, st->points[i].nth,
+			   site->silent ? "-" : site->attr,
+			   site->silent ? "-" : site->allocator,
+			   site->silent ? "-" : site->caller, site->addr,
+			   site->id);
+	}
+}
+
+static void sweep_point(struct kunit *test)
+{
+	const struct sweep_param *p = test->param_value;
+	struct sweep_state *st = p->state;
+	static const struct kfault_point baseline;
+	const struct kfault_point *pt;
+	struct kfault_result res;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
+	if (!p->index)
+		sweep_count(test, st);
+	pt = p->index ? &st->points[p->index - 1] : &baseline;
+	kfault_run_point(sweep_env, st->op, pt, &res);
+	kfault_log_result(test, st->op, pt, &res);
+	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res.verdict),
+			      "%s: %s %s%s%s%s%s", st->op->name,
+			      kfault_verdict_name(res.verdict), res.detail,
+			      res.leaks[0] ? " leaked " : "", res.leaks,
+			      res.report[0] ? " report: " : "", res.report);
+}
+
+#define SWEEP_CASE(_name)						\
+static struct sweep_state _name##_state = { .op = &_name##_op };	\
+static const void *_name##_gen(const void *prev, char *desc)		\
+{									\
+	return sweep_gen(&_name##_state, prev, desc);			\
+}									\
+static void _name##_fault_sweep(struct kunit *test)			\
+{									\
+	sweep_point(test);						\
+}
+
+SWEEP_CASE(core_create)
+SWEEP_CASE(probe)
+SWEEP_CASE(open)
+SWEEP_CASE(submit)
+SWEEP_CASE(irq)
+SWEEP_CASE(read)
+SWEEP_CASE(resize)
+SWEEP_CASE(channels)
+SWEEP_CASE(firmware)
+SWEEP_CASE(dma)
+SWEEP_CASE(release)
+SWEEP_CASE(remove)
+
+static void sweep_summary(struct kunit *test)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
+	KUNIT_EXPECT_GT_MSG(test, kfault_env_nr_tags(sweep_env), 0U,
+			    "no allocation tags for refdev: is MEM_ALLOC_PROFILING on?");
+	kfault_log_stats(test, sweep_env);
+}
+
+static int refdev_fault_suite_init(struct kunit_suite *suite)
+{
+	sweep_env = kfault_env_init(&sweep_target);
+	return PTR_ERR_OR_ZERO(sweep_env);
+}
+
+static void refdev_fault_suite_exit(struct kunit_suite *suite)
+{
+	kfault_env_exit(sweep_env);
+	sweep_env = NULL;
+}
+
+static struct kunit_case refdev_fault_cases[] = {
+	KUNIT_CASE_PARAM(core_create_fault_sweep, core_create_gen),
+	KUNIT_CASE_PARAM(probe_fault_sweep, probe_gen),
+	KUNIT_CASE_PARAM(open_fault_sweep, open_gen),
+	KUNIT_CASE_PARAM(submit_fault_sweep, submit_gen),
+	KUNIT_CASE_PARAM(irq_fault_sweep, irq_gen),
+	KUNIT_CASE_PARAM(read_fault_sweep, read_gen),
+	KUNIT_CASE_PARAM(resize_fault_sweep, resize_gen),
+	KUNIT_CASE_PARAM(channels_fault_sweep, channels_gen),
+	KUNIT_CASE_PARAM(firmware_fault_sweep, firmware_gen),
+	KUNIT_CASE_PARAM(dma_fault_sweep, dma_gen),
+	KUNIT_CASE_PARAM(release_fault_sweep, release_gen),
+	KUNIT_CASE_PARAM(remove_fault_sweep, remove_gen),
+	KUNIT_CASE(sweep_summary),
+	{}
+};
+
+static struct kunit_suite refdev_fault_suite = {
+	.name = "refdev_fault",
+	.suite_init = refdev_fault_suite_init,
+	.suite_exit = refdev_fault_suite_exit,
+	.test_cases = refdev_fault_cases,
+};
+kunit_test_suite(refdev_fault_suite);
+
+MODULE_DESCRIPTION("Fault-injection sweeps of the kfault reference driver");
+MODULE_LICENSE("GPL");
