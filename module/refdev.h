@@ -46,7 +46,10 @@ void refdev_core_destroy(struct refdev_core *core);
 /*
  * Device probe/remove through the driver model.  @dev's driver data is set
  * to the struct refdev on success.  All allocations are unwound in reverse
- * order on failure; remove frees everything probe allocated.
+ * order on failure; remove frees everything probe allocated.  Every
+ * session must be released before refdev_remove() (it WARNs otherwise and
+ * the sessions then point at freed memory), and every device removed
+ * before refdev_core_destroy().
  */
 int refdev_probe(struct device *dev, struct refdev_core *core);
 void refdev_remove(struct device *dev);
@@ -56,9 +59,15 @@ struct refdev *refdev_from_dev(struct device *dev);
 struct refdev_session *refdev_open(struct refdev *rd);
 void refdev_release(struct refdev_session *s);
 
-/* Queue one request with a copy of @buf; -EINVAL for 0 or oversize length. */
+/*
+ * Queue one request with a copy of @buf; -EINVAL for 0 or oversize length,
+ * -EAGAIN when REFDEV_MAX_QUEUED requests are queued.
+ */
 int refdev_submit(struct refdev_session *s, const void *buf, size_t len);
-/* Copy out completed data; returns bytes copied, 0 if nothing completed. */
+/*
+ * Copy out completed data, one packet per call; returns bytes copied, 0 if
+ * nothing completed, -EMSGSIZE if @len cannot hold the packet.
+ */
 ssize_t refdev_read(struct refdev_session *s, void *buf, size_t len);
 /* Resize the session's rx ring (kvmalloc); contents preserved. */
 int refdev_resize_ring(struct refdev_session *s, size_t entries);

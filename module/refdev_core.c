@@ -51,8 +51,9 @@ static struct refdev_core *refdev_core_find(const char *name)
  *	cache "<name>_req".
  *
  * Allocations, in order: the core (kzalloc, GFP_KERNEL), then the request
- * cache (kmem_cache_create(), which may instead alias an existing
- * compatible cache).  The name is checked before anything is allocated.
+ * cache (kmem_cache_create(): its name, per-node and per-cpu structures,
+ * sysfs and debugfs entries).  The name is checked before anything is
+ * allocated.
  *
  * Context: process context, may sleep.
  * Return: the core, ERR_PTR(-EINVAL) for a bad name, ERR_PTR(-EEXIST) if a
@@ -84,13 +85,19 @@ struct refdev_core *refdev_core_create(const char *name)
 
 	/*
 	 * A request begins with the descriptor the device reads: align the
-	 * objects for DMA.  kmem_cache_create() copies the name.
+	 * objects for DMA.  The cache is never merged with a compatible one
+	 * (SLAB_NO_MERGE, documented for caches of self-tests, which is what
+	 * this driver is): its life is exactly the core's, create and destroy
+	 * really create and destroy it, and /sys/kernel/slab/<name>_req
+	 * counts this core's requests only.  kmem_cache_create() copies the
+	 * name.
 	 */
 	snprintf(cache_name, sizeof(cache_name), "%s" REFDEV_CACHE_SUFFIX, name);
 	core->req_cache = kmem_cache_create(cache_name,
 					    sizeof(struct refdev_request),
 					    ARCH_DMA_MINALIGN,
-					    SLAB_HWCACHE_ALIGN, NULL);
+					    SLAB_HWCACHE_ALIGN | SLAB_NO_MERGE,
+					    NULL);
 	if (!core->req_cache) {
 		ret = -ENOMEM;
 		goto err_free_core;

@@ -8,7 +8,7 @@
  * Locking:
  *   refdev_cores_lock (mutex, refdev_core.c)  the list of live cores
  *   refdev->mutex    configuration: channels, firmware, misc registration
- *   session->lock    serialises read, resize and DMA allocation of a session
+ *   session->lock    serialises read and rx ring resize of a session
  *   refdev->lock     (spinlock, irq-safe) the session list, every request
  *                    queue and rx ring, the descriptor ring, the stats log,
  *                    the DMA buffer pointers; refdev_irq() holds it
@@ -172,8 +172,8 @@ struct refdev {
 	struct miscdevice misc;
 	bool registered;
 
-	struct mutex mutex;
-	spinlock_t lock;
+	struct mutex mutex;	/* configuration: channels, firmware, misc */
+	spinlock_t lock;	/* sessions, queues, rings, log: irq-safe */
 
 	struct list_head sessions;
 	unsigned int nr_sessions;
@@ -195,7 +195,7 @@ struct refdev {
  * struct refdev_session - one open of the device
  * @rd: the device
  * @node: entry in @rd->sessions
- * @lock: serialises read, resize and DMA allocation
+ * @lock: serialises read and resize
  * @queue: submitted requests, oldest first
  * @nr_queued: length of @queue
  * @next_seq: sequence number of the next request
@@ -211,7 +211,7 @@ struct refdev {
 struct refdev_session {
 	struct refdev *rd;
 	struct list_head node;
-	struct mutex lock;
+	struct mutex lock;	/* serialises read, resize */
 
 	struct list_head queue;
 	unsigned int nr_queued;
@@ -228,21 +228,20 @@ struct refdev_session {
 	size_t dma_size;
 };
 
-/* refdev_core.c */
+/* refdev_fops.c */
 extern const struct file_operations refdev_fops;
 
 /* refdev_dev.c */
 void refdev_log(struct refdev *rd, enum refdev_event event, u32 arg);
-void *refdev_fw_alloc(size_t len);
-void refdev_fw_install(struct refdev *rd, void *fw, size_t len);
+void __refdev_log(struct refdev *rd, enum refdev_event event, u32 arg);
 int refdev_check_fw_len(size_t len);
+void refdev_fw_install(struct refdev *rd, void *fw, size_t len);
 
 /* refdev_session.c */
 int refdev_check_payload(size_t len);
-int refdev_queue(struct refdev_session *s, void *payload, size_t len);
 int refdev_queue_space(struct refdev_session *s);
+int refdev_queue(struct refdev_session *s, void *payload, size_t len);
 ssize_t refdev_read_iter(struct refdev_session *s, struct iov_iter *to);
 void refdev_free_request(struct refdev_core *core, struct refdev_request *req);
-struct refdev_completion *refdev_ring_peek(struct refdev_session *s, size_t i);
 
 #endif /* _REFDEV_INTERNAL_H */
