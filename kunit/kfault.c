@@ -12,8 +12,10 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <asm/sections.h>
+#include <trace/events/kmem.h>
 
 #include "kfault.h"
 
@@ -22,6 +24,15 @@ extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 
 #define KFAULT_LINE_LEN		256
 #define KFAULT_DRIVER_FRAMES	4
+#define KFAULT_STACK_DEPTH	48
+
+/*
+ * Kernel reports that fault injection itself causes, outside the driver:
+ * a failed slab extension vector (MEM_ALLOC_PROFILING) WARNs in 6.12.
+ */
+static const char * const kfault_artefacts[] = {
+	"alloc_tagging_slab_alloc_hook",
+};
 
 /* A debugfs knob we change, and the value to put back. */
 struct kfault_knob {
@@ -44,6 +55,12 @@ struct kfault_env {
 	s64 bytes_before[KFAULT_MAX_TAGS];
 	struct kmsg_dump_iter iter;
 	char line[KFAULT_LINE_LEN];
+	/* the slab tracepoint probes' catch */
+	struct task_struct *armed;
+	bool captured;
+	struct kfault_site cap;
+	unsigned long entries[KFAULT_STACK_DEPTH];
+	unsigned int attempts;
 	/* statistics */
 	unsigned int points;
 	unsigned int verdicts[KFAULT_REPORT + 1];
@@ -187,17 +204,22 @@ static int kfault_find_text(struct kfault_env *env)
 	return 0;
 }
 
+/* Built-in code's tags have no module name (CT_MODULE_NAME): use the file. */
+static bool kfault_own_tag(struct kfault_env *env, struct alloc_tag *tag)
+{
+	return tag->ct.filename && strstr(tag->ct.filename, env->target->srcdir);
+}
+
 static void kfault_find_tags(struct kfault_env *env)
 {
 	struct alloc_tag *tag;
 
 	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
-		if (!tag->ct.modname ||
-		    strcmp(tag->ct.modname, env->target->modname))
+		if (!kfault_own_tag(env, tag))
 			continue;
 		if (env->nr_tags == KFAULT_MAX_TAGS) {
 			pr_warn("kfault: more than %d allocation sites in %s\n",
-				KFAULT_MAX_TAGS, env->target->modname);
+				KFAULT_MAX_TAGS, env->target->srcdir);
 			break;
 		}
 		env->tags[env->nr_tags++] = tag;
@@ -286,6 +308,9 @@ static bool kfault_is_report(const char *line)
 	};
 	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(kfault_artefacts); i++)
+		if (strstr(line, kfault_artefacts[i]))
+			return false;
 	for (i = 0; i < ARRAY_SIZE(heads); i++)
 		if (str_has_prefix(line, heads[i]))
 			return true;
@@ -315,6 +340,7 @@ static u32 kfault_fnv(u32 h, const char *s, size_t n)
 }
 
 struct kfault_trace {
+	bool seen;
 	bool in_dump;
 	bool done;
 	unsigned int driver_frames;
@@ -329,11 +355,6 @@ static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
 	unsigned long addr;
 	int n = 0;
 
-	if (str_has_prefix(line, "name ")) {
-		strscpy(site->attr, line + 5, min_t(size_t, sizeof(site->attr),
-						    strcspn(line + 5, ",") + 1));
-		return;
-	}
 	if (sscanf(line, " [<%lx>] %n", &addr, &n) != 1 || !n)
 		return;
 	line += n;
@@ -370,10 +391,13 @@ static void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
 
 	while ((line = kfault_log_next(env))) {
 		if (strstr(line, "FAULT_INJECTION: forcing a failure")) {
-			t.in_dump = site && !site->caller[0];
 			name = strstr(line, "name ");
-			if (t.in_dump && name)
-				kfault_trace_line(env, &t, name, site);
+			if (site && !t.seen && name)
+				strscpy(site->attr, name + 5,
+					min_t(size_t, sizeof(site->attr),
+					      strcspn(name + 5, ",") + 1));
+			t.in_dump = site && !t.seen && !site->caller[0];
+			t.seen = true;
 			continue;
 		}
 		if (t.in_dump && !t.done)
@@ -381,8 +405,123 @@ static void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
 		if (report && !report[0] && kfault_is_report(line))
 			strscpy(report, line, report_len);
 	}
-	if (site && site->caller[0])
+	if (site && t.driver_frames)
 		site->hash = t.hash;
+}
+
+/* ---- the slab tracepoints: failures, __GFP_NOWARN ones included ------ */
+
+static bool kfault_in_driver(struct kfault_env *env, unsigned long addr)
+{
+	return addr >= env->text_start && addr < env->text_end;
+}
+
+static enum kfault_nesting kfault_nesting(const struct kfault_site *site)
+{
+	static const char * const bookkeeping[] = {
+		"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
+	};
+	unsigned int i;
+
+	if (!site->inner[0] || !strcmp(site->inner, site->allocator))
+		return KFAULT_DIRECT;
+	for (i = 0; i < ARRAY_SIZE(bookkeeping); i++)
+		if (str_has_prefix(site->inner, bookkeeping[i]))
+			return KFAULT_BOOKKEEPING;
+	return KFAULT_INTERNAL;
+}
+
+static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
+				   unsigned long call_site,
+				   struct kfault_site *site)
+{
+	unsigned long *e = env->entries;
+	char name[KSYM_NAME_LEN];
+	unsigned int i, d;
+	u32 h;
+
+	for (i = 0; i < nr && !kfault_in_driver(env, e[i]); i++)
+		;
+	if (i == nr || !i)
+		return;
+	strscpy(site->attr, "failslab", sizeof(site->attr));
+	snprintf(site->caller, sizeof(site->caller), "%pS", (void *)e[i]);
+	site->addr = e[i];
+	snprintf(name, sizeof(name), "%ps", (void *)e[i - 1]);
+	kfault_allocator_name(name, site->allocator, sizeof(site->allocator));
+	snprintf(name, sizeof(name), "%ps", (void *)call_site);
+	if (!kfault_in_driver(env, call_site))
+		kfault_allocator_name(name, site->inner, sizeof(site->inner));
+	/*
+	 * The id names what the driver called and what kind of allocation
+	 * inside it failed (the call itself, the kernel's own bookkeeping, or
+	 * the API's internals), not which internal allocation: those shift
+	 * between runs and mean nothing to the driver.
+	 */
+	site->nested = kfault_nesting(site);
+	h = kfault_fnv(2166136261u, site->allocator, strlen(site->allocator));
+	h = kfault_fnv(h, (char *)&site->nested, sizeof(site->nested));
+	for (d = 0; i < nr && d < KFAULT_DRIVER_FRAMES &&
+	     kfault_in_driver(env, e[i]); i++, d++) {
+		snprintf(name, sizeof(name), "%ps", (void *)e[i]);
+		h = kfault_fnv(h, name, strlen(name));
+	}
+	site->hash = h;
+}
+
+/* Runs inside the allocator, maybe in atomic context: no sleeping. */
+static void kfault_catch(struct kfault_env *env, unsigned long call_site,
+			 const void *ptr)
+{
+	struct alloc_tag *tag;
+	unsigned int nr;
+
+	if (ptr || env->armed != current || env->captured ||
+	    READ_ONCE(current->fail_nth))
+		return;
+	env->captured = true;
+	nr = stack_trace_save(env->entries, ARRAY_SIZE(env->entries), 0);
+	kfault_site_from_stack(env, nr, call_site, &env->cap);
+	tag = current->alloc_tag;
+	if (tag && kfault_own_tag(env, tag)) {
+		strscpy(env->cap.file, kbasename(tag->ct.filename),
+			sizeof(env->cap.file));
+		env->cap.line = tag->ct.lineno;
+	}
+}
+
+static void kfault_probe_kmalloc(void *data, unsigned long call_site,
+				 const void *ptr, size_t req, size_t alloc,
+				 gfp_t gfp, int node)
+{
+	kfault_catch(data, call_site, ptr);
+}
+
+static void kfault_probe_cache(void *data, unsigned long call_site,
+			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
+			       int node)
+{
+	kfault_catch(data, call_site, ptr);
+}
+
+static int kfault_probes_register(struct kfault_env *env)
+{
+	int err;
+
+	err = register_trace_kmalloc(kfault_probe_kmalloc, env);
+	if (err)
+		return err;
+	err = register_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	if (err)
+		unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	return err;
+}
+
+static void kfault_probes_unregister(struct kfault_env *env)
+{
+	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	tracepoint_synchronize_unregister();
 }
 
 /* ---- arming ----------------------------------------------------------- */
@@ -406,58 +545,26 @@ static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
  * nth countable allocation happened.
  */
 static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
-		       void *ctx, unsigned int nth, bool *fired)
+		       void *ctx, unsigned int nth, bool *fired,
+		       struct kfault_site *site)
 {
 	int ret;
 
+	memset(&env->cap, 0, sizeof(env->cap));
+	env->captured = false;
+	kfault_log_mark(env);
 	kfault_filter(env, op, true);
+	WRITE_ONCE(env->armed, current);
 	WRITE_ONCE(current->fail_nth, nth);
 	ret = op->run(ctx);
 	*fired = nth && !READ_ONCE(current->fail_nth);
 	WRITE_ONCE(current->fail_nth, 0);
+	WRITE_ONCE(env->armed, NULL);
 	kfault_filter(env, op, false);
+	memset(site, 0, sizeof(*site));
+	if (*fired && env->cap.hash)
+		*site = env->cap;
 	return ret;
-}
-
-/* ---- counting pass and points ----------------------------------------- */
-
-int kfault_count(struct kfault_env *env, const struct kfault_op *op,
-		 struct kfault_point *points, unsigned int max)
-{
-	unsigned int nth, nr = 0;
-	void *ctx;
-	int err = 0;
-
-	ctx = kmalloc(op->ctx_size, GFP_KERNEL);
-	if (!ctx)
-		return -ENOMEM;
-	for (nth = 1; nth <= KFAULT_MAX_NTH && nr < max; nth++) {
-		struct kfault_point *pt = &points[nr];
-		unsigned int i, same = 0;
-		bool fired;
-
-		memset(ctx, 0, op->ctx_size);
-		err = op->setup(ctx);
-		if (err)
-			break;
-		memset(pt, 0, sizeof(*pt));
-		kfault_log_mark(env);
-		kfault_call(env, op, ctx, nth, &fired);
-		kfault_log_scan(env, &pt->site, NULL, 0);
-		op->teardown(ctx);
-		if (!fired)
-			break;
-		pt->nth = nth;
-		pt->site.silent = !pt->site.caller[0];
-		/* The same site reached again: count occurrences. */
-		for (i = 0; i < nr; i++)
-			same += points[i].site.hash == pt->site.hash;
-		pt->site.id = kfault_fnv(pt->site.hash, (char *)&same,
-					 sizeof(same));
-		nr++;
-	}
-	kfree(ctx);
-	return err ? err : nr;
 }
 
 static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
@@ -466,7 +573,7 @@ static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
 {
 	int err;
 
-	if (!pt->nth) {
+	if (!res->nth) {
 		if (res->ret)
 			goto wrong_errno;
 		err = op->check_success(ctx);
@@ -476,10 +583,10 @@ static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
 	}
 	if (!res->fired) {
 		snprintf(res->detail, sizeof(res->detail),
-			 "allocation #%u was not reached this time", pt->nth);
+			 "allocation #%u was not reached this time", res->nth);
 		return KFAULT_NOT_FIRED;
 	}
-	if (res->site.hash != pt->site.hash) {
+	if (pt->site.hash && res->site.hash != pt->site.hash) {
 		snprintf(res->detail, sizeof(res->detail),
 			 "failed %s <- %s, counted %s <- %s",
 			 res->site.allocator, res->site.caller,
@@ -507,7 +614,7 @@ static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
 
 wrong_errno:
 	snprintf(res->detail, sizeof(res->detail), "returned %d, expected %d",
-		 res->ret, pt->nth ? op->expected_err : 0);
+		 res->ret, res->nth ? op->expected_err : 0);
 	return KFAULT_WRONG_ERRNO;
 bad_state:
 	snprintf(res->detail, sizeof(res->detail),
@@ -515,8 +622,10 @@ bad_state:
 	return KFAULT_BAD_STATE;
 }
 
-void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
-		      const struct kfault_point *pt, struct kfault_result *res)
+/* One full run of a point at a given nth: setup, call, checks, teardown. */
+static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
+			   const struct kfault_point *pt, unsigned int nth,
+			   struct kfault_result *res)
 {
 	ktime_t start = ktime_get();
 	unsigned int leaks;
@@ -524,6 +633,8 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	res->nth = nth;
+	env->attempts++;
 	kfault_tags_read(env, env->calls_before, env->bytes_before);
 	kfault_log_mark(env);
 	ctx = kzalloc(op->ctx_size, GFP_KERNEL);
@@ -534,14 +645,15 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 	}
 	err = op->setup(ctx);
 	if (err) {
+		op->teardown(ctx);
 		kfree(ctx);
 		res->verdict = KFAULT_BAD_STATE;
 		snprintf(res->detail, sizeof(res->detail), "setup failed: %d", err);
 		return;
 	}
-	res->ret = kfault_call(env, op, ctx, pt->nth, &res->fired);
+	res->ret = kfault_call(env, op, ctx, nth, &res->fired, &res->site);
 	kfault_log_scan(env, &res->site, res->report, sizeof(res->report));
-	res->site.silent = res->fired && !res->site.caller[0];
+	res->site.silent = res->fired && !res->site.hash;
 	if (res->site.hash == pt->site.hash)
 		res->site.id = pt->site.id;
 	res->verdict = kfault_judge(op, ctx, res, pt);
@@ -552,12 +664,79 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 	kfault_log_scan(env, NULL, res->report, sizeof(res->report));
 	if (res->report[0])
 		res->verdict = KFAULT_REPORT;
-	else if (leaks && kfault_verdict_ok(res->verdict))
+	else if (leaks)
 		res->verdict = KFAULT_LEAK;
 	res->ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+}
+
+/* The same site and occurrence as counted: the point itself. */
+/* ---- the sweep --------------------------------------------------------- */
+
+static void kfault_account(struct kfault_env *env,
+			   const struct kfault_result *res)
+{
 	env->points++;
 	env->verdicts[res->verdict]++;
 	env->ns += res->ns;
+}
+
+void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
+		      const struct kfault_point *pt, struct kfault_result *res)
+{
+	kfault_attempt(env, op, pt, pt->nth, res);
+	kfault_account(env, res);
+}
+
+int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
+		 struct kfault_point *points, struct kfault_result *results,
+		 unsigned int max, unsigned int *bookkeeping)
+{
+	static const struct kfault_point any;
+	struct kfault_result *res;
+	unsigned int nth, nr = 0;
+	void *ctx;
+	int err;
+
+	/*
+	 * Warm up: the first run of an operation makes one-time allocations
+	 * (caches, sysfs, devres groups) that later runs do not.
+	 */
+	ctx = kzalloc(op->ctx_size, GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	err = op->setup(ctx);
+	if (!err)
+		err = op->run(ctx);
+	op->teardown(ctx);
+	kfree(ctx);
+	if (err)
+		return err;
+
+	for (nth = 1; nth <= KFAULT_MAX_NTH && nr < max; nth++) {
+		struct kfault_site *site = &points[nr].site;
+		unsigned int i, same = 0;
+
+		res = &results[nr];
+		kfault_attempt(env, op, &any, nth, res);
+		if (!res->fired)
+			break;
+		kfault_account(env, res);
+		/* kmemleak and slab metadata: absorbed, unless it went wrong */
+		if (res->site.nested == KFAULT_BOOKKEEPING &&
+		    kfault_verdict_ok(res->verdict)) {
+			(*bookkeeping)++;
+			continue;
+		}
+		points[nr].nth = nth;
+		*site = res->site;
+		for (i = 0; i < nr; i++)
+			same += points[i].site.hash == site->hash;
+		site->occurrence = same;
+		site->id = kfault_fnv(site->hash, (char *)&same, sizeof(same));
+		res->site.id = site->id;
+		nr++;
+	}
+	return nr;
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -572,12 +751,14 @@ void kfault_point_desc(const struct kfault_op *op,
 		return;
 	}
 	if (pt->site.silent) {
-		snprintf(buf, len, "%s: fail #%u (silent)", op->name, pt->nth);
+		snprintf(buf, len, "%s: fail %u (silent)", op->name, pt->nth);
 		return;
 	}
 	fn = strcspn(pt->site.caller, "/");
-	snprintf(buf, len, "%s: fail #%u %s <- %.*s", op->name, pt->nth,
-		 pt->site.allocator, (int)fn, pt->site.caller);
+	snprintf(buf, len, "%s: fail %u %s <- %.*s%s%s%s", op->name, pt->nth,
+		 pt->site.allocator, (int)fn, pt->site.caller,
+		 pt->site.inner[0] ? " (in " : "", pt->site.inner,
+		 pt->site.inner[0] ? ")" : "");
 }
 
 void kfault_log_result(struct kunit *test, const struct kfault_op *op,
@@ -585,10 +766,13 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 		       const struct kfault_result *res)
 {
 	kunit_info(test,
-		   "kfault: op=%s nth=%u attr=%s allocator=%s site=%s addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] detail=[%s]\n",
-		   op->name, pt->nth, res->site.attr[0] ? res->site.attr : "-",
+		   "kfault: op=%s nth=%u ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] detail=[%s]\n",
+		   op->name, pt->nth, res->nth,
+		   res->site.attr[0] ? res->site.attr : "-",
 		   res->site.allocator[0] ? res->site.allocator : "-",
+		   res->site.inner[0] ? res->site.inner : "-",
 		   res->site.caller[0] ? res->site.caller : "-",
+		   res->site.file[0] ? res->site.file : "-", res->site.line,
 		   res->site.addr, res->site.id, kfault_verdict_name(res->verdict),
 		   res->ret, div_u64(res->ns, NSEC_PER_USEC), res->leaks,
 		   res->report, res->detail);
@@ -603,8 +787,9 @@ void kfault_log_stats(struct kunit *test, struct kfault_env *env)
 		if (env->verdicts[v])
 			kunit_info(test, "kfault: verdict %s: %u\n",
 				   kfault_verdict_name(v), env->verdicts[v]);
-	kunit_info(test, "kfault: %u points in %llu ms, %llu points/s\n",
-		   env->points, ms, ms ? div_u64(env->points * 1000ULL, ms) : 0);
+	kunit_info(test, "kfault: %u points (%u runs) in %llu ms, %llu points/s\n",
+		   env->points, env->attempts, ms,
+		   ms ? div_u64(env->points * 1000ULL, ms) : 0);
 }
 
 /* ---- environment ------------------------------------------------------ */
@@ -627,6 +812,9 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 	err = kfault_knobs_set(env);
 	if (err)
 		goto err_restore_knobs;
+	err = kfault_probes_register(env);
+	if (err)
+		goto err_restore_knobs;
 	return env;
 
 err_restore_knobs:
@@ -640,6 +828,7 @@ void kfault_env_exit(struct kfault_env *env)
 {
 	if (IS_ERR_OR_NULL(env))
 		return;
+	kfault_probes_unregister(env);
 	kfault_knobs_restore(env);
 	kfree(env);
 }

@@ -5,23 +5,32 @@
  * A suite describes each driver operation as a struct kfault_op: how to
  * build a fresh state, the one call under test, how to check the state
  * after a failure and after a success, and how to tear everything down.
- * kfault then fails the operation's allocations one at a time:
+ * kfault_sweep() then runs the operation with current->fail_nth = 1, 2, ...
+ * until the injection no longer fires, each time on a fresh state, and for
+ * each such fault point records:
  *
- *  1. kfault_count() runs the operation with current->fail_nth = 1, 2, ...
- *     until the injection no longer fires, and records for each point the
- *     failed call site: the allocator, the innermost driver frame
- *     (symbol+offset, taken from the FAULT_INJECTION stack dump in the
- *     printk ring buffer) and a stable id that survives unrelated code
- *     moving (a hash of the function names on the driver part of the stack
- *     and of the allocator, plus an occurrence count).
- *  2. kfault_run_point() re-runs one point and gives it a verdict:
- *     handled (the documented errno, state rolled back, a normal operation
- *     right after succeeds), absorbed (the injection fired but the
- *     operation succeeded through a fallback, e.g. kvmalloc falling back to
- *     vmalloc, or kmemleak's metadata pool absorbing its own failure), or a
- *     failure: wrong errno, state not rolled back, leak, kernel report
- *     (KASAN, WARN, BUG, lockdep, sleeping in atomic context), or a
- *     different site than counted (the operation is not deterministic).
+ *  - the failed call site: the allocator the driver called, the innermost
+ *    driver frame (symbol+offset), what inside the allocator failed, the
+ *    file:line of the driver's call when its allocation tag says so, and a
+ *    stable id (a hash of the allocator, the kind of nesting and the
+ *    function names on the driver's part of the stack, plus an occurrence
+ *    count) that survives unrelated code moving.  Slab failures are caught
+ *    by probes on the kmalloc and kmem_cache_alloc tracepoints, which also
+ *    see __GFP_NOWARN failures (kvmalloc's first attempt, kmemleak's
+ *    metadata) and read current->alloc_tag; page failures are read from the
+ *    FAULT_INJECTION stack dump in the printk ring buffer;
+ *  - a verdict: handled (the documented errno, state rolled back, a normal
+ *    operation right after succeeds), absorbed (the injection fired but the
+ *    operation succeeded through a fallback, e.g. kvmalloc falling back to
+ *    vmalloc, and the state is that of a clean run), or a failure: wrong
+ *    errno, state not rolled back, leak, or a kernel report (KASAN, WARN,
+ *    BUG, lockdep, sleeping in atomic context).
+ *
+ * Each point is judged in the same run that discovers it.  Running a point
+ * again by its nth is not reliable: the kernel's own allocations (a new
+ * slab page, its extension vector, kmemleak's pool) come and go between
+ * runs and shift the numbering.  kfault_run_point() re-runs one nth and
+ * says so (not-fired, site-changed) when that happens.
  *
  * Knobs.  In 6.12 failslab and fail_page_alloc skip sleeping allocations
  * (ignore-gfp-wait=Y), highmem and order-0 pages (min-order=1) by default,
@@ -65,7 +74,7 @@
 #include <linux/types.h>
 
 #define KFAULT_SYM_LEN		96
-#define KFAULT_MAX_POINTS	128
+#define KFAULT_MAX_POINTS	96
 #define KFAULT_MAX_TAGS		64
 #define KFAULT_MAX_NTH		400	/* like iommufd_fail_nth's cap */
 #define KFAULT_TEXT_LEN		160
@@ -93,11 +102,23 @@ static inline bool kfault_verdict_ok(enum kfault_verdict v)
 struct kfault_site {
 	char attr[16];			/* "failslab", "fail_page_alloc" */
 	char allocator[40];		/* e.g. "kmem_cache_alloc" */
+	char inner[40];			/* what called the failing allocator */
 	char caller[KFAULT_SYM_LEN];	/* innermost driver frame, sym+off/size */
+	char file[40];			/* driver call site, when its alloc */
+	unsigned int line;		/* tag says so (MEM_ALLOC_PROFILING) */
 	unsigned long addr;		/* its return address */
 	u32 hash;			/* of allocator + driver frame names */
 	u32 id;				/* stable: hash + occurrence count */
-	bool silent;			/* fired without a report (__GFP_NOWARN) */
+	unsigned int occurrence;	/* earlier points with the same hash */
+	bool silent;			/* fired, site unknown (__GFP_NOWARN page) */
+	u8 nested;			/* enum kfault_nesting */
+};
+
+/* Which allocation failed, relative to the call the driver made. */
+enum kfault_nesting {
+	KFAULT_DIRECT,		/* the driver's call itself */
+	KFAULT_INTERNAL,	/* inside the API (vmalloc's metadata, ...) */
+	KFAULT_BOOKKEEPING,	/* kmemleak or slab metadata: never visible */
 };
 
 struct kfault_point {
@@ -133,7 +154,7 @@ struct kfault_env;
 
 /* What the environment is for: the driver under test. */
 struct kfault_target {
-	const char *modname;	/* KBUILD_MODNAME of its objects */
+	const char *srcdir;	/* its source directory, e.g. "kfault/module/" */
 	const char *prefix;	/* its function-name prefix, e.g. "refdev_" */
 };
 
@@ -142,13 +163,10 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target);
 void kfault_env_exit(struct kfault_env *env);
 unsigned int kfault_env_nr_tags(struct kfault_env *env);
 
-/* One operation's fault points, counting pass; returns the number or errno. */
-int kfault_count(struct kfault_env *env, const struct kfault_op *op,
-		 struct kfault_point *points, unsigned int max);
-
 /* Result of one point. */
 struct kfault_result {
 	enum kfault_verdict verdict;
+	unsigned int nth;		/* the nth that reproduced the point */
 	int ret;			/* what run() returned */
 	bool fired;
 	struct kfault_site site;	/* as seen in this run */
@@ -163,7 +181,22 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 		      const struct kfault_point *point,
 		      struct kfault_result *res);
 
-/* "op: fail #3 kmem_cache_alloc <- refdev_open+0x5c" */
+/*
+ * Sweep one operation: for nth = 1, 2, ... until the injection no longer
+ * fires, run the point and keep its site and result.  Returns the number
+ * of points or an errno.  Failures of the kernel's own bookkeeping
+ * (kmemleak metadata, slab extension vectors) are absorbed by design and
+ * tell nothing about the driver: when absorbed cleanly they are counted in
+ * *bookkeeping instead of being listed.
+ */
+int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
+		 struct kfault_point *points, struct kfault_result *results,
+		 unsigned int max, unsigned int *bookkeeping);
+
+/*
+ * "open: fail 3 kmem_cache_alloc <- refdev_open+0x5c": no '#', which KTAP
+ * reads as the start of a directive (kunit.py then drops the result).
+ */
 void kfault_point_desc(const struct kfault_op *op,
 		       const struct kfault_point *point, char *buf, size_t len);
 

@@ -9,12 +9,20 @@
  * fault, which must succeed and leak nothing.
  */
 #include <kunit/test.h>
+#include <kunit/test-bug.h>
+#include <linux/anon_inodes.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mman.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "../module/refdev.h"
+#include "../module/refdev_internal.h"
+#include "../module/refdev_ioctl.h"
 #include "kfault.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -24,7 +32,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define SWEEP_FW_SIZE	SZ_64K
 
 static const struct kfault_target sweep_target = {
-	.modname = "refdev",
+	.srcdir = "kfault/module/",
 	.prefix = "refdev_",
 };
 
@@ -38,6 +46,7 @@ enum sweep_level {
 	SWEEP_PROBED,
 	SWEEP_SESSION,
 	SWEEP_QUEUED_REQS,	/* a session with SWEEP_QUEUED requests */
+	SWEEP_FILE,		/* the misc device opened, user memory */
 };
 
 struct sweep_ctx {
@@ -50,6 +59,8 @@ struct sweep_ctx {
 	struct refdev_core *new_core;
 	struct refdev_session *new_s;
 	bool probed;
+	struct file *file;	/* owns c->s when set */
+	void __user *udata;	/* page 0: payload, page 1: ioctl argument */
 	/* state before run() */
 	struct refdev_info info;
 	struct refdev_session_info sinfo;
@@ -62,6 +73,49 @@ static void sweep_snapshot(struct sweep_ctx *c)
 		refdev_get_info(c->rd, &c->info);
 	if (c->s)
 		refdev_session_get_info(c->s, &c->sinfo);
+}
+
+/* Installed when ->open() failed, so that __fput() calls no ->release(). */
+static const struct file_operations sweep_closed_fops;
+
+/*
+ * The file operations run for real: user memory from kunit_vm_mmap() in
+ * the test's kthread, touched now so that no page fault allocates inside
+ * the armed window, and the device opened the way misc_open() does it.
+ */
+static int sweep_open_file(struct sweep_ctx *c)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct refdev_fw_load arg = { .len = SWEEP_PAYLOAD };
+	unsigned long addr;
+	struct file *file;
+	int err;
+
+	if (!test)
+		return -EINVAL;
+	addr = kunit_vm_mmap(test, NULL, 0, 2 * PAGE_SIZE,
+			     PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+			     0);
+	if (!addr || IS_ERR_VALUE(addr))
+		return -ENOMEM;
+	c->udata = (void __user *)addr;
+	arg.ptr = addr;
+	if (copy_to_user(c->udata, c->payload, sizeof(c->payload)) ||
+	    copy_to_user(c->udata + PAGE_SIZE, &arg, sizeof(arg)))
+		return -EFAULT;
+	file = anon_inode_getfile("[refdev-sweep]", c->rd->misc.fops,
+				  &c->rd->misc, O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = file->f_op->open(file_inode(file), file);
+	if (err) {
+		replace_fops(file, &sweep_closed_fops);
+		__fput_sync(file);
+		return err;
+	}
+	c->file = file;
+	c->s = file->private_data;
+	return 0;
 }
 
 static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
@@ -93,7 +147,7 @@ static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
 		c->probed = true;
 		c->rd = refdev_from_dev(c->dev);
 	}
-	if (level >= SWEEP_SESSION) {
+	if (level >= SWEEP_SESSION && level != SWEEP_FILE) {
 		c->s = refdev_open(c->rd);
 		if (IS_ERR(c->s)) {
 			err = PTR_ERR(c->s);
@@ -101,7 +155,12 @@ static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
 			return err;
 		}
 	}
-	for (i = 0; level >= SWEEP_QUEUED_REQS && i < SWEEP_QUEUED; i++) {
+	if (level == SWEEP_FILE) {
+		err = sweep_open_file(c);
+		if (err)
+			return err;
+	}
+	for (i = 0; level == SWEEP_QUEUED_REQS && i < SWEEP_QUEUED; i++) {
 		err = refdev_submit(c->s, c->payload, sizeof(c->payload));
 		if (err)
 			return err;
@@ -116,7 +175,9 @@ static void sweep_teardown(void *ctx)
 
 	if (c->new_s)
 		refdev_release(c->new_s);
-	if (c->s)
+	if (c->file)
+		__fput_sync(c->file);
+	else if (c->s)
 		refdev_release(c->s);
 	if (c->probed)
 		refdev_remove(c->dev);
@@ -150,17 +211,35 @@ static int sweep_unchanged(void *ctx)
 
 /* ---- the operations --------------------------------------------------- */
 
-#define SWEEP_SETUP(_name, _level)				\
-static int _name(void *ctx)					\
-{								\
-	return sweep_build(ctx, _level);			\
+static int sweep_setup_nothing(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_NOTHING);
 }
 
-SWEEP_SETUP(sweep_setup_nothing, SWEEP_NOTHING)
-SWEEP_SETUP(sweep_setup_device, SWEEP_DEVICE)
-SWEEP_SETUP(sweep_setup_probed, SWEEP_PROBED)
-SWEEP_SETUP(sweep_setup_session, SWEEP_SESSION)
-SWEEP_SETUP(sweep_setup_queued, SWEEP_QUEUED_REQS)
+static int sweep_setup_device(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_DEVICE);
+}
+
+static int sweep_setup_probed(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_PROBED);
+}
+
+static int sweep_setup_session(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_SESSION);
+}
+
+static int sweep_setup_queued(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_QUEUED_REQS);
+}
+
+static int sweep_setup_file(void *ctx)
+{
+	return sweep_build(ctx, SWEEP_FILE);
+}
 
 /* module init: the core (request cache, instance ids) */
 static int core_create_run(void *ctx)
@@ -400,6 +479,35 @@ static int dma_done(void *ctx)
 	return sinfo.dma_size >= 4 * PAGE_SIZE ? 0 : -EBADE;
 }
 
+/* write(): memdup_user() of the user buffer, then a request */
+static int fop_write_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	loff_t pos = 0;
+	ssize_t n;
+
+	n = c->file->f_op->write(c->file, c->udata, SWEEP_PAYLOAD, &pos);
+	return n < 0 ? n : 0;
+}
+
+/* ioctl(REFDEV_IOC_LOAD_FW): vmalloc() and copy_from_user() */
+static int fop_load_fw_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	return c->file->f_op->unlocked_ioctl(c->file, REFDEV_IOC_LOAD_FW,
+					     (unsigned long)(c->udata + PAGE_SIZE));
+}
+
+static int fop_load_fw_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return info.fw_size == SWEEP_PAYLOAD ? 0 : -EBADE;
+}
+
 /* release / remove: no errno to return, but must free everything */
 static int release_run(void *ctx)
 {
@@ -457,8 +565,12 @@ SWEEP_OP(firmware, sweep_setup_probed, firmware_run, sweep_unchanged,
 	 firmware_done, firmware_run);
 SWEEP_OP(dma, sweep_setup_session, dma_run, sweep_unchanged, dma_done,
 	 dma_run);
+SWEEP_OP(fop_write, sweep_setup_file, fop_write_run, sweep_unchanged,
+	 submit_done, fop_write_run);
+SWEEP_OP(fop_load_fw, sweep_setup_file, fop_load_fw_run, sweep_unchanged,
+	 fop_load_fw_done, fop_load_fw_run);
 SWEEP_OP(release, sweep_setup_queued, release_run, sweep_ok, sweep_ok, NULL);
-SWEEP_OP(remove, sweep_setup_session, remove_run, sweep_ok, sweep_ok, NULL);
+SWEEP_OP(remove, sweep_setup_probed, remove_run, sweep_ok, sweep_ok, NULL);
 
 /* ---- one KUnit case per operation, one parameter per fault point ------ */
 
@@ -471,8 +583,10 @@ struct sweep_param {
 
 struct sweep_state {
 	const struct kfault_op *op;
-	int nr;				/* points counted, or errno */
+	int nr;				/* points swept, or errno */
+	unsigned int bookkeeping;	/* absorbed by kmemleak/slab metadata */
 	struct kfault_point points[KFAULT_MAX_POINTS];
+	struct kfault_result results[KFAULT_MAX_POINTS];
 	struct sweep_param params[KFAULT_MAX_POINTS + 1];
 };
 
@@ -495,48 +609,60 @@ static const void *sweep_gen(struct sweep_state *st, const void *prev,
 	return &st->params[next];
 }
 
-static void sweep_count(struct kunit *test, struct sweep_state *st)
+/* Parameter 0: sweep the operation, then run it once with no fault. */
+static void sweep_baseline(struct kunit *test, struct sweep_state *st)
 {
+	static const struct kfault_point baseline;
+	struct kfault_result res;
 	unsigned int i;
 
-	st->nr = kfault_count(sweep_env, st->op, st->points,
-			      ARRAY_SIZE(st->points));
-	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "counting pass failed: %d",
-			    st->nr);
-	kunit_info(test, "kfault: count op=%s points=%d\n", st->op->name,
-		   st->nr);
+	st->bookkeeping = 0;
+	st->nr = kfault_sweep(sweep_env, st->op, st->points, st->results,
+			      ARRAY_SIZE(st->points), &st->bookkeeping);
+	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "sweep of %s failed: %d",
+			    st->op->name, st->nr);
+	kunit_info(test, "kfault: count op=%s points=%d bookkeeping=%u\n",
+		   st->op->name, st->nr, st->bookkeeping);
 	for (i = 0; i < st->nr; i++) {
 		const struct kfault_site *site = &st->points[i].site;
 
 		kunit_info(test,
-			   "kfault: point op=%s nth=%u attr=%s allocator=%s site=%s addr=0x%lx id=%08x\n",
+			   "kfault: point op=%s nth=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x\n",
 			   st->op->name, st->points[i].nth,
-			   site->silent ? "-" : site->attr,
-			   site->silent ? "-" : site->allocator,
-			   site->silent ? "-" : site->caller, site->addr,
-			   site->id);
+			   site->attr[0] ? site->attr : "-",
+			   site->allocator[0] ? site->allocator : "-",
+			   site->inner[0] ? site->inner : "-",
+			   site->caller[0] ? site->caller : "-",
+			   site->file[0] ? site->file : "-", site->line,
+			   site->addr, site->id);
 	}
+	kfault_run_point(sweep_env, st->op, &baseline, &res);
+	kfault_log_result(test, st->op, &baseline, &res);
+	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res.verdict),
+			      "%s with no fault: %s %s%s%s", st->op->name,
+			      kfault_verdict_name(res.verdict), res.detail,
+			      res.leaks, res.report);
 }
 
+/* Parameter k: the verdict of fault point k, judged during the sweep. */
 static void sweep_point(struct kunit *test)
 {
 	const struct sweep_param *p = test->param_value;
 	struct sweep_state *st = p->state;
-	static const struct kfault_point baseline;
-	const struct kfault_point *pt;
-	struct kfault_result res;
+	const struct kfault_result *res;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
-	if (!p->index)
-		sweep_count(test, st);
-	pt = p->index ? &st->points[p->index - 1] : &baseline;
-	kfault_run_point(sweep_env, st->op, pt, &res);
-	kfault_log_result(test, st->op, pt, &res);
-	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res.verdict),
+	if (!p->index) {
+		sweep_baseline(test, st);
+		return;
+	}
+	res = &st->results[p->index - 1];
+	kfault_log_result(test, st->op, &st->points[p->index - 1], res);
+	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res->verdict),
 			      "%s: %s %s%s%s%s%s", st->op->name,
-			      kfault_verdict_name(res.verdict), res.detail,
-			      res.leaks[0] ? " leaked " : "", res.leaks,
-			      res.report[0] ? " report: " : "", res.report);
+			      kfault_verdict_name(res->verdict), res->detail,
+			      res->leaks[0] ? " leaked " : "", res->leaks,
+			      res->report[0] ? " report: " : "", res->report);
 }
 
 #define SWEEP_CASE(_name)						\
@@ -560,6 +686,8 @@ SWEEP_CASE(resize)
 SWEEP_CASE(channels)
 SWEEP_CASE(firmware)
 SWEEP_CASE(dma)
+SWEEP_CASE(fop_write)
+SWEEP_CASE(fop_load_fw)
 SWEEP_CASE(release)
 SWEEP_CASE(remove)
 
@@ -594,6 +722,8 @@ static struct kunit_case refdev_fault_cases[] = {
 	KUNIT_CASE_PARAM(channels_fault_sweep, channels_gen),
 	KUNIT_CASE_PARAM(firmware_fault_sweep, firmware_gen),
 	KUNIT_CASE_PARAM(dma_fault_sweep, dma_gen),
+	KUNIT_CASE_PARAM(fop_write_fault_sweep, fop_write_gen),
+	KUNIT_CASE_PARAM(fop_load_fw_fault_sweep, fop_load_fw_gen),
 	KUNIT_CASE_PARAM(release_fault_sweep, release_gen),
 	KUNIT_CASE_PARAM(remove_fault_sweep, remove_gen),
 	KUNIT_CASE(sweep_summary),
@@ -606,6 +736,7 @@ static struct kunit_suite refdev_fault_suite = {
 	.suite_exit = refdev_fault_suite_exit,
 	.test_cases = refdev_fault_cases,
 };
+
 kunit_test_suite(refdev_fault_suite);
 
 MODULE_DESCRIPTION("Fault-injection sweeps of the kfault reference driver");
