@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import configs, runner, tree
+from . import configs, coverage, ktap, runner, sites, sweep, tree
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,7 +53,54 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
                               kunitconfig_dir=REPO / "configs", filter_glob=args.filter,
                               timeout=args.timeout)
-    return runner.run_kunit(req)
+    status = runner.run_kunit(req)
+    log_path = build_dir / "test.log"
+    if not log_path.is_file():
+        raise HarnessError(f"kunit.py left no {log_path}: the build or boot failed, see above")
+    lines = log_path.read_text(errors="replace").splitlines()
+    totals = ktap.kernel_totals(lines)
+    print(f"kfault: kernel counted: pass {totals.passed}, fail {totals.failed}, "
+          f"skip {totals.skipped}, total {totals.total}")
+    if totals.failed and not status:
+        print(f"kfault: error: kunit.py reported success but the kernel counted "
+              f"{totals.failed} failed tests (a result line it could not parse); see {log_path}",
+              file=sys.stderr)
+        status = 1
+    gap = print_sweep_summary(lines, build_dir / "vmlinux")
+    return status or (EXIT_COVERAGE if gap else 0)
+
+
+EXIT_COVERAGE = 3
+
+
+def print_sweep_summary(lines: list[str], vmlinux: Path) -> bool:
+    """Print the sweep's totals and call-site coverage; True if a site was never failed."""
+    log = sweep.parse(lines)
+    if not log.results:
+        return False
+    by_verdict: dict[str, int] = {}
+    for r in log.results:
+        by_verdict[r.verdict] = by_verdict.get(r.verdict, 0) + 1
+    print(f"kfault: sweep: {sum(log.counted.values())} fault points in "
+          f"{len(log.counted)} operations; verdicts: "
+          + ", ".join(f"{v} {n}" for v, n in sorted(by_verdict.items())))
+    print(f"kfault: speed: {log.points} points in {log.ms} ms, {log.points_per_s} points/s")
+    for op, n in sweep.missing_points(log).items():
+        print(f"kfault: {op}: {n} counted points have no result (crash or truncated log)")
+    for r in log.results:
+        if not r.ok and not r.skipped:
+            print(f"kfault: FAIL {r.op} #{r.nth} {r.allocator} <- {r.site}: {r.verdict} "
+                  f"{r.detail} {r.leaked} {r.report}".rstrip())
+    known = sites.driver_sites(REPO / "module")
+    counted = [addr for _op, _nth, addr in log.counted_points if addr]
+    addrs = {r.addr - 1 for r in log.results if r.addr} | {a - 1 for a in counted}
+    chains = runner.addr2line(vmlinux, sorted(addrs))
+    cov = coverage.compute(known, log.results, chains, counted)
+    print(f"kfault: coverage: {len(cov.failed)}/{len(known)} allocation call sites in "
+          f"module/ failed at least once")
+    for site in cov.never:
+        print(f"kfault: never failed: {site}")
+    return bool(cov.never)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,3 +51,29 @@ def run_kunit(req: KunitRequest) -> int:
         return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
+
+
+def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Inline chains (function, file:line), innermost first, for each address."""
+    if not addrs:
+        return {}
+    if not binary.is_file():
+        raise HarnessError(f"no {binary} to symbolise with: build the kernel first")
+    argv = ["addr2line", "-a", "-i", "-f", "-e", str(binary)] + [hex(a) for a in addrs]
+    try:
+        out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"addr2line failed on {binary}: {err}") from err
+    chains: dict[int, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    lines = out.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("0x"):
+            current = chains.setdefault(int(lines[i], 16), [])
+            i += 1
+            continue
+        if i + 1 < len(lines):
+            current.append((lines[i], lines[i + 1]))
+        i += 2
+    return chains
