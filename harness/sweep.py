@@ -40,9 +40,13 @@ class PointResult:
         return self.verdict in ("handled", "absorbed")
 
     @property
-    def skipped(self) -> bool:
-        """A point nested in a kernel API that did not recur (KUnit SKIP)."""
-        return self.verdict == "moved"
+    def why(self) -> str:
+        """The evidence, the same for every point that failed the same way."""
+        if self.leaked:
+            return f"leaked {self.leaked}"
+        if self.report:
+            return re.sub(r"(PID|pid|task) \S+", r"\1 -", self.report)
+        return self.detail
 
 
 @dataclass
@@ -93,6 +97,15 @@ def parse(lines: Iterable[str]) -> SweepLog:
             except (KeyError, ValueError):
                 continue    # a truncated line: the point is reported missing below
     return log
+
+
+def failures(log: SweepLog) -> dict[tuple[str, str, str], list[PointResult]]:
+    """Failed points grouped by operation, verdict and evidence."""
+    groups: dict[tuple[str, str, str], list[PointResult]] = {}
+    for r in log.results:
+        if not r.ok:
+            groups.setdefault((r.op, r.verdict, r.why), []).append(r)
+    return groups
 
 
 def missing_points(log: SweepLog) -> dict[str, int]:

@@ -490,6 +490,41 @@ static int fop_write_run(void *ctx)
 	return n < 0 ? n : 0;
 }
 
+/*
+ * open(2) as the VFS does it: the file itself is allocated in the same
+ * window, so this operation counts only allocations whose stack passes
+ * through refdev (KFAULT_STACK_FILTER); the VFS's own are not ours.
+ */
+static int fop_open_run(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct file *file;
+	int err;
+
+	file = anon_inode_getfile("[refdev-sweep]", c->rd->misc.fops,
+				  &c->rd->misc, O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = file->f_op->open(file_inode(file), file);
+	if (err) {
+		replace_fops(file, &sweep_closed_fops);
+		__fput_sync(file);
+		return err;
+	}
+	c->file = file;
+	return 0;
+}
+
+static int fop_open_done(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return c->file && info.nr_sessions == c->info.nr_sessions + 1 ?
+	       0 : -EBADE;
+}
+
 /* ioctl(REFDEV_IOC_LOAD_FW): vmalloc() and copy_from_user() */
 static int fop_load_fw_run(void *ctx)
 {
@@ -565,6 +600,18 @@ SWEEP_OP(firmware, sweep_setup_probed, firmware_run, sweep_unchanged,
 	 firmware_done, firmware_run);
 SWEEP_OP(dma, sweep_setup_session, dma_run, sweep_unchanged, dma_done,
 	 dma_run);
+static const struct kfault_op fop_open_op = {
+	.name = "fop_open",
+	.ctx_size = sizeof(struct sweep_ctx),
+	.mode = KFAULT_STACK_FILTER,
+	.expected_err = -ENOMEM,
+	.setup = sweep_setup_probed,
+	.run = fop_open_run,
+	.check_rollback = sweep_unchanged,
+	.check_success = fop_open_done,
+	.teardown = sweep_teardown,
+};
+
 SWEEP_OP(fop_write, sweep_setup_file, fop_write_run, sweep_unchanged,
 	 submit_done, fop_write_run);
 SWEEP_OP(fop_load_fw, sweep_setup_file, fop_load_fw_run, sweep_unchanged,
@@ -686,6 +733,7 @@ SWEEP_CASE(resize)
 SWEEP_CASE(channels)
 SWEEP_CASE(firmware)
 SWEEP_CASE(dma)
+SWEEP_CASE(fop_open)
 SWEEP_CASE(fop_write)
 SWEEP_CASE(fop_load_fw)
 SWEEP_CASE(release)
@@ -722,6 +770,7 @@ static struct kunit_case refdev_fault_cases[] = {
 	KUNIT_CASE_PARAM(channels_fault_sweep, channels_gen),
 	KUNIT_CASE_PARAM(firmware_fault_sweep, firmware_gen),
 	KUNIT_CASE_PARAM(dma_fault_sweep, dma_gen),
+	KUNIT_CASE_PARAM(fop_open_fault_sweep, fop_open_gen),
 	KUNIT_CASE_PARAM(fop_write_fault_sweep, fop_write_gen),
 	KUNIT_CASE_PARAM(fop_load_fw_fault_sweep, fop_load_fw_gen),
 	KUNIT_CASE_PARAM(release_fault_sweep, release_gen),

@@ -1,0 +1,56 @@
+"""Parsers run on console output captured from real runs of our kernel."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import ktap, sweep
+
+DATA = Path(__file__).parent / "data"
+
+
+def lines(name: str) -> list[str]:
+    return (DATA / name).read_text().splitlines()
+
+
+def test_leak_run_names_the_leaked_site_for_every_point_after_it() -> None:
+    # module/refdev_dev.c with the unwind's __free_pages() of the order-1
+    # descriptor ring removed: every later probe failure leaks those pages.
+    log = sweep.parse(lines("sweep_probe_leak.log"))
+    leaks = [r for r in log.results if r.verdict == "leak"]
+    assert len(leaks) == 27
+    assert all(r.leaked == "refdev_dev.c:110 refdev_probe +1/+8192B" for r in leaks)
+    assert min(r.nth for r in leaks) == 8       # points 1-7 fail before the ring exists
+    assert log.counted == {"probe": 31}
+    groups = sweep.failures(log)
+    assert list(groups) == [("probe", "leak", "leaked refdev_dev.c:110 refdev_probe +1/+8192B")]
+
+
+def test_clean_console_run_has_sites_verdicts_and_speed() -> None:
+    log = sweep.parse(lines("fop_open_console.log"))
+    assert log.counted == {"fop_open": 3}
+    assert [r.nth for r in log.results] == [0, 1, 3, 4]
+    assert all(r.ok for r in log.results)
+    first = log.results[1]
+    assert (first.allocator, first.site.split("+")[0]) == ("kmalloc_cache", "refdev_open")
+    assert first.addr > 0 and len(first.site_id) == 8
+    assert sweep.missing_points(log) == {}
+
+
+def test_a_truncated_line_is_not_a_result() -> None:
+    text = lines("fop_open_console.log")
+    cut = [ln[:60] if "kfault: op=" in ln else ln for ln in text]
+    log = sweep.parse(cut)
+    assert log.results == []
+    assert sweep.missing_points(log) == {"fop_open": 3}
+
+
+def test_kernel_totals_of_a_clean_run() -> None:
+    assert ktap.kernel_totals(lines("fop_open_console.log")) == ktap.Totals(4, 0, 0, 4)
+
+
+def test_kernel_totals_catch_results_kunit_py_dropped() -> None:
+    # A run whose point names contained '#': kunit.py printed "passed: 119"
+    # while the kernel counted 3 failures.
+    totals = ktap.kernel_totals(lines("totals_dropped_results.log"))
+    assert totals.failed == 3
+    assert "passed: 119" in (DATA / "totals_dropped_results.log").read_text()
