@@ -52,7 +52,7 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     build_dir = args.build_dir or args.kdir / ".kunit-kfault"
     req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
                               kunitconfig_dir=REPO / "configs", filter_glob=args.filter,
-                              timeout=args.timeout)
+                              timeout=args.timeout, ccache_dir=default_cache() / "ccache")
     status = runner.run_kunit(req)
     log_path = build_dir / "test.log"
     if not log_path.is_file():

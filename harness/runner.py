@@ -23,6 +23,7 @@ class KunitRequest:
     timeout: int = 1200
     jobs: int = 0
     use_ccache: bool = True
+    ccache_dir: Path | None = None      # default: <build_dir>/../ccache
     extra: list[str] = field(default_factory=list)
 
 
@@ -46,7 +47,7 @@ def run_kunit(req: KunitRequest) -> int:
     """Run kunit.py with its output on our stdout; return its exit code."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.setdefault("CCACHE_DIR", str(req.build_dir.parent / "ccache"))
+    env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
     try:
         return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
     except OSError as err:
