@@ -18,7 +18,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
-.PHONY: help setup link unlink configs kunit check pytest test clean
+.PHONY: help setup link unlink configs kunit calibrate check pytest test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -26,7 +26,8 @@ help:
 	@echo "  kunit    build the UML kernel with configs/ and run our KUnit suites"
 	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
 	@echo "  pytest   the harness's own tests"
-	@echo "  test     everything CI runs: setup, check, pytest, kunit"
+	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
+	@echo "  test     everything CI runs: setup, check, pytest, kunit, calibrate"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig from the fragments"
 	@echo "  clean    remove the build directory and unlink the tree"
@@ -47,6 +48,10 @@ configs:
 kunit:
 	@$(HARNESS) kunit --build-dir $(BUILD_DIR) $(FILTER)
 
+# CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
+calibrate:
+	@$(HARNESS) calibrate --build-dir $(BUILD_DIR) $(CALIBRATE_ARGS)
+
 check:
 	@$(HARNESS) configs --check
 	@perl $(KDIR)/scripts/checkpatch.pl --strict --no-tree --quiet --show-types -f $(C_SOURCES) \
@@ -57,7 +62,7 @@ check:
 pytest:
 	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/tests
 
-test: setup check pytest kunit
+test: setup check pytest kunit calibrate
 
 clean:
 	rm -rf $(BUILD_DIR)

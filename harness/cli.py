@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
-from . import configs, coverage, ktap, runner, sites, sweep, tree
+from . import calibrate, configs, coverage, defects, ktap, oops, runner, sites, sweep, tree
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,6 +107,61 @@ def print_sweep_summary(lines: list[str], vmlinux: Path) -> bool:
     return bool(cov.never)
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Boot once per seeded defect and check each is found where its marker says."""
+    expected = defects.expectations(REPO / "module")
+    if not expected:
+        raise HarnessError("no '/* kfault-defect: NAME VERDICT */' markers in module/*.c")
+    tree.link(args.kdir, REPO)
+    cmd_configs(argparse.Namespace(check=False))
+    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    out = args.out / "calibrate"
+    out.mkdir(parents=True, exist_ok=True)
+    files = {p.name for p in (REPO / "module").glob("*.c")}
+    names = ["none"] + sorted(expected)
+    outcomes = []
+    print(f"calibrate: {len(names) - 1} seeded defects and the correct driver, "
+          f"one boot each; logs in {out}/")
+    for num, name in enumerate(names):
+        extra_args = [f"--kconfig_add={kc}" for kc in args.kconfig_add] if not num else []
+        req = runner.KunitRequest(
+            kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
+            filter_glob="refdev_fault", timeout=args.timeout,
+            ccache_dir=default_cache() / "ccache", command="run" if not num else "exec",
+            kernel_args=["kasan_multi_shot"] + args.kernel_arg
+            + ([f"refdev.defect={name}"] if num else []), extra=extra_args)
+        (build_dir / "test.log").unlink(missing_ok=True)
+        start = time.monotonic()
+        status = runner.run_kunit(req, quiet=True)
+        seconds = time.monotonic() - start
+        log_path = build_dir / "test.log"
+        if not log_path.is_file():
+            raise HarnessError(f"kunit.py {req.command} left no {log_path} (status {status}): "
+                               f"run 'make kunit' to see the build or boot error")
+        shutil.copyfile(log_path, out / f"{name}.log")
+        lines = log_path.read_text(errors="replace").splitlines()
+        log, crash = sweep.parse(lines), oops.find_crash(lines)
+        chains = runner.addr2line(build_dir / "vmlinux",
+                                  sorted(calibrate.addresses(log, crash)))
+        outcome = calibrate.Outcome(name, expected.get(name, []),
+                                    calibrate.findings(log, crash, chains, files), seconds)
+        if not num and status and not outcome.findings:
+            outcome.findings.append(calibrate.Finding("kunit-failure", f"{name}.log", 0))
+        outcomes.append(outcome)
+        print(f"calibrate: {name}: {'ok' if outcome.detected else 'NOT DETECTED'} "
+              f"({seconds:.1f} s)", flush=True)
+    table = calibrate.matrix(outcomes)
+    (out / "calibration.md").write_text("# kfault calibration\n\n" + "\n".join(table) + "\n")
+    print("\n".join(table))
+    missed = [o.defect for o in outcomes if not o.detected]
+    if missed:
+        print(f"kfault: error: calibration failed for: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    print(f"calibrate: all {len(names) - 1} defects detected at their marked lines; "
+          f"the correct driver has no findings")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python3 -m harness",
@@ -123,6 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=1200)
     p.add_argument("filter", nargs="?", default="", help="suite[.test] glob")
     p.set_defaults(func=cmd_kunit)
+    p = sub.add_parser("calibrate", help="sweep each seeded defect; check it is caught")
+    p.add_argument("--build-dir", type=Path, default=None)
+    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--out", type=Path, default=REPO / "out")
+    p.add_argument("--kernel-arg", action="append", default=[],
+                   help="extra boot argument for every boot, e.g. kfault.leak_check=0")
+    p.add_argument("--kconfig-add", action="append", default=[],
+                   help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

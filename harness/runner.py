@@ -25,17 +25,19 @@ class KunitRequest:
     use_ccache: bool = True
     ccache_dir: Path | None = None      # default: <build_dir>/../ccache
     extra: list[str] = field(default_factory=list)
+    command: str = "run"                # or "exec": boot the kernel already built
 
 
 def kunit_argv(req: KunitRequest) -> list[str]:
     """The kunit.py command line for req (pure; tested)."""
-    argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), "run",
-            f"--kunitconfig={req.kunitconfig_dir}", f"--build_dir={req.build_dir}",
-            f"--timeout={req.timeout}"]
+    argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), req.command,
+            f"--build_dir={req.build_dir}", f"--timeout={req.timeout}"]
+    if req.command == "run":
+        argv.append(f"--kunitconfig={req.kunitconfig_dir}")
     argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
     if req.jobs:
         argv.append(f"--jobs={req.jobs}")
-    if req.use_ccache and shutil.which("ccache"):
+    if req.command == "run" and req.use_ccache and shutil.which("ccache"):
         argv.append("--make_options=CC=ccache gcc")
     argv += req.extra
     if req.filter_glob:
@@ -43,13 +45,14 @@ def kunit_argv(req: KunitRequest) -> list[str]:
     return argv
 
 
-def run_kunit(req: KunitRequest) -> int:
-    """Run kunit.py with its output on our stdout; return its exit code."""
+def run_kunit(req: KunitRequest, quiet: bool = False) -> int:
+    """Run kunit.py with its output on our stdout (or nowhere); return its exit code."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
+    out = subprocess.DEVNULL if quiet else None
     try:
-        return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
+        return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env, stdout=out, stderr=out)
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 

@@ -34,6 +34,8 @@ class PointResult:
     leaked: str
     report: str
     detail: str
+    report_site: str = "-"
+    report_addr: int = 0
 
     @property
     def ok(self) -> bool:
@@ -93,7 +95,9 @@ def parse(lines: Iterable[str]) -> SweepLog:
                     allocator=f.get("allocator", "-"), site=f.get("site", "-"),
                     addr=int(f.get("addr", "0"), 16), site_id=f.get("id", ""),
                     ret=int(f.get("ret", "0")), leaked=f.get("leaked", ""),
-                    report=f.get("report", ""), detail=f.get("detail", "")))
+                    report=f.get("report", ""), detail=f.get("detail", ""),
+                    report_site=f.get("report_site", "-"),
+                    report_addr=int(f.get("report_addr", "0"), 16)))
             except (KeyError, ValueError):
                 continue    # a truncated line: the point is reported missing below
     return log

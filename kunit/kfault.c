@@ -8,6 +8,7 @@
 #include <linux/fault-inject.h>
 #include <linux/kallsyms.h>
 #include <linux/kmsg_dump.h>
+#include <linux/moduleparam.h>
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -18,6 +19,14 @@
 #include <trace/events/kmem.h>
 
 #include "kfault.h"
+
+/*
+ * kfault.leak_check=0 turns the precise leak check off: calibration runs
+ * use it to prove the check is what catches the leak defects.
+ */
+static bool leak_check = true;
+module_param(leak_check, bool, 0644);
+MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
 
 /* The vmlinux section holding every built-in allocation call site's tag. */
 extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
@@ -383,11 +392,32 @@ static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
  * Read the log since the last read: the site of the first injected failure
  * (if @site) and the first kernel report (if @report is still empty).
  */
+static bool kfault_in_driver(struct kfault_env *env, unsigned long addr);
+
+/* The first driver frame of the report being read, if this line is one. */
+static void kfault_report_frame(struct kfault_env *env, const char *line,
+				struct kfault_result *res)
+{
+	unsigned long addr;
+	int n = 0;
+
+	if (sscanf(line, " [<%lx>] %n", &addr, &n) != 1 || !n ||
+	    str_has_prefix(line + n, "? ") || !kfault_in_driver(env, addr))
+		return;
+	res->report_addr = addr;
+	strscpy(res->report_site, line + n, sizeof(res->report_site));
+}
+
+/*
+ * Read the log since the last read: the site of the first injected failure
+ * (if @site) and the first kernel report with its first driver frame.
+ */
 static void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
-			    char *report, size_t report_len)
+			    struct kfault_result *res)
 {
 	struct kfault_trace t = { };
 	const char *line, *name;
+	bool in_report = false;
 
 	while ((line = kfault_log_next(env))) {
 		if (strstr(line, "FAULT_INJECTION: forcing a failure")) {
@@ -398,12 +428,17 @@ static void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
 					      strcspn(name + 5, ",") + 1));
 			t.in_dump = site && !t.seen && !site->caller[0];
 			t.seen = true;
+			in_report = false;
 			continue;
 		}
 		if (t.in_dump && !t.done)
 			kfault_trace_line(env, &t, line, site);
-		if (report && !report[0] && kfault_is_report(line))
-			strscpy(report, line, report_len);
+		if (!res->report[0] && kfault_is_report(line)) {
+			strscpy(res->report, line, sizeof(res->report));
+			in_report = true;
+		} else if (in_report && !res->report_addr) {
+			kfault_report_frame(env, line, res);
+		}
 	}
 	if (site && t.driver_frames)
 		site->hash = t.hash;
@@ -652,7 +687,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 		return;
 	}
 	res->ret = kfault_call(env, op, ctx, nth, &res->fired, &res->site);
-	kfault_log_scan(env, &res->site, res->report, sizeof(res->report));
+	kfault_log_scan(env, &res->site, res);
 	res->site.silent = res->fired && !res->site.hash;
 	if (res->site.hash == pt->site.hash)
 		res->site.id = pt->site.id;
@@ -660,8 +695,9 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	op->teardown(ctx);
 	kfree(ctx);
 	rcu_barrier();		/* kmemleak frees its metadata through RCU */
-	leaks = kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
-	kfault_log_scan(env, NULL, res->report, sizeof(res->report));
+	leaks = leak_check ? kfault_tags_diff(env, res->leaks,
+					      sizeof(res->leaks)) : 0;
+	kfault_log_scan(env, NULL, res);
 	if (res->report[0])
 		res->verdict = KFAULT_REPORT;
 	else if (leaks)
@@ -766,7 +802,7 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 		       const struct kfault_result *res)
 {
 	kunit_info(test,
-		   "kfault: op=%s nth=%u ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] detail=[%s]\n",
+		   "kfault: op=%s nth=%u ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx detail=[%s]\n",
 		   op->name, pt->nth, res->nth,
 		   res->site.attr[0] ? res->site.attr : "-",
 		   res->site.allocator[0] ? res->site.allocator : "-",
@@ -775,7 +811,8 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 		   res->site.file[0] ? res->site.file : "-", res->site.line,
 		   res->site.addr, res->site.id, kfault_verdict_name(res->verdict),
 		   res->ret, div_u64(res->ns, NSEC_PER_USEC), res->leaks,
-		   res->report, res->detail);
+		   res->report, res->report_site[0] ? res->report_site : "-",
+		   res->report_addr, res->detail);
 }
 
 void kfault_log_stats(struct kunit *test, struct kfault_env *env)

@@ -173,6 +173,8 @@ struct kfault_result {
 	char detail[KFAULT_TEXT_LEN];	/* why, for a failing verdict */
 	char leaks[KFAULT_TEXT_LEN];	/* "file:line fn +N" ... */
 	char report[KFAULT_TEXT_LEN];	/* first kernel report line */
+	char report_site[KFAULT_SYM_LEN]; /* its first driver frame */
+	unsigned long report_addr;
 	u64 ns;
 };
 
