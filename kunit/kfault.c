@@ -34,6 +34,13 @@ extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 #define KFAULT_LINE_LEN		256
 #define KFAULT_DRIVER_FRAMES	4
 #define KFAULT_STACK_DEPTH	48
+/*
+ * Sweep passes: the kernel's own allocations (a slab refilling itself,
+ * kmemleak's pool) come and go between runs and can take the nth of a
+ * driver allocation, so one pass may miss a site.  Passes repeat until one
+ * finds nothing new.
+ */
+#define KFAULT_PASSES		3
 
 /*
  * Kernel reports that fault injection itself causes, outside the driver:
@@ -70,6 +77,9 @@ struct kfault_env {
 	struct kfault_site cap;
 	unsigned long entries[KFAULT_STACK_DEPTH];
 	unsigned int attempts;
+	/* the sweep's scratch */
+	struct kfault_result res;
+	u32 pass_hash[KFAULT_MAX_NTH];
 	/* statistics */
 	unsigned int points;
 	unsigned int verdicts[KFAULT_REPORT + 1];
@@ -723,15 +733,19 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 	kfault_account(env, res);
 }
 
+static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
+			     struct kfault_point *points,
+			     struct kfault_result *results, unsigned int *nr,
+			     unsigned int max, unsigned int *bookkeeping,
+			     unsigned int pass);
+
 int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,
 		 unsigned int max, unsigned int *bookkeeping)
 {
-	static const struct kfault_point any;
-	struct kfault_result *res;
-	unsigned int nth, nr = 0;
+	unsigned int pass, nr = 0;
+	int added, err;
 	void *ctx;
-	int err;
 
 	/*
 	 * Warm up: the first run of an operation makes one-time allocations
@@ -748,31 +762,90 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 	if (err)
 		return err;
 
-	for (nth = 1; nth <= KFAULT_MAX_NTH && nr < max; nth++) {
-		struct kfault_site *site = &points[nr].site;
-		unsigned int i, same = 0;
+	for (pass = 0; pass < KFAULT_PASSES; pass++) {
+		added = kfault_sweep_pass(env, op, points, results, &nr, max,
+					  bookkeeping, pass);
+		if (added < 0)
+			return added;
+		if (!added)
+			break;
+	}
+	return nr;
+}
 
-		res = &results[nr];
+/* Keep a result: a new point, or a failure of a point already seen. */
+static int kfault_keep(struct kfault_point *points,
+		       struct kfault_result *results, unsigned int *nr,
+		       unsigned int max, const struct kfault_result *res)
+{
+	unsigned int i;
+
+	for (i = 0; i < *nr; i++) {
+		if (points[i].site.id != res->site.id)
+			continue;
+		if (kfault_verdict_ok(results[i].verdict) &&
+		    !kfault_verdict_ok(res->verdict))
+			results[i] = *res;
+		return 0;
+	}
+	if (*nr == max)
+		return -ENOSPC;
+	points[*nr].nth = res->nth;
+	points[*nr].site = res->site;
+	results[(*nr)++] = *res;
+	return 1;
+}
+
+/*
+ * One pass: nth = 1, 2, ... until the injection no longer fires.  Returns
+ * the number of new points.  A point's id counts its occurrence within the
+ * pass, so the same site failed again later in the operation is another
+ * point, while the same site in the next pass is the same point.
+ */
+static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
+			     struct kfault_point *points,
+			     struct kfault_result *results, unsigned int *nr,
+			     unsigned int max, unsigned int *bookkeeping,
+			     unsigned int pass)
+{
+	static const struct kfault_point any;
+	struct kfault_result *res = &env->res;
+	unsigned int nth, i, same, added = 0;
+	int kept;
+
+	for (nth = 1; nth <= KFAULT_MAX_NTH; nth++) {
+		/* if this one crashes the kernel, the console says where */
+		pr_info("kfault: try op=%s pass=%u nth=%u\n", op->name, pass, nth);
 		kfault_attempt(env, op, &any, nth, res);
+		env->pass_hash[nth - 1] = res->site.hash;
 		if (!res->fired)
 			break;
 		kfault_account(env, res);
-		/* kmemleak and slab metadata: absorbed, unless it went wrong */
-		if (res->site.nested == KFAULT_BOOKKEEPING &&
-		    kfault_verdict_ok(res->verdict)) {
-			(*bookkeeping)++;
+		for (i = 0, same = 0; i < nth - 1; i++)
+			same += env->pass_hash[i] == res->site.hash;
+		res->site.occurrence = same;
+		res->site.id = kfault_fnv(res->site.hash, (char *)&same,
+					  sizeof(same));
+		pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+			op->name, nth, kfault_verdict_name(res->verdict),
+			res->site.nested, res->site.allocator, res->site.inner,
+			res->site.caller, res->site.id);
+		/*
+		 * Absorbed failures of kmemleak's or the slab's own metadata,
+		 * and silent absorbed ones (a slab refilling itself), say
+		 * nothing about the driver: counted, not listed.
+		 */
+		if (res->verdict == KFAULT_ABSORBED &&
+		    (res->site.nested == KFAULT_BOOKKEEPING || res->site.silent)) {
+			*bookkeeping += !pass;
 			continue;
 		}
-		points[nr].nth = nth;
-		*site = res->site;
-		for (i = 0; i < nr; i++)
-			same += points[i].site.hash == site->hash;
-		site->occurrence = same;
-		site->id = kfault_fnv(site->hash, (char *)&same, sizeof(same));
-		res->site.id = site->id;
-		nr++;
+		kept = kfault_keep(points, results, nr, max, res);
+		if (kept < 0)
+			return kept;
+		added += kept;
 	}
-	return nr;
+	return added;
 }
 
 /* ---- output ----------------------------------------------------------- */

@@ -185,11 +185,13 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 
 /*
  * Sweep one operation: for nth = 1, 2, ... until the injection no longer
- * fires, run the point and keep its site and result.  Returns the number
+ * fires, run the point and keep its site and result; repeat the pass (at
+ * most KFAULT_PASSES times) while it finds new sites, since the kernel's
+ * own allocations shift the numbering from run to run.  Returns the number
  * of points or an errno.  Failures of the kernel's own bookkeeping
- * (kmemleak metadata, slab extension vectors) are absorbed by design and
- * tell nothing about the driver: when absorbed cleanly they are counted in
- * *bookkeeping instead of being listed.
+ * (kmemleak metadata, slab extension vectors, a slab refilling itself) are
+ * absorbed by design and tell nothing about the driver: when absorbed
+ * cleanly they are counted in *bookkeeping instead of being listed.
  */
 int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,
