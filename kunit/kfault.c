@@ -28,8 +28,6 @@ static bool leak_check = true;
 module_param(leak_check, bool, 0644);
 MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
 
-/* The vmlinux section holding every built-in allocation call site's tag. */
-extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 
 #define KFAULT_LINE_LEN		256
 #define KFAULT_DRIVER_FRAMES	4

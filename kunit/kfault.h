@@ -71,7 +71,14 @@
 #define _KFAULT_H
 
 #include <kunit/test.h>
+#include <linux/alloc_tag.h>
 #include <linux/types.h>
+
+/*
+ * The vmlinux section holding every built-in allocation call site's tag
+ * (CODETAG_SECTIONS() in the linker script); no kernel header declares it.
+ */
+extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 
 #define KFAULT_SYM_LEN		96
 #define KFAULT_MAX_POINTS	96
