@@ -28,7 +28,6 @@ static bool leak_check = true;
 module_param(leak_check, bool, 0644);
 MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
 
-
 #define KFAULT_LINE_LEN		256
 #define KFAULT_DRIVER_FRAMES	4
 #define KFAULT_STACK_DEPTH	48
