@@ -5,6 +5,11 @@
  */
 #include <linux/alloc_tag.h>
 #include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mman.h>
+#include <linux/mount.h>
+#include <linux/uaccess.h>
 #include <linux/fault-inject.h>
 #include <linux/kallsyms.h>
 #include <linux/kmsg_dump.h>
@@ -938,4 +943,81 @@ void kfault_env_exit(struct kfault_env *env)
 	kfault_probes_unregister(env);
 	kfault_knobs_restore(env);
 	kfree(env);
+}
+
+/* ---- kmemleak confirmation and canaries ---------------------------------- */
+
+/*
+ * kmemleak has no in-kernel scan API (kmemleak_scan() is static), so kfault
+ * drives its debugfs file the way userspace does: a kernel mount of debugfs,
+ * the file opened on it, commands written and the report read through its
+ * file operations, with a user buffer from kunit_vm_mmap() in the test's
+ * kthread.
+ */
+ssize_t kfault_kmemleak(struct kunit *test, const char *cmd, char *out,
+			size_t len)
+{
+	struct file_system_type *type;
+	unsigned long uaddr;
+	struct vfsmount *mnt;
+	struct file *file;
+	ssize_t n, total = 0;
+	loff_t pos = 0;
+	char __user *ubuf;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!uaddr || IS_ERR_VALUE(uaddr))
+		return -ENOMEM;
+	ubuf = (char __user *)uaddr;
+	type = get_fs_type("debugfs");
+	if (!type)
+		return -ENODEV;
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	if (IS_ERR(mnt))
+		return PTR_ERR(mnt);
+	file = file_open_root_mnt(mnt, "kmemleak", cmd ? O_WRONLY : O_RDONLY, 0);
+	if (IS_ERR(file)) {
+		total = PTR_ERR(file);
+		goto out_unmount;
+	}
+	if (cmd) {
+		total = -EFAULT;
+		if (!copy_to_user(ubuf, cmd, strlen(cmd)))
+			total = file->f_op->write(file, ubuf, strlen(cmd), &pos);
+		goto out_close;
+	}
+	while (total < len - 1) {
+		n = file->f_op->read(file, ubuf, min_t(size_t, PAGE_SIZE,
+						       len - 1 - total), &pos);
+		if (n <= 0)
+			break;
+		if (copy_from_user(out + total, ubuf, n)) {
+			total = -EFAULT;
+			goto out_close;
+		}
+		total += n;
+	}
+	out[total] = '\0';
+out_close:
+	__fput_sync(file);
+out_unmount:
+	kern_unmount(mnt);
+	return total;
+}
+
+bool kfault_log_seen(struct kfault_env *env, const char *needle)
+{
+	const char *line;
+	bool seen = false;
+
+	while ((line = kfault_log_next(env)))
+		seen |= !!strstr(line, needle);
+	return seen;
+}
+
+void kfault_log_start(struct kfault_env *env)
+{
+	kfault_log_mark(env);
 }

@@ -219,4 +219,17 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 /* Sweep-wide statistics, printed by kfault_log_stats(). */
 void kfault_log_stats(struct kunit *test, struct kfault_env *env);
 
+/*
+ * kmemleak through its debugfs file, without userspace: cmd ("scan",
+ * "clear") is written, or with cmd NULL the current report is read into
+ * out (NUL-terminated).  Returns bytes written/read or an errno.  Needs
+ * the test's kthread (user memory comes from kunit_vm_mmap()).
+ */
+ssize_t kfault_kmemleak(struct kunit *test, const char *cmd, char *out,
+			size_t len);
+
+/* Did a console line containing needle appear since kfault_log_start()? */
+void kfault_log_start(struct kfault_env *env);
+bool kfault_log_seen(struct kfault_env *env, const char *needle);
+
 #endif /* _KFAULT_H */

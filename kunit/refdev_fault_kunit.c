@@ -13,8 +13,10 @@
 #include <linux/anon_inodes.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -739,6 +741,174 @@ SWEEP_CASE(fop_load_fw)
 SWEEP_CASE(release)
 SWEEP_CASE(remove)
 
+/* ---- canaries: a dead oracle must never look like "no findings" ------- */
+
+static void canary_fault_injection(struct kunit *test)
+{
+	unsigned int left;
+	void *p;
+
+	WRITE_ONCE(current->fail_nth, 1);
+	p = kmalloc(32, GFP_KERNEL);
+	left = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	kfree(p);
+	KUNIT_EXPECT_NULL_MSG(test, p,
+			      "fault injection did not fail kmalloc(GFP_KERNEL)");
+	KUNIT_EXPECT_EQ(test, left, 0U);
+}
+
+/* In a kthread of their own: their reports must not fail the test. */
+static int kfault_canary_oob(void *done)
+{
+	char *p = kmalloc(13, GFP_KERNEL);
+
+	if (p) {
+		OPTIMIZER_HIDE_VAR(p);
+		pr_info("kfault: canary reads past a 13-byte object: %d\n",
+			READ_ONCE(p[13]));
+		kfree(p);
+	}
+	complete(done);
+	return 0;
+}
+
+/*
+ * The canary leak must be really unreferenced: kmemleak scans task stacks
+ * and the vmalloc'ed stacks kept for reuse, so no plain copy of the pointer
+ * may stay behind on this thread's stack.
+ */
+#define KFAULT_CANARY_MASK	0x5a5a5a5a5a5a5a5aUL
+
+static unsigned long kfault_canary_cookie;
+
+static noinline unsigned long kfault_canary_alloc(void)
+{
+	void *p = kmalloc(48, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0x6b, 48);
+	return (unsigned long)p ^ KFAULT_CANARY_MASK;
+}
+
+static noinline void kfault_scrub_stack(unsigned int depth)
+{
+	u8 pad[256];
+
+	if (depth)
+		kfault_scrub_stack(depth - 1);
+	memzero_explicit(pad, sizeof(pad));
+}
+
+static int kfault_canary_leak(void *done)
+{
+	WRITE_ONCE(kfault_canary_cookie, kfault_canary_alloc());
+	kfault_scrub_stack(16);
+	complete(done);
+	return 0;
+}
+
+static void canary_run(struct kunit *test, int (*fn)(void *), const char *name)
+{
+	DECLARE_COMPLETION_ONSTACK(done);
+	struct task_struct *t;
+
+	t = kthread_run(fn, &done, "%s", name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	wait_for_completion(&done);
+}
+
+static void canary_kasan(struct kunit *test)
+{
+	kfault_log_start(sweep_env);
+	canary_run(test, kfault_canary_oob, "kfault_canary");
+	KUNIT_EXPECT_TRUE_MSG(test, kfault_log_seen(sweep_env,
+			      "BUG: KASAN: slab-out-of-bounds in kfault_canary_oob"),
+			      "KASAN did not report the canary's out-of-bounds read");
+}
+
+#define KMEMLEAK_REPORT_SIZE	SZ_256K
+
+KUNIT_DEFINE_ACTION_WRAPPER(kvfree_action, kvfree, const void *);
+
+/* Frames of the allocators themselves, between an object and its caller. */
+static const char * const kmemleak_alloc_frames[] = {
+	"save_stack_trace", "stack_trace_save", "set_track_prepare",
+	"__alloc_object", "__create_object", "kmemleak_", "__kmalloc",
+	"kmalloc", "__kmem_cache_alloc", "kmem_cache_alloc", "__vmalloc",
+	"vmalloc", "vzalloc", "__kvmalloc", "kvmalloc", "kvzalloc",
+	"kmemdup", "kstrdup", "kstrndup", "krealloc", "kzalloc", "kcalloc",
+	"memdup_user", "__alloc_pages", "alloc_pages", "devm_", "alloc_dr",
+	"__devres_alloc", "kvasprintf", "kasprintf",
+};
+
+/* The first backtrace frame that is not an allocator's own. */
+static const char *kmemleak_caller(const char *block)
+{
+	const char *frame = strstr(block, "backtrace");
+	unsigned int i;
+
+	while (frame && (frame = strchr(frame, '\n'))) {
+		frame = skip_spaces(frame);
+		for (i = 0; i < ARRAY_SIZE(kmemleak_alloc_frames); i++)
+			if (str_has_prefix(frame, kmemleak_alloc_frames[i]))
+				break;
+		if (i == ARRAY_SIZE(kmemleak_alloc_frames))
+			return frame;
+	}
+	return NULL;
+}
+#define KMEMLEAK_MIN_AGE_MS	5100	/* MSECS_MIN_AGE is 5000 */
+
+/*
+ * kmemleak confirmation, after every sweep: objects must be 5 s old and
+ * unchanged across two scans to be reported.  The canary's leak must be
+ * found (kmemleak is alive); no refdev allocation may be.
+ */
+static void kmemleak_confirmation(struct kunit *test)
+{
+	char *report = kvzalloc(KMEMLEAK_REPORT_SIZE, GFP_KERNEL);
+	unsigned int driver = 0, kernel = 0;
+	const char *caller;
+	bool canary = false;
+	char *block, *next;
+	ssize_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kvfree_action,
+							report), 0);
+	canary_run(test, kfault_canary_leak, "kfault_canary");
+	msleep(KMEMLEAK_MIN_AGE_MS);
+	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
+	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
+	n = kfault_kmemleak(test, NULL, report, KMEMLEAK_REPORT_SIZE);
+	KUNIT_ASSERT_GE_MSG(test, n, 0, "cannot read kmemleak's report: %zd", n);
+	for (block = strstr(report, "unreferenced object"); block; block = next) {
+		next = strstr(block + 1, "unreferenced object");
+		if (next)
+			next[-1] = '\0';
+		caller = kmemleak_caller(block);
+		if (!caller)
+			continue;
+		if (str_has_prefix(caller, "kfault_canary_alloc")) {
+			canary = true;
+		} else if (str_has_prefix(caller, sweep_target.prefix)) {
+			driver++;
+			kunit_info(test, "kfault: kmemleak: %s\n", block);
+		} else if (strstr(block, sweep_target.prefix) && !kernel++) {
+			/* the kernel's own error path, under a refdev call */
+			kunit_info(test, "kfault: kmemleak (kernel, not refdev): %s\n",
+				   block);
+		}
+	}
+	kfault_kmemleak(test, "clear", NULL, 0);
+	kunit_info(test, "kfault: kmemleak confirmation: canary %s, %u refdev leak(s), %u kernel leak(s) under refdev calls\n",
+		   canary ? "found" : "MISSING", driver, kernel);
+	KUNIT_EXPECT_TRUE_MSG(test, canary,
+			      "kmemleak did not report the canary's leak: is it alive?");
+	KUNIT_EXPECT_EQ_MSG(test, driver, 0U, "kmemleak found refdev leaks");
+}
+
 static void sweep_summary(struct kunit *test)
 {
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
@@ -775,6 +945,9 @@ static struct kunit_case refdev_fault_cases[] = {
 	KUNIT_CASE_PARAM(fop_load_fw_fault_sweep, fop_load_fw_gen),
 	KUNIT_CASE_PARAM(release_fault_sweep, release_gen),
 	KUNIT_CASE_PARAM(remove_fault_sweep, remove_gen),
+	KUNIT_CASE(canary_fault_injection),
+	KUNIT_CASE(canary_kasan),
+	KUNIT_CASE_SLOW(kmemleak_confirmation),
 	KUNIT_CASE(sweep_summary),
 	{}
 };
