@@ -820,10 +820,13 @@ static void canary_run(struct kunit *test, int (*fn)(void *), const char *name)
 
 static void canary_kasan(struct kunit *test)
 {
+	bool seen;
+
 	kfault_log_start(sweep_env);
 	canary_run(test, kfault_canary_oob, "kfault_canary");
-	KUNIT_EXPECT_TRUE_MSG(test, kfault_log_seen(sweep_env,
-			      "BUG: KASAN: slab-out-of-bounds in kfault_canary_oob"),
+	seen = kfault_log_seen(sweep_env,
+			       "BUG: KASAN: slab-out-of-bounds in kfault_canary_oob");
+	KUNIT_EXPECT_TRUE_MSG(test, seen,
 			      "KASAN did not report the canary's out-of-bounds read");
 }
 
@@ -858,6 +861,7 @@ static const char *kmemleak_caller(const char *block)
 	}
 	return NULL;
 }
+
 #define KMEMLEAK_MIN_AGE_MS	5100	/* MSECS_MIN_AGE is 5000 */
 
 /*
