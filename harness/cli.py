@@ -55,12 +55,19 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
                               kunitconfig_dir=REPO / "configs", filter_glob=args.filter,
                               timeout=args.timeout, ccache_dir=default_cache() / "ccache")
-    status = runner.run_kunit(req)
     log_path = build_dir / "test.log"
+    log_path.unlink(missing_ok=True)        # never summarise a stale log
+    status = runner.run_kunit(req)
     if not log_path.is_file():
-        raise HarnessError(f"kunit.py left no {log_path}: the build or boot failed, see above")
+        raise HarnessError("kunit.py did not boot a kernel: the config or the build failed "
+                           "(its output above says why)", exit_code=status or 2)
     lines = log_path.read_text(errors="replace").splitlines()
     totals = ktap.kernel_totals(lines)
+    if not totals.total and oops.find_crash(lines) is None:
+        raise HarnessError(f"no test ran: FILTER={args.filter!r} matches no suite "
+                           "(ours: refdev_fault, refdev_core, refdev_probe, refdev_session, "
+                           "refdev_fops)" if args.filter else
+                           f"the kernel ran no test; see {log_path}")
     print(f"kfault: kernel counted: pass {totals.passed}, fail {totals.failed}, "
           f"skip {totals.skipped}, total {totals.total}")
     if totals.failed and not status:
@@ -68,6 +75,14 @@ def cmd_kunit(args: argparse.Namespace) -> int:
               f"{totals.failed} failed tests (a result line it could not parse); see {log_path}",
               file=sys.stderr)
         status = 1
+    crash = oops.find_crash(lines)
+    if crash:
+        where = coverage.call_site(
+            runner.addr2line(build_dir / "vmlinux", [crash.addr - 1]).get(crash.addr - 1, [])
+            if crash.addr else [], {p.name for p in (REPO / "module").glob("*.c")})
+        print(f"kfault: CRASH in {crash.case} (last point: {crash.last_point}): {crash.title}; "
+              f"driver frame {crash.frame}" + (f" at {where[0]}:{where[1]}" if where else ""))
+        status = status or 1
     gap = print_sweep_summary(lines, build_dir / "vmlinux")
     if gap and args.filter:
         print("kfault: (coverage is partial because of the suite filter)")
