@@ -42,9 +42,10 @@ class Outcome:
         return self.match is not None if self.expected else not self.findings
 
 
-def addresses(log: SweepLog, crash: Crash | None) -> set[int]:
+def addresses(log: SweepLog, crash: Crash | None, leak_addrs: list[int] = []) -> set[int]:
     """Return addresses to symbolise (each minus one: the call, not the return)."""
     addrs = {r.report_addr - 1 for r in log.results if r.report_addr}
+    addrs |= {a - 1 for a in leak_addrs}
     addrs |= {r.addr - 1 for r in log.results
               if r.addr and r.verdict in ("wrong-errno", "bad-state")}
     if crash and crash.addr:
@@ -53,8 +54,11 @@ def addresses(log: SweepLog, crash: Crash | None) -> set[int]:
 
 
 def findings(log: SweepLog, crash: Crash | None, chains: Chains,
-             files: set[str]) -> list[Finding]:
-    """Every finding of a boot, placed at a driver file:line where possible."""
+             files: set[str], leak_addrs: list[int] = []) -> list[Finding]:
+    """Every finding of a boot, placed at a driver file:line where possible.
+
+    leak_addrs: return addresses of the driver frames of the leaks kmemleak's
+    confirmation found (the leaks the precise check cannot see)."""
     out: list[Finding] = []
 
     def place(verdict: str, addr: int) -> None:
@@ -71,6 +75,8 @@ def findings(log: SweepLog, crash: Crash | None, chains: Chains,
             place("report", r.report_addr)
         elif r.verdict in ("wrong-errno", "bad-state"):
             place(r.verdict, r.addr)
+    for addr in leak_addrs:
+        place("leak", addr)
     if crash:
         place("crash", crash.addr)
     return list(dict.fromkeys(out))

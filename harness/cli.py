@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import calibrate, configs, coverage, defects, ktap, oops, runner, sites, sweep, tree
+from . import (calibrate, configs, coverage, defects, kmemleak, ktap, oops, runner, sites,
+               sweep, tree)
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -156,10 +157,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         shutil.copyfile(log_path, out / f"{name}.log")
         lines = log_path.read_text(errors="replace").splitlines()
         log, crash = sweep.parse(lines), oops.find_crash(lines)
+        leak_addrs = kmemleak_addresses(lines, build_dir / "vmlinux")
         chains = runner.addr2line(build_dir / "vmlinux",
-                                  sorted(calibrate.addresses(log, crash)))
+                                  sorted(calibrate.addresses(log, crash, leak_addrs)))
         outcome = calibrate.Outcome(name, expected.get(name, []),
-                                    calibrate.findings(log, crash, chains, files), seconds)
+                                    calibrate.findings(log, crash, chains, files, leak_addrs),
+                                    seconds)
+        confirmed = kmemleak.confirmation(lines)
+        if not confirmed or not confirmed.canary_found:
+            print(f"calibrate: {name}: kmemleak's canary was not found: kmemleak is off or "
+                  "the run did not get that far")
         if not num and status and not outcome.findings:
             outcome.findings.append(calibrate.Finding("kunit-failure", f"{name}.log", 0))
         outcomes.append(outcome)
@@ -175,6 +182,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"calibrate: all {len(names) - 1} defects detected at their marked lines; "
           f"the correct driver has no findings")
     return 0
+
+
+def kmemleak_addresses(lines: list[str], vmlinux: Path) -> list[int]:
+    """Return addresses of the driver frames of the leaks kmemleak confirmed."""
+    frames = [f for leak in kmemleak.driver_leaks(lines)
+              if (f := leak.driver_frame("refdev_")) is not None]
+    syms = runner.symbol_addresses(vmlinux, {f.function for f in frames})
+    return [syms[f.function] + f.offset for f in frames if f.function in syms]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,3 +81,20 @@ def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]
             current.append((lines[i], lines[i + 1]))
         i += 2
     return chains
+
+
+def symbol_addresses(binary: Path, names: set[str]) -> dict[str, int]:
+    """Addresses of the named functions in binary (nm)."""
+    if not names:
+        return {}
+    try:
+        out = subprocess.run(["nm", str(binary)], check=True, capture_output=True,
+                             text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"nm failed on {binary}: {err}") from err
+    found: dict[str, int] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] in names and parts[1] in "tT":
+            found[parts[2]] = int(parts[0], 16)
+    return found

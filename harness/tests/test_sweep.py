@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import ktap, sweep
+from harness import kmemleak, ktap, sweep
 
 DATA = Path(__file__).parent / "data"
 
@@ -54,3 +54,12 @@ def test_kernel_totals_catch_results_kunit_py_dropped() -> None:
     totals = ktap.kernel_totals(lines("totals_dropped_results.log"))
     assert totals.failed == 3
     assert "passed: 119" in (DATA / "totals_dropped_results.log").read_text()
+
+
+def test_kmemleak_kernel_leak_is_not_the_drivers() -> None:
+    # A real run: kmem_cache_create()'s sysfs error path leaks the kobject
+    # name when fault injection fails it under refdev_core_create().
+    text = lines("kmemleak_kernel_leak.log")
+    assert kmemleak.driver_leaks(text) == []
+    assert kmemleak.confirmation(text) == kmemleak.Confirmation(True, 0, 58)
+    assert any("sysfs_slab_add" in ln for ln in text)
