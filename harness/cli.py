@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -76,7 +77,7 @@ def cmd_kunit(args: argparse.Namespace) -> int:
               f"{totals.failed} failed tests (a result line it could not parse); see {log_path}",
               file=sys.stderr)
         status = 1
-    crash = oops.find_crash(lines)
+    crash = placed_crash(lines, build_dir / "vmlinux")
     if crash:
         where = coverage.call_site(
             runner.addr2line(build_dir / "vmlinux", [crash.addr - 1]).get(crash.addr - 1, [])
@@ -156,7 +157,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                f"run 'make kunit' to see the build or boot error")
         shutil.copyfile(log_path, out / f"{name}.log")
         lines = log_path.read_text(errors="replace").splitlines()
-        log, crash = sweep.parse(lines), oops.find_crash(lines)
+        log, crash = sweep.parse(lines), placed_crash(lines, build_dir / "vmlinux")
         leak_addrs = kmemleak_addresses(lines, build_dir / "vmlinux")
         chains = runner.addr2line(build_dir / "vmlinux",
                                   sorted(calibrate.addresses(log, crash, leak_addrs)))
@@ -182,6 +183,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"calibrate: all {len(names) - 1} defects detected at their marked lines; "
           f"the correct driver has no findings")
     return 0
+
+
+def placed_crash(lines: list[str], vmlinux: Path) -> oops.Crash | None:
+    """The crash, with addr set so that addr - 1 lies in the instruction to blame."""
+    crash = oops.find_crash(lines)
+    if crash and crash.rip and crash.function_offset:
+        fn, off = crash.function_offset
+        base = runner.symbol_addresses(vmlinux, {fn}).get(fn)
+        if base is not None:
+            crash = dataclasses.replace(crash, addr=base + off + 1)
+    return crash
 
 
 def kmemleak_addresses(lines: list[str], vmlinux: Path) -> list[int]:

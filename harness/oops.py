@@ -1,9 +1,13 @@
 """Kernel crashes in a console log (pure).
 
 On ARCH=um a kernel fault is not a KUnit "try faulted" failure: it panics
-the whole UML process.  What is left is the console up to the panic; this
-module finds the crash, the operation that was being swept and the first
-driver frame of the crash's stack.
+the whole UML process.  UML prints the faulting task's registers and stack
+first ('RIP: 0033:refdev_open+0x2bc/0x730', then the call trace), then
+'Kernel panic - not syncing: Segfault with no mm' and the panic's own
+stack.  This module finds the crash, the KUnit case and the last sweep
+point that was running, and the driver frame to blame: the faulting
+instruction when it is the driver's, else the innermost driver frame of the
+call trace before the panic, else one after it.
 """
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-_CRASH = re.compile(r"Kernel panic - not syncing|Segfault with no mm|BUG: kernel NULL pointer"
-                    r"|general protection fault|Oops|kernel BUG at")
+_CRASH = re.compile(r"Kernel panic - not syncing|BUG: kernel NULL pointer|general protection fault"
+                    r"|Oops:|kernel BUG at")
+_RIP = re.compile(r"^RIP: [0-9a-f]+:(\S+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)")
 _FRAME = re.compile(r"^\s*\[<([0-9a-f]+)>\] (\? )?(\S+)")
 _CASE = re.compile(r"^\s*# Subtest: (\S+)")
-_POINT = re.compile(r"kfault: (?:op|point op)=(\S+) nth=(\d+)")
+_POINT = re.compile(r"kfault: (?:try |point |ran )?op=(\S+)(?: pass=\d+)? nth=(\d+)")
+_LOOKBACK = 80
 
 
 @dataclass(frozen=True)
@@ -24,31 +30,45 @@ class Crash:
 
     title: str          # the first crash line
     line: int           # its index in the log
-    frame: str          # first driver frame, "sym+off/size", or "-"
-    addr: int           # its return address, 0 if none
+    frame: str          # driver frame to blame, "sym+off/size", or "-"
+    addr: int           # its return address from a call trace, 0 if none
+    rip: bool           # frame is the faulting instruction itself (no address)
     case: str           # the KUnit case (or suite) running at the time
-    last_point: str     # "op nth" of the last point the sweep reported, or "-"
+    last_point: str     # "op nth" of the last point the sweep started, or "-"
+
+    @property
+    def function_offset(self) -> tuple[str, int] | None:
+        m = re.match(r"([\w.]+)\+(0x[0-9a-f]+)", self.frame)
+        return (m.group(1), int(m.group(2), 16)) if m else None
+
+
+def _strip(line: str) -> str:
+    return re.sub(r"^\[[ 0-9.:]+\] ", "", line)
 
 
 def find_crash(lines: Iterable[str], driver_prefix: str = "refdev_") -> Crash | None:
     """The first crash in the log, or None."""
-    case, last = "-", "-"
-    crash: tuple[str, int] | None = None
-    for num, line in enumerate(lines):
-        text = re.sub(r"^\[[ 0-9.:]+\] ", "", line)
-        if crash is None:
-            m = _CASE.match(text)
-            if m:
-                case = m.group(1)
-            p = _POINT.search(text)
-            if p:
-                last = f"{p.group(1)} {p.group(2)}"
-            if _CRASH.search(text):
-                crash = (text.strip(), num)
-            continue
-        f = _FRAME.match(text)
-        if f and not f.group(2) and f.group(3).startswith(driver_prefix):
-            return Crash(crash[0], crash[1], f.group(3), int(f.group(1), 16), case, last)
-    if crash is None:
+    text = [_strip(line) for line in lines]
+    start = next((i for i, ln in enumerate(text) if _CRASH.search(ln)), None)
+    if start is None:
         return None
-    return Crash(crash[0], crash[1], "-", 0, case, last)
+    case, last = "-", "-"
+    for ln in text[:start]:
+        m = _CASE.match(ln)
+        if m:
+            case = m.group(1)
+        p = _POINT.search(ln)
+        if p:
+            last = f"{p.group(1)} {p.group(2)}"
+    title = text[start].strip()
+    before = text[max(0, start - _LOOKBACK):start]
+    for ln in before:
+        rip = _RIP.match(ln)
+        if rip and rip.group(1).startswith(driver_prefix):
+            return Crash(title, start, f"{rip.group(1)}+{rip.group(2)}/{rip.group(3)}", 0, True,
+                         case, last)
+    for ln in before + text[start:start + _LOOKBACK]:
+        f = _FRAME.match(ln)
+        if f and not f.group(2) and f.group(3).startswith(driver_prefix):
+            return Crash(title, start, f.group(3), int(f.group(1), 16), False, case, last)
+    return Crash(title, start, "-", 0, False, case, last)
