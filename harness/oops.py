@@ -7,7 +7,8 @@ first ('RIP: 0033:refdev_open+0x2bc/0x730', then the call trace), then
 stack.  This module finds the crash, the KUnit case and the last sweep
 point that was running, and the driver frame to blame: the faulting
 instruction when it is the driver's, else the innermost driver frame of the
-call trace before the panic, else one after it.
+call trace printed after the panic line (the lines before it may hold an
+earlier FAULT_INJECTION stack dump), else one before it.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def find_crash(lines: Iterable[str], driver_prefix: str = "refdev_") -> Crash | 
         if rip and rip.group(1).startswith(driver_prefix):
             return Crash(title, start, f"{rip.group(1)}+{rip.group(2)}/{rip.group(3)}", 0, True,
                          case, last)
-    for ln in before + text[start:start + _LOOKBACK]:
+    for ln in text[start:start + _LOOKBACK] + before:
         f = _FRAME.match(ln)
         if f and not f.group(2) and f.group(3).startswith(driver_prefix):
             return Crash(title, start, f.group(3), int(f.group(1), 16), False, case, last)
