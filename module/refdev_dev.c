@@ -107,14 +107,14 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 		goto err_free_id;
 	}
 
-	rd->desc_pages = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP,
+	rd->desc_pages = alloc_pages(REFDEV_PAGES_GFP, /* kfault-defect: ring_pages_leak leak */
 				     REFDEV_RING_ORDER);
 	if (!rd->desc_pages) {
 		ret = -ENOMEM;
 		goto err_free_id;
 	}
 
-	rd->stats = vzalloc(REFDEV_STATS_SIZE);
+	rd->stats = vzalloc(REFDEV_STATS_SIZE); /* kfault-defect: probe_unwind_leak leak */
 	if (!rd->stats) {
 		ret = -ENOMEM;
 		goto err_free_desc_ring;
@@ -137,6 +137,9 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 	if (ret) {
 		dev_err_probe(dev, ret, "cannot register misc device %s\n",
 			      rd->name);
+		/* Seeded double_free: the unwind below frees them again. */
+		if (refdev_defect(REFDEV_DEFECT_DOUBLE_FREE))
+			kfree(rd->channels);
 		goto err_free_channels;
 	}
 	rd->registered = true;
@@ -146,12 +149,23 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 	return 0;
 
 err_free_channels:
-	kfree(rd->channels);
+	kfree(rd->channels); /* kfault-defect: double_free report */
 err_free_stats:
-	vfree(rd->stats);
+	/* Seeded: kfree_vmalloc frees with the wrong API, probe_unwind_leak not at all. */
+	if (refdev_defect(REFDEV_DEFECT_KFREE_VMALLOC))
+		kfree(rd->stats); /* kfault-defect: kfree_vmalloc crash */
+	else if (!refdev_defect(REFDEV_DEFECT_PROBE_UNWIND_LEAK))
+		vfree(rd->stats);
 err_free_desc_ring:
-	__free_pages(rd->desc_pages, REFDEV_RING_ORDER);
+	if (!refdev_defect(REFDEV_DEFECT_RING_PAGES_LEAK))
+		__free_pages(rd->desc_pages, REFDEV_RING_ORDER);
 err_free_id:
+	/* Seeded uaf_error_path: rd goes with the devres group, then is read. */
+	if (refdev_defect(REFDEV_DEFECT_UAF_ERROR_PATH)) {
+		devres_release_group(dev, refdev_probe);
+		ida_free(&core->ida, rd->id); /* kfault-defect: uaf_error_path report */
+		return ret;
+	}
 	ida_free(&core->ida, rd->id);
 err_release_devres:
 	devres_release_group(dev, refdev_probe);
@@ -209,6 +223,18 @@ struct refdev *refdev_from_dev(struct device *dev)
 }
 EXPORT_SYMBOL_IF_KUNIT(refdev_from_dev);
 
+/*
+ * Seeded oob_error_path: after a failed resize, "clear" the channels that
+ * could not be added, in the old array, which is sized for the old count.
+ */
+static void refdev_clear_new_channels(struct refdev *rd, unsigned int nr)
+{
+	struct refdev_channel *tail = rd->channels + rd->nr_channels;
+	size_t n = nr - rd->nr_channels;
+
+	memset(tail, 0, n * sizeof(*tail)); /* kfault-defect: oob_error_path report */
+}
+
 /**
  * refdev_set_channels() - change the number of channels
  * @rd: the device
@@ -226,6 +252,7 @@ EXPORT_SYMBOL_IF_KUNIT(refdev_from_dev);
 int refdev_set_channels(struct refdev *rd, unsigned int nr)
 {
 	struct refdev_channel *ch;
+	int ret;
 
 	if (!nr)
 		return -EINVAL;
@@ -233,10 +260,20 @@ int refdev_set_channels(struct refdev *rd, unsigned int nr)
 		return -E2BIG;
 
 	mutex_lock(&rd->mutex);
-	ch = krealloc_array(rd->channels, nr, sizeof(*ch), GFP_KERNEL);
+	ch = krealloc_array(rd->channels, nr, /* kfault-defect: wrong_errno wrong-errno */
+			    sizeof(*ch), GFP_KERNEL);
 	if (!ch) {
+		ret = -ENOMEM;
+		/* Seeded wrong_errno: -EINVAL, and the new count is kept. */
+		if (refdev_defect(REFDEV_DEFECT_WRONG_ERRNO)) {
+			rd->nr_channels = nr;
+			ret = -EINVAL;
+		}
+		if (refdev_defect(REFDEV_DEFECT_OOB_ERROR_PATH) &&
+		    nr > rd->nr_channels)
+			refdev_clear_new_channels(rd, nr);
 		mutex_unlock(&rd->mutex);
-		return -ENOMEM;
+		return ret;
 	}
 	if (nr > rd->nr_channels)
 		refdev_init_channels(ch, rd->nr_channels, nr);
@@ -328,6 +365,24 @@ static void refdev_status_write(struct refdev_session *s, u32 last_seq)
 }
 
 /*
+ * Seeded cache_live_objects: drop the request that could not be completed
+ * instead of leaving it queued, and give back its payload and its count,
+ * but not the request itself: the core's cache still holds it when
+ * refdev_core_destroy() destroys the cache.  Under rd->lock.
+ */
+static void refdev_drop_head(struct refdev *rd, struct refdev_session *s)
+{
+	struct refdev_request *req;
+
+	req = list_first_entry(&s->queue, struct refdev_request, node);
+	list_del(&req->node);
+	s->nr_queued--;
+	rd->nr_queued--;
+	kfree(req->payload);
+	atomic_dec(&rd->core->nr_requests);
+}
+
+/*
  * Complete queued requests of @s while its rx ring has room.  Atomic
  * context (rd->lock, interrupts off): the completion record is GFP_ATOMIC.
  * If that fails the request stays at the head of the queue and completes
@@ -338,14 +393,26 @@ static int refdev_complete_session(struct refdev *rd, struct refdev_session *s,
 {
 	struct refdev_completion *c;
 	struct refdev_request *req;
+	gfp_t gfp = GFP_ATOMIC;
 	size_t slot;
 	int ret = 0, n = 0;
 	u32 seq = 0;
 
 	lockdep_assert_held(&rd->lock);
 	while (s->nr_queued && s->ring_count < s->ring_entries) {
-		c = kmalloc(sizeof(*c), GFP_ATOMIC);
+		c = kmalloc(sizeof(*c), gfp); /* kfault-defect: atomic_sleep report */
+		/*
+		 * Seeded atomic_sleep: retry "harder" with an allocation that
+		 * may sleep, still under rd->lock with interrupts off.
+		 */
+		if (!c && gfp == GFP_ATOMIC &&
+		    refdev_defect(REFDEV_DEFECT_ATOMIC_SLEEP)) {
+			gfp = GFP_KERNEL;
+			continue;
+		}
 		if (!c) {
+			if (refdev_defect(REFDEV_DEFECT_CACHE_LIVE_OBJECTS))
+				refdev_drop_head(rd, s);
 			ret = -ENOMEM;
 			break;
 		}

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 
 #include "refdev_internal.h"
 
@@ -30,11 +31,12 @@ struct refdev_session *refdev_open(struct refdev *rd)
 	struct refdev_session *s;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
+	/* Seeded null_deref: the check is skipped. */
+	if (!s && !refdev_defect(REFDEV_DEFECT_NULL_DEREF))
 		return ERR_PTR(-ENOMEM);
 
-	s->ring = kvmalloc_array(REFDEV_DEFAULT_RING, sizeof(*s->ring),
-				 GFP_KERNEL);
+	s->ring = kvmalloc_array(REFDEV_DEFAULT_RING, /* kfault-defect: null_deref crash */
+				 sizeof(*s->ring), GFP_KERNEL);
 	if (!s->ring)
 		goto err_free_session;
 	s->ring_entries = REFDEV_DEFAULT_RING;
@@ -50,7 +52,11 @@ struct refdev_session *refdev_open(struct refdev *rd)
 	return s;
 
 err_free_session:
-	kfree(s);
+	/* Seeded vfree_kmalloc: the session is freed with the wrong API. */
+	if (refdev_defect(REFDEV_DEFECT_VFREE_KMALLOC))
+		vfree(s); /* kfault-defect: vfree_kmalloc report */
+	else
+		kfree(s);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_IF_KUNIT(refdev_open);
@@ -191,11 +197,12 @@ int refdev_submit(struct refdev_session *s, const void *buf, size_t len)
 	if (ret)
 		return ret;
 
-	payload = kmemdup(buf, len, GFP_KERNEL);
+	payload = kmemdup(buf, len, GFP_KERNEL); /* kfault-defect: submit_rollback_leak leak */
 	if (!payload)
 		return -ENOMEM;
 	ret = refdev_queue(s, payload, len);
-	if (ret)
+	/* Seeded submit_rollback_leak: the payload is not freed. */
+	if (ret && !refdev_defect(REFDEV_DEFECT_SUBMIT_ROLLBACK_LEAK))
 		kfree(payload);
 	return ret;
 }
@@ -364,7 +371,13 @@ int refdev_alloc_dma(struct refdev_session *s, size_t size)
 		return -E2BIG;
 
 	order = get_order(size);
-	page = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP, order);
+	/* Seeded no_rollback: the size is published before the allocation. */
+	if (refdev_defect(REFDEV_DEFECT_NO_ROLLBACK)) {
+		spin_lock_irq(&rd->lock);
+		s->dma_size = size;
+		spin_unlock_irq(&rd->lock);
+	}
+	page = alloc_pages(REFDEV_PAGES_GFP, order); /* kfault-defect: no_rollback bad-state */
 	if (!page)
 		return -ENOMEM;
 
