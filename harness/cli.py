@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+from datetime import datetime, timezone
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from . import (calibrate, configs, coverage, defects, kmemleak, ktap, oops, runner, sites,
-               sweep, tree)
+from . import (calibrate, configs, coverage, defects, kmemleak, ktap, oops, report, reports_io,
+               runner, sites, sweep, tree)
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +60,9 @@ def cmd_kunit(args: argparse.Namespace) -> int:
                               timeout=args.timeout, ccache_dir=default_cache() / "ccache")
     log_path = build_dir / "test.log"
     log_path.unlink(missing_ok=True)        # never summarise a stale log
+    if args.baseline:
+        reports_io.load_baseline(args.baseline)     # a bad baseline fails before the build
+    started = datetime.now(timezone.utc)
     status = runner.run_kunit(req)
     if not log_path.is_file():
         raise HarnessError("kunit.py did not boot a kernel: the config or the build failed "
@@ -85,6 +89,9 @@ def cmd_kunit(args: argparse.Namespace) -> int:
         print(f"kfault: CRASH in {crash.case} (last point: {crash.last_point}): {crash.title}; "
               f"driver frame {crash.frame}" + (f" at {where[0]}:{where[1]}" if where else ""))
         status = status or 1
+    out = write_reports(lines, build_dir / "vmlinux", args.out / "report", started,
+                        args.baseline)
+    print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
     gap = print_sweep_summary(lines, build_dir / "vmlinux")
     if gap and args.filter:
         print("kfault: (coverage is partial because of the suite filter)")
@@ -185,6 +192,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_reports(lines: list[str], vmlinux: Path, out: Path, started: datetime,
+                  baseline: Path | None) -> Path:
+    """report.json, junit.xml, summary.md, report.html of one run, under out."""
+    addrs = report.addresses(lines)
+    chains = runner.addr2line(vmlinux, [a - 1 for a in addrs])
+    symbols = report.symbol_map(chains, {p.name for p in (REPO / "module").glob("*.c")})
+    meta = report.RunMeta(configs=configs.DEFAULT_FRAGMENTS,
+                          git_revision=runner.git_revision(REPO), started=started,
+                          finished=datetime.now(timezone.utc))
+    return reports_io.write_reports(lines, out, meta, symbols, baseline=baseline)
+
+
 def placed_crash(lines: list[str], vmlinux: Path) -> oops.Crash | None:
     """The crash, with addr set so that addr - 1 lies in the instruction to blame."""
     crash = oops.find_crash(lines)
@@ -221,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--build-dir", type=Path, default=None)
     p.add_argument("--timeout", type=int, default=1200)
     p.add_argument("filter", nargs="?", default="", help="suite[.test] glob")
+    p.add_argument("--out", type=Path, default=REPO / "out",
+                   help="reports go to OUT/report/ (default: out/ in this checkout)")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="report.json of an earlier run: new/fixed findings in baseline.md")
     p.set_defaults(func=cmd_kunit)
     p = sub.add_parser("calibrate", help="sweep each seeded defect; check it is caught")
     p.add_argument("--build-dir", type=Path, default=None)

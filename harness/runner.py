@@ -98,3 +98,15 @@ def symbol_addresses(binary: Path, names: set[str]) -> dict[str, int]:
         if len(parts) == 3 and parts[2] in names and parts[1] in "tT":
             found[parts[2]] = int(parts[0], 16)
     return found
+
+
+def git_revision(repo: Path) -> str | None:
+    """HEAD of the checkout, with '-dirty' when it has local changes; None outside git."""
+    try:
+        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], check=True,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return rev + ("-dirty" if dirty else "")

@@ -1,0 +1,65 @@
+"""Comparing report dicts of real runs (fixtures described in test_report.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import baseline, report
+from harness.errors import HarnessError
+
+DATA = Path(__file__).parent / "data"
+LEAK = "leaked refdev_dev.c:110 refdev_probe +1/+8192B"
+
+
+def doc(name: str) -> dict[str, Any]:
+    lines = (DATA / name).read_text().splitlines()
+    return baseline.validate(report.to_dict(report.build(lines, report.RunMeta())), name)
+
+
+def test_the_leak_run_against_the_clean_run_has_the_probe_findings_as_new() -> None:
+    leak, clean = doc("sweep_probe_leak.log"), doc("full_run_console.log")
+    cmp = baseline.compare(leak, clean)
+    assert len(cmp.new) == 27 and cmp.regressed
+    assert {e.operation for e in cmp.new} == {"probe"}
+    assert {e.key for e in cmp.new} == {p["failed_site"]["stable_id"] for p in leak["points"]}
+    assert all((e.verdict, e.was, e.evidence) == ("leak", "handled", LEAK) for e in cmp.new)
+    assert (cmp.fixed, cmp.unchanged, cmp.appeared) == ((), (), ())
+    # the leak log keeps failed tests only: the clean run's other results are not in it
+    assert len(cmp.disappeared) == 118 - 28
+
+
+def test_the_clean_run_against_the_leak_run_has_them_fixed() -> None:
+    cmp = baseline.compare(doc("full_run_console.log"), doc("sweep_probe_leak.log"))
+    assert len(cmp.fixed) == 27 and not cmp.new and not cmp.regressed
+    assert all((e.verdict, e.was, e.evidence) == ("handled", "leak", LEAK) for e in cmp.fixed)
+    assert len(cmp.appeared) == 90 and cmp.disappeared == ()
+    lines = baseline.markdown(cmp, "leak.json")
+    assert lines[0] == "## Compared with leak.json"
+    assert "**0 new finding(s), 27 fixed, 0 unchanged" in lines[2]
+    assert any("| leak -> handled |" in ln for ln in lines)
+
+
+def test_a_run_against_itself_changes_nothing() -> None:
+    old = doc("sweep_reports_oldformat.log")
+    cmp = baseline.compare(old, old)
+    assert (cmp.new, cmp.fixed, cmp.appeared, cmp.disappeared) == ((), (), (), ())
+    # 15 failed points and remove()'s failed baseline, matched by nth where the
+    # old kernel printed no stable id
+    assert len(cmp.unchanged) == 16
+    assert ("remove", "baseline") in {(e.operation, e.key) for e in cmp.unchanged}
+    assert ("open", "nth=4") in {(e.operation, e.key) for e in cmp.unchanged}
+
+
+def test_markdown_lists_are_capped() -> None:
+    cmp = baseline.compare(doc("sweep_probe_leak.log"), doc("full_run_console.log"))
+    lines = baseline.markdown(cmp, limit=10)
+    assert "| ... | 17 more | | |" in lines and "| ... | 80 more | | |" in lines
+
+
+@pytest.mark.parametrize("data", [[], {"schema": "kfault-report/2"},
+                                  {"schema": "kfault-report/1", "points": {}}])
+def test_validate_rejects_what_is_not_a_report(data: object) -> None:
+    with pytest.raises(HarnessError):
+        baseline.validate(data, "x.json")

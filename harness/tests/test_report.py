@@ -1,0 +1,199 @@
+"""The report model, built from consoles captured from real runs.
+
+Fixtures (harness/tests/data/):
+  full_run_console.log         the raw console of a complete passing run of every
+                               suite (lines of the 32k-line log kept verbatim: the
+                               boot banner, one counting attempt with its
+                               FAULT_INJECTION dump, every kfault and KTAP line,
+                               the KASAN canary's report)
+  sweep_probe_leak.log         refdev_probe's unwind without the descriptor ring's
+                               __free_pages(): kunit.py's output of failed tests only
+  sweep_reports_oldformat.log  five operations of an earlier kfault (no inner=,
+                               file=, ran= fields) whose remove() WARNed
+  kunit_kernel_panic.log       kunit_tool's own captured panic
+                               (tools/testing/kunit/test_data/test_kernel_panic_interrupt.log)
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from harness import report, reports_io
+from harness.errors import HarnessError
+
+DATA = Path(__file__).parent / "data"
+LEAK = "refdev_dev.c:110 refdev_probe +1/+8192B"
+OPS = ["core_create", "probe", "open", "submit", "irq", "read", "resize", "channels",
+       "firmware", "dma", "fop_open", "fop_write", "fop_load_fw", "release", "remove"]
+
+
+def lines(name: str) -> list[str]:
+    return (DATA / name).read_text().splitlines()
+
+
+def build(name: str) -> report.Report:
+    return report.build(lines(name), report.RunMeta())
+
+
+def test_full_run_has_every_point_verdict_and_run_fact() -> None:
+    rep = build("full_run_console.log")
+    assert len(rep.points) == 103 and all(p.nth > 0 for p in rep.points)
+    assert [b.operation for b in rep.baselines] == OPS
+    assert rep.operations == OPS
+    assert dict(rep.summary.verdicts) == {"absorbed": 8, "handled": 95}
+    assert (rep.summary.ok, rep.summary.failed, rep.summary.failures) == (103, 0, ())
+    assert rep.summary.passed
+    assert rep.run.kernel_version == "6.12.117"
+    assert rep.run.kunit_totals.passed == 226 and rep.run.kunit_totals.total == 226
+    assert (rep.run.sweep_points, rep.run.sweep_ms, rep.run.points_per_s) == (507, 1005, 504)
+    assert rep.kmemleak == report.Kmemleak(canary_found=True, driver_leaks=0, kernel_leaks=58)
+    assert rep.crash is None        # the KASAN canary's report is not a crash
+    core = rep.summary.operations[0]
+    assert (core.operation, core.counted, core.bookkeeping, core.reported) == (
+        "core_create", 38, 43, 38)
+
+
+def test_point_names_are_the_kunit_case_names() -> None:
+    text = lines("full_run_console.log")
+    ktap = [m.group(1) for m in (re.match(r"^ {8}ok \d+ (\w+: (?:fail|no fault).*)$", ln)
+                                 for ln in text) if m]
+    rep = build("full_run_console.log")
+    assert len(ktap) == 118
+    assert sorted(ktap) == sorted(p.name for p in rep.baselines + rep.points)
+
+
+def test_failed_site_of_a_point() -> None:
+    rep = build("full_run_console.log")
+    first = rep.points[0]
+    assert (first.suite, first.case, first.operation, first.nth) == (
+        "refdev_fault", "core_create_fault_sweep", "core_create", 1)
+    site = first.failed_site
+    assert (site.symbol, site.offset, site.allocator, site.inner, site.attr) == (
+        "refdev_core_create", "0x374", "kmalloc_cache", None, "failslab")
+    assert (site.file, site.line, site.location) == ("refdev_core.c", 77, "kernel")
+    assert (site.stable_id, site.addr) == ("24ba78a2", "0x608e4024")
+    ids = [(p.operation, p.failed_site.stable_id) for p in rep.points]
+    assert len(set(ids)) == len(ids)        # the baseline comparison's key is unique
+
+
+def test_symbols_fill_in_file_and_line_the_kernel_did_not_know() -> None:
+    text = lines("full_run_console.log")
+    addrs = report.addresses(text)
+    assert 0x608e4202 in addrs              # kmem_cache_create_args, file=-:0
+    assert 0x608e4024 not in addrs          # kmalloc, file=refdev_core.c:77
+    symbols = {0x608e4202: ("refdev_core.c", 95), 0x608e4024: ("elsewhere.c", 1)}
+    rep = report.build(text, report.RunMeta(), symbols)
+    by_addr = {p.failed_site.addr: p.failed_site for p in rep.points}
+    assert (by_addr["0x608e4202"].where, by_addr["0x608e4202"].location) == (
+        "refdev_core.c:95", "symbols")
+    assert by_addr["0x608e4024"].where == "refdev_core.c:77"    # the kernel's wins
+
+
+def test_symbol_map_takes_the_innermost_driver_frame_of_addr2line_chains() -> None:
+    chains = {0x608e4201: [("kmem_cache_create", "include/linux/slab.h:379"),
+                           ("refdev_core_create", "/src/kfault/module/refdev_core.c:95")],
+              0x60000000: [("start_kernel", "init/main.c:900")]}
+    assert report.symbol_map(chains, {"refdev_core.c"}) == {0x608e4202: ("refdev_core.c", 95)}
+
+
+def test_leak_run_points_carry_the_leaked_site() -> None:
+    rep = build("sweep_probe_leak.log")
+    assert len(rep.points) == 27 and len(rep.baselines) == 1
+    assert all(p.verdict == "leak" and not p.ok for p in rep.points)
+    assert all(p.evidence.leaked == (LEAK,) for p in rep.points)
+    assert dict(rep.summary.missing) == {"probe": 4}     # passed tests' lines not kept
+    assert not rep.summary.passed
+    [group] = rep.summary.failures
+    assert (group.operation, group.verdict, group.evidence, group.count) == (
+        "probe", "leak", f"leaked {LEAK}", 27)
+    assert group.nths[:3] == (8, 10, 13)
+    assert "vzalloc <- refdev_probe+0x479 (refdev_dev.c:117)" in group.sites
+    assert "misc_register <- refdev_probe+0x8e7" in group.sites
+
+
+def test_reports_group_across_pids_and_baselines_count() -> None:
+    rep = build("sweep_reports_oldformat.log")
+    assert dict(rep.summary.verdicts) == {"absorbed": 10, "handled": 8, "not-fired": 1,
+                                          "report": 7, "site-changed": 7}
+    assert rep.summary.baselines_failed == 1
+    remove = [g for g in rep.summary.failures if g.operation == "remove"]
+    assert len(remove) == 1 and remove[0].nths == (0, 1, 2, 3, 4, 5)
+    assert "PID: -" in remove[0].evidence and "refdev_dev.c:185" in remove[0].evidence
+    silent = [p for p in rep.points if p.failed_site.symbol is None]
+    assert "open: fail 2 (silent)" in [p.name for p in silent]
+    assert all(p.failed_site.stable_id is None for p in rep.points if p.nth == 2)
+
+
+def test_a_crash_is_reported_and_fails_the_run() -> None:
+    rep = build("kunit_kernel_panic.log")
+    doc = report.to_dict(rep)
+    assert doc["crash"]["title"].startswith("Kernel panic - not syncing: VFS")
+    assert doc["crash"]["case"] == "string-stream-test"
+    assert doc["crash"]["frame"] is None and doc["points"] == []
+    assert doc["summary"]["passed"] is False
+
+
+def test_json_document_shape() -> None:
+    start = datetime(2026, 11, 24, 21, 13, tzinfo=timezone.utc)
+    meta = report.RunMeta(configs=("base", "kasan"), git_revision="9a06cef", started=start,
+                          finished=start + timedelta(seconds=121.5))
+    doc = report.to_dict(report.build(lines("full_run_console.log"), meta))
+    doc = json.loads(json.dumps(doc))       # JSON-able as is
+    assert doc["schema"] == "kfault-report/1"
+    assert doc["run"]["configs"] == ["base", "kasan"]
+    assert doc["run"]["started"] == "2026-11-24T21:13:00+00:00"
+    assert doc["run"]["duration_s"] == 121.5
+    assert doc["run"]["kunit_totals"] == {"pass": 226, "fail": 0, "skip": 0, "total": 226}
+    point = doc["points"][0]
+    assert set(point) == {"suite", "case", "operation", "nth", "name", "verdict", "ok", "us",
+                          "failed_site", "evidence"}
+    assert set(point["failed_site"]) == {"symbol", "offset", "file", "line", "location",
+                                         "allocator", "inner", "attr", "stable_id", "addr"}
+    assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",
+                                      "summary"}
+    assert point["evidence"]["ret"] == -12
+    assert doc["kmemleak"] == {"canary_found": True, "driver_leaks": 0, "kernel_leaks": 58}
+    assert len(doc["baselines"]) == 15 and doc["baselines"][0]["nth"] == 0
+
+
+def test_write_reports_writes_every_file(tmp_path: Path) -> None:
+    out = reports_io.write_reports(lines("sweep_probe_leak.log"), tmp_path / "r",
+                                   report.RunMeta(configs=("base",)))
+    assert out == tmp_path / "r"
+    assert sorted(p.name for p in out.iterdir()) == sorted(reports_io.FILES)
+    doc = json.loads((out / "report.json").read_text())
+    assert doc["summary"]["verdicts"] == {"leak": 27}
+    assert "# kfault report: FAIL" in (out / "summary.md").read_text()
+
+
+def test_write_reports_with_a_baseline_adds_the_comparison(tmp_path: Path) -> None:
+    clean = reports_io.write_reports(lines("full_run_console.log"), tmp_path / "clean",
+                                     report.RunMeta())
+    out = reports_io.write_reports(lines("sweep_probe_leak.log"), tmp_path / "leak",
+                                   report.RunMeta(), baseline=clean / "report.json")
+    text = (out / "baseline.md").read_text()
+    assert "**27 new finding(s), 0 fixed, 0 unchanged" in text
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    ("{not json", "is not JSON"),
+    ('{"schema": "kfault-report/0", "points": [], "baselines": []}', "schema is"),
+    ('[1, 2]', "not a kfault report"),
+    ('{"schema": "kfault-report/1", "points": [{"nth": 1}], "baselines": []}',
+     "points[0] lacks"),
+])
+def test_a_bad_baseline_is_a_one_line_error_and_nothing_is_written(
+        tmp_path: Path, content: str | None, message: str) -> None:
+    base = tmp_path / "old.json"
+    if content is not None:
+        base.write_text(content)
+    with pytest.raises(HarnessError) as err:
+        reports_io.write_reports(lines("full_run_console.log"), tmp_path / "out",
+                                 report.RunMeta(), baseline=base)
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "out").exists()
