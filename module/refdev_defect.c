@@ -33,6 +33,7 @@ static const char * const refdev_defect_names[] = {
 	[REFDEV_DEFECT_KFREE_VMALLOC]		= "kfree_vmalloc",
 	[REFDEV_DEFECT_VFREE_KMALLOC]		= "vfree_kmalloc",
 	[REFDEV_DEFECT_OOB_ERROR_PATH]		= "oob_error_path",
+	[REFDEV_DEFECT_FOP_WRITE_LEAK]		= "fop_write_leak",
 };
 
 static_assert(ARRAY_SIZE(refdev_defect_names) == REFDEV_DEFECT_COUNT);

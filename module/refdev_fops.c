@@ -56,12 +56,13 @@ static ssize_t refdev_fop_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	payload = memdup_user(ubuf, len);
+	payload = memdup_user(ubuf, len); /* kfault-defect: fop_write_leak leak */
 	if (IS_ERR(payload))
 		return PTR_ERR(payload);
 	ret = refdev_queue(s, payload, len);
 	if (ret) {
-		kfree(payload);
+		if (!refdev_defect(REFDEV_DEFECT_FOP_WRITE_LEAK))
+			kfree(payload);
 		return ret;
 	}
 	return len;
