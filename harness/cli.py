@@ -172,11 +172,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                     calibrate.findings(log, crash, chains, files, leak_addrs),
                                     seconds)
         confirmed = kmemleak.confirmation(lines)
-        if not confirmed or not confirmed.canary_found:
-            print(f"calibrate: {name}: kmemleak's canary was not found: kmemleak is off or "
-                  "the run did not get that far")
+        if not crash and (not confirmed or not confirmed.canary_found):
+            # a dead oracle must not pass for a clean run
+            outcome.findings.append(calibrate.Finding("kmemleak-canary-missing", name, 0))
         if not num and status and not outcome.findings:
             outcome.findings.append(calibrate.Finding("kunit-failure", f"{name}.log", 0))
+        if any("KASAN did not report the canary" in line for line in lines):
+            outcome.findings.append(calibrate.Finding("kasan-canary-missing", name, 0))
         outcomes.append(outcome)
         print(f"calibrate: {name}: {'ok' if outcome.detected else 'NOT DETECTED'} "
               f"({seconds:.1f} s)", flush=True)
