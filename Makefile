@@ -13,6 +13,8 @@ KDIR_GIVEN := 0
 endif
 BUILD_DIR ?= $(KDIR)/.kunit-kfault
 FILTER ?=
+OUT ?= out
+BASELINE ?=
 export KDIR KFAULT_CACHE KDIR_GIVEN
 
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
@@ -31,7 +33,8 @@ help:
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig from the fragments"
 	@echo "  clean    remove the build directory and unlink the tree"
-	@echo "Variables: KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  PYTHON=python3"
+	@echo "Variables: KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out  BASELINE=report.json"
+	@echo "           CALIBRATE_ARGS='--kernel-arg kfault.leak_check=0'  PYTHON=python3"
 
 setup:
 	@./harness/setup.sh
@@ -46,11 +49,11 @@ configs:
 	@$(HARNESS) configs
 
 kunit:
-	@$(HARNESS) kunit --build-dir $(BUILD_DIR) $(FILTER)
+	@$(HARNESS) kunit --build-dir $(BUILD_DIR) --out $(OUT) $(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:
-	@$(HARNESS) calibrate --build-dir $(BUILD_DIR) $(CALIBRATE_ARGS)
+	@$(HARNESS) calibrate --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS)
 
 check:
 	@$(HARNESS) configs --check
@@ -65,6 +68,6 @@ pytest:
 test: setup check pytest kunit calibrate
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(OUT)
 	-@$(HARNESS) unlink
 	find harness -name __pycache__ -type d -exec rm -rf {} +
