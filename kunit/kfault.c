@@ -43,6 +43,7 @@ MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
  * finds nothing new.
  */
 #define KFAULT_PASSES		3
+#define KFAULT_MAX_CALLS	32
 
 /*
  * Kernel reports that fault injection itself causes, outside the driver:
@@ -82,6 +83,10 @@ struct kfault_env {
 	/* the sweep's scratch */
 	struct kfault_result res;
 	u32 pass_hash[KFAULT_MAX_NTH];
+	unsigned long target_addr;		/* targeted attempt, or 0 */
+	unsigned long calls[KFAULT_MAX_CALLS];	/* driver calls seen failing */
+	bool call_direct[KFAULT_MAX_CALLS];	/* ... the call itself failed */
+	unsigned int nr_calls;
 	/* statistics */
 	unsigned int points;
 	unsigned int verdicts[KFAULT_REPORT + 1];
@@ -576,13 +581,19 @@ static void kfault_probes_unregister(struct kfault_env *env)
 static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
 			  bool on)
 {
+	unsigned long start = env->text_start, end = env->text_end;
 	unsigned int i;
 
-	if (op->mode != KFAULT_STACK_FILTER)
+	if (env->target_addr) {
+		/* only what this one call of the driver allocates counts */
+		start = env->target_addr;
+		end = start + 1;
+	} else if (op->mode != KFAULT_STACK_FILTER) {
 		return;
+	}
 	for (i = 0; i < ARRAY_SIZE(env->attrs); i++) {
-		env->attrs[i]->require_start = on ? env->text_start : 0;
-		env->attrs[i]->require_end = on ? env->text_end : ULONG_MAX;
+		env->attrs[i]->require_start = on ? start : 0;
+		env->attrs[i]->require_end = on ? end : ULONG_MAX;
 	}
 }
 
@@ -740,6 +751,10 @@ static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
 			     struct kfault_result *results, unsigned int *nr,
 			     unsigned int max, unsigned int *bookkeeping,
 			     unsigned int pass);
+static int kfault_fill_in(struct kfault_env *env, const struct kfault_op *op,
+			  struct kfault_point *points,
+			  struct kfault_result *results, unsigned int *nr,
+			  unsigned int max);
 
 int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,
@@ -764,6 +779,7 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 	if (err)
 		return err;
 
+	env->nr_calls = 0;
 	for (pass = 0; pass < KFAULT_PASSES; pass++) {
 		added = kfault_sweep_pass(env, op, points, results, &nr, max,
 					  bookkeeping, pass);
@@ -772,7 +788,72 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		if (!added)
 			break;
 	}
-	return nr;
+	added = kfault_fill_in(env, op, points, results, &nr, max);
+	return added < 0 ? added : nr;
+}
+
+/* A driver call whose allocations failed, and whether the call itself did. */
+static void kfault_note_call(struct kfault_env *env,
+			     const struct kfault_site *site)
+{
+	unsigned int i;
+
+	if (!site->addr)
+		return;
+	for (i = 0; i < env->nr_calls; i++)
+		if (env->calls[i] == site->addr)
+			break;
+	if (i == env->nr_calls) {
+		if (i == KFAULT_MAX_CALLS)
+			return;
+		env->calls[env->nr_calls++] = site->addr;
+		env->call_direct[i] = false;
+	}
+	env->call_direct[i] |= site->nested == KFAULT_DIRECT;
+}
+
+static int kfault_keep(struct kfault_point *points,
+		       struct kfault_result *results, unsigned int *nr,
+		       unsigned int max, const struct kfault_result *res);
+
+/*
+ * A driver call seen failing only inside (kmemleak's metadata, a new slab
+ * page taking its nth) was never failed itself.  Target it: with the stack
+ * filter narrowed to that one return address, the first allocation that
+ * counts is the call's own, so nth = 1 fails exactly it.
+ */
+static int kfault_fill_in(struct kfault_env *env, const struct kfault_op *op,
+			  struct kfault_point *points,
+			  struct kfault_result *results, unsigned int *nr,
+			  unsigned int max)
+{
+	static const struct kfault_point any;
+	struct kfault_result *res = &env->res;
+	unsigned int i;
+	int kept;
+
+	for (i = 0; i < env->nr_calls; i++) {
+		if (env->call_direct[i])
+			continue;
+		env->target_addr = env->calls[i];
+		pr_info("kfault: try op=%s target=%pS\n", op->name,
+			(void *)env->calls[i]);
+		kfault_attempt(env, op, &any, 1, res);
+		env->target_addr = 0;
+		if (!res->fired || res->site.nested != KFAULT_DIRECT ||
+		    res->site.addr != env->calls[i])
+			continue;
+		kfault_account(env, res);
+		res->site.targeted = true;
+		res->site.id = kfault_fnv(res->site.hash, "targeted", 8);
+		pr_info("kfault: ran op=%s target=%pS verdict=%s id=%08x\n",
+			op->name, (void *)env->calls[i],
+			kfault_verdict_name(res->verdict), res->site.id);
+		kept = kfault_keep(points, results, nr, max, res);
+		if (kept < 0)
+			return kept;
+	}
+	return 0;
 }
 
 /* Keep a result: a new point, or a failure of a point already seen. */
@@ -823,6 +904,7 @@ static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
 		if (!res->fired)
 			break;
 		kfault_account(env, res);
+		kfault_note_call(env, &res->site);
 		for (i = 0, same = 0; i < nth - 1; i++)
 			same += env->pass_hash[i] == res->site.hash;
 		res->site.occurrence = same;
@@ -866,6 +948,11 @@ void kfault_point_desc(const struct kfault_op *op,
 		return;
 	}
 	fn = strcspn(pt->site.caller, "/");
+	if (pt->site.targeted) {
+		snprintf(buf, len, "%s: fail %s <- %.*s (targeted)", op->name,
+			 pt->site.allocator, (int)fn, pt->site.caller);
+		return;
+	}
 	snprintf(buf, len, "%s: fail %u %s <- %.*s%s%s%s", op->name, pt->nth,
 		 pt->site.allocator, (int)fn, pt->site.caller,
 		 pt->site.inner[0] ? " (in " : "", pt->site.inner,

@@ -119,6 +119,7 @@ struct kfault_site {
 	unsigned int occurrence;	/* earlier points with the same hash */
 	bool silent;			/* fired, site unknown (__GFP_NOWARN page) */
 	u8 nested;			/* enum kfault_nesting */
+	bool targeted;			/* failed by a filter on this call */
 };
 
 /* Which allocation failed, relative to the call the driver made. */
@@ -194,7 +195,10 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
  * Sweep one operation: for nth = 1, 2, ... until the injection no longer
  * fires, run the point and keep its site and result; repeat the pass (at
  * most KFAULT_PASSES times) while it finds new sites, since the kernel's
- * own allocations shift the numbering from run to run.  Returns the number
+ * own allocations shift the numbering from run to run.  Then every driver
+ * call seen failing only inside (a kmemleak or slab metadata allocation,
+ * a new slab page) is targeted once with the stack filter narrowed to that
+ * call's return address, so that the call itself fails.  Returns the number
  * of points or an errno.  Failures of the kernel's own bookkeeping
  * (kmemleak metadata, slab extension vectors, a slab refilling itself) are
  * absorbed by design and tell nothing about the driver: when absorbed
