@@ -156,12 +156,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             + ([f"refdev.defect={name}"] if num else []), extra=extra_args)
         (build_dir / "test.log").unlink(missing_ok=True)
         start = time.monotonic()
-        status = runner.run_kunit(req, quiet=True)
+        kunit_out = out / f"{name}.kunit.txt"
+        status = runner.run_kunit(req, output=kunit_out)
         seconds = time.monotonic() - start
         log_path = build_dir / "test.log"
         if not log_path.is_file():
-            raise HarnessError(f"kunit.py {req.command} left no {log_path} (status {status}): "
-                               f"run 'make kunit' to see the build or boot error")
+            said = [ln for ln in kunit_out.read_text(errors="replace").splitlines()
+                    if "ERROR" in ln or "Missing" in ln or "error:" in ln]
+            raise HarnessError(f"kunit.py {req.command} booted no kernel (status {status}): "
+                               + (said[-1].strip() if said else f"see {kunit_out}"))
         shutil.copyfile(log_path, out / f"{name}.log")
         lines = log_path.read_text(errors="replace").splitlines()
         log, crash = sweep.parse(lines), placed_crash(lines, build_dir / "vmlinux")

@@ -45,14 +45,17 @@ def kunit_argv(req: KunitRequest) -> list[str]:
     return argv
 
 
-def run_kunit(req: KunitRequest, quiet: bool = False) -> int:
-    """Run kunit.py with its output on our stdout (or nowhere); return its exit code."""
+def run_kunit(req: KunitRequest, output: Path | None = None) -> int:
+    """Run kunit.py with its output on our stdout (or into output); return its exit code."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
-    out = subprocess.DEVNULL if quiet else None
     try:
-        return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env, stdout=out, stderr=out)
+        if output is None:
+            return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
+        with output.open("w") as out:
+            return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 
