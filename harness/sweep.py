@@ -47,7 +47,7 @@ class PointResult:
         if self.leaked:
             return f"leaked {self.leaked}"
         if self.report:
-            return re.sub(r"(PID|pid|task) \S+", r"\1 -", self.report)
+            return re.sub(r"\b(PID:?|pid|task|CPU:?) \S+", r"\1 -", self.report)
         return self.detail
 
 

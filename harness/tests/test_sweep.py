@@ -63,3 +63,13 @@ def test_kmemleak_kernel_leak_is_not_the_drivers() -> None:
     assert kmemleak.driver_leaks(text) == []
     assert kmemleak.confirmation(text) == kmemleak.Confirmation(True, 0, 58)
     assert any("sysfs_slab_add" in ln for ln in text)
+
+
+def test_reports_that_differ_only_in_pid_and_cpu_group_together() -> None:
+    line = ("    # probe_fault_sweep: kfault: op=probe nth={n} ran={n} attr=failslab "
+            "allocator=kmalloc_cache inner=- site=refdev_probe+0x5f9/0x1170 file=-:0 addr=0x1 "
+            "id=00000001 verdict=report ret=-12 us=1 leaked=[] "
+            "report=[WARNING: CPU: 0 PID: {pid} at mm/slub.c:1152 __slab_err.part.0+0x1c/0x20] "
+            "report_site=- report_addr=0x0 detail=[]")
+    log = sweep.parse([line.format(n=1, pid=92), line.format(n=2, pid=97)])
+    assert len(sweep.failures(log)) == 1
