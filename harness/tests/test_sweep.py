@@ -65,11 +65,14 @@ def test_kmemleak_kernel_leak_is_not_the_drivers() -> None:
     assert any("sysfs_slab_add" in ln for ln in text)
 
 
-def test_reports_that_differ_only_in_pid_and_cpu_group_together() -> None:
-    line = ("    # probe_fault_sweep: kfault: op=probe nth={n} ran={n} attr=failslab "
-            "allocator=kmalloc_cache inner=- site=refdev_probe+0x5f9/0x1170 file=-:0 addr=0x1 "
-            "id=00000001 verdict=report ret=-12 us=1 leaked=[] "
-            "report=[WARNING: CPU: 0 PID: {pid} at mm/slub.c:1152 __slab_err.part.0+0x1c/0x20] "
-            "report_site=- report_addr=0x0 detail=[]")
-    log = sweep.parse([line.format(n=1, pid=92), line.format(n=2, pid=97)])
-    assert len(sweep.failures(log)) == 1
+def test_one_defect_reported_at_five_points_is_one_group() -> None:
+    # refdev.defect=cache_live_objects: every irq point leaves a request in
+    # the cache and kmem_cache_destroy() WARNs.
+    log = sweep.parse(lines("report_cache_live_objects.log"))
+    reports = [r for r in log.results if r.verdict == "report"]
+    assert len(reports) == 5
+    assert reports[0].why == "WARNING: CPU: - PID: - at mm/slub.c:1152 __slab_err.part.0+0x4b/0x4d"
+    groups = sweep.failures(log)
+    assert len(groups) == 1
+    assert list(groups.values())[0] == reports
+    assert reports[0].report_site.startswith("refdev_core_destroy+")
