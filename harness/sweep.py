@@ -44,10 +44,10 @@ class PointResult:
     @property
     def why(self) -> str:
         """The evidence, the same for every point that failed the same way."""
+        if self.report and self.verdict == "report":
+            return re.sub(r"\b(PID:?|pid|task|CPU:?) \S+", r"\1 -", self.report)
         if self.leaked:
             return f"leaked {self.leaked}"
-        if self.report:
-            return re.sub(r"\b(PID:?|pid|task|CPU:?) \S+", r"\1 -", self.report)
         return self.detail
 
 
