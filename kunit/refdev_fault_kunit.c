@@ -774,18 +774,29 @@ static int kfault_canary_oob(void *done)
 }
 
 /*
- * The canary leak must be really unreferenced: kmemleak scans task stacks
+ * The canary leak must be really unreferenced.  kmemleak scans task stacks
  * and the vmalloc'ed stacks kept for reuse, so no plain copy of the pointer
- * may stay behind on this thread's stack.
+ * may stay behind on this thread's stack; and it scans live slab objects,
+ * which may hold a stale free-list pointer to a neighbour that was free
+ * when they were allocated (seen without KASAN, which keeps free pointers
+ * outside the object): the canary comes from a cache of its own, never
+ * destroyed, where nothing else is allocated.
  */
 #define KFAULT_CANARY_MASK	0x5a5a5a5a5a5a5a5aUL
 
 static unsigned long kfault_canary_cookie;
+static struct kmem_cache *kfault_canary_cache;
 
 static noinline unsigned long kfault_canary_alloc(void)
 {
-	void *p = kmalloc(48, GFP_KERNEL);
+	void *p;
 
+	if (!kfault_canary_cache)
+		kfault_canary_cache = kmem_cache_create("kfault_canary", 48, 0,
+							SLAB_NO_MERGE, NULL);
+	if (!kfault_canary_cache)
+		return KFAULT_CANARY_MASK;
+	p = kmem_cache_alloc(kfault_canary_cache, GFP_KERNEL);
 	if (p)
 		memset(p, 0x6b, 48);
 	return (unsigned long)p ^ KFAULT_CANARY_MASK;
