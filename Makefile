@@ -20,7 +20,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
-.PHONY: help setup link unlink configs kunit calibrate check pytest test clean
+.PHONY: help setup link unlink configs kunit sweep calibrate check pytest test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -28,6 +28,7 @@ help:
 	@echo "  kunit    build the UML kernel with configs/ and run our KUnit suites"
 	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
 	@echo "  pytest   the harness's own tests"
+	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit, calibrate"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
@@ -50,6 +51,10 @@ configs:
 
 kunit:
 	@$(HARNESS) kunit --build-dir $(BUILD_DIR) --out $(OUT) $(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
+
+# SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
+sweep:
+	@$(HARNESS) sweep --build-dir $(BUILD_DIR) --out $(OUT) $(SWEEP_ARGS)
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from . import (calibrate, configs, coverage, defects, kmemleak, ktap, oops, report, reports_io,
-               runner, sites, sweep, tree)
+               resume, runner, sites, sweep, tree)
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -228,6 +228,105 @@ def kmemleak_addresses(lines: list[str], vmlinux: Path) -> list[int]:
     return [syms[f.function] + f.offset for f in frames if f.function in syms]
 
 
+def append_records(path: Path, records: list[resume.Record]) -> None:
+    with path.open("a") as out:
+        for rec in records:
+            out.write(rec.json() + "\n")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """The sweep across as many boots as crashes need, resumable after a kill."""
+    tree.link(args.kdir, REPO)
+    cmd_configs(argparse.Namespace(check=False))
+    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    vmlinux = build_dir / "vmlinux"
+    out = args.out / "sweep"
+    if args.fresh and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl, running = out / "results.jsonl", out / "running"
+    records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
+    boot = max((r.boot for r in records), default=0) + 1
+    if running.is_file() and (build_dir / "test.log").is_file():
+        # the last run was killed during a boot: stop what it left running,
+        # keep what that boot finished
+        killed, _, pgid = running.read_text().partition(" ")
+        if pgid and runner.stop_group(int(pgid)):
+            time.sleep(1)
+        killed_boot = int(killed or boot)
+        partial = resume.points((build_dir / "test.log").read_text(errors="replace")
+                                .splitlines(), killed_boot)
+        append_records(jsonl, partial)
+        records += partial
+        shutil.copyfile(build_dir / "test.log", out / f"boot-{killed_boot}.log")
+        boot = max(boot, killed_boot + 1)
+        print(f"sweep: boot {killed_boot} was interrupted; kept its {len(partial)} finished "
+              "points")
+    running.unlink(missing_ok=True)
+    if records and records[-1].kind == "complete":
+        print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
+    else:
+        at = resume.resume_point(records)
+        for num in range(args.max_boots):
+            running.write_text(str(boot))
+            req = runner.KunitRequest(
+                kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
+                filter_glob="refdev_fault", timeout=args.timeout,
+                ccache_dir=default_cache() / "ccache", command="exec" if num else "run",
+                kernel_args=["kasan_multi_shot"] + args.kernel_arg
+                + ([f"kfault.resume={at}"] if at else []))
+            print(f"sweep: boot {boot}" + (f", resuming after {at}" if at else ""), flush=True)
+            (build_dir / "test.log").unlink(missing_ok=True)
+
+            def started_boot(pid: int, num: int = boot) -> None:
+                running.write_text(f"{num} {pid}")
+
+            runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
+            if not (build_dir / "test.log").is_file():
+                raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
+            shutil.copyfile(build_dir / "test.log", out / f"boot-{boot}.log")
+            lines = (out / f"boot-{boot}.log").read_text(errors="replace").splitlines()
+            new = resume.points(lines, boot)
+            crash = placed_crash(lines, vmlinux)
+            started = resume.last_started(lines)
+            if crash and started and f"{started[0]}:{started[1]}" != at:
+                place = coverage.call_site(runner.addr2line(vmlinux, [crash.addr - 1])
+                                           .get(crash.addr - 1, []) if crash.addr else [],
+                                           {p.name for p in (REPO / "module").glob("*.c")})
+                where = f"at {place[0]}:{place[1]}" if place else ""
+                new.append(resume.crash_record(crash, started, where, boot))
+                at = f"{started[0]}:{started[1]}"
+            elif crash:
+                append_records(jsonl, new)
+                running.unlink()
+                raise HarnessError(f"boot {boot} crashed outside a fault point ({crash.title}); "
+                                   f"cannot resume past it: see {out}/boot-{boot}.log")
+            else:
+                new.append(resume.Record(boot, "complete"))
+            append_records(jsonl, new)
+            records += new
+            running.unlink()
+            bad = [r for r in records if r.kind != "complete"
+                   and r.verdict not in ("handled", "absorbed")]
+            print(f"sweep: boot {boot}: {len(new)} records; {len(records)} points so far, "
+                  f"{len(bad)} findings", flush=True)
+            boot += 1
+            if not crash:
+                break
+        else:
+            print(f"sweep: stopped after {args.max_boots} boots")
+    logs = sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+    lines = [ln for log in logs for ln in log.read_text(errors="replace").splitlines()]
+    write_reports(lines, vmlinux, out / "report", datetime.now(timezone.utc), None)
+    bad = [r for r in records if r.kind != "complete" and r.verdict not in ("handled", "absorbed")]
+    for r in bad:
+        print(f"kfault: FAIL {r.op} nth {r.nth}: {r.verdict} {r.site} {r.detail}".rstrip())
+    print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
+          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings; "
+          f"results in {jsonl}, reports in {out}/report/")
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python3 -m harness",
@@ -250,6 +349,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", type=Path, default=None,
                    help="report.json of an earlier run: new/fixed findings in baseline.md")
     p.set_defaults(func=cmd_kunit)
+    p = sub.add_parser("sweep", help="the sweep across boots: survives crashes, resumes")
+    p.add_argument("--build-dir", type=Path, default=None)
+    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--out", type=Path, default=REPO / "out")
+    p.add_argument("--max-boots", type=int, default=12)
+    p.add_argument("--fresh", action="store_true", help="forget earlier results")
+    p.add_argument("--kernel-arg", action="append", default=[],
+                   help="extra boot argument, e.g. refdev.defect=null_deref")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("calibrate", help="sweep each seeded defect; check it is caught")
     p.add_argument("--build-dir", type=Path, default=None)
     p.add_argument("--timeout", type=int, default=600)

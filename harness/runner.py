@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from typing import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,19 +47,35 @@ def kunit_argv(req: KunitRequest) -> list[str]:
     return argv
 
 
-def run_kunit(req: KunitRequest, output: Path | None = None) -> int:
-    """Run kunit.py with its output on our stdout (or into output); return its exit code."""
+def run_kunit(req: KunitRequest, output: Path | None = None,
+              on_start: Callable[[int], None] | None = None) -> int:
+    """Run kunit.py with its output on our stdout (or into output); return its exit code.
+
+    on_start gets the process group id (kunit.py and the UML kernel it boots),
+    so that a later run can stop a boot this process left behind."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
     try:
-        if output is None:
-            return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env)
-        with output.open("w") as out:
-            return subprocess.call(kunit_argv(req), cwd=req.kdir, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        with (output.open("w") if output else open(os.devnull)) as out:
+            proc = subprocess.Popen(kunit_argv(req), cwd=req.kdir, env=env,
+                                    stdout=out if output else None,
+                                    stderr=subprocess.STDOUT if output else None,
+                                    start_new_session=on_start is not None)
+            if on_start:
+                on_start(proc.pid)
+            return proc.wait()
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
+
+
+def stop_group(pgid: int) -> bool:
+    """Kill a process group left by an interrupted run; True if it was there."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:

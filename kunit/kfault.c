@@ -109,6 +109,36 @@ const char *kfault_verdict_name(enum kfault_verdict v)
 	return kfault_verdict_names[v];
 }
 
+/*
+ * kfault.resume=OP:NTH continues a sweep whose boot crashed at that point:
+ * operations before OP were swept already and are skipped, OP starts at
+ * NTH + 1 with a single pass (a second pass or the fill-in would fail the
+ * crashing site again).
+ */
+static char resume[64];
+module_param_string(resume, resume, sizeof(resume), 0644);
+MODULE_PARM_DESC(resume, "OP:NTH - continue a crashed sweep after that point");
+static bool resume_reached;
+
+const char *kfault_resume(void)
+{
+	return resume;
+}
+
+/* 0 to sweep from nth 1, 1 to skip op, or the nth to resume after. */
+static int kfault_resume_at(const struct kfault_op *op, unsigned int *after)
+{
+	size_t len = strcspn(resume, ":");
+
+	*after = 0;
+	if (!resume[0] || resume_reached)
+		return 0;
+	if (len != strlen(op->name) || strncmp(resume, op->name, len))
+		return 1;
+	resume_reached = true;
+	return kstrtouint(resume + len + 1, 10, after) ? -EINVAL : 0;
+}
+
 /* ---- debugfs knobs ---------------------------------------------------- */
 
 static void *kfault_knob_ptr(const char *dirname, const char *file)
@@ -750,7 +780,7 @@ static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
 			     struct kfault_point *points,
 			     struct kfault_result *results, unsigned int *nr,
 			     unsigned int max, unsigned int *bookkeeping,
-			     unsigned int pass);
+			     unsigned int pass, unsigned int first);
 static int kfault_fill_in(struct kfault_env *env, const struct kfault_op *op,
 			  struct kfault_point *points,
 			  struct kfault_result *results, unsigned int *nr,
@@ -760,10 +790,13 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,
 		 unsigned int max, unsigned int *bookkeeping)
 {
-	unsigned int pass, nr = 0;
+	unsigned int pass, after, nr = 0;
 	int added, err;
 	void *ctx;
 
+	err = kfault_resume_at(op, &after);
+	if (err)
+		return err > 0 ? -EALREADY : err;
 	/*
 	 * Warm up: the first run of an operation makes one-time allocations
 	 * (caches, sysfs, devres groups) that later runs do not.
@@ -782,13 +815,13 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 	env->nr_calls = 0;
 	for (pass = 0; pass < KFAULT_PASSES; pass++) {
 		added = kfault_sweep_pass(env, op, points, results, &nr, max,
-					  bookkeeping, pass);
+					  bookkeeping, pass, after + 1);
 		if (added < 0)
 			return added;
-		if (!added)
+		if (!added || after)
 			break;
 	}
-	added = kfault_fill_in(env, op, points, results, &nr, max);
+	added = after ? 0 : kfault_fill_in(env, op, points, results, &nr, max);
 	return added < 0 ? added : nr;
 }
 
@@ -889,14 +922,15 @@ static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
 			     struct kfault_point *points,
 			     struct kfault_result *results, unsigned int *nr,
 			     unsigned int max, unsigned int *bookkeeping,
-			     unsigned int pass)
+			     unsigned int pass, unsigned int first)
 {
 	static const struct kfault_point any;
 	struct kfault_result *res = &env->res;
 	unsigned int nth, i, same, added = 0;
 	int kept;
 
-	for (nth = 1; nth <= KFAULT_MAX_NTH; nth++) {
+	memset(env->pass_hash, 0, sizeof(env->pass_hash));
+	for (nth = first; nth <= KFAULT_MAX_NTH; nth++) {
 		/* if this one crashes the kernel, the console says where */
 		pr_info("kfault: try op=%s pass=%u nth=%u\n", op->name, pass, nth);
 		kfault_attempt(env, op, &any, nth, res);

@@ -209,6 +209,12 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 unsigned int max, unsigned int *bookkeeping);
 
 /*
+ * The kfault.resume=OP:NTH boot argument ("" if none): kfault_sweep()
+ * returns -EALREADY for the operations swept before OP in an earlier boot.
+ */
+const char *kfault_resume(void);
+
+/*
  * "open: fail 3 kmem_cache_alloc <- refdev_open+0x5c": no '#', which KTAP
  * reads as the start of a directive (kunit.py then drops the result).
  */
