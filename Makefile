@@ -20,7 +20,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
-.PHONY: help setup link unlink configs kunit sweep calibrate check pytest test clean
+.PHONY: help setup link unlink configs kunit sweep calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -28,6 +28,7 @@ help:
 	@echo "  kunit    build the UML kernel with configs/ and run our KUnit suites"
 	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
 	@echo "  pytest   the harness's own tests"
+	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit, calibrate"
@@ -70,7 +71,12 @@ check:
 pytest:
 	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/tests
 
-test: setup check pytest kunit calibrate
+# PYTEST_ARGS: e.g. -k 'probe_fault_sweep and alloc_pages' -x --junitxml=out/kunit.xml
+pytest-kernel:
+	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/kernel_tests \
+		--kfault-log $(BUILD_DIR)/test.log --kdir $(KDIR) $(PYTEST_ARGS)
+
+test: setup check pytest kunit pytest-kernel calibrate
 
 clean:
 	rm -rf $(BUILD_DIR) $(OUT)
