@@ -20,7 +20,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
-.PHONY: help setup link unlink configs kunit sweep calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs kunit sweep repro calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -30,6 +30,7 @@ help:
 	@echo "  pytest   the harness's own tests"
 	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
+	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit, calibrate"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
@@ -56,6 +57,10 @@ kunit:
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
 sweep:
 	@$(HARNESS) sweep --build-dir $(BUILD_DIR) --out $(OUT) $(SWEEP_ARGS)
+
+# POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
+repro:
+	@$(HARNESS) repro --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:

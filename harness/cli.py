@@ -327,6 +327,54 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_repro(args: argparse.Namespace) -> int:
+    """Re-run one operation's sweep twice; show one point and whether it repeats."""
+    op, _, key = args.point.partition(":")
+    if not op or not key:
+        raise HarnessError(f"POINT={args.point!r}: want OP:ID or OP:NTH, e.g. open:e3e5e880 "
+                           "(ids are in out/report/report.json and the 'kfault:' lines)")
+    tree.link(args.kdir, REPO)
+    cmd_configs(argparse.Namespace(check=False))
+    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    out = args.out / "repro"
+    out.mkdir(parents=True, exist_ok=True)
+    found: list[sweep.PointResult | None] = []
+    for num in range(2):
+        req = runner.KunitRequest(
+            kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
+            filter_glob="refdev_fault", timeout=args.timeout,
+            ccache_dir=default_cache() / "ccache", command="exec" if num else "run",
+            kernel_args=["kasan_multi_shot", f"kfault.only={op}"] + args.kernel_arg)
+        (build_dir / "test.log").unlink(missing_ok=True)
+        runner.run_kunit(req, output=out / f"run-{num + 1}.kunit.txt")
+        if not (build_dir / "test.log").is_file():
+            raise HarnessError(f"the kernel did not boot: see {out}/run-{num + 1}.kunit.txt")
+        shutil.copyfile(build_dir / "test.log", out / f"run-{num + 1}.log")
+        log = sweep.parse((out / f"run-{num + 1}.log").read_text(errors="replace").splitlines())
+        if op not in log.counted:
+            known = sorted({ln.split("Subtest: ")[1].removesuffix("_fault_sweep")
+                            for ln in (out / "run-1.log").read_text().splitlines()
+                            if "Subtest: " in ln and ln.endswith("_fault_sweep")})
+            raise HarnessError(f"no operation {op!r}; operations: {', '.join(known)}")
+        found.append(next((r for r in log.results if r.op == op and r.nth
+                           and key in (r.site_id, str(r.nth))), None))
+    first, second = found
+    if first is None:
+        raise HarnessError(f"{op} has no point {key!r} in this run: see {out}/run-1.log")
+    print(f"repro: {op} nth {first.nth} {first.allocator} <- {first.site} id {first.site_id}: "
+          f"{first.verdict} {first.detail}".rstrip())
+    for what, value in (("leaked", first.leaked), ("report", first.report),
+                        ("report site", first.report_site)):
+        if value and value != "-":
+            print(f"repro:   {what}: {value}")
+    same = second is not None and (second.verdict, second.site_id) == (first.verdict,
+                                                                       first.site_id)
+    print(f"repro: deterministic: {'yes' if same else 'NO'} "
+          f"(second run: {second.verdict + ' ' + second.site_id if second else 'point not found'});"
+          f" consoles in {out}/")
+    return 0 if same else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python3 -m harness",
@@ -358,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel-arg", action="append", default=[],
                    help="extra boot argument, e.g. refdev.defect=null_deref")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("repro", help="re-run one fault point twice, show it and whether it repeats")
+    p.add_argument("point", help="OP:ID or OP:NTH, e.g. open:e3e5e880")
+    p.add_argument("--build-dir", type=Path, default=None)
+    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--out", type=Path, default=REPO / "out")
+    p.add_argument("--kernel-arg", action="append", default=[])
+    p.set_defaults(func=cmd_repro)
     p = sub.add_parser("calibrate", help="sweep each seeded defect; check it is caught")
     p.add_argument("--build-dir", type=Path, default=None)
     p.add_argument("--timeout", type=int, default=600)

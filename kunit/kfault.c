@@ -120,6 +120,11 @@ module_param_string(resume, resume, sizeof(resume), 0644);
 MODULE_PARM_DESC(resume, "OP:NTH - continue a crashed sweep after that point");
 static bool resume_reached;
 
+/* kfault.only=OP sweeps that operation alone (make repro). */
+static char only[32];
+module_param_string(only, only, sizeof(only), 0644);
+MODULE_PARM_DESC(only, "OP - sweep this operation only");
+
 const char *kfault_resume(void)
 {
 	return resume;
@@ -794,6 +799,8 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 	int added, err;
 	void *ctx;
 
+	if (only[0] && strcmp(only, op->name))
+		return -EALREADY;
 	err = kfault_resume_at(op, &after);
 	if (err)
 		return err > 0 ? -EALREADY : err;

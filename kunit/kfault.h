@@ -210,7 +210,8 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 
 /*
  * The kfault.resume=OP:NTH boot argument ("" if none): kfault_sweep()
- * returns -EALREADY for the operations swept before OP in an earlier boot.
+ * returns -EALREADY for the operations swept before OP in an earlier boot,
+ * and, with kfault.only=OP, for every operation but OP.
  */
 const char *kfault_resume(void);
 

@@ -669,7 +669,7 @@ static void sweep_baseline(struct kunit *test, struct sweep_state *st)
 	st->nr = kfault_sweep(sweep_env, st->op, st->points, st->results,
 			      ARRAY_SIZE(st->points), &st->bookkeeping);
 	if (st->nr == -EALREADY)
-		kunit_skip(test, "swept before the crash (kfault.resume=%s)",
+		kunit_skip(test, "not swept in this boot (kfault.resume=%s, kfault.only)",
 			   kfault_resume());
 	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "sweep of %s failed: %d",
 			    st->op->name, st->nr);
