@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import (calibrate, configs, coverage, defects, kmemleak, ktap, oops, report, reports_io,
-               resume, runner, sites, sweep, tree)
+from . import (calibrate, configs, coverage, defects, kmemleak, kreport, ktap, oops, report,
+               reports_io, resume, runner, sites, sweep, tree)
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -92,6 +92,7 @@ def cmd_kunit(args: argparse.Namespace) -> int:
     out = write_reports(lines, build_dir / "vmlinux", args.out / "report", started,
                         args.baseline)
     print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
+    print_kernel_reports(lines)
     gap = print_sweep_summary(lines, build_dir / "vmlinux")
     if gap and args.filter:
         print("kfault: (coverage is partial because of the suite filter)")
@@ -100,6 +101,22 @@ def cmd_kunit(args: argparse.Namespace) -> int:
 
 
 EXIT_COVERAGE = 3
+
+
+def print_kernel_reports(lines: list[str]) -> None:
+    """Distinct kernel reports of the run, but the canaries' and fault injection's own."""
+    seen: dict[tuple[str, str], int] = {}
+    artefacts = 0
+    for rep in kreport.parse(lines):
+        if rep.artefact:
+            artefacts += 1
+        elif "kfault_canary" not in rep.title and not rep.frame.startswith("kfault_canary"):
+            seen[(rep.title, rep.frame)] = seen.get((rep.title, rep.frame), 0) + 1
+    for (title, frame), count in seen.items():
+        print(f"kfault: kernel report x{count}: {title} (guilty: {frame})")
+    if artefacts:
+        print(f"kfault: {artefacts} kernel WARN(s) caused by fault injection inside the "
+              "kernel itself (MEM_ALLOC_PROFILING's extension vectors), not the driver")
 
 
 def print_sweep_summary(lines: list[str], vmlinux: Path) -> bool:
