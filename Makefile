@@ -20,7 +20,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
 
-.PHONY: help setup link unlink configs kunit sweep repro calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs kunit modules-test sweep repro calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -29,6 +29,7 @@ help:
 	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
 	@echo "  pytest   the harness's own tests"
 	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
+	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
@@ -53,6 +54,9 @@ configs:
 
 kunit:
 	@$(HARNESS) kunit --build-dir $(BUILD_DIR) --out $(OUT) $(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
+
+modules-test:
+	@$(HARNESS) modules --out $(OUT)
 
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
 sweep:
@@ -81,7 +85,7 @@ pytest-kernel:
 	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/kernel_tests \
 		--kfault-log $(BUILD_DIR)/test.log --kdir $(KDIR) $(PYTEST_ARGS)
 
-test: setup check pytest kunit pytest-kernel calibrate
+test: setup check pytest kunit pytest-kernel calibrate modules-test
 
 clean:
 	rm -rf $(BUILD_DIR) $(OUT)

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import (calibrate, configs, coverage, defects, kmemleak, kreport, ktap, oops, report,
-               reports_io, resume, runner, sites, sweep, tree)
+from . import (calibrate, configs, coverage, defects, kmemleak, kreport, ktap, kunit_results,
+               oops, report, reports_io, resume, runner, sites, sweep, tree)
 from .errors import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,15 +39,18 @@ def cmd_unlink(args: argparse.Namespace) -> int:
 
 
 def cmd_configs(args: argparse.Namespace) -> int:
-    text = configs.compose(REPO / "configs")
-    target = REPO / "configs/.kunitconfig"
-    if args.check:
+    for fragments, target in ((configs.DEFAULT_FRAGMENTS, REPO / "configs/.kunitconfig"),
+                              (configs.MODULE_FRAGMENTS, REPO / "configs/modules/.kunitconfig")):
+        text = configs.compose(REPO / "configs", fragments)
+        if args.check:
+            if not target.is_file() or target.read_text() != text:
+                raise HarnessError(f"{target.relative_to(REPO)} is stale: run 'make configs' "
+                                   "and commit it")
+            continue
         if not target.is_file() or target.read_text() != text:
-            raise HarnessError("configs/.kunitconfig is stale: run 'make configs' and commit it")
-        return 0
-    if not target.is_file() or target.read_text() != text:
-        target.write_text(text)
-        print(f"configs: wrote {target}")
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(text)
+            print(f"configs: wrote {target}")
     return 0
 
 
@@ -392,6 +395,64 @@ def cmd_repro(args: argparse.Namespace) -> int:
     return 0 if same else 1
 
 
+def cmd_modules(args: argparse.Namespace) -> int:
+    """The driver and its suites as modules: insmod, the suites run, rmmod, kmemleak."""
+    tree.link(args.kdir, REPO)
+    cmd_configs(argparse.Namespace(check=False))
+    build_dir = args.build_dir or args.kdir / ".kunit-kfault-modules"
+    out = args.out / "modules"
+    out.mkdir(parents=True, exist_ok=True)
+    req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
+                              kunitconfig_dir=REPO / "configs/modules", command="build",
+                              ccache_dir=default_cache() / "ccache")
+    print(f"modules: building {build_dir} (configs/modules)", flush=True)
+    if runner.run_kunit(req, output=out / "build.txt"):
+        said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
+                if "error" in ln.lower() or "Missing" in ln]
+        raise HarnessError("the module build failed: " + (said[-1].strip() if said
+                                                          else f"see {out}/build.txt"))
+    kdir_obj = build_dir / "drivers/misc/kfault"
+    boot_args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
+                 f"init={REPO / 'harness/uml-init.sh'}", "kasan_multi_shot",
+                 f"KFAULT_DRIVER={kdir_obj / 'module/refdev.ko'}",
+                 f"KFAULT_TESTS={kdir_obj / 'kunit/refdev_kunit.ko'}"]
+    print("modules: booting UML on the host's root: insmod, suites, rmmod, kmemleak", flush=True)
+    start = time.monotonic()
+    status = runner.boot_uml(build_dir / "linux", boot_args, out / "console.log", args.timeout)
+    lines = (out / "console.log").read_text(errors="replace").splitlines()
+    problems = [ln.split("kfault-init: ", 1)[1] for ln in lines if "kfault-init: FAILED" in ln]
+    if status is None:
+        problems.append(f"the boot hung: killed after {args.timeout} s")
+    elif not any("kfault-init: done" in ln for ln in lines):
+        crash = oops.find_crash(lines)
+        problems.append(f"the boot ended early: {crash.title if crash else 'no crash line'}")
+    # the built-in executor prints an empty KTAP document at boot: read the
+    # module's, which starts after the test module's insmod
+    loaded = next((i for i, ln in enumerate(lines)
+                   if "kfault-init: insmod" in ln and "refdev_kunit" in ln), len(lines))
+    found = (kunit_results.results(args.kdir, lines[loaded:])
+             if any("KTAP" in ln for ln in lines[loaded:]) else [])
+    bad = [r for r in found if r.status not in ("SUCCESS", "SKIPPED")]
+    problems += [f"KUnit {r.name}: {r.status}" for r in bad]
+    reports = [r for r in kreport.parse(lines) if not r.artefact]
+    problems += [f"kernel report: {r.title} (guilty: {r.frame})" for r in reports]
+    begin = next((i for i, ln in enumerate(lines) if "kmemleak report begin" in ln), len(lines))
+    leaks = [ln for ln in lines[begin:] if "unreferenced object" in ln]
+    driver_leaks = [blk for blk in "\n".join(lines[begin:]).split("unreferenced object")[1:]
+                    if "refdev" in blk]
+    if driver_leaks:
+        problems.append(f"kmemleak: {len(driver_leaks)} leak(s) with refdev frames")
+    print(f"modules: {len(found)} KUnit results from the loaded module "
+          f"({len(found) - len(bad)} passed), {len(reports)} kernel reports, "
+          f"kmemleak {len(leaks)} object(s) ({len(driver_leaks)} refdev), "
+          f"{time.monotonic() - start:.1f} s; console in {out}/console.log")
+    if not found:
+        problems.append("no KTAP output: the test module did not run")
+    for problem in problems:
+        print(f"kfault: FAIL modules: {problem}")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python3 -m harness",
@@ -423,6 +484,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kernel-arg", action="append", default=[],
                    help="extra boot argument, e.g. refdev.defect=null_deref")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("modules", help="driver and suites as modules: insmod, rmmod, kmemleak")
+    p.add_argument("--build-dir", type=Path, default=None)
+    p.add_argument("--timeout", type=int, default=600)
+    p.add_argument("--out", type=Path, default=REPO / "out")
+    p.set_defaults(func=cmd_modules)
     p = sub.add_parser("repro", help="re-run one fault point twice, show it and whether it repeats")
     p.add_argument("point", help="OP:ID or OP:NTH, e.g. open:e3e5e880")
     p.add_argument("--build-dir", type=Path, default=None)

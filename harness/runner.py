@@ -33,16 +33,19 @@ class KunitRequest:
 def kunit_argv(req: KunitRequest) -> list[str]:
     """The kunit.py command line for req (pure; tested)."""
     argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), req.command,
-            f"--build_dir={req.build_dir}", f"--timeout={req.timeout}"]
-    if req.command == "run":
+            f"--build_dir={req.build_dir}"]
+    if req.command != "build":
+        argv.append(f"--timeout={req.timeout}")
+    if req.command in ("run", "build"):
         argv.append(f"--kunitconfig={req.kunitconfig_dir}")
-    argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
+    if req.command != "build":
+        argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
     if req.jobs:
         argv.append(f"--jobs={req.jobs}")
-    if req.command == "run" and req.use_ccache and shutil.which("ccache"):
+    if req.command in ("run", "build") and req.use_ccache and shutil.which("ccache"):
         argv.append("--make_options=CC=ccache gcc")
     argv += req.extra
-    if req.filter_glob:
+    if req.filter_glob and req.command != "build":
         argv.append(req.filter_glob)
     return argv
 
@@ -131,3 +134,18 @@ def git_revision(repo: Path) -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return rev + ("-dirty" if dirty else "")
+
+
+def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+    """Boot a UML kernel as an ordinary process, console into log; None on timeout."""
+    if not kernel.is_file():
+        raise HarnessError(f"no UML kernel at {kernel}: the build failed")
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(kernel)] + args, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return None

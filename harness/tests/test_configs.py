@@ -39,3 +39,12 @@ def test_garbage_line_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "a.config").write_text("CONFIG_KASAN=y\nKASAN y\n")
     with pytest.raises(HarnessError, match=r"a.config:2: not a Kconfig entry"):
         configs.compose(tmp_path, ("a",))
+
+
+def test_module_composition_builds_the_driver_as_modules() -> None:
+    text = configs.compose(REPO / "configs", configs.MODULE_FRAGMENTS)
+    assert (REPO / "configs/modules/.kunitconfig").read_text() == text
+    syms = configs.required_symbols(text)
+    assert syms["REFDEV"] == "m" and syms["REFDEV_KUNIT_TEST"] == "m"
+    assert syms["MODULES"] == "y" and syms["MODULE_UNLOAD"] == "y" and syms["HOSTFS"] == "y"
+    assert "REFDEV_FAULT_KUNIT_TEST" not in syms     # needs the driver built in

@@ -15,3 +15,13 @@ def test_kunit_argv_is_the_stock_command_with_our_configs() -> None:
     assert "--build_dir=/b" in argv
     assert "--kernel_args=kasan_multi_shot" in argv
     assert argv[-1] == "refdev*"
+
+
+def test_build_argv_has_the_config_and_no_boot_arguments() -> None:
+    req = runner.KunitRequest(kdir=Path("/k"), build_dir=Path("/b"),
+                              kunitconfig_dir=Path("/r/configs/modules"), command="build",
+                              filter_glob="ignored", use_ccache=False)
+    argv = runner.kunit_argv(req)
+    assert argv[2] == "build" and "--kunitconfig=/r/configs/modules" in argv
+    assert not [a for a in argv if a.startswith(("--kernel_args", "--timeout"))]
+    assert "ignored" not in argv
