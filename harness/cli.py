@@ -314,7 +314,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                            .get(crash.addr - 1, []) if crash.addr else [],
                                            {p.name for p in (REPO / "module").glob("*.c")})
                 where = f"at {place[0]}:{place[1]}" if place else ""
-                new.append(resume.crash_record(crash, started, where, boot))
+                new.append(resume.crash_record(crash, started, where, boot,
+                                               resume.excerpt(lines, crash)))
                 at = f"{started[0]}:{started[1]}"
             elif crash:
                 append_records(jsonl, new)
@@ -322,6 +323,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 raise HarnessError(f"boot {boot} crashed outside a fault point ({crash.title}); "
                                    f"cannot resume past it: see {out}/boot-{boot}.log")
             else:
+                confirmed = kmemleak.confirmation(lines)
+                if not confirmed or not confirmed.canary_found or confirmed.driver_leaks:
+                    new.append(resume.Record(
+                        boot, "kmemleak", verdict="leak" if confirmed else "report",
+                        detail=(f"kmemleak confirmation: canary "
+                                f"{'found' if confirmed.canary_found else 'MISSING'}, "
+                                f"{confirmed.driver_leaks} refdev leak(s)") if confirmed
+                        else "no kmemleak confirmation in the log"))
                 new.append(resume.Record(boot, "complete"))
             append_records(jsonl, new)
             records += new
@@ -340,7 +349,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     write_reports(lines, vmlinux, out / "report", datetime.now(timezone.utc), None)
     bad = [r for r in records if r.kind != "complete" and r.verdict not in ("handled", "absorbed")]
     for r in bad:
-        print(f"kfault: FAIL {r.op} nth {r.nth}: {r.verdict} {r.site} {r.detail}".rstrip())
+        print(f"kfault: FAIL {r.op or r.kind} nth {r.nth}: {r.verdict} {r.site} "
+              f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
     print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
           f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings; "
           f"results in {jsonl}, reports in {out}/report/")

@@ -56,9 +56,17 @@ def last_started(lines: Iterable[str]) -> tuple[str, int] | None:
     return found
 
 
-def crash_record(crash: Crash, at: tuple[str, int], where: str, boot: int) -> Record:
+def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) -> str:
+    """The console around the crash line: registers/RIP, the panic, first frames."""
+    part = lines[max(0, crash.line - before):crash.line + after]
+    return "\n".join(re.sub(r"^\[[ 0-9.:]+\] ", "", ln) for ln in part)
+
+
+def crash_record(crash: Crash, at: tuple[str, int], where: str, boot: int,
+                 context: str = "") -> Record:
+    detail = f"{crash.title}; {crash.frame} {where}".strip()
     return Record(boot, "crash", at[0], at[1], "crash", crash.frame, "",
-                  f"{crash.title}; {crash.frame} {where}".strip())
+                  detail + (f"\n{context}" if context else ""))
 
 
 def load(text: str) -> list[Record]:

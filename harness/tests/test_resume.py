@@ -28,9 +28,11 @@ def test_a_crash_becomes_a_record_and_the_next_boot_skips_its_point() -> None:
     assert crash is not None
     at = resume.last_started(text)
     assert at == ("open", 1)
-    rec = resume.crash_record(crash, at, "at refdev_session.c:38", boot=1)
+    rec = resume.crash_record(crash, at, "at refdev_session.c:38", boot=1,
+                              context=resume.excerpt(text, crash))
     assert (rec.kind, rec.verdict, rec.op, rec.nth) == ("crash", "crash", "open", 1)
     assert "Segfault with no mm" in rec.detail and "refdev_session.c:38" in rec.detail
+    assert "RIP: 0033:refdev_open+0x2bc/0x730" in rec.detail    # the excerpt
     assert resume.resume_point([rec]) == "open:1"
 
 
