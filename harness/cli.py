@@ -309,6 +309,31 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             new = resume.points(lines, boot)
             crash = placed_crash(lines, vmlinux)
             started = resume.last_started(lines)
+            if not crash and not ktap.kernel_totals(lines).total and not started:
+                append_records(jsonl, new)
+                records += new
+                running.unlink()
+                case = oops.last_case(lines)
+                raise HarnessError(f"boot {boot} stopped after the fault points of {case}, "
+                                   f"with no panic: a hang, or --timeout {args.timeout} is too "
+                                   f"short; see {out}/boot-{boot}.log")
+            if not crash and not ktap.kernel_totals(lines).total and started:
+                # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
+                hung = resume.Record(boot, "crash", started[0], started[1], "hang", "",
+                                     detail=f"no output after the point started; killed after "
+                                     f"{args.timeout} s (kunit.py --timeout)")
+                if f"{started[0]}:{started[1]}" == at:
+                    append_records(jsonl, new + [hung])
+                    running.unlink()
+                    raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
+                new.append(hung)
+                at = f"{started[0]}:{started[1]}"
+                append_records(jsonl, new)
+                records += new
+                running.unlink()
+                print(f"sweep: boot {boot} hung at {at}; resuming after it", flush=True)
+                boot += 1
+                continue
             if crash and started and f"{started[0]}:{started[1]}" != at:
                 place = coverage.call_site(runner.addr2line(vmlinux, [crash.addr - 1])
                                            .get(crash.addr - 1, []) if crash.addr else [],

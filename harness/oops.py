@@ -43,6 +43,16 @@ class Crash:
         return (m.group(1), int(m.group(2), 16)) if m else None
 
 
+def last_case(lines: Iterable[str]) -> str:
+    """The KUnit case whose '# Subtest:' header came last ("-" if none)."""
+    case = "-"
+    for line in lines:
+        m = _CASE.match(_strip(line))
+        if m:
+            case = m.group(1)
+    return case
+
+
 def _strip(line: str) -> str:
     return re.sub(r"^\[[ 0-9.:]+\] ", "", line)
 

@@ -18,6 +18,7 @@ from .oops import Crash
 
 _RAN = re.compile(r"kfault: ran op=(\S+) nth=(\d+) verdict=(\S+) nesting=(\d) site=(\S*) id=(\w+)")
 _TRY = re.compile(r"kfault: try op=(\S+) pass=\d+ nth=(\d+)")
+_DONE = re.compile(r"kfault: done op=(\S+) pass=\d+ nth=(\d+)")
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,19 @@ def points(lines: Iterable[str], boot: int) -> list[Record]:
 
 
 def last_started(lines: Iterable[str]) -> tuple[str, int] | None:
-    """The point whose 'try' line came last: the one running when the log ends."""
+    """The point whose 'try' line came last, if no 'ran' (or 'done': it did not
+    fire, the pass is over) line for it followed:
+    the point that was running when the log ends; None when the log ends
+    after a finished point (the kernel was elsewhere)."""
     found = None
     for line in lines:
         m = _TRY.search(line)
         if m:
             found = (m.group(1), int(m.group(2)))
+            continue
+        r = _RAN.search(line) or _DONE.search(line)
+        if r and found == (r.group(1), int(r.group(2))):
+            found = None
     return found
 
 

@@ -942,8 +942,11 @@ static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
 		pr_info("kfault: try op=%s pass=%u nth=%u\n", op->name, pass, nth);
 		kfault_attempt(env, op, &any, nth, res);
 		env->pass_hash[nth - 1] = res->site.hash;
-		if (!res->fired)
+		if (!res->fired) {
+			pr_info("kfault: done op=%s pass=%u nth=%u\n", op->name,
+				pass, nth);
 			break;
+		}
 		kfault_account(env, res);
 		kfault_note_call(env, &res->site);
 		for (i = 0, same = 0; i < nth - 1; i++)

@@ -41,3 +41,11 @@ def test_records_round_trip_and_a_torn_last_line_is_dropped() -> None:
     text = "".join(r.json() + "\n" for r in recs)
     torn = text + recs[0].json()[:20]            # the writer was killed mid-line
     assert resume.load(torn) == recs
+
+
+def test_a_log_ending_after_a_finished_pass_has_no_running_point() -> None:
+    # kunit.py's --timeout (5 s) ended the boot during the kmemleak wait
+    # after remove's last pass: the last 'try' did not fire ('done')
+    text = lines("sweep_timeout_after_points.log")
+    assert any("kfault: done op=remove" in ln for ln in text)
+    assert resume.last_started(text) is None
