@@ -60,8 +60,17 @@ def _walk(test: Any, path: tuple[str, ...], out: list[KunitResult]) -> None:
 def results(kdir: Path, lines: list[str]) -> list[KunitResult]:
     """Leaf results (cases and parameters), in the order the kernel ran them."""
     parser = load_parser(kdir)
-    with contextlib.redirect_stdout(io.StringIO()):
-        root = parser.parse_run_tests(lines)
+    # kunit_printer's Printer keeps the sys.stdout it was created with
+    printer = getattr(parser, "stdout", None)
+    saved = getattr(printer, "_output", None)
+    if printer is not None and saved is not None:
+        printer._output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            root = parser.parse_run_tests(lines)
+    finally:
+        if printer is not None and saved is not None:
+            printer._output = saved
     out: list[KunitResult] = []
     _walk(root, (), out)
     return out
