@@ -33,10 +33,10 @@ help:
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
-	@echo "  test     everything CI runs: setup, check, pytest, kunit, calibrate"
+	@echo "  test     everything CI runs: setup, check, pytest, kunit, pytest-kernel, calibrate, modules-test"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
-	@echo "  configs  regenerate configs/.kunitconfig from the fragments"
-	@echo "  clean    remove the build directory and unlink the tree"
+	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
+	@echo "  clean    remove the build directory and out/, unlink the tree"
 	@echo "Variables: KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out  BASELINE=report.json"
 	@echo "           CALIBRATE_ARGS='--kernel-arg kfault.leak_check=0'  PYTHON=python3"
 
@@ -88,6 +88,6 @@ pytest-kernel:
 test: setup check pytest kunit pytest-kernel calibrate modules-test
 
 clean:
-	rm -rf $(BUILD_DIR) $(OUT)
+	rm -rf $(BUILD_DIR) $(KDIR)/.kunit-kfault-modules $(OUT)
 	-@$(HARNESS) unlink
 	find harness -name __pycache__ -type d -exec rm -rf {} +
