@@ -52,7 +52,7 @@ def _strip(line: str) -> str:
 
 def _guilty(lines: list[str], start: int, prefix: str) -> str:
     frames: list[str] = []
-    for ln in lines[start + 1:start + 80]:
+    for ln in lines[start + 1:start + 200]:
         if any(rx.match(ln) for _, rx, _ in _HEADERS):
             break
         f = _FRAME.match(ln)

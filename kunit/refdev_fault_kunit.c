@@ -596,7 +596,7 @@ SWEEP_OP(irq, sweep_setup_queued, irq_run, irq_partial, irq_done,
 SWEEP_OP(read, read_setup, read_run, sweep_unchanged, read_done, read_run);
 SWEEP_OP(resize, sweep_setup_session, resize_run, sweep_unchanged,
 	 resize_done, resize_run);
-SWEEP_OP(channels, sweep_setup_probed, channels_run, sweep_unchanged,
+SWEEP_OP(channels, sweep_setup_session, channels_run, sweep_unchanged,
 	 channels_done, channels_run);
 SWEEP_OP(firmware, sweep_setup_probed, firmware_run, sweep_unchanged,
 	 firmware_done, firmware_run);

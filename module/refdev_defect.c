@@ -34,6 +34,7 @@ static const char * const refdev_defect_names[] = {
 	[REFDEV_DEFECT_VFREE_KMALLOC]		= "vfree_kmalloc",
 	[REFDEV_DEFECT_OOB_ERROR_PATH]		= "oob_error_path",
 	[REFDEV_DEFECT_FOP_WRITE_LEAK]		= "fop_write_leak",
+	[REFDEV_DEFECT_LOCK_INVERSION]		= "lock_inversion",
 };
 
 static_assert(ARRAY_SIZE(refdev_defect_names) == REFDEV_DEFECT_COUNT);

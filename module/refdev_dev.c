@@ -249,6 +249,23 @@ static void refdev_clear_new_channels(struct refdev *rd, unsigned int nr)
  * Return: 0; -EINVAL for 0, -E2BIG above REFDEV_MAX_CHANNELS, -ENOMEM.
  * On error nothing changed.
  */
+/*
+ * Seeded lock_inversion: "drain" a session under rd->mutex, taking its
+ * s->lock, while read() takes rd->mutex under s->lock.
+ */
+static void refdev_drain_first_session(struct refdev *rd)
+{
+	struct refdev_session *s;
+
+	spin_lock_irq(&rd->lock);
+	s = list_first_entry_or_null(&rd->sessions, struct refdev_session, node);
+	spin_unlock_irq(&rd->lock);
+	if (!s)
+		return;
+	mutex_lock(&s->lock); /* kfault-defect: lock_inversion report */
+	mutex_unlock(&s->lock);
+}
+
 int refdev_set_channels(struct refdev *rd, unsigned int nr)
 {
 	struct refdev_channel *ch;
@@ -272,6 +289,8 @@ int refdev_set_channels(struct refdev *rd, unsigned int nr)
 		if (refdev_defect(REFDEV_DEFECT_OOB_ERROR_PATH) &&
 		    nr > rd->nr_channels)
 			refdev_clear_new_channels(rd, nr);
+		if (refdev_defect(REFDEV_DEFECT_LOCK_INVERSION))
+			refdev_drain_first_session(rd);
 		mutex_unlock(&rd->mutex);
 		return ret;
 	}

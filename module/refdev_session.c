@@ -221,6 +221,11 @@ ssize_t refdev_read_iter(struct refdev_session *s, struct iov_iter *to)
 	size_t len;
 
 	mutex_lock(&s->lock);
+	if (refdev_defect(REFDEV_DEFECT_LOCK_INVERSION)) {
+		struct refdev_info info;
+
+		refdev_get_info(rd, &info);	/* rd->mutex under s->lock */
+	}
 	spin_lock_irq(&rd->lock);
 	if (s->ring_count)
 		c = s->ring[s->ring_head];

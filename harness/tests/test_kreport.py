@@ -19,6 +19,8 @@ DATA = Path(__file__).parent / "data"
      "include/linux/sched/mm.h:321", "refdev_irq"),
     ("cache_live_objects", "warning", "WARNING in __slab_err.part.0", "refdev_core_destroy"),
     ("vfree_kmalloc", "warning", "WARNING in remove_vm_area", "refdev_open"),
+    ("lock_inversion", "lockdep", "lockdep: possible circular locking dependency",
+     "refdev_set_channels"),
 ])
 def test_first_report_kind_title_and_guilty_frame(fixture: str, kind: str, title: str,
                                                   frame: str) -> None:
