@@ -270,7 +270,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if running.is_file() and (build_dir / "test.log").is_file():
         # the last run was killed during a boot: stop what it left running,
         # keep what that boot finished
-        killed, _, pgid = running.read_text().partition(" ")
+        killed, _, rest = running.read_text().partition(" ")
+        pgid, _, owner = rest.partition(" ")
+        # the harness that ran it may outlive a killed 'make': stop it first
+        if owner and int(owner) != os.getpid():
+            runner.stop_process(int(owner))
         if pgid and runner.stop_group(int(pgid)):
             time.sleep(1)
         killed_boot = int(killed or boot)
@@ -299,7 +303,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             (build_dir / "test.log").unlink(missing_ok=True)
 
             def started_boot(pid: int, num: int = boot) -> None:
-                running.write_text(f"{num} {pid}")
+                running.write_text(f"{num} {pid} {os.getpid()}")
 
             runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
             if not (build_dir / "test.log").is_file():

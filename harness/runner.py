@@ -72,6 +72,15 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 
 
+def stop_process(pid: int) -> bool:
+    """Kill a process left by an interrupted run; True if it was there."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 def stop_group(pgid: int) -> bool:
     """Kill a process group left by an interrupted run; True if it was there."""
     try:
