@@ -54,10 +54,25 @@ def cmd_configs(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_kunit(args: argparse.Namespace) -> int:
+def prepare(args: argparse.Namespace, default_build: str = ".kunit-kfault") -> Path:
+    """Link the tree and refresh the kunitconfigs; return the build directory to use."""
     tree.link(args.kdir, REPO)
     cmd_configs(argparse.Namespace(check=False))
-    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    return Path(args.build_dir or args.kdir / default_build)
+
+
+def sweep_request(args: argparse.Namespace, build_dir: Path, first: bool,
+                  kernel_args: list[str], extra: list[str] = []) -> runner.KunitRequest:
+    """One boot of the sweep suite: 'run' (config and build) first, 'exec' after."""
+    return runner.KunitRequest(
+        kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
+        filter_glob="refdev_fault", timeout=args.timeout,
+        ccache_dir=default_cache() / "ccache", command="run" if first else "exec",
+        kernel_args=["kasan_multi_shot"] + kernel_args + args.kernel_arg, extra=extra)
+
+
+def cmd_kunit(args: argparse.Namespace) -> int:
+    build_dir = prepare(args)
     req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
                               kunitconfig_dir=REPO / "configs", filter_glob=args.filter,
                               timeout=args.timeout, ccache_dir=default_cache() / "ccache")
@@ -156,9 +171,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     expected = defects.expectations(REPO / "module")
     if not expected:
         raise HarnessError("no '/* kfault-defect: NAME VERDICT */' markers in module/*.c")
-    tree.link(args.kdir, REPO)
-    cmd_configs(argparse.Namespace(check=False))
-    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    build_dir = prepare(args)
     out = args.out / "calibrate"
     out.mkdir(parents=True, exist_ok=True)
     files = {p.name for p in (REPO / "module").glob("*.c")}
@@ -168,12 +181,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"one boot each; logs in {out}/")
     for num, name in enumerate(names):
         extra_args = [f"--kconfig_add={kc}" for kc in args.kconfig_add] if not num else []
-        req = runner.KunitRequest(
-            kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
-            filter_glob="refdev_fault", timeout=args.timeout,
-            ccache_dir=default_cache() / "ccache", command="run" if not num else "exec",
-            kernel_args=["kasan_multi_shot"] + args.kernel_arg
-            + ([f"refdev.defect={name}"] if num else []), extra=extra_args)
+        req = sweep_request(args, build_dir, first=not num,
+                            kernel_args=[f"refdev.defect={name}"] if num else [],
+                            extra=extra_args)
         (build_dir / "test.log").unlink(missing_ok=True)
         start = time.monotonic()
         kunit_out = out / f"{name}.kunit.txt"
@@ -256,9 +266,7 @@ def append_records(path: Path, records: list[resume.Record]) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """The sweep across as many boots as crashes need, resumable after a kill."""
-    tree.link(args.kdir, REPO)
-    cmd_configs(argparse.Namespace(check=False))
-    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    build_dir = prepare(args)
     vmlinux = build_dir / "vmlinux"
     out = args.out / "sweep"
     if args.fresh and out.is_dir():
@@ -293,12 +301,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         at = resume.resume_point(records)
         for num in range(args.max_boots):
             running.write_text(str(boot))
-            req = runner.KunitRequest(
-                kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
-                filter_glob="refdev_fault", timeout=args.timeout,
-                ccache_dir=default_cache() / "ccache", command="exec" if num else "run",
-                kernel_args=["kasan_multi_shot"] + args.kernel_arg
-                + ([f"kfault.resume={at}"] if at else []))
+            req = sweep_request(args, build_dir, first=not num,
+                                kernel_args=[f"kfault.resume={at}"] if at else [])
             print(f"sweep: boot {boot}" + (f", resuming after {at}" if at else ""), flush=True)
             (build_dir / "test.log").unlink(missing_ok=True)
 
@@ -392,18 +396,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if not op or not key:
         raise HarnessError(f"POINT={args.point!r}: want OP:ID or OP:NTH, e.g. open:e3e5e880 "
                            "(ids are in out/report/report.json and the 'kfault:' lines)")
-    tree.link(args.kdir, REPO)
-    cmd_configs(argparse.Namespace(check=False))
-    build_dir = args.build_dir or args.kdir / ".kunit-kfault"
+    build_dir = prepare(args)
     out = args.out / "repro"
     out.mkdir(parents=True, exist_ok=True)
     found: list[sweep.PointResult | None] = []
     for num in range(2):
-        req = runner.KunitRequest(
-            kdir=args.kdir, build_dir=build_dir, kunitconfig_dir=REPO / "configs",
-            filter_glob="refdev_fault", timeout=args.timeout,
-            ccache_dir=default_cache() / "ccache", command="exec" if num else "run",
-            kernel_args=["kasan_multi_shot", f"kfault.only={op}"] + args.kernel_arg)
+        req = sweep_request(args, build_dir, first=not num,
+                            kernel_args=[f"kfault.only={op}"])
         (build_dir / "test.log").unlink(missing_ok=True)
         runner.run_kunit(req, output=out / f"run-{num + 1}.kunit.txt")
         if not (build_dir / "test.log").is_file():
@@ -436,9 +435,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 def cmd_modules(args: argparse.Namespace) -> int:
     """The driver and its suites as modules: insmod, the suites run, rmmod, kmemleak."""
-    tree.link(args.kdir, REPO)
-    cmd_configs(argparse.Namespace(check=False))
-    build_dir = args.build_dir or args.kdir / ".kunit-kfault-modules"
+    build_dir = prepare(args, ".kunit-kfault-modules")
     out = args.out / "modules"
     out.mkdir(parents=True, exist_ok=True)
     req = runner.KunitRequest(kdir=args.kdir, build_dir=build_dir,
