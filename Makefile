@@ -13,19 +13,23 @@ KDIR_GIVEN := 0
 endif
 BUILD_DIR ?= $(KDIR)/.kunit-kfault
 FILTER ?=
+# configs/targets/<TARGET>.toml; empty: the one marked 'default = true' (refdev)
+TARGET ?=
 OUT ?= out
 BASELINE ?=
 export KDIR KFAULT_CACHE KDIR_GIVEN
 
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
-C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h)
+TARGET_ARG = $(if $(TARGET),--target $(TARGET))
+C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
 
-.PHONY: help setup link unlink configs kunit modules-test sweep repro calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep repro calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
 	@echo "  setup    install Debian packages and unpack linux-source-6.12 (one time)"
-	@echo "  kunit    build the UML kernel with configs/ and run our KUnit suites"
+	@echo "  targets  list the targets (configs/targets/*.toml); TARGET= picks one"
+	@echo "  kunit    build the UML kernel with configs/ and run the target's KUnit suites"
 	@echo "  check    checkpatch --strict on module/ and kunit/, flake8 + mypy on harness/"
 	@echo "  pytest   the harness's own tests"
 	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
@@ -33,11 +37,13 @@ help:
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
-	@echo "  test     everything CI runs: setup, check, pytest, kunit, pytest-kernel, calibrate, modules-test"
+	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
+	@echo "           pytest-kernel, calibrate, modules-test"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
 	@echo "  clean    remove the build directory and out/, unlink the tree"
-	@echo "Variables: KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out  BASELINE=report.json"
+	@echo "Variables: TARGET=netdevsim  KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out"
+	@echo "           BASELINE=report.json"
 	@echo "           CALIBRATE_ARGS='--kernel-arg kfault.leak_check=0'  PYTHON=python3"
 
 setup:
@@ -52,23 +58,27 @@ unlink:
 configs:
 	@$(HARNESS) configs
 
+targets:
+	@$(HARNESS) targets
+
 kunit:
-	@$(HARNESS) kunit --build-dir $(BUILD_DIR) --out $(OUT) $(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
+	@$(HARNESS) kunit $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
+		$(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
 
 modules-test:
-	@$(HARNESS) modules --out $(OUT)
+	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
 
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
 sweep:
-	@$(HARNESS) sweep --build-dir $(BUILD_DIR) --out $(OUT) $(SWEEP_ARGS)
+	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(SWEEP_ARGS)
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:
-	@$(HARNESS) repro --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
+	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:
-	@$(HARNESS) calibrate --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS)
+	@$(HARNESS) calibrate $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS)
 
 check:
 	@$(HARNESS) configs --check
@@ -85,7 +95,12 @@ pytest-kernel:
 	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/kernel_tests \
 		--kfault-log $(BUILD_DIR)/test.log --kdir $(KDIR) $(PYTEST_ARGS)
 
-test: setup check pytest kunit pytest-kernel calibrate modules-test
+# One kernel carries every target: the later kunit runs only boot it again.
+test: setup check pytest kunit pytest-kernel
+	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
+	@$(MAKE) --no-print-directory kunit TARGET=kfault
+	@$(MAKE) --no-print-directory calibrate
+	@$(MAKE) --no-print-directory modules-test
 
 clean:
 	rm -rf $(BUILD_DIR) $(KDIR)/.kunit-kfault-modules $(OUT)

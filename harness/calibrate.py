@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .coverage import call_site
 from .defects import Expectation
-from .oops import Crash
-from .sweep import SweepLog
-
-Chains = dict[int, list[tuple[str, str]]]
+from .model import RunLog, Symbols
+from .protocol import Verdict
 
 
 @dataclass(frozen=True)
@@ -42,43 +39,30 @@ class Outcome:
         return self.match is not None if self.expected else not self.findings
 
 
-def addresses(log: SweepLog, crash: Crash | None, leak_addrs: list[int] = []) -> set[int]:
-    """Return addresses to symbolise (each minus one: the call, not the return)."""
-    addrs = {r.report_addr - 1 for r in log.results if r.report_addr}
-    addrs |= {a - 1 for a in leak_addrs}
-    addrs |= {r.addr - 1 for r in log.results
-              if r.addr and r.verdict in ("wrong-errno", "bad-state")}
-    if crash and crash.addr:
-        addrs.add(crash.addr - 1)
-    return addrs
+def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int]) -> list[Finding]:
+    """Every finding of a boot, placed at a target file:line where possible.
 
-
-def findings(log: SweepLog, crash: Crash | None, chains: Chains,
-             files: set[str], leak_addrs: list[int] = []) -> list[Finding]:
-    """Every finding of a boot, placed at a driver file:line where possible.
-
-    leak_addrs: return addresses of the driver frames of the leaks kmemleak's
+    leak_addrs: return addresses of the target frames of the leaks kmemleak's
     confirmation found (the leaks the precise check cannot see)."""
     out: list[Finding] = []
 
     def place(verdict: str, addr: int) -> None:
-        where = call_site(chains.get(addr - 1, []), files) if addr else None
-        out.append(Finding(verdict, *(where or ("?", 0))))
+        out.append(Finding(verdict, *(symbols.place(addr) or ("?", 0))))
 
-    for r in log.results:
-        if r.verdict == "leak":
-            for item in filter(None, r.leaked.split(",")):
-                fileline = item.split()[0]
-                name, _, num = fileline.rpartition(":")
+    for res in log.results:
+        r = res.line
+        if r.verdict == Verdict.LEAK:
+            for item in r.leaked:
+                name, _, num = item.split()[0].rpartition(":")
                 out.append(Finding("leak", name, int(num) if num.isdigit() else 0))
-        elif r.verdict == "report":
+        elif r.verdict == Verdict.REPORT:
             place("report", r.report_addr)
-        elif r.verdict in ("wrong-errno", "bad-state"):
-            place(r.verdict, r.addr)
+        elif r.verdict in (Verdict.WRONG_ERRNO, Verdict.BAD_STATE):
+            place(str(r.verdict), r.addr)
     for addr in leak_addrs:
         place("leak", addr)
-    if crash:
-        place("crash", crash.addr)
+    if log.crash:
+        place("crash", log.crash.addr)
     return list(dict.fromkeys(out))
 
 

@@ -1,6 +1,6 @@
 """Seeded defects and what calibration expects of them (pure).
 
-The expectation lives beside the defect, in the driver's source: the line
+The expectation lives beside the defect, in the target's source: the line
 the harness must point at ends with '/* kfault-defect: NAME VERDICT */'
 (several: 'a leak, b report').
 """
@@ -43,10 +43,10 @@ def parse_markers(name: str, text: str) -> list[Expectation]:
     return found
 
 
-def expectations(module_dir: Path) -> dict[str, list[Expectation]]:
+def expectations(files: list[Path]) -> dict[str, list[Expectation]]:
     """Defect name -> where and how it must be detected (any one suffices)."""
     by_defect: dict[str, list[Expectation]] = {}
-    for path in sorted(module_dir.glob("*.c")):
+    for path in files:
         for exp in parse_markers(path.name, path.read_text()):
             by_defect.setdefault(exp.defect, []).append(exp)
     return by_defect

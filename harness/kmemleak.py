@@ -1,10 +1,12 @@
-"""kmemleak reports in a console log (pure).
+"""kmemleak's leak blocks in a console log (pure).
 
-The sweep suite's kmemleak confirmation prints each leak it attributes to
-the driver as 'kfault: kmemleak: unreferenced object 0x... (size N):'
-followed by kmemleak's own block (comm/pid, hex dump, 'backtrace (crc ..):'
-and one '%pS' frame per line).  kmemleak in 6.12 prints no addresses, only
-symbol+offset/size; older kernels print '[<hash>] sym+off/size'.
+The kmemleak confirmation (kunit/kfault/kunit.c) prints each leak it
+attributes to the target as 'kfault: kmemleak: unreferenced object 0x...
+(size N):' (the head is a protocol line) followed by kmemleak's own block:
+comm/pid, hex dump, 'backtrace (crc ..):' and one '%pS' frame per line.
+kmemleak in 6.12 prints no addresses, only symbol+offset/size; older
+kernels print '[<hash>] sym+off/size'.  The modules boot reads kmemleak's
+debugfs report directly: blocks start with 'unreferenced object'.
 """
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-_HEAD = re.compile(r"kfault: kmemleak: unreferenced object (0x[0-9a-f]+) \(size (\d+)\):")
-_FRAME = re.compile(r"^\s+(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)\s*$")
-_SUMMARY = re.compile(r"kfault: kmemleak confirmation: canary (\w+), (\d+) refdev leak\(s\), "
-                      r"(\d+) kernel leak")
+from . import protocol
+
+_FRAME = re.compile(r"^\s+(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)"
+                    r"(?: \[\w+\])?\s*$")
+_RAW_HEAD = re.compile(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\):")
 
 
 @dataclass(frozen=True)
@@ -32,26 +35,24 @@ class Frame:
 class Leak:
     address: str
     size: int
+    kernel: bool = False        # the kernel's own, under a target call
     frames: list[Frame] = field(default_factory=list)
 
     def driver_frame(self, prefix: str) -> Frame | None:
         return next((f for f in self.frames if f.function.startswith(prefix)), None)
 
 
-@dataclass(frozen=True)
-class Confirmation:
-    canary_found: bool
-    driver_leaks: int
-    kernel_leaks: int
-
-
-def driver_leaks(lines: Iterable[str]) -> list[Leak]:
-    """The leaks the kmemleak confirmation attributed to the driver."""
+def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
     leaks: list[Leak] = []
     current: Leak | None = None
     for line in lines:
-        text = re.sub(r"^\[[ 0-9.:]+\] ", "", line)
-        head = _HEAD.search(text)
+        text = protocol.strip_time(line)
+        rec = protocol.parse_line(text)
+        if isinstance(rec, protocol.LeakHeadLine):
+            current = Leak(rec.address, rec.size, rec.kernel)
+            leaks.append(current)
+            continue
+        head = _RAW_HEAD.search(text) if raw and rec is None else None
         if head:
             current = Leak(head.group(1), int(head.group(2)))
             leaks.append(current)
@@ -62,15 +63,16 @@ def driver_leaks(lines: Iterable[str]) -> list[Leak]:
         if frame:
             current.frames.append(Frame(frame.group(1), int(frame.group(2), 16),
                                         int(frame.group(3), 16)))
-        elif "kfault:" in text or re.match(r"^\s*(not )?ok ", text):
+        elif rec is not None or re.match(r"^\s*(not )?ok ", text):
             current = None
     return leaks
 
 
-def confirmation(lines: Iterable[str]) -> Confirmation | None:
-    """The confirmation's summary line, if the run got that far."""
-    for line in lines:
-        m = _SUMMARY.search(line)
-        if m:
-            return Confirmation(m.group(1) == "found", int(m.group(2)), int(m.group(3)))
-    return None
+def leaks(lines: Iterable[str]) -> list[Leak]:
+    """The leaks the kmemleak confirmation printed (target's and the first kernel one)."""
+    return _blocks(lines, raw=False)
+
+
+def raw_leaks(lines: Iterable[str]) -> list[Leak]:
+    """Every block of a raw kmemleak report (the modules boot cats the debugfs file)."""
+    return _blocks(lines, raw=True)

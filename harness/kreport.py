@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from .protocol import strip_time
+
 # (kind, header regex, title format); the first match wins
 _HEADERS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("kasan", re.compile(r"^BUG: KASAN: ([\w-]+) in ([\w.]+)"), "KASAN: {0} in {1}"),
@@ -47,7 +49,7 @@ class KernelReport:
 
 
 def _strip(line: str) -> str:
-    return re.sub(r"^\[[ 0-9.:]+\] ", "", line).rstrip()
+    return strip_time(line).rstrip()
 
 
 def _guilty(lines: list[str], start: int, prefix: str) -> str:
@@ -63,7 +65,7 @@ def _guilty(lines: list[str], start: int, prefix: str) -> str:
     return driver or other
 
 
-def parse(lines: Iterable[str], driver_prefix: str = "refdev_") -> list[KernelReport]:
+def parse(lines: Iterable[str], driver_prefix: str) -> list[KernelReport]:
     text = [_strip(ln) for ln in lines]
     found = []
     for num, ln in enumerate(text):

@@ -2,7 +2,7 @@
 
 On ARCH=um a kernel fault is not a KUnit "try faulted" failure: it panics
 the whole UML process.  UML prints the faulting task's registers and stack
-first ('RIP: 0033:refdev_open+0x2bc/0x730', then the call trace), then
+first ('RIP: 0033:drv_open+0x2bc/0x730', then the call trace), then
 'Kernel panic - not syncing: Segfault with no mm' and the panic's own
 stack.  This module finds the crash, the KUnit case and the last sweep
 point that was running, and the driver frame to blame: the faulting
@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from . import protocol
+
 _CRASH = re.compile(r"Kernel panic - not syncing|BUG: kernel NULL pointer|general protection fault"
                     r"|Oops:|kernel BUG at")
 _RIP = re.compile(r"^RIP: [0-9a-f]+:(\S+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)")
 _FRAME = re.compile(r"^\s*\[<([0-9a-f]+)>\] (\? )?(\S+)")
 _CASE = re.compile(r"^\s*# Subtest: (\S+)")
-_POINT = re.compile(r"kfault: (?:try |point |ran )?op=(\S+)(?: pass=\d+)? nth=(\d+)")
 _LOOKBACK = 80
 
 
@@ -35,7 +36,7 @@ class Crash:
     addr: int           # its return address from a call trace, 0 if none
     rip: bool           # frame is the faulting instruction itself (no address)
     case: str           # the KUnit case (or suite) running at the time
-    last_point: str     # "op nth" of the last point the sweep started, or "-"
+    last_point: str     # "op key" of the last point the sweep started, or "-"
 
     @property
     def function_offset(self) -> tuple[str, int] | None:
@@ -54,10 +55,17 @@ def last_case(lines: Iterable[str]) -> str:
 
 
 def _strip(line: str) -> str:
-    return re.sub(r"^\[[ 0-9.:]+\] ", "", line)
+    return protocol.strip_time(line)
 
 
-def find_crash(lines: Iterable[str], driver_prefix: str = "refdev_") -> Crash | None:
+def _point(line: str) -> str | None:
+    rec = protocol.parse_line(line)
+    if isinstance(rec, (protocol.TryLine, protocol.RanLine, protocol.ResultLine)):
+        return f"{rec.op} {rec.key}"
+    return None
+
+
+def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
     """The first crash in the log, or None."""
     text = [_strip(line) for line in lines]
     start = next((i for i, ln in enumerate(text) if _CRASH.search(ln)), None)
@@ -68,9 +76,9 @@ def find_crash(lines: Iterable[str], driver_prefix: str = "refdev_") -> Crash | 
         m = _CASE.match(ln)
         if m:
             case = m.group(1)
-        p = _POINT.search(ln)
+        p = _point(ln)
         if p:
-            last = f"{p.group(1)} {p.group(2)}"
+            last = p
     title = text[start].strip()
     before = text[max(0, start - _LOOKBACK):start]
     for ln in before:

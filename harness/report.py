@@ -12,6 +12,7 @@ kernel addresses do not fit a JSON (double) number::
 
     schema      "kfault-report/1"
     run         kernel_version   "6.12.117" from the "Linux version" line, or null
+                targets          the targets the kernel announced ("kfault: target")
                 configs          fragment names, as passed in
                 git_revision     as passed in, or null
                 started, finished  ISO 8601, as passed in, or null
@@ -22,9 +23,9 @@ kernel addresses do not fit a JSON (double) number::
                 sweep_points, sweep_ms   N and T of that line (all sweep passes,
                                  bookkeeping points included), or null
     points      one per fault point result (nth > 0), in the order reported:
-                suite "refdev_fault", case "<op>_fault_sweep", operation, nth,
+                suite (the fault suite), case "<op>_fault_sweep", operation, nth,
                 name (the KUnit case name, "open: fail 1 kmalloc_cache <-
-                refdev_open+0x13a"), verdict, ok (handled or absorbed), us,
+                drv_open+0x13a"), verdict, ok (handled or absorbed), us,
                 failed_site {symbol, offset, file, line, location, allocator,
                              inner, attr, stable_id, addr}
                     file/line: the kernel's "file=F:L" (location "kernel"), else
@@ -47,25 +48,15 @@ kernel addresses do not fit a JSON (double) number::
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from . import ktap, oops, sweep
-from .coverage import call_site
+from . import ktap, model, oops
+from .model import Symbols
+from .protocol import ResultLine
 
 SCHEMA = "kfault-report/1"
-SUITE = "refdev_fault"
-
-Symbols = Mapping[int, tuple[str, int]]     # return address -> (file, line)
-
-_FIELD = re.compile(r"(\w+)=(\[[^\]]*\]|\S+)")
-_VERSION = re.compile(r"Linux version (\S+)")
-_CASE = re.compile(r"#\s+(\w+): kfault: ")
-_VOLATILE = re.compile(r"\b(CPU|PID|pid|task)(:?) \d+")
-_KMEMLEAK = re.compile(r"kfault: kmemleak confirmation: canary (\w+), (\d+) \S+ leak\(s\), "
-                       r"(\d+) kernel leak\(s\)")
 
 
 @dataclass(frozen=True)
@@ -73,6 +64,7 @@ class RunMeta:
     """What the console cannot say about a run; the caller passes it in."""
 
     configs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
     git_revision: str | None = None
     started: datetime | None = None     # timezone-aware, preferably
     finished: datetime | None = None
@@ -90,6 +82,7 @@ class RunInfo:
     points_per_s: int | None
     sweep_points: int | None
     sweep_ms: int | None
+    targets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,56 +198,50 @@ class Report:
         return [o.operation for o in self.summary.operations]
 
 
-def point_name(op: str, nth: int, allocator: str, site: str, inner: str) -> str:
+def point_name(op: str, nth: int, fill: int, allocator: str, site: str, inner: str) -> str:
     """The KUnit case name the sweep gives a point (kfault_point_desc())."""
     if not nth:
         return f"{op}: no fault (baseline)"
     if site in ("", "-"):
         return f"{op}: fail {nth} (silent)"
+    if fill:
+        return f"{op}: fail {allocator} <- {site.split('/')[0]} (targeted)"
     name = f"{op}: fail {nth} {allocator} <- {site.split('/')[0]}"
     return name + (f" (in {inner})" if inner not in ("", "-") else "")
-
-
-def why(r: sweep.PointResult) -> str:
-    """sweep's evidence key with CPU and PID numbers also removed, so that the same
-    WARNING from different points groups (and compares across runs) as one."""
-    return _VOLATILE.sub(r"\1\2 -", r.why)
 
 
 def _opt(value: str | None) -> str | None:
     return None if value in (None, "", "-") else value
 
 
-def _site(r: sweep.PointResult, f: Mapping[str, str], symbols: Symbols) -> FailedSite:
+def _site(r: ResultLine, symbols: Symbols | None) -> FailedSite:
     symbol, offset = None, None
     if r.site not in ("", "-"):
         symbol, _, rest = r.site.partition("+")
         offset = rest.split("/")[0] or None
-    path, _, num = f.get("file", "-:0").rpartition(":")
     file: str | None = None
     line: int | None = None
     location: str | None = None
-    if _opt(path) and num.isdigit() and int(num):
-        file, line, location = path, int(num), "kernel"
-    elif r.addr in symbols:
-        file, line = symbols[r.addr]
+    placed = symbols.place(r.addr) if symbols else None
+    if r.file:
+        file, line, location = r.file, r.line, "kernel"
+    elif placed:
+        file, line = placed
         location = "symbols"
-    stable = r.site_id if r.site_id and r.site_id.strip("0") else None
+    stable = r.id if r.id and r.id.strip("0") else None
     return FailedSite(symbol=symbol, offset=offset, file=file, line=line, location=location,
-                      allocator=_opt(r.allocator), inner=_opt(f.get("inner")),
-                      attr=_opt(f.get("attr")), stable_id=stable,
-                      addr=hex(r.addr) if r.addr else None)
+                      allocator=_opt(r.allocator), inner=_opt(r.inner), attr=_opt(r.attr),
+                      stable_id=stable, addr=hex(r.addr) if r.addr else None)
 
 
-def _point(r: sweep.PointResult, f: Mapping[str, str], case: str, suite: str,
-           symbols: Symbols) -> Point:
-    leaked = tuple(s.strip() for s in r.leaked.split(",") if s.strip())
-    ev = Evidence(leaked=leaked, report=r.report or None, report_site=_opt(r.report_site),
-                  detail=r.detail or None, ret=r.ret, summary=why(r))
-    return Point(suite=suite, case=case, operation=r.op, nth=r.nth,
-                 name=point_name(r.op, r.nth, r.allocator, r.site, f.get("inner", "-")),
-                 verdict=r.verdict, ok=r.ok, us=int(f.get("us", "0") or 0),
-                 failed_site=_site(r, f, symbols), evidence=ev)
+def _point(res: model.Result, symbols: Symbols | None) -> Point:
+    r = res.line
+    ev = Evidence(leaked=r.leaked, report=r.report or None, report_site=_opt(r.report_site),
+                  detail=r.detail or None, ret=r.ret, summary=model.evidence(r))
+    return Point(suite=res.suite, case=res.case, operation=r.op, nth=r.nth,
+                 name=point_name(r.op, r.nth, r.fill, r.allocator, r.site, r.inner),
+                 verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,
+                 failed_site=_site(r, symbols), evidence=ev)
 
 
 def _count(items: Iterable[str]) -> dict[str, int]:
@@ -290,67 +277,40 @@ def _duration(meta: RunMeta) -> float | None:
         return None
 
 
-def build(lines: list[str], meta: RunMeta, symbols: Symbols | None = None,
-          suite: str = SUITE) -> Report:
-    """The report of one run.  symbols: return address -> (file, line), for the
-    points whose file:line the kernel did not know (see symbol_map())."""
-    symbols = symbols or {}
-    log = sweep.parse(lines)
-    results: list[Point] = []
-    bookkeeping: dict[str, int] = {}
+def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None) -> Report:
+    """The report of one run, from its parsed console and its symbols."""
+    results = [_point(r, symbols) for r in log.results]
     order: dict[str, None] = {}
-    version: str | None = None
-    leak: Kmemleak | None = None
-    for line in lines:
-        if version is None:
-            v = _VERSION.search(line)
-            if v:
-                version = v.group(1)
-        pos = line.find("kfault: ")
-        if pos < 0:
-            continue
-        text = line[pos + len("kfault: "):].strip()
-        fields = {k: v[1:-1] if v.startswith("[") else v for k, v in _FIELD.findall(text)}
-        if text.startswith("count ") and "op" in fields:
-            order.setdefault(fields["op"])
-            if fields.get("bookkeeping", "").isdigit():
-                bookkeeping[fields["op"]] = int(fields["bookkeeping"])
-        elif text.startswith("op="):
-            parsed = sweep.parse([line]).results
-            if parsed:
-                r = parsed[0]
-                case = _CASE.search(line)
-                order.setdefault(r.op)
-                results.append(_point(r, fields, case.group(1) if case else f"{r.op}_fault_sweep",
-                                      suite, symbols))
-        else:
-            k = _KMEMLEAK.search(line)
-            if k:
-                leak = Kmemleak(k.group(1) == "found", int(k.group(2)), int(k.group(3)))
+    for r in log.results:
+        order.setdefault(r.op)
+    for op in log.counts:
+        order.setdefault(op)
     points = tuple(p for p in results if p.nth)
     baselines = tuple(p for p in results if not p.nth)
-    stats = bool(log.points or log.ms)
-    run = RunInfo(kernel_version=version, configs=tuple(meta.configs),
+    stats = log.stats
+    run = RunInfo(kernel_version=log.kernel_version, configs=tuple(meta.configs),
                   git_revision=meta.git_revision, started=_iso(meta.started),
                   finished=_iso(meta.finished), duration_s=_duration(meta),
-                  kunit_totals=ktap.kernel_totals(lines),
-                  points_per_s=log.points_per_s if stats else None,
-                  sweep_points=log.points if stats else None, sweep_ms=log.ms if stats else None)
-    crash = oops.find_crash(lines)
+                  kunit_totals=log.totals, points_per_s=stats.per_s if stats else None,
+                  sweep_points=stats.points if stats else None,
+                  sweep_ms=stats.ms if stats else None,
+                  targets=tuple(t.name for t in log.targets) or tuple(meta.targets))
+    leak = (Kmemleak(log.kmemleak.canary_found, log.kmemleak.target_leaks,
+                     log.kmemleak.kernel_leaks) if log.kmemleak else None)
     return Report(run=run, points=points, baselines=baselines,
-                  summary=_summary(log, list(order), points, baselines, bookkeeping, run,
-                                   leak, crash),
-                  kmemleak=leak, crash=crash)
+                  summary=_summary(log, list(order), points, baselines, run, leak),
+                  kmemleak=leak, crash=log.crash)
 
 
-def _summary(log: sweep.SweepLog, order: list[str], points: tuple[Point, ...],
-             baselines: tuple[Point, ...], bookkeeping: Mapping[str, int], run: RunInfo,
-             leak: Kmemleak | None, crash: oops.Crash | None) -> Summary:
-    missing = sweep.missing_points(log)
+def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
+             baselines: tuple[Point, ...], run: RunInfo, leak: Kmemleak | None) -> Summary:
+    missing = model.missing(log)
     ops = []
     for op in order:
         mine = [p for p in points if p.operation == op]
-        ops.append(OperationSummary(op, log.counted.get(op), bookkeeping.get(op), len(mine),
+        count = log.counts.get(op)
+        ops.append(OperationSummary(op, count.points if count else None,
+                                    count.bookkeeping if count else None, len(mine),
                                     missing.get(op, 0), _count(p.verdict for p in mine)))
     groups: dict[tuple[str, str, str], list[Point]] = {}
     for p in sorted(baselines + points, key=lambda p: order.index(p.operation)):
@@ -363,37 +323,11 @@ def _summary(log: sweep.SweepLog, order: list[str], points: tuple[Point, ...],
         for (op, verdict, why), ps in groups.items())
     failed = sum(not p.ok for p in points)
     baselines_failed = sum(not p.ok for p in baselines)
-    passed = (not failed and not baselines_failed and not missing and crash is None
+    passed = (not failed and not baselines_failed and not missing and log.crash is None
               and not run.kunit_totals.failed and (leak is None or leak.clean))
     return Summary(points=len(points), verdicts=_count(p.verdict for p in points),
                    ok=len(points) - failed, failed=failed, baselines_failed=baselines_failed,
                    passed=passed, missing=missing, operations=tuple(ops), failures=failures)
-
-
-def addresses(lines: list[str]) -> list[int]:
-    """Return addresses of the points whose file:line the kernel did not print:
-    symbolise (address - 1) with addr2line and pass symbol_map() to build()."""
-    found: set[int] = set()
-    for line in lines:
-        if "kfault: op=" not in line:
-            continue
-        for r in sweep.parse([line]).results:
-            where = dict(_FIELD.findall(line)).get("file", "-:0")
-            if r.addr and where.rpartition(":")[2] in ("", "0"):
-                found.add(r.addr)
-    return sorted(found)
-
-
-def symbol_map(chains: Mapping[int, list[tuple[str, str]]],
-               files: set[str]) -> dict[int, tuple[str, int]]:
-    """runner.addr2line() output for (address - 1) -> {address: (file, line)} of the
-    innermost frame in one of the driver's files (basenames)."""
-    out: dict[int, tuple[str, int]] = {}
-    for addr, chain in chains.items():
-        where = call_site(chain, files)
-        if where:
-            out[addr + 1] = where
-    return out
 
 
 def _site_dict(s: FailedSite) -> dict[str, Any]:
@@ -418,7 +352,8 @@ def to_dict(report: Report) -> dict[str, Any]:
     crash = report.crash
     return {
         "schema": report.schema,
-        "run": {"kernel_version": run.kernel_version, "configs": list(run.configs),
+        "run": {"kernel_version": run.kernel_version, "targets": list(run.targets),
+                "configs": list(run.configs),
                 "git_revision": run.git_revision, "started": run.started,
                 "finished": run.finished, "duration_s": run.duration_s,
                 "kunit_totals": {"pass": t.passed, "fail": t.failed, "skip": t.skipped,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from . import baseline as baseline_mod
-from . import render, report
+from . import model, render, report
 from .errors import HarnessError
 
 FILES = ("report.json", "junit.xml", "summary.md", "report.html")
@@ -28,14 +28,14 @@ def load_baseline(path: Path) -> dict[str, Any]:
     return baseline_mod.validate(data, f"baseline {path}")
 
 
-def write_reports(lines: list[str], out_dir: Path, meta: report.RunMeta,
-                  symbols: dict[int, tuple[str, int]] | None = None,
+def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
+                  symbols: model.Symbols | None = None,
                   baseline: Path | None = None) -> Path:
     """Write report.json, junit.xml, summary.md, report.html (and baseline.md when
-    a baseline report.json is given) for the console lines of one run; return
-    out_dir.  A bad baseline raises HarnessError before anything is written."""
+    a baseline report.json is given) for one parsed run; return out_dir.  A bad
+    baseline raises HarnessError before anything is written."""
     before = load_baseline(baseline) if baseline is not None else None
-    rep = report.build(lines, meta, symbols)
+    rep = report.build(log, meta, symbols)
     doc = report.to_dict(rep)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = {"report.json": json.dumps(doc, indent=2) + "\n",

@@ -1,4 +1,8 @@
-"""The only module that starts processes: kunit.py, and nothing else yet."""
+"""The only module that starts processes: kunit.py, UML boots, addr2line, nm, git.
+
+Flows get a Runner (ProcessRunner here; tests pass a fake that replays
+captured consoles) and never start a process themselves.
+"""
 from __future__ import annotations
 
 import os
@@ -6,7 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from typing import Callable
+from typing import Callable, Protocol
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,3 +162,48 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | No
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             return None
+
+
+class Runner(Protocol):
+    """What a flow may ask of the outside world."""
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int: ...
+
+    def addr2line(self, binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]: ...
+
+    def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]: ...
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None: ...
+
+    def git_revision(self, repo: Path) -> str | None: ...
+
+    def stop_process(self, pid: int) -> bool: ...
+
+    def stop_group(self, pgid: int) -> bool: ...
+
+
+class ProcessRunner:
+    """The real thing: processes on this machine."""
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int:
+        return run_kunit(req, output, on_start)
+
+    def addr2line(self, binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
+        return addr2line(binary, addrs)
+
+    def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]:
+        return symbol_addresses(binary, names)
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+        return boot_uml(kernel, args, log, timeout)
+
+    def git_revision(self, repo: Path) -> str | None:
+        return git_revision(repo)
+
+    def stop_process(self, pid: int) -> bool:
+        return stop_process(pid)
+
+    def stop_group(self, pgid: int) -> bool:
+        return stop_group(pgid)

@@ -1,7 +1,7 @@
-"""Allocation call sites in the driver's sources, found by reading them (pure).
+"""Allocation call sites in a target's sources, found by reading them (pure).
 
 The denominator of sweep coverage: every call to an allocating kernel API
-in module/*.c.  A call may span lines, so a site is the range from the
+in the target's C files.  A call may span lines, so a site is the range from the
 API's name to the end of the statement; addr2line may name any line in it.
 """
 from __future__ import annotations
@@ -59,8 +59,8 @@ def find_sites(name: str, text: str) -> list[Site]:
     return sites
 
 
-def driver_sites(module_dir: Path) -> list[Site]:
+def target_sites(files: list[Path]) -> list[Site]:
     sites: list[Site] = []
-    for path in sorted(module_dir.glob("*.c")):
+    for path in files:
         sites += find_sites(path.name, path.read_text())
     return sites

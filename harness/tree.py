@@ -27,8 +27,10 @@ class TreeEdit:
 
 EDITS = (
     TreeEdit("drivers/misc/Kconfig", f'source "drivers/misc/{LINK_NAME}/Kconfig"'),
-    TreeEdit("drivers/misc/Makefile", f"obj-$(CONFIG_REFDEV) += {LINK_NAME}/"),
+    TreeEdit("drivers/misc/Makefile", f"obj-y += {LINK_NAME}/"),
 )
+# lines earlier versions added: link() replaces them, unlink() removes them
+STALE = (TreeEdit("drivers/misc/Makefile", f"obj-$(CONFIG_REFDEV) += {LINK_NAME}/"),)
 
 
 def check_tree(kdir: Path) -> None:
@@ -53,7 +55,13 @@ def add_lines(text: str, line: str) -> str:
 
 def remove_lines(text: str, line: str) -> str:
     """Return text without the MARKER/line pair that add_lines() appended."""
-    out = [ln for ln in text.splitlines() if ln not in (MARKER, line)]
+    out: list[str] = []
+    for ln in text.splitlines():
+        if ln == line:
+            if out and out[-1] == MARKER:
+                out.pop()
+            continue
+        out.append(ln)
     return "\n".join(out) + ("\n" if out else "")
 
 
@@ -71,13 +79,13 @@ def link(kdir: Path, repo: Path) -> list[str]:
     if not target.is_symlink():
         target.symlink_to(repo.resolve(), target_is_directory=True)
         changed.append(f"{target} -> {repo.resolve()}")
-    for edit in EDITS:
+    for edit in STALE + EDITS:
         path = kdir / edit.relpath
         old = path.read_text()
-        new = add_lines(old, edit.line)
+        new = add_lines(old, edit.line) if edit in EDITS else remove_lines(old, edit.line)
         if new != old:
             path.write_text(new)
-            changed.append(f"{path}: +{edit.line}")
+            changed.append(f"{path}: {'+' if edit in EDITS else '-'}{edit.line}")
     return changed
 
 
@@ -89,7 +97,7 @@ def unlink(kdir: Path) -> list[str]:
     if target.is_symlink():
         target.unlink()
         changed.append(f"removed {target}")
-    for edit in EDITS:
+    for edit in EDITS + STALE:
         path = kdir / edit.relpath
         old = path.read_text()
         new = remove_lines(old, edit.line)

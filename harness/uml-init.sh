@@ -1,9 +1,9 @@
 #!/bin/sh
 # init of a UML boot on the host's root (hostfs, read-only), for
-# 'make modules-test': load the driver and its KUnit module (the suites run
-# on load), unload both (module exit is an error path too), let kmemleak
-# look, power off.  KFAULT_DRIVER and KFAULT_TESTS (from the kernel command
-# line) are the paths of refdev.ko and refdev_kunit.ko.
+# 'make modules-test': load the target's modules and its KUnit test modules
+# (the suites run on load), unload them in reverse order (module exit is an
+# error path too), let kmemleak look, power off.  KFAULT_MODULES (from the
+# kernel command line) is the ':'-separated list of .ko paths, load order.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -12,10 +12,17 @@ step() {
 	echo "kfault-init: $*"
 	"$@" || echo "kfault-init: FAILED ($?): $*"
 }
-step insmod "$KFAULT_DRIVER"
-step insmod "$KFAULT_TESTS"
-step rmmod refdev_kunit
-step rmmod refdev
+loaded=""
+IFS=:
+for ko in $KFAULT_MODULES; do
+	step insmod "$ko"
+	name=$(basename "$ko" .ko | tr - _)
+	loaded="$name $loaded"
+done
+IFS=' '
+for name in $loaded; do
+	step rmmod "$name"
+done
 # kmemleak reports objects 5 s old and unchanged across two scans
 sleep 6
 echo scan > /sys/kernel/debug/kmemleak

@@ -2,21 +2,18 @@
 /*
  * Fault-injection sweep of every refdev operation: each allocation the
  * operation makes is failed once, and each such fault point is a
- * parameterised KUnit case with a verdict (see kfault.h).
- *
- * Parameter 0 of every case is the baseline: it runs the counting pass
- * (which names the points that follow) and then the operation with no
- * fault, which must succeed and leak nothing.
+ * parameterised KUnit case with a verdict (see kfault/kfault.h).  This
+ * file is the operations' table - how to build each one's state, run it
+ * and check it - and nothing else: the sweep, the canaries and the
+ * kmemleak confirmation come from the kfault library.
  */
 #include <kunit/test.h>
 #include <kunit/test-bug.h>
 #include <linux/anon_inodes.h>
 #include <linux/device.h>
 #include <linux/err.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/kthread.h>
 #include <linux/mman.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -25,7 +22,7 @@
 #include "../module/refdev.h"
 #include "../module/refdev_internal.h"
 #include "../module/refdev_ioctl.h"
-#include "kfault.h"
+#include "kfault/kfault.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -33,12 +30,11 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define SWEEP_QUEUED	3
 #define SWEEP_FW_SIZE	SZ_64K
 
-static const struct kfault_target sweep_target = {
+static struct kfault_target refdev_target = {
+	.name = "refdev",
 	.srcdir = "kfault/module/",
 	.prefix = "refdev_",
 };
-
-static struct kfault_env *sweep_env;
 
 /* How much state an operation needs before it can run. */
 enum sweep_level {
@@ -621,363 +617,48 @@ SWEEP_OP(fop_load_fw, sweep_setup_file, fop_load_fw_run, sweep_unchanged,
 SWEEP_OP(release, sweep_setup_queued, release_run, sweep_ok, sweep_ok, NULL);
 SWEEP_OP(remove, sweep_setup_probed, remove_run, sweep_ok, sweep_ok, NULL);
 
-/* ---- one KUnit case per operation, one parameter per fault point ------ */
+/* ---- the suite ---------------------------------------------------------- */
 
-struct sweep_state;
-
-struct sweep_param {
-	struct sweep_state *state;
-	unsigned int index;		/* 0: baseline, else points[index - 1] */
-};
-
-struct sweep_state {
-	const struct kfault_op *op;
-	int nr;				/* points swept, or errno */
-	unsigned int bookkeeping;	/* absorbed by kmemleak/slab metadata */
-	struct kfault_point points[KFAULT_MAX_POINTS];
-	struct kfault_result results[KFAULT_MAX_POINTS];
-	struct sweep_param params[KFAULT_MAX_POINTS + 1];
-};
-
-static const void *sweep_gen(struct sweep_state *st, const void *prev,
-			     char *desc)
-{
-	const struct sweep_param *p = prev;
-	unsigned int next = p ? p->index + 1 : 0;
-
-	if (next && (st->nr < 0 || next > st->nr))
-		return NULL;
-	st->params[next].state = st;
-	st->params[next].index = next;
-	if (next)
-		kfault_point_desc(st->op, &st->points[next - 1], desc,
-				  KUNIT_PARAM_DESC_SIZE);
-	else
-		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s: no fault (baseline)",
-			 st->op->name);
-	return &st->params[next];
-}
-
-/* Parameter 0: sweep the operation, then run it once with no fault. */
-static void sweep_baseline(struct kunit *test, struct sweep_state *st)
-{
-	static const struct kfault_point baseline;
-	struct kfault_result res;
-	unsigned int i;
-
-	st->bookkeeping = 0;
-	st->nr = kfault_sweep(sweep_env, st->op, st->points, st->results,
-			      ARRAY_SIZE(st->points), &st->bookkeeping);
-	if (st->nr == -EALREADY)
-		kunit_skip(test, "not swept in this boot (kfault.resume=%s, kfault.only)",
-			   kfault_resume());
-	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "sweep of %s failed: %d",
-			    st->op->name, st->nr);
-	kunit_info(test, "kfault: count op=%s points=%d bookkeeping=%u\n",
-		   st->op->name, st->nr, st->bookkeeping);
-	for (i = 0; i < st->nr; i++) {
-		const struct kfault_site *site = &st->points[i].site;
-
-		kunit_info(test,
-			   "kfault: point op=%s nth=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x\n",
-			   st->op->name, st->points[i].nth,
-			   site->attr[0] ? site->attr : "-",
-			   site->allocator[0] ? site->allocator : "-",
-			   site->inner[0] ? site->inner : "-",
-			   site->caller[0] ? site->caller : "-",
-			   site->file[0] ? site->file : "-", site->line,
-			   site->addr, site->id);
-	}
-	kfault_run_point(sweep_env, st->op, &baseline, &res);
-	kfault_log_result(test, st->op, &baseline, &res);
-	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res.verdict),
-			      "%s with no fault: %s %s%s%s", st->op->name,
-			      kfault_verdict_name(res.verdict), res.detail,
-			      res.leaks, res.report);
-}
-
-/* Parameter k: the verdict of fault point k, judged during the sweep. */
-static void sweep_point(struct kunit *test)
-{
-	const struct sweep_param *p = test->param_value;
-	struct sweep_state *st = p->state;
-	const struct kfault_result *res;
-
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
-	if (!p->index) {
-		sweep_baseline(test, st);
-		return;
-	}
-	res = &st->results[p->index - 1];
-	kfault_log_result(test, st->op, &st->points[p->index - 1], res);
-	KUNIT_EXPECT_TRUE_MSG(test, kfault_verdict_ok(res->verdict),
-			      "%s: %s %s%s%s%s%s", st->op->name,
-			      kfault_verdict_name(res->verdict), res->detail,
-			      res->leaks[0] ? " leaked " : "", res->leaks,
-			      res->report[0] ? " report: " : "", res->report);
-}
-
-#define SWEEP_CASE(_name)						\
-static struct sweep_state _name##_state = { .op = &_name##_op };	\
-static const void *_name##_gen(const void *prev, char *desc)		\
-{									\
-	return sweep_gen(&_name##_state, prev, desc);			\
-}									\
-static void _name##_fault_sweep(struct kunit *test)			\
-{									\
-	sweep_point(test);						\
-}
-
-SWEEP_CASE(core_create)
-SWEEP_CASE(probe)
-SWEEP_CASE(open)
-SWEEP_CASE(submit)
-SWEEP_CASE(irq)
-SWEEP_CASE(read)
-SWEEP_CASE(resize)
-SWEEP_CASE(channels)
-SWEEP_CASE(firmware)
-SWEEP_CASE(dma)
-SWEEP_CASE(fop_open)
-SWEEP_CASE(fop_write)
-SWEEP_CASE(fop_load_fw)
-SWEEP_CASE(release)
-SWEEP_CASE(remove)
-
-/* ---- canaries: a dead oracle must never look like "no findings" ------- */
-
-static void canary_fault_injection(struct kunit *test)
-{
-	unsigned int left;
-	void *p;
-
-	WRITE_ONCE(current->fail_nth, 1);
-	p = kmalloc(32, GFP_KERNEL);
-	left = READ_ONCE(current->fail_nth);
-	WRITE_ONCE(current->fail_nth, 0);
-	kfree(p);
-	KUNIT_EXPECT_NULL_MSG(test, p,
-			      "fault injection did not fail kmalloc(GFP_KERNEL)");
-	KUNIT_EXPECT_EQ(test, left, 0U);
-}
-
-/* In a kthread of their own: their reports must not fail the test. */
-static int kfault_canary_oob(void *done)
-{
-	char *p = kmalloc(13, GFP_KERNEL);
-
-	if (p) {
-		OPTIMIZER_HIDE_VAR(p);
-		pr_info("kfault: canary reads past a 13-byte object: %d\n",
-			READ_ONCE(p[13]));
-		kfree(p);
-	}
-	complete(done);
-	return 0;
-}
-
-/*
- * The canary leak must be really unreferenced.  kmemleak scans task stacks
- * and the vmalloc'ed stacks kept for reuse, so no plain copy of the pointer
- * may stay behind on this thread's stack; and it scans live slab objects,
- * which may hold a stale free-list pointer to a neighbour that was free
- * when they were allocated (seen without KASAN, which keeps free pointers
- * outside the object): the canary comes from a cache of its own, never
- * destroyed, where nothing else is allocated.
- */
-#define KFAULT_CANARY_MASK	0x5a5a5a5a5a5a5a5aUL
-
-static unsigned long kfault_canary_cookie;
-static struct kmem_cache *kfault_canary_cache;
-
-static noinline unsigned long kfault_canary_alloc(void)
-{
-	void *p;
-
-	if (!kfault_canary_cache)
-		kfault_canary_cache = kmem_cache_create("kfault_canary", 48, 0,
-							SLAB_NO_MERGE, NULL);
-	if (!kfault_canary_cache)
-		return KFAULT_CANARY_MASK;
-	p = kmem_cache_alloc(kfault_canary_cache, GFP_KERNEL);
-	if (p)
-		memset(p, 0x6b, 48);
-	return (unsigned long)p ^ KFAULT_CANARY_MASK;
-}
-
-static noinline void kfault_scrub_stack(unsigned int depth)
-{
-	u8 pad[256];
-
-	if (depth)
-		kfault_scrub_stack(depth - 1);
-	memzero_explicit(pad, sizeof(pad));
-}
-
-static int kfault_canary_leak(void *done)
-{
-	WRITE_ONCE(kfault_canary_cookie, kfault_canary_alloc());
-	kfault_scrub_stack(16);
-	complete(done);
-	return 0;
-}
-
-static void canary_run(struct kunit *test, int (*fn)(void *), const char *name)
-{
-	DECLARE_COMPLETION_ONSTACK(done);
-	struct task_struct *t;
-
-	t = kthread_run(fn, &done, "%s", name);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
-	wait_for_completion(&done);
-}
-
-static void canary_kasan(struct kunit *test)
-{
-	bool seen;
-
-	kfault_log_start(sweep_env);
-	canary_run(test, kfault_canary_oob, "kfault_canary");
-	seen = kfault_log_seen(sweep_env,
-			       "BUG: KASAN: slab-out-of-bounds in kfault_canary_oob");
-	KUNIT_EXPECT_TRUE_MSG(test, seen,
-			      "KASAN did not report the canary's out-of-bounds read");
-}
-
-#define KMEMLEAK_REPORT_SIZE	SZ_256K
-
-KUNIT_DEFINE_ACTION_WRAPPER(kvfree_action, kvfree, const void *);
-
-/* Frames of the allocators themselves, between an object and its caller. */
-static const char * const kmemleak_alloc_frames[] = {
-	"save_stack_trace", "stack_trace_save", "set_track_prepare",
-	"__alloc_object", "__create_object", "kmemleak_", "__kmalloc",
-	"kmalloc", "__kmem_cache_alloc", "kmem_cache_alloc", "__vmalloc",
-	"vmalloc", "vzalloc", "__kvmalloc", "kvmalloc", "kvzalloc",
-	"kmemdup", "kstrdup", "kstrndup", "krealloc", "kzalloc", "kcalloc",
-	"memdup_user", "__alloc_pages", "alloc_pages", "devm_", "alloc_dr",
-	"__devres_alloc", "kvasprintf", "kasprintf",
-};
-
-/* The first backtrace frame that is not an allocator's own. */
-static const char *kmemleak_caller(const char *block)
-{
-	const char *frame = strstr(block, "backtrace");
-	unsigned int i;
-
-	while (frame && (frame = strchr(frame, '\n'))) {
-		frame = skip_spaces(frame);
-		for (i = 0; i < ARRAY_SIZE(kmemleak_alloc_frames); i++)
-			if (str_has_prefix(frame, kmemleak_alloc_frames[i]))
-				break;
-		if (i == ARRAY_SIZE(kmemleak_alloc_frames))
-			return frame;
-	}
-	return NULL;
-}
-
-#define KMEMLEAK_MIN_AGE_MS	5100	/* MSECS_MIN_AGE is 5000 */
-
-/*
- * kmemleak confirmation, after every sweep: objects must be 5 s old and
- * unchanged across two scans to be reported.  The canary's leak must be
- * found (kmemleak is alive); no refdev allocation may be.
- */
-static void kmemleak_confirmation(struct kunit *test)
-{
-	char *report = kvzalloc(KMEMLEAK_REPORT_SIZE, GFP_KERNEL);
-	unsigned int driver = 0, kernel = 0;
-	const char *caller;
-	bool canary = false;
-	char *block, *next;
-	ssize_t n;
-
-	KUNIT_ASSERT_NOT_NULL(test, report);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kvfree_action,
-							report), 0);
-	canary_run(test, kfault_canary_leak, "kfault_canary");
-	msleep(KMEMLEAK_MIN_AGE_MS);
-	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
-	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
-	n = kfault_kmemleak(test, NULL, report, KMEMLEAK_REPORT_SIZE);
-	KUNIT_ASSERT_GE_MSG(test, n, 0, "cannot read kmemleak's report: %zd", n);
-	for (block = strstr(report, "unreferenced object"); block; block = next) {
-		next = strstr(block + 1, "unreferenced object");
-		if (next)
-			next[-1] = '\0';
-		caller = kmemleak_caller(block);
-		if (!caller)
-			continue;
-		if (str_has_prefix(caller, "kfault_canary_alloc")) {
-			canary = true;
-		} else if (str_has_prefix(caller, sweep_target.prefix)) {
-			driver++;
-			kunit_info(test, "kfault: kmemleak: %s\n", block);
-		} else if (strstr(block, sweep_target.prefix) && !kernel++) {
-			/* the kernel's own error path, under a refdev call */
-			kunit_info(test, "kfault: kmemleak (kernel, not refdev): %s\n",
-				   block);
-		}
-	}
-	kfault_kmemleak(test, "clear", NULL, 0);
-	kunit_info(test, "kfault: kmemleak confirmation: canary %s, %u refdev leak(s), %u kernel leak(s) under refdev calls\n",
-		   canary ? "found" : "MISSING", driver, kernel);
-	KUNIT_EXPECT_TRUE_MSG(test, canary,
-			      "kmemleak did not report the canary's leak: is it alive?");
-	KUNIT_EXPECT_EQ_MSG(test, driver, 0U, "kmemleak found refdev leaks");
-}
-
-static void sweep_summary(struct kunit *test)
-{
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sweep_env);
-	KUNIT_EXPECT_GT_MSG(test, kfault_env_nr_tags(sweep_env), 0U,
-			    "no allocation tags for refdev: is MEM_ALLOC_PROFILING on?");
-	kfault_log_stats(test, sweep_env);
-}
-
-static int refdev_fault_suite_init(struct kunit_suite *suite)
-{
-	sweep_env = kfault_env_init(&sweep_target);
-	return PTR_ERR_OR_ZERO(sweep_env);
-}
-
-static void refdev_fault_suite_exit(struct kunit_suite *suite)
-{
-	kfault_env_exit(sweep_env);
-	sweep_env = NULL;
-}
+KFAULT_OP_PARAMS(refdev_target, core_create_op);
+KFAULT_OP_PARAMS(refdev_target, probe_op);
+KFAULT_OP_PARAMS(refdev_target, open_op);
+KFAULT_OP_PARAMS(refdev_target, submit_op);
+KFAULT_OP_PARAMS(refdev_target, irq_op);
+KFAULT_OP_PARAMS(refdev_target, read_op);
+KFAULT_OP_PARAMS(refdev_target, resize_op);
+KFAULT_OP_PARAMS(refdev_target, channels_op);
+KFAULT_OP_PARAMS(refdev_target, firmware_op);
+KFAULT_OP_PARAMS(refdev_target, dma_op);
+KFAULT_OP_PARAMS(refdev_target, fop_open_op);
+KFAULT_OP_PARAMS(refdev_target, fop_write_op);
+KFAULT_OP_PARAMS(refdev_target, fop_load_fw_op);
+KFAULT_OP_PARAMS(refdev_target, release_op);
+KFAULT_OP_PARAMS(refdev_target, remove_op);
 
 static struct kunit_case refdev_fault_cases[] = {
-	KUNIT_CASE_PARAM(core_create_fault_sweep, core_create_gen),
-	KUNIT_CASE_PARAM(probe_fault_sweep, probe_gen),
-	KUNIT_CASE_PARAM(open_fault_sweep, open_gen),
-	KUNIT_CASE_PARAM(submit_fault_sweep, submit_gen),
-	KUNIT_CASE_PARAM(irq_fault_sweep, irq_gen),
-	KUNIT_CASE_PARAM(read_fault_sweep, read_gen),
-	KUNIT_CASE_PARAM(resize_fault_sweep, resize_gen),
-	KUNIT_CASE_PARAM(channels_fault_sweep, channels_gen),
-	KUNIT_CASE_PARAM(firmware_fault_sweep, firmware_gen),
-	KUNIT_CASE_PARAM(dma_fault_sweep, dma_gen),
-	KUNIT_CASE_PARAM(fop_open_fault_sweep, fop_open_gen),
-	KUNIT_CASE_PARAM(fop_write_fault_sweep, fop_write_gen),
-	KUNIT_CASE_PARAM(fop_load_fw_fault_sweep, fop_load_fw_gen),
-	KUNIT_CASE_PARAM(release_fault_sweep, release_gen),
-	KUNIT_CASE_PARAM(remove_fault_sweep, remove_gen),
-	KUNIT_CASE(canary_fault_injection),
-	KUNIT_CASE(canary_kasan),
-	KUNIT_CASE_SLOW(kmemleak_confirmation),
-	KUNIT_CASE(sweep_summary),
+	KFAULT_OP_CASE(core_create_op, "core_create"),
+	KFAULT_OP_CASE(probe_op, "probe"),
+	KFAULT_OP_CASE(open_op, "open"),
+	KFAULT_OP_CASE(submit_op, "submit"),
+	KFAULT_OP_CASE(irq_op, "irq"),
+	KFAULT_OP_CASE(read_op, "read"),
+	KFAULT_OP_CASE(resize_op, "resize"),
+	KFAULT_OP_CASE(channels_op, "channels"),
+	KFAULT_OP_CASE(firmware_op, "firmware"),
+	KFAULT_OP_CASE(dma_op, "dma"),
+	KFAULT_OP_CASE(fop_open_op, "fop_open"),
+	KFAULT_OP_CASE(fop_write_op, "fop_write"),
+	KFAULT_OP_CASE(fop_load_fw_op, "fop_load_fw"),
+	KFAULT_OP_CASE(release_op, "release"),
+	KFAULT_OP_CASE(remove_op, "remove"),
+	KUNIT_CASE(kfault_canary_fault_injection),
+	KUNIT_CASE(kfault_canary_kasan),
+	KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),
+	KUNIT_CASE(kfault_sweep_summary),
 	{}
 };
 
-static struct kunit_suite refdev_fault_suite = {
-	.name = "refdev_fault",
-	.suite_init = refdev_fault_suite_init,
-	.suite_exit = refdev_fault_suite_exit,
-	.test_cases = refdev_fault_cases,
-};
-
-kunit_test_suite(refdev_fault_suite);
+KFAULT_SUITE(refdev_fault, refdev_target, refdev_fault_cases);
 
 MODULE_DESCRIPTION("Fault-injection sweeps of the kfault reference driver");
 MODULE_LICENSE("GPL");

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness import baseline, report
+from harness import baseline, model, report
 from harness.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
@@ -15,7 +15,8 @@ LEAK = "leaked refdev_dev.c:110 refdev_probe +1/+8192B"
 
 def doc(name: str) -> dict[str, Any]:
     lines = (DATA / name).read_text().splitlines()
-    return baseline.validate(report.to_dict(report.build(lines, report.RunMeta())), name)
+    rep = report.build(model.build(lines, "refdev_"), report.RunMeta())
+    return baseline.validate(report.to_dict(rep), name)
 
 
 def test_the_leak_run_against_the_clean_run_has_the_probe_findings_as_new() -> None:

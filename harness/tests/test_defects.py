@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import calibrate, defects, sweep
+from harness import calibrate, defects, model
 from harness.errors import HarnessError
 
 SRC = (
@@ -32,8 +32,8 @@ LEAK_LINE = ("    # probe_fault_sweep: kfault: op=probe nth=8 ran=8 attr=failsla
 
 
 def test_leak_finding_matches_its_marker_and_nothing_else() -> None:
-    log = sweep.parse([LEAK_LINE])
-    found = calibrate.findings(log, None, {}, {"refdev_dev.c"})
+    log = model.build([LEAK_LINE], "refdev_")
+    found = calibrate.findings(log, model.Symbols({}, frozenset({"refdev_dev.c"})), [])
     assert found == [calibrate.Finding("leak", "refdev_dev.c", 110)]
     hit = calibrate.Outcome("ring_pages_leak",
                             [defects.Expectation("ring_pages_leak", "leak", "refdev_dev.c", 110)],

@@ -24,7 +24,7 @@ DATA = Path(__file__).parent / "data"
 ])
 def test_first_report_kind_title_and_guilty_frame(fixture: str, kind: str, title: str,
                                                   frame: str) -> None:
-    found = kreport.parse((DATA / f"kreport_{fixture}.log").read_text().splitlines())
+    found = kreport.parse((DATA / f"kreport_{fixture}.log").read_text().splitlines(), "refdev_")
     first = found[0]
     assert (first.kind, first.title, first.frame, first.artefact) == (kind, title, frame, False)
 
@@ -32,12 +32,13 @@ def test_first_report_kind_title_and_guilty_frame(fixture: str, kind: str, title
 def test_fault_injection_artefact_is_marked() -> None:
     # MEM_ALLOC_PROFILING WARNs when an injected failure hits a slab's
     # extension vector: the kernel's, not the driver's
-    found = kreport.parse((DATA / "kreport_artefact.log").read_text().splitlines())
+    found = kreport.parse((DATA / "kreport_artefact.log").read_text().splitlines(), "refdev_")
     assert found[0].kind == "warning" and found[0].artefact
     assert found[0].title == "WARNING in alloc_tagging_slab_alloc_hook"
 
 
 def test_titles_carry_no_addresses_cpus_or_pids() -> None:
     for name in ("double_free", "cache_live_objects"):
-        for rep in kreport.parse((DATA / f"kreport_{name}.log").read_text().splitlines()):
+        text = (DATA / f"kreport_{name}.log").read_text().splitlines()
+        for rep in kreport.parse(text, "refdev_"):
             assert "0x" not in rep.title and "PID" not in rep.title and "CPU" not in rep.title

@@ -9,7 +9,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def crash(name: str) -> oops.Crash:
-    found = oops.find_crash((DATA / name).read_text().splitlines())
+    found = oops.find_crash((DATA / name).read_text().splitlines(), "refdev_")
     assert found is not None
     return found
 
@@ -29,4 +29,5 @@ def test_a_crash_inside_the_kernel_blames_the_innermost_driver_caller() -> None:
 
 
 def test_a_clean_log_has_no_crash() -> None:
-    assert oops.find_crash((DATA / "fop_open_console.log").read_text().splitlines()) is None
+    assert oops.find_crash((DATA / "fop_open_console.log").read_text().splitlines(),
+                           "refdev_") is None

@@ -6,14 +6,15 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
-from harness import render, report
+from harness import model, render, report
 
 DATA = Path(__file__).parent / "data"
 LEAK = "refdev_dev.c:110 refdev_probe +1/+8192B"
 
 
 def build(name: str) -> report.Report:
-    return report.build((DATA / name).read_text().splitlines(), report.RunMeta())
+    return report.build(model.build((DATA / name).read_text().splitlines(), "refdev_"),
+                        report.RunMeta())
 
 
 class Tags(HTMLParser):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import report, reports_io
+from harness import model, report, reports_io
 from harness.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
@@ -35,8 +35,12 @@ def lines(name: str) -> list[str]:
     return (DATA / name).read_text().splitlines()
 
 
+def run(name: str) -> model.RunLog:
+    return model.build(lines(name), "refdev_")
+
+
 def build(name: str) -> report.Report:
-    return report.build(lines(name), report.RunMeta())
+    return report.build(run(name), report.RunMeta())
 
 
 def test_full_run_has_every_point_verdict_and_run_fact() -> None:
@@ -81,23 +85,26 @@ def test_failed_site_of_a_point() -> None:
 
 
 def test_symbols_fill_in_file_and_line_the_kernel_did_not_know() -> None:
-    text = lines("full_run_console.log")
-    addrs = report.addresses(text)
+    log = run("full_run_console.log")
+    addrs = model.addresses(log, {})
     assert 0x608e4202 in addrs              # kmem_cache_create_args, file=-:0
-    assert 0x608e4024 not in addrs          # kmalloc, file=refdev_core.c:77
-    symbols = {0x608e4202: ("refdev_core.c", 95), 0x608e4024: ("elsewhere.c", 1)}
-    rep = report.build(text, report.RunMeta(), symbols)
+    chains = {0x608e4201: [("refdev_core_create", "/k/module/refdev_core.c:95")],
+              0x608e4023: [("refdev_core_create", "/k/elsewhere.c:1")]}
+    symbols = model.Symbols(chains, frozenset({"refdev_core.c", "elsewhere.c"}))
+    rep = report.build(log, report.RunMeta(), symbols)
     by_addr = {p.failed_site.addr: p.failed_site for p in rep.points}
     assert (by_addr["0x608e4202"].where, by_addr["0x608e4202"].location) == (
         "refdev_core.c:95", "symbols")
     assert by_addr["0x608e4024"].where == "refdev_core.c:77"    # the kernel's wins
 
 
-def test_symbol_map_takes_the_innermost_driver_frame_of_addr2line_chains() -> None:
+def test_symbols_take_the_innermost_target_frame_of_addr2line_chains() -> None:
     chains = {0x608e4201: [("kmem_cache_create", "include/linux/slab.h:379"),
                            ("refdev_core_create", "/src/kfault/module/refdev_core.c:95")],
               0x60000000: [("start_kernel", "init/main.c:900")]}
-    assert report.symbol_map(chains, {"refdev_core.c"}) == {0x608e4202: ("refdev_core.c", 95)}
+    symbols = model.Symbols(chains, frozenset({"refdev_core.c"}))
+    assert symbols.place(0x608e4202) == ("refdev_core.c", 95)
+    assert symbols.place(0x60000001) is None
 
 
 def test_leak_run_points_carry_the_leaked_site() -> None:
@@ -141,7 +148,7 @@ def test_json_document_shape() -> None:
     start = datetime(2026, 11, 24, 21, 13, tzinfo=timezone.utc)
     meta = report.RunMeta(configs=("base", "kasan"), git_revision="9a06cef", started=start,
                           finished=start + timedelta(seconds=121.5))
-    doc = report.to_dict(report.build(lines("full_run_console.log"), meta))
+    doc = report.to_dict(report.build(run("full_run_console.log"), meta))
     doc = json.loads(json.dumps(doc))       # JSON-able as is
     assert doc["schema"] == "kfault-report/1"
     assert doc["run"]["configs"] == ["base", "kasan"]
@@ -161,7 +168,7 @@ def test_json_document_shape() -> None:
 
 
 def test_write_reports_writes_every_file(tmp_path: Path) -> None:
-    out = reports_io.write_reports(lines("sweep_probe_leak.log"), tmp_path / "r",
+    out = reports_io.write_reports(run("sweep_probe_leak.log"), tmp_path / "r",
                                    report.RunMeta(configs=("base",)))
     assert out == tmp_path / "r"
     assert sorted(p.name for p in out.iterdir()) == sorted(reports_io.FILES)
@@ -171,9 +178,9 @@ def test_write_reports_writes_every_file(tmp_path: Path) -> None:
 
 
 def test_write_reports_with_a_baseline_adds_the_comparison(tmp_path: Path) -> None:
-    clean = reports_io.write_reports(lines("full_run_console.log"), tmp_path / "clean",
+    clean = reports_io.write_reports(run("full_run_console.log"), tmp_path / "clean",
                                      report.RunMeta())
-    out = reports_io.write_reports(lines("sweep_probe_leak.log"), tmp_path / "leak",
+    out = reports_io.write_reports(run("sweep_probe_leak.log"), tmp_path / "leak",
                                    report.RunMeta(), baseline=clean / "report.json")
     text = (out / "baseline.md").read_text()
     assert "**27 new finding(s), 0 fixed, 0 unchanged" in text
@@ -193,7 +200,7 @@ def test_a_bad_baseline_is_a_one_line_error_and_nothing_is_written(
     if content is not None:
         base.write_text(content)
     with pytest.raises(HarnessError) as err:
-        reports_io.write_reports(lines("full_run_console.log"), tmp_path / "out",
+        reports_io.write_reports(run("full_run_console.log"), tmp_path / "out",
                                  report.RunMeta(), baseline=base)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import oops, resume
+from harness import model, resume
+from harness.protocol import TryLine
 
 DATA = Path(__file__).parent / "data"
 
@@ -14,30 +15,31 @@ def lines(name: str) -> list[str]:
 
 def test_a_killed_boot_keeps_its_finished_points_and_resumes_after_the_last() -> None:
     # 'make sweep' killed with SIGKILL while fop_write's point 6 was running
-    text = lines("sweep_killed_boot.log")
-    recs = resume.points(text, boot=1)
+    log = model.build(lines("sweep_killed_boot.log"), "refdev_")
+    recs = resume.points(log, boot=1)
     assert recs and all(r.kind == "point" and r.boot == 1 for r in recs)
-    assert recs[-1].op == "fop_write" and recs[-1].nth == 5
-    assert resume.last_started(text) == ("fop_write", 6)
+    assert recs[-1].op == "fop_write" and recs[-1].point == "5"
+    assert log.last_started() == TryLine("fop_write", 6, 0)
     assert resume.resume_point(recs) == "fop_write:5"
 
 
 def test_a_crash_becomes_a_record_and_the_next_boot_skips_its_point() -> None:
     text = lines("crash_null_deref.log")       # refdev.defect=null_deref
-    crash = oops.find_crash(text)
+    log = model.build(text, "refdev_")
+    crash = log.crash
     assert crash is not None
-    at = resume.last_started(text)
-    assert at == ("open", 1)
+    at = log.last_started()
+    assert at == TryLine("open", 1, 0)
     rec = resume.crash_record(crash, at, "at refdev_session.c:38", boot=1,
                               context=resume.excerpt(text, crash))
-    assert (rec.kind, rec.verdict, rec.op, rec.nth) == ("crash", "crash", "open", 1)
+    assert (rec.kind, rec.verdict, rec.op, rec.point) == ("crash", "crash", "open", "1")
     assert "Segfault with no mm" in rec.detail and "refdev_session.c:38" in rec.detail
     assert "RIP: 0033:refdev_open+0x2bc/0x730" in rec.detail    # the excerpt
     assert resume.resume_point([rec]) == "open:1"
 
 
 def test_records_round_trip_and_a_torn_last_line_is_dropped() -> None:
-    recs = resume.points(lines("sweep_killed_boot.log"), boot=2)
+    recs = resume.points(model.build(lines("sweep_killed_boot.log"), "refdev_"), boot=2)
     text = "".join(r.json() + "\n" for r in recs)
     torn = text + recs[0].json()[:20]            # the writer was killed mid-line
     assert resume.load(torn) == recs
@@ -48,4 +50,4 @@ def test_a_log_ending_after_a_finished_pass_has_no_running_point() -> None:
     # after remove's last pass: the last 'try' did not fire ('done')
     text = lines("sweep_timeout_after_points.log")
     assert any("kfault: done op=remove" in ln for ln in text)
-    assert resume.last_started(text) is None
+    assert model.build(text, "refdev_").last_started() is None

@@ -1,0 +1,111 @@
+"""What every flow shares: the checkout, the tree, the target, the runner.
+
+A flow is one command's sequence of boots and analyses.  It starts no
+process itself (the Runner does) and prints progress and results; it
+returns an exit code or raises HarnessError.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import configs, model, report, reports_io, targets, tree
+from ..errors import HarnessError
+from ..runner import KunitRequest, Runner
+from ..targets import Target
+
+EXIT_FINDING = 1
+EXIT_COVERAGE = 3
+
+
+@dataclass
+class Context:
+    repo: Path                  # this checkout
+    kdir: Path                  # the kernel tree
+    target: Target
+    runner: Runner
+    out: Path
+    build_dir: Path | None = None
+    timeout: int = 600
+    kernel_args: list[str] = field(default_factory=list)
+    ccache_dir: Path | None = None
+
+    @property
+    def config_dir(self) -> Path:
+        return self.repo / "configs"
+
+    def default_build(self, name: str = ".kunit-kfault") -> Path:
+        return self.build_dir or self.kdir / name
+
+    @property
+    def vmlinux(self) -> Path:
+        return self.default_build() / "vmlinux"
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.target.file_names(self.kdir))
+
+
+def compositions(config_dir: Path) -> dict[Path, tuple[str, ...]]:
+    """The committed kunitconfigs and the fragments each is made of."""
+    all_targets = targets.load_all(config_dir)
+    builtin = configs.builtin_fragments([t.fragments for t in all_targets])
+    modules = configs.module_fragments([t.modules.fragments for t in all_targets if t.modules])
+    return {config_dir / ".kunitconfig": builtin,
+            config_dir / "modules/.kunitconfig": modules}
+
+
+def write_configs(config_dir: Path, check: bool = False) -> list[Path]:
+    """(Re)write the compositions; with check, fail if one is stale.  Returns what changed."""
+    changed = []
+    for path, fragments in compositions(config_dir).items():
+        text = configs.compose(config_dir, fragments)
+        if path.is_file() and path.read_text() == text:
+            continue
+        if check:
+            raise HarnessError(f"{path.relative_to(config_dir.parent)} is stale: run "
+                               "'make configs' and commit it")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        changed.append(path)
+    return changed
+
+
+def prepare(ctx: Context) -> None:
+    """Link the checkout into the tree and refresh the compositions."""
+    tree.link(ctx.kdir, ctx.repo)
+    write_configs(ctx.config_dir)
+
+
+def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str] = [],
+            extra: list[str] = [], build_dir: Path | None = None) -> KunitRequest:
+    """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
+    return KunitRequest(
+        kdir=ctx.kdir, build_dir=build_dir or ctx.default_build(),
+        kunitconfig_dir=ctx.config_dir, filter_glob=suites, timeout=ctx.timeout,
+        ccache_dir=ctx.ccache_dir, command="run" if first else "exec",
+        kernel_args=["kasan_multi_shot"] + kernel_args + ctx.kernel_args, extra=extra)
+
+
+def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols]:
+    """Parse a console once and symbolise it once (one nm, one addr2line)."""
+    log = model.build(lines, ctx.target.prefix)
+    functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
+    model.place_crash(log, functions)
+    addrs = sorted(a - 1 for a in model.addresses(log, functions))
+    chains = ctx.runner.addr2line(ctx.vmlinux, addrs) if addrs else {}
+    return log, model.Symbols(chains, ctx.files)
+
+
+def leak_addresses(ctx: Context, log: model.RunLog) -> list[int]:
+    functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
+    return model.leak_addresses(log, functions)
+
+
+def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
+                  started: datetime, baseline: Path | None = None) -> Path:
+    meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
+                          git_revision=ctx.runner.git_revision(ctx.repo), started=started,
+                          finished=datetime.now(timezone.utc))
+    return reports_io.write_reports(log, out, meta, symbols, baseline=baseline)

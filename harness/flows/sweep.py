@@ -1,0 +1,165 @@
+"""'make sweep': the target's fault suite across as many boots as crashes need.
+
+Every finished point is appended to results.jsonl; a boot that crashes
+or hangs at a point gets a crash/hang record for it and the next boot
+resumes right after (kfault.resume=OP:KEY).  A run killed with kill -9 is
+picked up by the next one: the boot it left is stopped, what that boot
+finished is kept.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import model, oops, resume
+from ..errors import HarnessError
+from ..protocol import TryLine
+from ..resume import Record
+from .context import Context, analyse, prepare, request, write_reports
+
+
+def _append(path: Path, records: list[Record]) -> None:
+    with path.open("a") as out:
+        for rec in records:
+            out.write(rec.json() + "\n")
+
+
+def _pick_up_killed(ctx: Context, out: Path, running: Path, boot: int) -> list[Record]:
+    """The last run was killed during a boot: stop what it left, keep what it finished."""
+    test_log = ctx.default_build() / "test.log"
+    if not running.is_file() or not test_log.is_file():
+        return []
+    killed, _, rest = running.read_text().partition(" ")
+    pgid, _, owner = rest.partition(" ")
+    # the harness that ran it may outlive a killed 'make': stop it first
+    if owner and int(owner) != os.getpid():
+        ctx.runner.stop_process(int(owner))
+    if pgid and ctx.runner.stop_group(int(pgid)):
+        time.sleep(1)
+    killed_boot = int(killed or boot)
+    lines = test_log.read_text(errors="replace").splitlines()
+    partial = resume.points(model.build(lines, ctx.target.prefix), killed_boot)
+    shutil.copyfile(test_log, out / f"boot-{killed_boot}.log")
+    print(f"sweep: boot {killed_boot} was interrupted; kept its {len(partial)} finished points")
+    return partial
+
+
+def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: list[str],
+             at: TryLine, boot: int) -> Record:
+    crash = log.crash
+    assert crash is not None
+    place = symbols.place(crash.addr)
+    where = f"at {place[0]}:{place[1]}" if place else ""
+    return resume.crash_record(crash, at, where, boot, resume.excerpt(lines, crash))
+
+
+def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
+    suite = ctx.target.sweep_suite
+    if not suite:
+        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    prepare(ctx)
+    out = ctx.out / "sweep"
+    if fresh and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl, running = out / "results.jsonl", out / "running"
+    records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
+    boot = max((r.boot for r in records), default=0) + 1
+    partial = _pick_up_killed(ctx, out, running, boot)
+    if partial or running.is_file():
+        _append(jsonl, partial)
+        records += partial
+        boot = max(boot, max((r.boot for r in partial), default=0) + 1)
+    running.unlink(missing_ok=True)
+    if records and records[-1].kind == "complete":
+        print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
+    else:
+        records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
+    logs = sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1]))
+    lines = [ln for path in logs for ln in path.read_text(errors="replace").splitlines()]
+    log, symbols = analyse(ctx, lines)
+    write_reports(ctx, log, symbols, out / "report", datetime.now(timezone.utc))
+    bad = [r for r in records if not r.ok]
+    for r in bad:
+        print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
+              f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
+    print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
+          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings; "
+          f"results in {jsonl}, reports in {out}/report/")
+    return 1 if bad else 0
+
+
+def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
+           records: list[Record], boot: int, max_boots: int) -> list[Record]:
+    at = resume.resume_point(records)
+    test_log = ctx.default_build() / "test.log"
+    for num in range(max_boots):
+        running.write_text(str(boot))
+        req = request(ctx, suite, first=not num,
+                      kernel_args=[f"kfault.resume={at}"] if at else [])
+        test_log.unlink(missing_ok=True)
+
+        def started_boot(pid: int, n: int = boot) -> None:
+            running.write_text(f"{n} {pid} {os.getpid()}")
+
+        ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
+        if not test_log.is_file():
+            raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
+        shutil.copyfile(test_log, out / f"boot-{boot}.log")
+        lines = (out / f"boot-{boot}.log").read_text(errors="replace").splitlines()
+        log, symbols = analyse(ctx, lines)
+        new = resume.points(log, boot)
+        started = log.last_started()
+        key = f"{started.op}:{started.key}" if started else None
+
+        def keep(more: list[Record]) -> None:
+            _append(jsonl, more)
+            records.extend(more)
+            running.unlink(missing_ok=True)
+
+        if not log.crash and not log.totals.total:
+            if not started:
+                keep(new)
+                raise HarnessError(f"boot {boot} stopped after the fault points of "
+                                   f"{oops.last_case(lines)}, with "
+                                   f"no panic: a hang, or --timeout {ctx.timeout} is too "
+                                   f"short; see {out}/boot-{boot}.log")
+            # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
+            new.append(resume.hang_record(started, boot, ctx.timeout))
+            keep(new)
+            if key == at:
+                raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
+            at = key
+            print(f"sweep: boot {boot} hung at {at}; resuming after it", flush=True)
+            boot += 1
+            continue
+        if log.crash and (not started or key == at):
+            keep(new)
+            raise HarnessError(f"boot {boot} crashed outside a fault point ({log.crash.title}); "
+                               f"cannot resume past it: see {out}/boot-{boot}.log")
+        if log.crash and started:
+            new.append(_crashed(ctx, log, symbols, lines, started, boot))
+            at = key
+        else:
+            k = log.kmemleak
+            if not k or not k.canary_found or k.target_leaks:
+                new.append(Record(
+                    boot, "kmemleak", verdict="leak" if k else "report",
+                    detail=(f"kmemleak confirmation: canary "
+                            f"{'found' if k.canary_found else 'MISSING'}, "
+                            f"{k.target_leaks} {k.target} leak(s)") if k
+                    else "no kmemleak confirmation in the log"))
+            new.append(Record(boot, "complete"))
+        keep(new)
+        bad = [r for r in records if not r.ok]
+        print(f"sweep: boot {boot}: {len(new)} records; {len(records)} points so far, "
+              f"{len(bad)} findings", flush=True)
+        boot += 1
+        if not log.crash:
+            break
+    else:
+        print(f"sweep: stopped after {max_boots} boots")
+    return records

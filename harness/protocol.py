@@ -1,0 +1,301 @@
+"""The "kfault:" lines the kernel prints: one typed record and one parser per kind (pure).
+
+The C side is kunit/kfault/output.c; change both together.  A line is
+recognised wherever "kfault: " appears in it (after a console timestamp,
+after KTAP's "# case: " prefix), so the same parser reads test.log, a raw
+UML console and kunit.py's formatted output.
+
+    target  name= prefix= srcdir= text=START-END tags=      a suite's env is up
+    try     op= pass= nth=  |  op= fill= target=            a point starts
+    ran     op= pass= nth= | op= fill=  verdict= nesting= site=A/I/C id=
+    done    op= pass= nth=                                  a pass ended
+    count   op= points= bookkeeping=
+    point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
+    op=...  one point's result (the KUnit parameter's line)
+    verdict V: N   /   N points (M runs) in T ms, P points/s
+    kmemleak confirmation: target= canary= target_leaks= kernel_leaks=
+    kmemleak: unreferenced object 0x.. (size N):     a target leak's block
+    kmemleak (kernel): unreferenced object ...       a kernel leak's block
+    anything else: a message (errors, warnings, the canary's own line)
+"""
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Union
+
+_FIELD = re.compile(r"(\w+)=(\[[^\]]*\]|\S+)")
+_TIME = re.compile(r"^\[[ 0-9.:]+\] ")
+_STATS = re.compile(r"^(\d+) points \((\d+) runs\) in (\d+) ms, (\d+) points/s")
+_VERDICT_COUNT = re.compile(r"^verdict ([\w-]+): (\d+)$")
+_LEAK = re.compile(r"^kmemleak(?: \((kernel)\))?: unreferenced object (0x[0-9a-f]+) "
+                   r"\(size (\d+)\):")
+
+
+def strip_time(line: str) -> str:
+    """A console line without its "[   12.345678] " timestamp."""
+    return _TIME.sub("", line)
+
+
+class Verdict(enum.StrEnum):
+    """A point's verdict: the kernel's (kfault.h), and the harness's crash and hang."""
+
+    HANDLED = "handled"
+    ABSORBED = "absorbed"
+    NOT_FIRED = "not-fired"
+    SITE_CHANGED = "site-changed"
+    WRONG_ERRNO = "wrong-errno"
+    BAD_STATE = "bad-state"
+    LEAK = "leak"
+    REPORT = "report"
+    CRASH = "crash"
+    HANG = "hang"
+
+    @property
+    def ok(self) -> bool:
+        return self in (Verdict.HANDLED, Verdict.ABSORBED)
+
+
+def point_key(nth: int, fill: int) -> str:
+    """How a point is named for resume and records: "7" (pass nth 7) or "f2" (fill-in 2)."""
+    return f"f{fill}" if fill else str(nth)
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    name: str
+    prefix: str
+    srcdir: str
+    text_start: int
+    text_end: int
+    tags: int
+
+
+@dataclass(frozen=True)
+class TryLine:
+    op: str
+    nth: int
+    fill: int
+    target: str = "-"
+
+    @property
+    def key(self) -> str:
+        return point_key(self.nth, self.fill)
+
+
+@dataclass(frozen=True)
+class RanLine:
+    op: str
+    nth: int
+    fill: int
+    verdict: Verdict
+    nesting: int
+    site: str           # "allocator/inner/caller"
+    id: str
+
+    @property
+    def key(self) -> str:
+        return point_key(self.nth, self.fill)
+
+
+@dataclass(frozen=True)
+class DoneLine:
+    op: str
+    nth: int
+
+
+@dataclass(frozen=True)
+class CountLine:
+    op: str
+    points: int
+    bookkeeping: int
+
+
+@dataclass(frozen=True)
+class PointLine:
+    op: str
+    nth: int
+    fill: int
+    attr: str
+    allocator: str
+    inner: str
+    site: str
+    file: str | None
+    line: int
+    addr: int
+    id: str
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One point's result; nth 0 is the operation's baseline."""
+
+    op: str
+    nth: int
+    fill: int
+    attr: str
+    allocator: str
+    inner: str
+    site: str           # "sym+off/size" of the innermost target frame, or "-"
+    file: str | None    # the target's call site, when its allocation tag said so
+    line: int
+    addr: int
+    id: str
+    verdict: Verdict
+    ret: int
+    us: int
+    leaked: tuple[str, ...]
+    report: str
+    report_site: str
+    report_addr: int
+    detail: str
+
+    @property
+    def key(self) -> str:
+        return point_key(self.nth, self.fill)
+
+
+@dataclass(frozen=True)
+class VerdictCountLine:
+    verdict: Verdict
+    count: int
+
+
+@dataclass(frozen=True)
+class StatsLine:
+    points: int
+    runs: int
+    ms: int
+    per_s: int
+
+
+@dataclass(frozen=True)
+class KmemleakLine:
+    target: str
+    canary_found: bool
+    target_leaks: int
+    kernel_leaks: int
+
+
+@dataclass(frozen=True)
+class LeakHeadLine:
+    kernel: bool        # the kernel's own error path under a target call
+    address: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    text: str
+
+
+Record = Union[TargetLine, TryLine, RanLine, DoneLine, CountLine, PointLine, ResultLine,
+               VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, MessageLine]
+
+
+def fields(text: str) -> dict[str, str]:
+    """key=value pairs; [bracketed] values may hold spaces."""
+    return {k: v[1:-1] if v.startswith("[") else v for k, v in _FIELD.findall(text)}
+
+
+def _int(value: str) -> int:
+    return int(value, 16) if value.startswith("0x") else int(value)
+
+
+def _file_line(value: str) -> tuple[str | None, int]:
+    path, _, num = value.rpartition(":")
+    if path in ("", "-") or not num.isdigit() or not int(num):
+        return None, 0
+    return path, int(num)
+
+
+def _verdict(value: str) -> Verdict:
+    try:
+        return Verdict(value)
+    except ValueError:
+        raise ValueError(f"unknown verdict {value!r}") from None
+
+
+def _target(f: dict[str, str]) -> TargetLine:
+    start, _, end = f["text"].partition("-")
+    return TargetLine(f["name"], f["prefix"], f["srcdir"], _int(start), _int(end),
+                      int(f["tags"]))
+
+
+def _try(f: dict[str, str]) -> TryLine:
+    if "fill" in f:
+        return TryLine(f["op"], 1, int(f["fill"]), f.get("target", "-"))
+    return TryLine(f["op"], int(f["nth"]), 0)
+
+
+def _ran(f: dict[str, str]) -> RanLine:
+    fill = int(f.get("fill", "0"))
+    return RanLine(f["op"], int(f.get("nth", "1")), fill, _verdict(f["verdict"]),
+                   int(f["nesting"]), f["site"], f["id"])
+
+
+def _point(f: dict[str, str]) -> PointLine:
+    file, line = _file_line(f.get("file", "-:0"))
+    return PointLine(f["op"], int(f["nth"]), int(f.get("fill", "0")), f["attr"],
+                     f["allocator"], f["inner"], f["site"], file, line, _int(f["addr"]), f["id"])
+
+
+def _result(f: dict[str, str]) -> ResultLine:
+    file, line = _file_line(f.get("file", "-:0"))
+    return ResultLine(
+        op=f["op"], nth=int(f["nth"]), fill=int(f.get("fill", "0")), attr=f.get("attr", "-"),
+        allocator=f.get("allocator", "-"), inner=f.get("inner", "-"), site=f.get("site", "-"),
+        file=file, line=line, addr=_int(f.get("addr", "0")), id=f.get("id", ""),
+        verdict=_verdict(f["verdict"]), ret=int(f.get("ret", "0")), us=int(f.get("us", "0")),
+        leaked=tuple(s.strip() for s in f.get("leaked", "").split(",") if s.strip()),
+        report=f.get("report", ""), report_site=f.get("report_site", "-"),
+        report_addr=_int(f.get("report_addr", "0")), detail=f.get("detail", ""))
+
+
+def _kmemleak(f: dict[str, str]) -> KmemleakLine:
+    return KmemleakLine(f["target"], f["canary"] == "found", int(f["target_leaks"]),
+                        int(f["kernel_leaks"]))
+
+
+_KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
+    ("target ", _target), ("try ", _try), ("ran ", _ran),
+    ("count ", lambda f: CountLine(f["op"], int(f["points"]), int(f["bookkeeping"]))),
+    ("point ", _point), ("op=", _result),
+    ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
+    ("kmemleak confirmation: ", _kmemleak))
+
+
+def parse_line(line: str) -> Record | None:
+    """The record of one console line, None if it has no "kfault: " part.  A kfault
+    line cut short (a crash, a kill) is a MessageLine, never an exception."""
+    pos = line.find("kfault: ")
+    if pos < 0:
+        return None
+    text = line[pos + len("kfault: "):].strip()
+    try:
+        for head, parse in _KEYED:
+            if text.startswith(head):
+                return parse(fields(text))
+        m = _STATS.match(text)
+        if m:
+            return StatsLine(*(int(g) for g in m.groups()))
+        m = _VERDICT_COUNT.match(text)
+        if m:
+            return VerdictCountLine(_verdict(m.group(1)), int(m.group(2)))
+        m = _LEAK.match(text)
+        if m:
+            return LeakHeadLine(m.group(1) == "kernel", m.group(2), int(m.group(3)))
+    except (KeyError, ValueError):
+        pass
+    return MessageLine(text)
+
+
+def parse(lines: Iterable[str]) -> list[tuple[int, Record]]:
+    """(line index, record) of every kfault line."""
+    out = []
+    for num, line in enumerate(lines):
+        rec = parse_line(line)
+        if rec is not None:
+            out.append((num, rec))
+    return out

@@ -1,0 +1,130 @@
+"""The flows with a fake runner that replays consoles captured from real runs."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from harness import targets
+from harness.errors import HarnessError
+from harness.flows import context, repro, run, sweep
+from harness.runner import KunitRequest
+
+DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[2]
+
+
+class FakeRunner:
+    """Each kunit.py boot 'prints' the next captured console into test.log."""
+
+    def __init__(self, consoles: list[str]) -> None:
+        self.consoles = list(consoles)
+        self.requests: list[KunitRequest] = []
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int:
+        self.requests.append(req)
+        req.build_dir.mkdir(parents=True, exist_ok=True)
+        if output:
+            output.write_text("kunit.py output\n")
+        if not self.consoles:
+            return 1
+        shutil.copyfile(DATA / self.consoles.pop(0), req.build_dir / "test.log")
+        return 0
+
+    def addr2line(self, binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
+        return {}
+
+    def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]:
+        return {}
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+        raise AssertionError("no UML boot expected")
+
+    def git_revision(self, repo: Path) -> str | None:
+        return "0" * 40
+
+    def stop_process(self, pid: int) -> bool:
+        return False
+
+    def stop_group(self, pgid: int) -> bool:
+        return False
+
+
+def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
+         target: str = "refdev") -> tuple[context.Context, FakeRunner]:
+    runner = FakeRunner(consoles)
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(REPO / "configs", target),
+                          runner=runner, out=tmp_path / "out", build_dir=tmp_path / "build")
+    return ctx, runner
+
+
+def records(ctx: context.Context) -> list[dict[str, str]]:
+    text = (ctx.out / "sweep/results.jsonl").read_text()
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: Path) -> None:
+    # refdev.defect=null_deref: boot 1 panics at open's first point
+    ctx, runner = make(fake_tree, tmp_path, ["crash_null_deref.log", "fop_open_console.log"])
+    assert sweep.sweep(ctx, fresh=True, max_boots=4) == 1
+    recs = records(ctx)
+    crash = [r for r in recs if r["kind"] == "crash"]
+    assert [(r["op"], r["point"], r["verdict"]) for r in crash] == [("open", "1", "crash")]
+    assert "Segfault with no mm" in crash[0]["detail"]
+    assert runner.requests[0].command == "run" and runner.requests[1].command == "exec"
+    assert "kfault.resume=open:1" in runner.requests[1].kernel_args
+    assert recs[-1]["kind"] == "complete"
+    assert runner.requests[0].filter_glob == "refdev_fault"
+
+
+def test_a_killed_boot_is_picked_up_by_the_next_run(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"])
+    (ctx.out / "sweep").mkdir(parents=True)
+    (ctx.out / "sweep/running").write_text("1")
+    ctx.default_build().mkdir(parents=True)
+    shutil.copyfile(DATA / "sweep_killed_boot.log", ctx.default_build() / "test.log")
+    sweep.sweep(ctx, fresh=False, max_boots=2)
+    recs = records(ctx)
+    assert {r["boot"] for r in recs} == {1, 2}
+    assert "kfault.resume=fop_write:5" in runner.requests[0].kernel_args
+
+
+def test_a_boot_that_never_started_is_one_error(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, _ = make(fake_tree, tmp_path, [])
+    with pytest.raises(HarnessError, match="boot 1 did not start"):
+        sweep.sweep(ctx, fresh=True, max_boots=1)
+
+
+def test_run_reports_a_leak_as_a_failure(fake_tree: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["sweep_probe_leak.log"])
+    assert run.run(ctx) == 1
+    out = capsys.readouterr().out
+    assert "kfault: FAIL probe: 27 point(s) leak: leaked refdev_dev.c:110" in out
+    assert (ctx.out / "report/report.json").is_file()
+    assert runner.requests[0].filter_glob == "refdev_*"
+
+
+def test_run_uses_the_targets_suites(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"], target="netdevsim")
+    run.run(ctx)
+    assert runner.requests[0].filter_glob == "netdevsim_fault"
+
+
+def test_repro_of_an_unknown_operation_names_the_known_ones(fake_tree: Path,
+                                                             tmp_path: Path) -> None:
+    ctx, _ = make(fake_tree, tmp_path, ["fop_open_console.log"])
+    with pytest.raises(HarnessError, match="no operation 'nope'.*operations: fop_open"):
+        repro.repro(ctx, "nope:1")
+
+
+def test_repro_finds_the_point_twice(fake_tree: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"] * 2)
+    assert repro.repro(ctx, "fop_open:1") == 0
+    assert "repro: deterministic: yes" in capsys.readouterr().out
+    assert "kfault.only=fop_open" in runner.requests[0].kernel_args

@@ -1,0 +1,91 @@
+"""The run model, built from console output captured from real runs of our kernel."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import kmemleak, ktap, model
+from harness.protocol import Verdict
+
+DATA = Path(__file__).parent / "data"
+
+
+def lines(name: str) -> list[str]:
+    return (DATA / name).read_text().splitlines()
+
+
+def build(name: str) -> model.RunLog:
+    return model.build(lines(name), "refdev_")
+
+
+def test_leak_run_names_the_leaked_site_for_every_point_after_it() -> None:
+    # module/refdev_dev.c with the unwind's __free_pages() of the order-1
+    # descriptor ring removed: every later probe failure leaks those pages.
+    log = build("sweep_probe_leak.log")
+    leaks = [r for r in log.points if r.line.verdict == Verdict.LEAK]
+    assert len(leaks) == 27
+    assert all(r.line.leaked == ("refdev_dev.c:110 refdev_probe +1/+8192B",) for r in leaks)
+    assert min(r.line.nth for r in leaks) == 8  # points 1-7 fail before the ring exists
+    assert {op: c.points for op, c in log.counts.items()} == {"probe": 31}
+    groups = model.failures(log.results)
+    assert list(groups) == [("probe", "leak", "leaked refdev_dev.c:110 refdev_probe +1/+8192B")]
+
+
+def test_clean_console_run_has_sites_verdicts_and_speed() -> None:
+    log = build("fop_open_console.log")
+    assert {op: c.points for op, c in log.counts.items()} == {"fop_open": 3}
+    assert [r.line.nth for r in log.results] == [0, 1, 3, 4]
+    assert all(r.line.verdict.ok for r in log.results)
+    first = log.results[1].line
+    assert (first.allocator, first.site.split("+")[0]) == ("kmalloc_cache", "refdev_open")
+    assert first.addr > 0 and len(first.id) == 8
+    assert model.missing(log) == {}
+    assert log.results[1].case == "fop_open_fault_sweep"
+
+
+def test_a_truncated_line_is_not_a_result() -> None:
+    text = lines("fop_open_console.log")
+    cut = [ln[:60] if "kfault: op=" in ln else ln for ln in text]
+    log = model.build(cut, "refdev_")
+    assert log.results == []
+    assert model.missing(log) == {"fop_open": 3}
+
+
+def test_kernel_totals_of_a_clean_run() -> None:
+    assert build("fop_open_console.log").totals == ktap.Totals(4, 0, 0, 4)
+
+
+def test_kernel_totals_catch_results_kunit_py_dropped() -> None:
+    # A run whose point names contained '#': kunit.py printed "passed: 119"
+    # while the kernel counted 3 failures.
+    assert build("totals_dropped_results.log").totals.failed == 3
+    assert "passed: 119" in (DATA / "totals_dropped_results.log").read_text()
+
+
+def test_one_defect_reported_at_five_points_is_one_group() -> None:
+    # refdev.defect=cache_live_objects: every irq point leaves a request in
+    # the cache and kmem_cache_destroy() WARNs.
+    log = build("report_cache_live_objects.log")
+    reports = [r for r in log.results if r.line.verdict == Verdict.REPORT]
+    assert len(reports) == 5
+    assert model.evidence(reports[0].line) == \
+        "WARNING: CPU: - PID: - at mm/slub.c:1152 __slab_err.part.0+0x4b/0x4d"
+    groups = model.failures(log.results)
+    assert len(groups) == 1
+    assert list(groups.values())[0] == reports
+    assert reports[0].line.report_site.startswith("refdev_core_destroy+")
+
+
+def test_old_kmemleak_kernel_leak_block_is_not_the_targets() -> None:
+    # A real run: kmem_cache_create()'s sysfs error path leaks the kobject
+    # name when fault injection fails it under refdev_core_create().
+    text = lines("kmemleak_kernel_leak.log")
+    assert [lk for lk in kmemleak.leaks(text) if not lk.kernel] == []
+    assert any("sysfs_slab_add" in ln for ln in text)
+
+
+def test_symbols_place_a_return_address_in_the_target_files() -> None:
+    chains = {0x1000 - 1: [("inlined", "include/linux/slab.h:900"),
+                           ("refdev_open", "drivers/misc/kfault/module/refdev_session.c:32")]}
+    syms = model.Symbols(chains, frozenset({"refdev_session.c"}))
+    assert syms.place(0x1000) == ("refdev_session.c", 32)
+    assert syms.place(0x2000) is None and syms.place(0) is None

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kfault's parts, as they see each other.  Not for suites: see kfault.h. */
+#ifndef _KFAULT_INTERNAL_H
+#define _KFAULT_INTERNAL_H
+
+#include <linux/alloc_tag.h>
+#include <linux/fault-inject.h>
+#include <linux/kmsg_dump.h>
+
+#include "kfault.h"
+
+/*
+ * The vmlinux section holding every built-in allocation call site's tag
+ * (CODETAG_SECTIONS() in the linker script); no kernel header declares it.
+ */
+extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
+
+#define KFAULT_MAX_TAGS		64
+#define KFAULT_LINE_LEN		256
+#define KFAULT_STACK_DEPTH	48
+#define KFAULT_MAX_CALLS	64
+
+/* ---- knobs.c ------------------------------------------------------------ */
+
+/* A debugfs knob we change, and the value to put back. */
+struct kfault_knob {
+	const char *dir;
+	const char *file;
+	size_t size;		/* sizeof(bool), sizeof(u32), sizeof(ulong) */
+	unsigned long set;
+	void *ptr;
+	unsigned long saved;
+	bool changed;		/* saved holds its value: restore it */
+};
+
+#define KFAULT_NR_KNOBS		6
+
+struct kfault_knobs {
+	struct kfault_knob knob[KFAULT_NR_KNOBS];
+	struct fault_attr *attrs[2];	/* failslab, fail_page_alloc */
+};
+
+int kfault_knobs_apply(struct kfault_knob *knobs, unsigned int nr);
+void kfault_knobs_restore(struct kfault_knob *knobs, unsigned int nr);
+int kfault_knobs_set(struct kfault_knobs *k);
+
+/* ---- site.c: the target's text, tags and failed call sites -------------- */
+
+struct kfault_text {
+	unsigned long start, end;
+};
+
+int kfault_find_text(const struct kfault_target *target,
+		     struct kfault_text *text);
+
+/* The probes' catch: filled inside the allocator, maybe in atomic context. */
+struct kfault_catch {
+	struct task_struct *armed;
+	bool captured;
+	struct kfault_site cap;
+	unsigned long entries[KFAULT_STACK_DEPTH];
+};
+
+struct kfault_tags {
+	struct alloc_tag *tag[KFAULT_MAX_TAGS];
+	unsigned int nr;
+	s64 calls_before[KFAULT_MAX_TAGS];
+	s64 bytes_before[KFAULT_MAX_TAGS];
+};
+
+/* ---- console.c ---------------------------------------------------------- */
+
+struct kfault_console {
+	struct kmsg_dump_iter iter;
+	char line[KFAULT_LINE_LEN];
+};
+
+/* ---- the environment ---------------------------------------------------- */
+
+struct kfault_stats {
+	unsigned int points;
+	unsigned int attempts;
+	unsigned int verdicts[KFAULT_REPORT + 1];
+	u64 ns;
+};
+
+/* The sweep's scratch: driver calls seen failing, for the fill-in. */
+struct kfault_calls {
+	unsigned long addr[KFAULT_MAX_CALLS];
+	bool direct[KFAULT_MAX_CALLS];	/* ... the call itself failed */
+	unsigned int nr;
+	unsigned long target_addr;	/* targeted attempt, or 0 */
+	u32 pass_hash[KFAULT_MAX_NTH];
+	struct kfault_result res;
+};
+
+struct kfault_env {
+	const struct kfault_target *target;
+	struct kfault_knobs knobs;
+	struct kfault_text text;
+	struct kfault_tags tags;
+	struct kfault_console console;
+	struct kfault_catch catch;
+	struct kfault_calls calls;
+	struct kfault_stats stats;
+};
+
+bool kfault_in_target(const struct kfault_env *env, unsigned long addr);
+bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
+void kfault_find_tags(struct kfault_env *env);
+void kfault_tags_snapshot(struct kfault_env *env);
+unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len);
+int kfault_probes_register(struct kfault_env *env);
+void kfault_probes_unregister(struct kfault_env *env);
+void kfault_allocator_name(const char *sym, char *buf, size_t len);
+u32 kfault_fnv(u32 h, const void *s, size_t n);
+#define KFAULT_FNV_SEED		2166136261u
+
+void kfault_log_mark(struct kfault_env *env);
+const char *kfault_log_next(struct kfault_env *env);
+void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
+		     struct kfault_result *res);
+bool kfault_log_seen(struct kfault_env *env, const char *needle);
+
+/* ---- output.c: every "kfault:" line ------------------------------------- */
+
+void kfault_point_desc(const struct kfault_op *op,
+		       const struct kfault_point *point, char *buf, size_t len);
+void kfault_print_target(const struct kfault_env *env);
+void kfault_print_try(const struct kfault_op *op, unsigned int pass,
+		      unsigned int nth, unsigned int fill, unsigned long target);
+void kfault_print_ran(const struct kfault_op *op,
+		      const struct kfault_result *res, unsigned int pass);
+void kfault_print_done(const struct kfault_op *op, unsigned int pass,
+		       unsigned int nth);
+void kfault_log_count(struct kunit *test, const struct kfault_op *op,
+		      int nr, unsigned int bookkeeping);
+void kfault_log_point(struct kunit *test, const struct kfault_op *op,
+		      const struct kfault_point *pt);
+void kfault_log_result(struct kunit *test, const struct kfault_op *op,
+		       const struct kfault_point *point,
+		       const struct kfault_result *res);
+void kfault_log_stats(struct kunit *test, const struct kfault_env *env);
+void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
+			 bool canary, unsigned int target, unsigned int kernel);
+
+/* ---- sweep.c ------------------------------------------------------------ */
+
+const char *kfault_resume(void);
+
+#endif /* _KFAULT_INTERNAL_H */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the kfault library's own parts that need no target:
+ * the knobs' unwind, allocator names, the stable hash.
+ */
+#include <kunit/test.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/*
+ * A knob table with one knob missing must change nothing, and the unwind
+ * that env init runs after the failure must write nothing back: a knob's
+ * value is restored only when it was saved.
+ */
+static void kfault_knobs_unwind_partial(struct kunit *test)
+{
+	struct kfault_knob knobs[] = {
+		{ "failslab", "ignore-gfp-wait", sizeof(bool), 0 },
+		{ "failslab", "kfault-test-no-such-knob", sizeof(bool), 0 },
+	};
+	bool *real, before;
+
+	KUNIT_ASSERT_EQ(test, kfault_knobs_apply(knobs, 1), 0);
+	real = knobs[0].ptr;
+	KUNIT_ASSERT_NOT_NULL(test, real);
+	kfault_knobs_restore(knobs, 1);
+	before = READ_ONCE(*real);
+
+	KUNIT_EXPECT_EQ(test, kfault_knobs_apply(knobs, ARRAY_SIZE(knobs)),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*real), before);
+	kfault_knobs_restore(knobs, ARRAY_SIZE(knobs));
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(*real), before,
+			    "the unwind wrote a value it never saved");
+}
+
+/* A full table is set, then put back as it was. */
+static void kfault_knobs_roundtrip(struct kunit *test)
+{
+	struct kfault_knob knobs[] = {
+		{ "fail_page_alloc", "min-order", sizeof(u32), 0 },
+	};
+	u32 before;
+
+	KUNIT_ASSERT_EQ(test, kfault_knobs_apply(knobs, 1), 0);
+	before = knobs[0].saved;
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u32 *)knobs[0].ptr), 0U);
+	kfault_knobs_restore(knobs, 1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u32 *)knobs[0].ptr), before);
+}
+
+struct kfault_name_case {
+	const char *sym;
+	const char *name;
+};
+
+static const struct kfault_name_case kfault_name_cases[] = {
+	{ "__kmalloc_cache_noprof+0x1a/0x30", "kmalloc_cache" },
+	{ "kmem_cache_alloc_noprof+0x10/0x20", "kmem_cache_alloc" },
+	{ "__vmalloc_node_range_noprof", "vmalloc_node_range" },
+	{ "kvmalloc_node", "kvmalloc_node" },
+};
+
+static void kfault_name_desc(const struct kfault_name_case *c, char *desc)
+{
+	strscpy(desc, c->sym, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(kfault_name, kfault_name_cases, kfault_name_desc);
+
+static void kfault_allocator_names(struct kunit *test)
+{
+	const struct kfault_name_case *c = test->param_value;
+	char buf[40];
+
+	kfault_allocator_name(c->sym, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, c->name);
+}
+
+/* Site ids are compared across runs and builds: the hash must not change. */
+static void kfault_fnv_stable(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kfault_fnv(KFAULT_FNV_SEED, "", 0),
+			KFAULT_FNV_SEED);
+	KUNIT_EXPECT_EQ(test, kfault_fnv(KFAULT_FNV_SEED, "a", 1), 0xe40c292cU);
+}
+
+static struct kunit_case kfault_lib_cases[] = {
+	KUNIT_CASE(kfault_knobs_unwind_partial),
+	KUNIT_CASE(kfault_knobs_roundtrip),
+	KUNIT_CASE_PARAM(kfault_allocator_names, kfault_name_gen_params),
+	KUNIT_CASE(kfault_fnv_stable),
+	{}
+};
+
+static struct kunit_suite kfault_lib_suite = {
+	.name = "kfault_lib",
+	.test_cases = kfault_lib_cases,
+};
+
+kunit_test_suite(kfault_lib_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the kfault library");
+MODULE_LICENSE("GPL");

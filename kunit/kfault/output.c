@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfault: every "kfault:" line the harness reads, in one place.  Each kind
+ * has one parser on the other side (harness/protocol.py); change both.
+ *
+ *   target  the code under test: name, prefix, srcdir, text range, tags
+ *   try     a point is about to run (a crash right after is that point's)
+ *   ran     a point finished, with its verdict (resume keeps these)
+ *   done    a pass ended: the injection no longer fired
+ *   count   an operation's number of points and bookkeeping failures
+ *   point   one counted point and its failed site
+ *   op=     one point's result: the KUnit parameter's verdict and evidence
+ *   verdict / points  the sweep's statistics
+ *   kmemleak confirmation  the kmemleak verdict of the boot
+ *
+ * Printed with pr_info() (try, ran, done, target: they must reach the
+ * console before a crash) or kunit_info() (the rest: in the KTAP output).
+ */
+#include <linux/math64.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+static const char *kfault_or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+void kfault_point_desc(const struct kfault_op *op,
+		       const struct kfault_point *pt, char *buf, size_t len)
+{
+	size_t fn;
+
+	if (!pt->nth) {
+		snprintf(buf, len, "%s: no fault (baseline)", op->name);
+		return;
+	}
+	if (pt->site.silent) {
+		snprintf(buf, len, "%s: fail %u (silent)", op->name, pt->nth);
+		return;
+	}
+	fn = strcspn(pt->site.caller, "/");
+	if (pt->site.fill) {
+		snprintf(buf, len, "%s: fail %s <- %.*s (targeted)", op->name,
+			 pt->site.allocator, (int)fn, pt->site.caller);
+		return;
+	}
+	snprintf(buf, len, "%s: fail %u %s <- %.*s%s%s%s", op->name, pt->nth,
+		 pt->site.allocator, (int)fn, pt->site.caller,
+		 pt->site.inner[0] ? " (in " : "", pt->site.inner,
+		 pt->site.inner[0] ? ")" : "");
+}
+
+void kfault_print_target(const struct kfault_env *env)
+{
+	pr_info("kfault: target name=%s prefix=%s srcdir=%s text=0x%lx-0x%lx tags=%u\n",
+		env->target->name, env->target->prefix, env->target->srcdir,
+		env->text.start, env->text.end, env->tags.nr);
+}
+
+void kfault_print_try(const struct kfault_op *op, unsigned int pass,
+		      unsigned int nth, unsigned int fill, unsigned long target)
+{
+	if (fill)
+		pr_info("kfault: try op=%s fill=%u target=%pS\n", op->name, fill,
+			(void *)target);
+	else
+		pr_info("kfault: try op=%s pass=%u nth=%u\n", op->name, pass, nth);
+}
+
+void kfault_print_ran(const struct kfault_op *op,
+		      const struct kfault_result *res, unsigned int pass)
+{
+	const struct kfault_site *s = &res->site;
+
+	if (s->fill)
+		pr_info("kfault: ran op=%s fill=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+			op->name, s->fill, kfault_verdict_name(res->verdict),
+			s->nested, s->allocator, s->inner, s->caller, s->id);
+	else
+		pr_info("kfault: ran op=%s pass=%u nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+			op->name, pass, res->nth,
+			kfault_verdict_name(res->verdict), s->nested,
+			s->allocator, s->inner, s->caller, s->id);
+}
+
+void kfault_print_done(const struct kfault_op *op, unsigned int pass,
+		       unsigned int nth)
+{
+	pr_info("kfault: done op=%s pass=%u nth=%u\n", op->name, pass, nth);
+}
+
+void kfault_log_count(struct kunit *test, const struct kfault_op *op,
+		      int nr, unsigned int bookkeeping)
+{
+	kunit_info(test, "kfault: count op=%s points=%d bookkeeping=%u\n",
+		   op->name, nr, bookkeeping);
+}
+
+void kfault_log_point(struct kunit *test, const struct kfault_op *op,
+		      const struct kfault_point *pt)
+{
+	const struct kfault_site *s = &pt->site;
+
+	kunit_info(test,
+		   "kfault: point op=%s nth=%u fill=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x\n",
+		   op->name, pt->nth, s->fill, kfault_or_dash(s->attr),
+		   kfault_or_dash(s->allocator), kfault_or_dash(s->inner),
+		   kfault_or_dash(s->caller), kfault_or_dash(s->file), s->line,
+		   s->addr, s->id);
+}
+
+void kfault_log_result(struct kunit *test, const struct kfault_op *op,
+		       const struct kfault_point *pt,
+		       const struct kfault_result *res)
+{
+	const struct kfault_site *s = &res->site;
+
+	kunit_info(test,
+		   "kfault: op=%s nth=%u fill=%u ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x%lx id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx detail=[%s]\n",
+		   op->name, pt->nth, pt->site.fill, res->nth,
+		   kfault_or_dash(s->attr), kfault_or_dash(s->allocator),
+		   kfault_or_dash(s->inner), kfault_or_dash(s->caller),
+		   kfault_or_dash(s->file), s->line, s->addr, s->id,
+		   kfault_verdict_name(res->verdict), res->ret,
+		   div_u64(res->ns, NSEC_PER_USEC), res->leaks, res->report,
+		   kfault_or_dash(res->report_site), res->report_addr,
+		   res->detail);
+}
+
+void kfault_log_stats(struct kunit *test, const struct kfault_env *env)
+{
+	const struct kfault_stats *st = &env->stats;
+	u64 ms = div_u64(st->ns, NSEC_PER_MSEC);
+	unsigned int v;
+
+	for (v = 0; v <= KFAULT_REPORT; v++)
+		if (st->verdicts[v])
+			kunit_info(test, "kfault: verdict %s: %u\n",
+				   kfault_verdict_name(v), st->verdicts[v]);
+	kunit_info(test, "kfault: %u points (%u runs) in %llu ms, %llu points/s\n",
+		   st->points, st->attempts, ms,
+		   ms ? div_u64(st->points * 1000ULL, ms) : 0);
+}
+
+void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
+			 bool canary, unsigned int target, unsigned int kernel)
+{
+	kunit_info(test, "kfault: kmemleak confirmation: target=%s canary=%s target_leaks=%u kernel_leaks=%u\n",
+		   env->target->name, canary ? "found" : "MISSING", target,
+		   kernel);
+}

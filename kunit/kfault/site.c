@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfault: the target's text and allocation tags, and where an injected
+ * slab failure hit (tracepoint probes that also see __GFP_NOWARN failures).
+ */
+#include <linux/kallsyms.h>
+#include <linux/sched.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <asm/sections.h>
+#include <trace/events/kmem.h>
+
+#include "internal.h"
+
+u32 kfault_fnv(u32 h, const void *s, size_t n)
+{
+	const u8 *p = s;
+
+	while (n--) {
+		h ^= *p++;
+		h *= 16777619;
+	}
+	return h;
+}
+
+/* "__kmalloc_cache_noprof+0x1a/0x30" -> "kmalloc_cache" */
+void kfault_allocator_name(const char *sym, char *buf, size_t len)
+{
+	size_t n;
+
+	while (*sym == '_')
+		sym++;
+	n = strcspn(sym, "+");
+	if (n > 7 && !strncmp(sym + n - 7, "_noprof", 7))
+		n -= 7;
+	strscpy(buf, sym, min(n + 1, len));
+}
+
+/* ---- the target's text --------------------------------------------------- */
+
+/* "mydrv_probe", "__mydrv_probe" and "__pfx_mydrv_probe" have "mydrv_". */
+static bool kfault_has_prefix(const char *name, const char *prefix)
+{
+	if (str_has_prefix(name, "__pfx_"))
+		name += 6;
+	while (*name == '_')
+		name++;
+	return str_has_prefix(name, prefix);
+}
+
+static unsigned long kfault_sym_end(unsigned long addr)
+{
+	unsigned long size, off;
+
+	if (!kallsyms_lookup_size_offset(addr, &size, &off))
+		return addr + 1;
+	return addr - off + size;
+}
+
+struct kfault_text_scan {
+	const char *prefix;
+	unsigned long seed_start, seed_end;	/* the seeds' hull */
+	unsigned long run;	/* first of the prefix run ending here */
+	unsigned long start, end;
+	bool stopped;
+};
+
+/*
+ * Symbols come in address order (kallsyms' table is sorted).  The range is
+ * the seeds' hull, grown at both ends over the adjacent text symbols that
+ * have the prefix: non-allocating functions at either end of the target's
+ * code.  Whatever is linked next to it (the sweep suite, this library) has
+ * other names and stops the growth.
+ */
+static int kfault_text_sym(void *data, const char *name, unsigned long addr)
+{
+	struct kfault_text_scan *s = data;
+	bool mine;
+
+	if (!is_kernel_text(addr))
+		return 0;
+	mine = kfault_has_prefix(name, s->prefix);
+	if (addr < s->seed_start) {
+		if (!mine)
+			s->run = 0;
+		else if (!s->run)
+			s->run = addr;
+		return 0;
+	}
+	if (!s->start)
+		s->start = s->run ? s->run : s->seed_start;
+	if (addr < s->seed_end || s->stopped)
+		return 0;
+	if (mine)
+		s->end = max(s->end, kfault_sym_end(addr));
+	else
+		s->stopped = true;
+	return 0;
+}
+
+/* Seeds: text symbols with the prefix named by the srcdir's tags, else all. */
+static void kfault_text_seed(struct kfault_text_scan *s, unsigned long addr)
+{
+	s->seed_start = min(s->seed_start, addr);
+	s->seed_end = max(s->seed_end, kfault_sym_end(addr));
+}
+
+static int kfault_prefix_sym(void *data, const char *name, unsigned long addr)
+{
+	struct kfault_text_scan *s = data;
+
+	if (is_kernel_text(addr) && kfault_has_prefix(name, s->prefix))
+		kfault_text_seed(s, addr);
+	return 0;
+}
+
+int kfault_find_text(const struct kfault_target *target,
+		     struct kfault_text *text)
+{
+	struct kfault_text_scan s = {
+		.prefix = target->prefix,
+		.seed_start = ULONG_MAX,
+	};
+	unsigned long own = (unsigned long)kfault_find_text;
+	struct alloc_tag *tag;
+	unsigned long addr;
+
+	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
+		if (!tag->ct.filename || !tag->ct.function ||
+		    !strstr(tag->ct.filename, target->srcdir) ||
+		    !kfault_has_prefix(tag->ct.function, target->prefix))
+			continue;
+		addr = kallsyms_lookup_name(tag->ct.function);
+		if (addr && is_kernel_text(addr))
+			kfault_text_seed(&s, addr);
+	}
+	if (s.seed_start == ULONG_MAX)
+		kallsyms_on_each_symbol(kfault_prefix_sym, &s);
+	if (s.seed_start >= s.seed_end)
+		return -ENOENT;
+	s.end = s.seed_end;
+	kallsyms_on_each_symbol(kfault_text_sym, &s);
+	if (!s.start)
+		s.start = s.seed_start;
+	if (own >= s.start && own < s.end) {
+		pr_err("kfault: %s's text %pS..%pS holds kfault's own code: a prefix shared with the suite or library?\n",
+		       target->name, (void *)s.start, (void *)(s.end - 1));
+		return -EINVAL;
+	}
+	text->start = s.start;
+	text->end = s.end;
+	return 0;
+}
+
+bool kfault_in_target(const struct kfault_env *env, unsigned long addr)
+{
+	return addr >= env->text.start && addr < env->text.end;
+}
+
+/* ---- the target's allocation tags ---------------------------------------- */
+
+/* Built-in code's tags have no module name (CT_MODULE_NAME): use the file. */
+bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag)
+{
+	return tag->ct.filename && strstr(tag->ct.filename, env->target->srcdir);
+}
+
+void kfault_find_tags(struct kfault_env *env)
+{
+	struct kfault_tags *t = &env->tags;
+	struct alloc_tag *tag;
+
+	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
+		if (!kfault_own_tag(env, tag))
+			continue;
+		if (t->nr == KFAULT_MAX_TAGS) {
+			pr_warn("kfault: more than %d allocation sites in %s\n",
+				KFAULT_MAX_TAGS, env->target->srcdir);
+			break;
+		}
+		t->tag[t->nr++] = tag;
+	}
+}
+
+static void kfault_tags_read(struct kfault_tags *t, s64 *calls, s64 *bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		struct alloc_tag_counters c = alloc_tag_read(t->tag[i]);
+
+		calls[i] = c.calls;
+		bytes[i] = c.bytes;
+	}
+}
+
+void kfault_tags_snapshot(struct kfault_env *env)
+{
+	kfault_tags_read(&env->tags, env->tags.calls_before,
+			 env->tags.bytes_before);
+}
+
+/* Append "file:line fn +N/+B" for every tag whose live count changed. */
+unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
+{
+	s64 calls[KFAULT_MAX_TAGS], bytes[KFAULT_MAX_TAGS];
+	struct kfault_tags *t = &env->tags;
+	unsigned int i, nr = 0;
+	size_t used = 0;
+
+	kfault_tags_read(t, calls, bytes);
+	buf[0] = '\0';
+	for (i = 0; i < t->nr; i++) {
+		const struct codetag *ct = &t->tag[i]->ct;
+		s64 dc = calls[i] - t->calls_before[i];
+		s64 db = bytes[i] - t->bytes_before[i];
+
+		if (!dc && !db)
+			continue;
+		nr++;
+		if (used < len)
+			used += scnprintf(buf + used, len - used,
+					  "%s%s:%u %s %+lld/%+lldB", nr > 1 ? "," : "",
+					  kbasename(ct->filename), ct->lineno,
+					  ct->function, dc, db);
+	}
+	return nr;
+}
+
+/* ---- the slab tracepoints: failures, __GFP_NOWARN ones included ------ */
+
+static enum kfault_nesting kfault_nesting(const struct kfault_site *site)
+{
+	static const char * const bookkeeping[] = {
+		"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
+	};
+	unsigned int i;
+
+	if (!site->inner[0] || !strcmp(site->inner, site->allocator))
+		return KFAULT_DIRECT;
+	for (i = 0; i < ARRAY_SIZE(bookkeeping); i++)
+		if (str_has_prefix(site->inner, bookkeeping[i]))
+			return KFAULT_BOOKKEEPING;
+	return KFAULT_INTERNAL;
+}
+
+static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
+				   unsigned long call_site,
+				   struct kfault_site *site)
+{
+	unsigned long *e = env->catch.entries;
+	char name[KSYM_NAME_LEN];
+	unsigned int i, d;
+	u32 h;
+
+	for (i = 0; i < nr && !kfault_in_target(env, e[i]); i++)
+		;
+	if (i == nr || !i)
+		return;
+	strscpy(site->attr, "failslab", sizeof(site->attr));
+	snprintf(site->caller, sizeof(site->caller), "%pS", (void *)e[i]);
+	site->addr = e[i];
+	snprintf(name, sizeof(name), "%ps", (void *)e[i - 1]);
+	kfault_allocator_name(name, site->allocator, sizeof(site->allocator));
+	snprintf(name, sizeof(name), "%ps", (void *)call_site);
+	if (!kfault_in_target(env, call_site))
+		kfault_allocator_name(name, site->inner, sizeof(site->inner));
+	/*
+	 * The id names what the target called and what kind of allocation
+	 * inside it failed (the call itself, the kernel's own bookkeeping, or
+	 * the API's internals), not which internal allocation: those shift
+	 * between runs and mean nothing to the target.
+	 */
+	site->nested = kfault_nesting(site);
+	h = kfault_fnv(KFAULT_FNV_SEED, site->allocator, strlen(site->allocator));
+	h = kfault_fnv(h, &site->nested, sizeof(site->nested));
+	for (d = 0; i < nr && d < 4 && kfault_in_target(env, e[i]); i++, d++) {
+		snprintf(name, sizeof(name), "%ps", (void *)e[i]);
+		h = kfault_fnv(h, name, strlen(name));
+	}
+	site->hash = h;
+}
+
+/* Runs inside the allocator, maybe in atomic context: no sleeping. */
+static void kfault_catch(struct kfault_env *env, unsigned long call_site,
+			 const void *ptr)
+{
+	struct kfault_catch *c = &env->catch;
+	struct alloc_tag *tag;
+	unsigned int nr;
+
+	if (ptr || c->armed != current || c->captured ||
+	    READ_ONCE(current->fail_nth))
+		return;
+	c->captured = true;
+	nr = stack_trace_save(c->entries, ARRAY_SIZE(c->entries), 0);
+	kfault_site_from_stack(env, nr, call_site, &c->cap);
+	tag = current->alloc_tag;
+	if (tag && kfault_own_tag(env, tag)) {
+		strscpy(c->cap.file, kbasename(tag->ct.filename),
+			sizeof(c->cap.file));
+		c->cap.line = tag->ct.lineno;
+	}
+}
+
+static void kfault_probe_kmalloc(void *data, unsigned long call_site,
+				 const void *ptr, size_t req, size_t alloc,
+				 gfp_t gfp, int node)
+{
+	kfault_catch(data, call_site, ptr);
+}
+
+static void kfault_probe_cache(void *data, unsigned long call_site,
+			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
+			       int node)
+{
+	kfault_catch(data, call_site, ptr);
+}
+
+int kfault_probes_register(struct kfault_env *env)
+{
+	int err;
+
+	err = register_trace_kmalloc(kfault_probe_kmalloc, env);
+	if (err)
+		return err;
+	err = register_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	if (err)
+		unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	return err;
+}
+
+void kfault_probes_unregister(struct kfault_env *env)
+{
+	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	tracepoint_synchronize_unregister();
+}
