@@ -139,6 +139,18 @@ def build(lines: list[str], prefix: str) -> RunLog:
     return log
 
 
+def point_name(op: str, nth: int, fill: int, allocator: str, site: str, inner: str) -> str:
+    """The KUnit case name the sweep gives a point (kfault_point_desc())."""
+    if not nth:
+        return f"{op}: no fault (baseline)"
+    if site in ("", "-"):
+        return f"{op}: fail {nth} (silent)"
+    if fill:
+        return f"{op}: fail {allocator} <- {site.split('/')[0]} (targeted {fill})"
+    name = f"{op}: fail {nth} {allocator} <- {site.split('/')[0]}"
+    return name + (f" (in {inner})" if inner not in ("", "-") else "")
+
+
 def failures(results: Iterable[Result]) -> dict[tuple[str, str, str], list[Result]]:
     """Failed results grouped by operation, verdict and evidence."""
     groups: dict[tuple[str, str, str], list[Result]] = {}

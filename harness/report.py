@@ -198,16 +198,7 @@ class Report:
         return [o.operation for o in self.summary.operations]
 
 
-def point_name(op: str, nth: int, fill: int, allocator: str, site: str, inner: str) -> str:
-    """The KUnit case name the sweep gives a point (kfault_point_desc())."""
-    if not nth:
-        return f"{op}: no fault (baseline)"
-    if site in ("", "-"):
-        return f"{op}: fail {nth} (silent)"
-    if fill:
-        return f"{op}: fail {allocator} <- {site.split('/')[0]} (targeted)"
-    name = f"{op}: fail {nth} {allocator} <- {site.split('/')[0]}"
-    return name + (f" (in {inner})" if inner not in ("", "-") else "")
+point_name = model.point_name
 
 
 def _opt(value: str | None) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import model
 from .coverage import Coverage
+from .known import Known, match
 from .kreport import ARTEFACTS
 
 
@@ -23,7 +24,7 @@ def kernel_reports(log: model.RunLog) -> list[str]:
     return out
 
 
-def sweep(log: model.RunLog) -> list[str]:
+def sweep(log: model.RunLog, known: tuple[Known, ...] = ()) -> list[str]:
     """Totals, speed, missing results and grouped failures of the sweep."""
     if not log.results:
         return []
@@ -40,7 +41,14 @@ def sweep(log: model.RunLog) -> list[str]:
         out.append(f"kfault: {op}: {n} counted points have no result (crash or truncated log)")
     for (op, verdict, why), points in model.failures(log.results).items():
         keys = ", ".join(r.key for r in points[:12]) + (" ..." if len(points) > 12 else "")
-        out.append(f"kfault: FAIL {op}: {len(points)} point(s) {verdict}: {why} (nth {keys})")
+        hit = match(known, points[0])
+        head = "KNOWN" if hit else "FAIL"
+        out.append(f"kfault: {head} {op}: {len(points)} point(s) {verdict}: {why} (nth {keys})")
+        if hit:
+            out.append(f"kfault:   known: {hit.why}")
+    for text in log.messages:
+        if not text.startswith("canary "):
+            out.append(f"kfault: kernel said: {text}")
     if log.kmemleak:
         k = log.kmemleak
         out.append(f"kfault: kmemleak: canary {'found' if k.canary_found else 'MISSING'}, "

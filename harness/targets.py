@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import HarnessError
+from .known import Known
+from .known import parse as parse_known
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Target:
     defect_arg: str | None = None   # "drv.defect={name}"
     default: bool = False           # the target when none is named
     require_coverage: bool = False  # a call site never failed fails the run (exit 3)
+    known: tuple[Known, ...] = ()   # findings counted apart, with why (known.py)
 
     def source_files(self, kdir: Path) -> list[Path]:
         """The target's C files (through the tree, so the linked checkout's)."""
@@ -90,7 +93,8 @@ def parse(text: str, origin: str) -> Target:
                   prefix=_string(data, "prefix", origin),
                   modules=modules, defect_arg=defect_arg,
                   default=bool(data.get("default", False)),
-                  require_coverage=bool(data.get("require_coverage", False)))
+                  require_coverage=bool(data.get("require_coverage", False)),
+                  known=parse_known(data.get("known", []), origin))
 
 
 def available(config_dir: Path) -> list[str]:

@@ -17,6 +17,7 @@
 #include <kunit/test.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
@@ -77,7 +78,7 @@ static int nsf_write(struct nsf_ctx *c, const char *path, const char *text)
 	if (err)
 		return err;
 	err = nsf_write_file(file, text);
-	fput(file);
+	__fput_sync(file);
 	return err;
 }
 
@@ -176,7 +177,7 @@ static void nsf_teardown(void *ctx)
 	struct nsf_ctx *c = ctx;
 
 	if (c->file)
-		fput(c->file);
+		__fput_sync(c->file);
 	if (!c->sysfs)
 		return;
 	if (nsf_exists(c))

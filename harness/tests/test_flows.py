@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -62,7 +62,7 @@ def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
     return ctx, runner
 
 
-def records(ctx: context.Context) -> list[dict[str, str]]:
+def records(ctx: context.Context) -> list[dict[str, Any]]:
     text = (ctx.out / "sweep/results.jsonl").read_text()
     return [json.loads(line) for line in text.splitlines()]
 
@@ -115,8 +115,8 @@ def test_run_uses_the_targets_suites(fake_tree: Path, tmp_path: Path) -> None:
     assert runner.requests[0].filter_glob == "netdevsim_fault"
 
 
-def test_repro_of_an_unknown_operation_names_the_known_ones(fake_tree: Path,
-                                                             tmp_path: Path) -> None:
+def test_repro_of_an_unknown_operation_names_the_known_ones(
+        fake_tree: Path, tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, ["fop_open_console.log"])
     with pytest.raises(HarnessError, match="no operation 'nope'.*operations: fop_open"):
         repro.repro(ctx, "nope:1")

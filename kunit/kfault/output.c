@@ -41,8 +41,9 @@ void kfault_point_desc(const struct kfault_op *op,
 	}
 	fn = strcspn(pt->site.caller, "/");
 	if (pt->site.fill) {
-		snprintf(buf, len, "%s: fail %s <- %.*s (targeted)", op->name,
-			 pt->site.allocator, (int)fn, pt->site.caller);
+		snprintf(buf, len, "%s: fail %s <- %.*s (targeted %u)", op->name,
+			 pt->site.allocator, (int)fn, pt->site.caller,
+			 pt->site.fill);
 		return;
 	}
 	snprintf(buf, len, "%s: fail %u %s <- %.*s%s%s%s", op->name, pt->nth,

@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -223,6 +224,20 @@ bad_state:
 	return KFAULT_BAD_STATE;
 }
 
+/*
+ * Let deferred frees run before the leak check: kmemleak frees its metadata
+ * through RCU, and devlink (netdevsim) drops its device through
+ * queue_rcu_work() on the system workqueue, whose frees may be RCU again.
+ * Flushing a system-wide workqueue is discouraged for drivers; a test
+ * harness that must see the memory back has no other way.
+ */
+static void kfault_settle(void)
+{
+	rcu_barrier();
+	__flush_workqueue(system_wq);
+	rcu_barrier();
+}
+
 /* One full run of a point at a given nth: setup, call, checks, teardown. */
 static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 			   const struct kfault_point *pt, unsigned int nth,
@@ -260,7 +275,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	res->verdict = kfault_judge(op, ctx, res, pt);
 	op->teardown(ctx);
 	kfree(ctx);
-	rcu_barrier();		/* kmemleak frees its metadata through RCU */
+	kfault_settle();
 	leaks = leak_check ? kfault_tags_diff(env, res->leaks,
 					      sizeof(res->leaks)) : 0;
 	kfault_log_scan(env, NULL, res);
@@ -468,6 +483,7 @@ static int kfault_warm_up(const struct kfault_op *op)
 		err = op->run(ctx);
 	op->teardown(ctx);
 	kfree(ctx);
+	kfault_settle();
 	return err;
 }
 
