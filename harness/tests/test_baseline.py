@@ -20,7 +20,7 @@ def doc(name: str) -> dict[str, Any]:
 
 
 def test_the_leak_run_against_the_clean_run_has_the_probe_findings_as_new() -> None:
-    leak, clean = doc("sweep_probe_leak.log"), doc("full_run_console.log")
+    leak, clean = doc("sweep_probe_leak.log"), doc("full_run_console_v1.log")
     cmp = baseline.compare(leak, clean)
     assert len(cmp.new) == 27 and cmp.regressed
     assert {e.operation for e in cmp.new} == {"probe"}
@@ -32,7 +32,7 @@ def test_the_leak_run_against_the_clean_run_has_the_probe_findings_as_new() -> N
 
 
 def test_the_clean_run_against_the_leak_run_has_them_fixed() -> None:
-    cmp = baseline.compare(doc("full_run_console.log"), doc("sweep_probe_leak.log"))
+    cmp = baseline.compare(doc("full_run_console_v1.log"), doc("sweep_probe_leak.log"))
     assert len(cmp.fixed) == 27 and not cmp.new and not cmp.regressed
     assert all((e.verdict, e.was, e.evidence) == ("handled", "leak", LEAK) for e in cmp.fixed)
     assert len(cmp.appeared) == 90 and cmp.disappeared == ()
@@ -54,7 +54,7 @@ def test_a_run_against_itself_changes_nothing() -> None:
 
 
 def test_markdown_lists_are_capped() -> None:
-    cmp = baseline.compare(doc("sweep_probe_leak.log"), doc("full_run_console.log"))
+    cmp = baseline.compare(doc("sweep_probe_leak.log"), doc("full_run_console_v1.log"))
     lines = baseline.markdown(cmp, limit=10)
     assert "| ... | 17 more | | |" in lines and "| ... | 80 more | | |" in lines
 

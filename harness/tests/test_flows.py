@@ -81,6 +81,17 @@ def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: P
     assert runner.requests[0].filter_glob == "refdev_fault"
 
 
+def test_a_crash_during_a_targeted_fill_in_is_resumed_after_it(
+        fake_tree: Path, tmp_path: Path) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["crash_fill_in.log", "fop_open_console.log"])
+    assert sweep.sweep(ctx, fresh=True, max_boots=3) == 1
+    crash = [r for r in records(ctx) if r["kind"] == "crash"]
+    assert [(r["op"], r["point"]) for r in crash] == [("open", "f1")]
+    assert "kfault.resume=open:f1" in runner.requests[1].kernel_args
+    report = json.loads((ctx.out / "sweep/report/report.json").read_text())
+    assert report["crash"]["last_point"] == "open f1"
+
+
 def test_a_killed_boot_is_picked_up_by_the_next_run(fake_tree: Path, tmp_path: Path) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"])
     (ctx.out / "sweep").mkdir(parents=True)

@@ -52,7 +52,7 @@ def test_try_ran_and_done_lines_of_a_pass() -> None:
 
 def test_statistics_line() -> None:
     rec = protocol.parse_line(first("full_run_console.log", "points/s"))
-    assert rec == protocol.StatsLine(507, 536, 1005, 504)
+    assert rec == protocol.StatsLine(595, 634, 2712, 219)
 
 
 def test_a_truncated_line_is_a_message_not_an_exception() -> None:
@@ -74,3 +74,31 @@ def test_an_unknown_verdict_is_a_message() -> None:
 def test_timestamps_are_stripped_once_for_everyone() -> None:
     assert protocol.strip_time("[   12.345678] kfault: x") == "kfault: x"
     assert protocol.strip_time("kfault: [x]") == "kfault: [x]"
+
+
+def test_target_line_announces_the_code_under_test() -> None:
+    rec = protocol.parse_line(first("full_run_console.log", "kfault: target "))
+    assert isinstance(rec, protocol.TargetLine)
+    assert (rec.name, rec.prefix, rec.srcdir) == ("refdev", "refdev_", "kfault/module/")
+    assert rec.text_start < rec.text_end and rec.tags > 0
+
+
+def test_a_targeted_try_line() -> None:
+    rec = protocol.parse_line(first("crash_fill_in.log", "kfault: try op=open fill="))
+    assert rec == protocol.TryLine("open", 1, 1, "refdev_open+0x13a/0x730")
+    assert isinstance(rec, protocol.TryLine) and rec.key == "f1"
+
+
+def test_kmemleak_summary_and_a_kernel_leak_head() -> None:
+    rec = protocol.parse_line(first("full_run_console.log", "kmemleak confirmation:"))
+    assert rec == protocol.KmemleakLine("refdev", True, 0, 89)
+    head = protocol.parse_line(first("full_run_console.log", "kfault: kmemleak (kernel)"))
+    assert head == protocol.LeakHeadLine(True, "0x8d3cad40", 16)
+
+
+def test_each_kind_in_a_full_run_has_its_record() -> None:
+    kinds = {type(rec).__name__ for _, rec in
+             protocol.parse((DATA / "full_run_console.log").read_text().splitlines())}
+    assert kinds >= {"TargetLine", "TryLine", "RanLine", "DoneLine", "CountLine", "PointLine",
+                     "ResultLine", "VerdictCountLine", "StatsLine", "KmemleakLine",
+                     "LeakHeadLine"}

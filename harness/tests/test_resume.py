@@ -51,3 +51,19 @@ def test_a_log_ending_after_a_finished_pass_has_no_running_point() -> None:
     text = lines("sweep_timeout_after_points.log")
     assert any("kfault: done op=remove" in ln for ln in text)
     assert model.build(text, "refdev_").last_started() is None
+
+
+def test_a_crash_during_a_targeted_fill_in_is_a_point_and_resumed_after() -> None:
+    # refdev.defect=null_deref with kfault.target=open:refdev_open+0x13a: the
+    # targeted attempt fails the kzalloc whose result is dereferenced.  The
+    # harness before this fix matched neither 'try op=open fill=1 target=...'
+    # (resume) nor it as the last point (oops): 'crashed outside a fault point'.
+    text = lines("crash_fill_in.log")
+    log = model.build(text, "refdev_")
+    at = log.last_started()
+    assert at == TryLine("open", 1, 1, "refdev_open+0x13a/0x730") and at.key == "f1"
+    assert log.crash is not None and log.crash.last_point == "open f1"
+    assert log.crash.frame == "refdev_open+0x2bc/0x730"
+    rec = resume.crash_record(log.crash, at, "at refdev_session.c:38", boot=1)
+    assert (rec.op, rec.point, rec.verdict) == ("open", "f1", "crash")
+    assert resume.resume_point([rec]) == "open:f1"
