@@ -15,23 +15,31 @@
  */
 static void kfault_knobs_unwind_partial(struct kunit *test)
 {
+	struct kfault_knob probe[] = {
+		{ "failslab", "ignore-gfp-wait", sizeof(bool), 0 },
+	};
 	struct kfault_knob knobs[] = {
 		{ "failslab", "ignore-gfp-wait", sizeof(bool), 0 },
 		{ "failslab", "kfault-test-no-such-knob", sizeof(bool), 0 },
 	};
-	bool *real, before;
+	bool *real, before, after;
 
-	KUNIT_ASSERT_EQ(test, kfault_knobs_apply(knobs, 1), 0);
-	real = knobs[0].ptr;
+	/* where the knob lives, and its value (Y by default) */
+	KUNIT_ASSERT_EQ(test, kfault_knobs_apply(probe, 1), 0);
+	real = probe[0].ptr;
 	KUNIT_ASSERT_NOT_NULL(test, real);
-	kfault_knobs_restore(knobs, 1);
+	kfault_knobs_restore(probe, 1);
 	before = READ_ONCE(*real);
+	KUNIT_ASSERT_TRUE_MSG(test, before,
+			      "failslab/ignore-gfp-wait is N: the test cannot tell");
 
 	KUNIT_EXPECT_EQ(test, kfault_knobs_apply(knobs, ARRAY_SIZE(knobs)),
 			-ENOENT);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(*real), before);
+	after = READ_ONCE(*real);
+	KUNIT_EXPECT_EQ(test, after, before);
 	kfault_knobs_restore(knobs, ARRAY_SIZE(knobs));
-	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(*real), before,
+	after = READ_ONCE(*real);
+	KUNIT_EXPECT_EQ_MSG(test, after, before,
 			    "the unwind wrote a value it never saved");
 }
 
@@ -41,13 +49,15 @@ static void kfault_knobs_roundtrip(struct kunit *test)
 	struct kfault_knob knobs[] = {
 		{ "fail_page_alloc", "min-order", sizeof(u32), 0 },
 	};
-	u32 before;
+	u32 before, now;
 
 	KUNIT_ASSERT_EQ(test, kfault_knobs_apply(knobs, 1), 0);
 	before = knobs[0].saved;
-	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u32 *)knobs[0].ptr), 0U);
+	now = READ_ONCE(*(u32 *)knobs[0].ptr);
+	KUNIT_EXPECT_EQ(test, now, 0U);
 	kfault_knobs_restore(knobs, 1);
-	KUNIT_EXPECT_EQ(test, READ_ONCE(*(u32 *)knobs[0].ptr), before);
+	now = READ_ONCE(*(u32 *)knobs[0].ptr);
+	KUNIT_EXPECT_EQ(test, now, before);
 }
 
 struct kfault_name_case {
