@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep repro calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep repro determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -36,6 +36,7 @@ help:
 	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
+	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, calibrate, modules-test"
@@ -76,6 +77,10 @@ sweep:
 repro:
 	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
 
+# RUNS: how many sweeps to compare
+determinism:
+	@$(HARNESS) determinism $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) --runs $(or $(RUNS),3)
+
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:
 	@$(HARNESS) calibrate $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS)
@@ -99,6 +104,7 @@ pytest-kernel:
 test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
+	@$(MAKE) --no-print-directory determinism
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory modules-test
 

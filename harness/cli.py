@@ -10,7 +10,7 @@ from typing import Callable
 
 from . import targets, tree
 from .errors import HarnessError
-from .flows import calibrate, context, modules, repro, run, sweep
+from .flows import calibrate, context, determinism, modules, repro, run, sweep
 from .runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -74,6 +74,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return calibrate.calibrate_target(make_context(args), args.kconfig_add)
 
 
+def cmd_determinism(args: argparse.Namespace) -> int:
+    return determinism.determinism(make_context(args), args.runs)
+
+
 def cmd_modules(args: argparse.Namespace) -> int:
     return modules.modules_test(make_context(args))
 
@@ -122,16 +126,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",
               cmd_repro)
     p.add_argument("point", help="OP:ID, OP:NTH or OP:fK, e.g. open:e3e5e880")
+    p = _flow(sub, "determinism", "the fault suite N times: do ids and verdicts agree?",
+              cmd_determinism)
+    p.add_argument("--runs", type=int, default=3)
     p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     p.add_argument("--kconfig-add", action="append", default=[],
                    help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.kdir is None:
-        args.kdir = default_kdir()
+MEANINGS = {0: "passed", 1: "a finding, a failed test or a crash",
+            2: "bad input or environment", 3: "an allocation call site was never failed",
+            130: "interrupted"}
+
+
+def run_command(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except HarnessError as err:
@@ -140,3 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kfault: interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; its last line names the exit code, which make turns into 2."""
+    args = build_parser().parse_args(argv)
+    if args.kdir is None:
+        args.kdir = default_kdir()
+    code = run_command(args)
+    if args.func not in (cmd_link, cmd_unlink, cmd_configs, cmd_targets) or code:
+        print(f"kfault: exit {code}: {MEANINGS.get(code, 'failed')}", flush=True)
+    return code

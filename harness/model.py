@@ -151,6 +151,35 @@ def point_name(op: str, nth: int, fill: int, allocator: str, site: str, inner: s
     return name + (f" (in {inner})" if inner not in ("", "-") else "")
 
 
+def merge(logs: list[RunLog]) -> RunLog:
+    """The boots of one multi-boot sweep as one run: results of every boot (each
+    with its boot number), totals, counts and speed summed, the last kmemleak
+    verdict.  Crashes and hangs are added by the caller as results of their own."""
+    out = RunLog()
+    for boot, log in enumerate(logs, 1):
+        out.lines += log.lines
+        out.kernel_version = out.kernel_version or log.kernel_version
+        out.targets += [t for t in log.targets if t.name not in {x.name for x in out.targets}]
+        out.results += [dataclasses.replace(r, boot=boot) for r in log.results]
+        for op, c in log.counts.items():
+            old = out.counts.get(op)
+            out.counts[op] = c if old is None else CountLine(
+                op, old.points + c.points, old.bookkeeping + c.bookkeeping)
+        out.counted += log.counted
+        out.ran += log.ran
+        if log.stats:
+            s = out.stats or StatsLine(0, 0, 0, 0)
+            points, runs, ms = s.points + log.stats.points, s.runs + log.stats.runs, \
+                s.ms + log.stats.ms
+            out.stats = StatsLine(points, runs, ms, points * 1000 // ms if ms else 0)
+        out.kmemleak = log.kmemleak or out.kmemleak
+        out.leaks += log.leaks
+        out.messages += log.messages
+        out.reports += log.reports
+        out.totals = out.totals + log.totals
+    return out
+
+
 def failures(results: Iterable[Result]) -> dict[tuple[str, str, str], list[Result]]:
     """Failed results grouped by operation, verdict and evidence."""
     groups: dict[tuple[str, str, str], list[Result]] = {}

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import jinja2
 
+from .protocol import Verdict
 from .report import Point, Report
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Best first, as in kunit/kfault.h; unknown verdicts sort last.
-VERDICTS = ("handled", "absorbed", "not-fired", "site-changed", "wrong-errno", "bad-state",
-            "leak", "report")
+# Best first: protocol.Verdict's order; unknown verdicts sort last.
+VERDICTS = tuple(str(v) for v in Verdict)
 
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

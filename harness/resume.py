@@ -10,11 +10,12 @@ second targeted fill-in attempt).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 
-from .model import RunLog
+from .model import Result, RunLog
 from .oops import Crash
-from .protocol import TryLine, Verdict, strip_time
+from .protocol import ResultLine, TryLine, Verdict, strip_time
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class Record:
 
 def points(log: RunLog, boot: int) -> list[Record]:
     """A record for each point the console says finished."""
-    return [Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id) for r in log.ran]
+    return [Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id) for r in log.ran
+            if r.verdict != Verdict.NOT_FIRED]
 
 
 def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) -> str:
@@ -75,3 +77,21 @@ def resume_point(records: list[Record]) -> str | None:
     """kfault.resume value for the next boot: after the last crash or finished point."""
     last = next((r for r in reversed(records) if r.kind in ("point", "crash")), None)
     return f"{last.op}:{last.point}" if last else None
+
+
+_AT = re.compile(r" at ([\w.-]+\.c):(\d+)$")
+
+
+def as_result(rec: Record, target: str, suite: str) -> Result:
+    """A crash or hang record as a point of the report: its verdict, the target
+    frame and file:line it was placed at, the panic and the console excerpt."""
+    title, _, excerpt = rec.detail.partition("\n")
+    at = _AT.search(title)
+    fill = int(rec.point[1:]) if rec.point.startswith("f") else 0
+    nth = 1 if fill else int(rec.point or 0)
+    return Result(target, suite, f"{rec.op}_fault_sweep", ResultLine(
+        op=rec.op, nth=nth, fill=fill, attr="-", allocator="-", inner="-",
+        site=rec.site or "-", file=at.group(1) if at else None,
+        line=int(at.group(2)) if at else 0, addr=0, id="", verdict=Verdict(rec.verdict),
+        ret=0, us=0, leaked=(), report=title.split(";")[0], report_site=rec.site or "-",
+        report_addr=0, detail=(title + ("\n" + excerpt if excerpt else ""))), rec.boot)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import configs, model, report, reports_io, targets, tree
+from .. import configs, identity, model, report, reports_io, targets, tree
 from ..errors import HarnessError
 from ..runner import KunitRequest, Runner
 from ..targets import Target
@@ -72,10 +72,24 @@ def write_configs(config_dir: Path, check: bool = False) -> list[Path]:
     return changed
 
 
-def prepare(ctx: Context) -> None:
-    """Link the checkout into the tree and refresh the compositions."""
+def build_id(ctx: Context, modules: bool = False) -> identity.BuildId:
+    config = ctx.config_dir / ("modules/.kunitconfig" if modules else ".kunitconfig")
+    extra = [p for t in targets.load_all(ctx.config_dir) for p in t.source_files(ctx.kdir)
+             if not p.resolve().is_relative_to(ctx.repo.resolve())]
+    return identity.compute(ctx.repo, config, extra)
+
+
+def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
+            ) -> identity.BuildId:
+    """Link the checkout into the tree, refresh the compositions, and make sure the
+    build directory rebuilds what another checkout or other sources left there."""
     tree.link(ctx.kdir, ctx.repo)
     write_configs(ctx.config_dir)
+    bid = build_id(ctx, modules)
+    said = identity.refresh(build_dir or ctx.default_build(), bid)
+    if said:
+        print(f"kfault: {said}", flush=True)
+    return bid
 
 
 def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str] = [],

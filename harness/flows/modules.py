@@ -14,8 +14,8 @@ def modules_test(ctx: Context) -> int:
     mods = ctx.target.modules
     if mods is None:
         raise HarnessError(f"target {ctx.target.name} has no [modules] in its target file")
-    prepare(ctx)
     build_dir = ctx.default_build(".kunit-kfault-modules")
+    prepare(ctx, build_dir, modules=True)
     out = ctx.out / "modules"
     out.mkdir(parents=True, exist_ok=True)
     req = KunitRequest(kdir=ctx.kdir, build_dir=build_dir,

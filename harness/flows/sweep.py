@@ -60,11 +60,19 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
     suite = ctx.target.sweep_suite
     if not suite:
         raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
-    prepare(ctx)
+    bid = prepare(ctx)
+    started = datetime.now(timezone.utc)
     out = ctx.out / "sweep"
+    stamp = out / "build-id"
+    old = stamp.read_text().strip() if stamp.is_file() else None
+    if not fresh and out.is_dir() and old != bid.content:
+        print(f"kfault: the results in {out} came from another kernel (build "
+              f"{(old or 'unknown')[:12]}, now {bid.short}): starting a fresh sweep", flush=True)
+        fresh = True
     if fresh and out.is_dir():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(bid.content + "\n")
     jsonl, running = out / "results.jsonl", out / "running"
     records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
     boot = max((r.boot for r in records), default=0) + 1
@@ -78,10 +86,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
         print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
     else:
         records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
-    logs = sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1]))
-    lines = [ln for path in logs for ln in path.read_text(errors="replace").splitlines()]
-    log, symbols = analyse(ctx, lines)
-    write_reports(ctx, log, symbols, out / "report", datetime.now(timezone.utc))
+    write_reports(ctx, *union(ctx, out, records), out / "report", started)
     bad = [r for r in records if not r.ok]
     for r in bad:
         print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
@@ -90,6 +95,22 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
           f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings; "
           f"results in {jsonl}, reports in {out}/report/")
     return 1 if bad else 0
+
+
+def union(ctx: Context, out: Path, records: list[Record]
+          ) -> tuple[model.RunLog, model.Symbols]:
+    """Every boot's console as one run, each crash and hang a point of its own."""
+    logs: list[model.RunLog] = []
+    chains: dict[int, list[tuple[str, str]]] = {}
+    for path in sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1])):
+        log, symbols = analyse(ctx, path.read_text(errors="replace").splitlines())
+        logs.append(log)
+        chains.update(symbols.chains)
+    merged = model.merge(logs)
+    suite = ctx.target.sweep_suite or "-"
+    merged.results += [resume.as_result(r, ctx.target.name, suite) for r in records
+                       if r.kind == "crash"]
+    return merged, model.Symbols(chains, ctx.files)
 
 
 def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,

@@ -8,9 +8,9 @@ from typing import Any, Callable
 
 import pytest
 
-from harness import targets
+from harness import identity, targets
 from harness.errors import HarnessError
-from harness.flows import context, repro, run, sweep
+from harness.flows import context, determinism, repro, run, sweep
 from harness.runner import KunitRequest
 
 DATA = Path(__file__).parent / "data"
@@ -79,6 +79,19 @@ def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: P
     assert "kfault.resume=open:1" in runner.requests[1].kernel_args
     assert recs[-1]["kind"] == "complete"
     assert runner.requests[0].filter_glob == "refdev_fault"
+    # the report is the union of both boots, the crash a point of its own
+    report = json.loads((ctx.out / "sweep/report/report.json").read_text())
+    [crashed] = [p for p in report["points"] if p["verdict"] == "crash"]
+    assert (crashed["operation"], crashed["nth"], crashed["ok"]) == ("open", 1, False)
+    assert "Segfault with no mm" in crashed["evidence"]["detail"]
+    assert "RIP: 0033:refdev_open+0x2bc/0x730" in crashed["evidence"]["detail"]
+    assert report["summary"]["verdicts"]["crash"] == 1 and not report["summary"]["passed"]
+    assert report["run"]["kunit_totals"]["total"] == 4     # the second boot's
+    summary = (ctx.out / "sweep/report/summary.md").read_text()
+    assert "crash" in summary
+    junit = (ctx.out / "sweep/report/junit.xml").read_text()
+    assert 'type="crash"' in junit
+    assert "v-crash" in (ctx.out / "sweep/report/report.html").read_text()
 
 
 def test_a_crash_during_a_targeted_fill_in_is_resumed_after_it(
@@ -89,12 +102,14 @@ def test_a_crash_during_a_targeted_fill_in_is_resumed_after_it(
     assert [(r["op"], r["point"]) for r in crash] == [("open", "f1")]
     assert "kfault.resume=open:f1" in runner.requests[1].kernel_args
     report = json.loads((ctx.out / "sweep/report/report.json").read_text())
-    assert report["crash"]["last_point"] == "open f1"
+    [crashed] = [p for p in report["points"] if p["verdict"] == "crash"]
+    assert (crashed["operation"], crashed["failed_site"]["symbol"]) == ("open", "refdev_open")
 
 
 def test_a_killed_boot_is_picked_up_by_the_next_run(fake_tree: Path, tmp_path: Path) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"])
     (ctx.out / "sweep").mkdir(parents=True)
+    (ctx.out / "sweep/build-id").write_text(context.build_id(ctx).content)
     (ctx.out / "sweep/running").write_text("1")
     ctx.default_build().mkdir(parents=True)
     shutil.copyfile(DATA / "sweep_killed_boot.log", ctx.default_build() / "test.log")
@@ -139,3 +154,54 @@ def test_repro_finds_the_point_twice(fake_tree: Path, tmp_path: Path,
     assert repro.repro(ctx, "fop_open:1") == 0
     assert "repro: deterministic: yes" in capsys.readouterr().out
     assert "kfault.only=fop_open" in runner.requests[0].kernel_args
+
+
+def test_determinism_of_identical_runs_is_complete(fake_tree: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log"] * 3)
+    assert determinism.determinism(ctx, 3) == 0
+    assert "96 of 96 (operation, id, verdict) agree in all 3 runs of refdev: 100.0 %" in \
+        capsys.readouterr().out
+    assert [r.command for r in runner.requests] == ["run", "exec", "exec"]
+
+
+def test_determinism_counts_points_only_some_runs_have(fake_tree: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    # two real runs of different builds: their probe points differ
+    ctx, _ = make(fake_tree, tmp_path, ["full_run_console.log", "full_run_console_v1.log"])
+    assert determinism.determinism(ctx, 2) == 1
+    assert "only in some runs" in capsys.readouterr().out
+
+
+def test_agreement_is_the_intersection_over_the_union() -> None:
+    a, b = {("op", "1", "handled"), ("op", "2", "leak")}, {("op", "1", "handled")}
+    assert determinism.agreement([a, b]) == (1, 2)
+    assert determinism.agreement([a, a]) == (2, 2)
+
+
+def test_results_of_another_kernel_are_not_resumed(fake_tree: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"])
+    (ctx.out / "sweep").mkdir(parents=True)
+    (ctx.out / "sweep/build-id").write_text("0" * 64)
+    old = '{"boot": 1, "kind": "complete"}\n'
+    (ctx.out / "sweep/results.jsonl").write_text(old)
+    sweep.sweep(ctx, fresh=False, max_boots=1)
+    assert "came from another kernel (build 000000000000, now" in capsys.readouterr().out
+    assert {r["boot"] for r in records(ctx)} == {1} and records(ctx)[-1]["kind"] == "complete"
+    assert runner.requests and runner.requests[0].command == "run"
+
+
+def test_a_build_dir_of_another_checkout_is_rebuilt(fake_tree: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    ctx, _ = make(fake_tree, tmp_path, [])
+    objs = ctx.default_build() / "drivers/misc/kfault/module"
+    objs.mkdir(parents=True)
+    (objs / "refdev_core.o").write_text("the other clone's object")
+    identity.record(ctx.default_build(), identity.BuildId("/elsewhere/kfault", "1" * 64))
+    context.prepare(ctx)
+    assert "was built from checkout /elsewhere/kfault" in capsys.readouterr().out
+    assert not objs.exists()
+    assert identity.recorded(ctx.default_build()) == context.build_id(ctx)
+    context.prepare(ctx)                    # the same checkout again: nothing removed
+    assert "was built from" not in capsys.readouterr().out

@@ -80,12 +80,17 @@ struct kfault_trace {
 	bool done;
 	unsigned int target_frames;
 	char prev[KFAULT_SYM_LEN];	/* the frame just inside the current one */
+	char inner[KFAULT_SYM_LEN];	/* the first frame above the machinery */
 	u32 hash;
 };
 
 #define KFAULT_TARGET_FRAMES	4
 
-/* Feed one line of a FAULT_INJECTION dump; fills site as frames go by. */
+/*
+ * Feed one line of a FAULT_INJECTION dump (a page failure: slab failures
+ * come from the tracepoints); fills site as frames go by, hashed the way
+ * site.c hashes a saved stack.
+ */
 static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
 			      const char *line, struct kfault_site *site)
 {
@@ -105,13 +110,18 @@ static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
 			site->addr = addr;
 			kfault_allocator_name(t->prev, site->allocator,
 					      sizeof(site->allocator));
-			t->hash = kfault_fnv(KFAULT_FNV_SEED, site->allocator,
-					     strlen(site->allocator));
+			if (t->inner[0])
+				kfault_allocator_name(t->inner, site->inner,
+						      sizeof(site->inner));
+			site->nested = kfault_nesting(site);
+			t->hash = kfault_site_hash(site);
 		}
 		if (t->target_frames <= KFAULT_TARGET_FRAMES)
 			t->hash = kfault_fnv(t->hash, line, fn);
 	} else if (t->target_frames) {
 		t->done = true;		/* left the target: the caller's code */
+	} else if (!t->inner[0] && !kfault_is_machinery(line)) {
+		strscpy(t->inner, line, sizeof(t->inner));
 	}
 	strscpy(t->prev, line, sizeof(t->prev));
 }

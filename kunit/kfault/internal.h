@@ -18,7 +18,6 @@ extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 #define KFAULT_MAX_TAGS		64
 #define KFAULT_LINE_LEN		256
 #define KFAULT_STACK_DEPTH	48
-#define KFAULT_MAX_CALLS	64
 
 /* ---- knobs.c ------------------------------------------------------------ */
 
@@ -53,12 +52,22 @@ struct kfault_text {
 int kfault_find_text(const struct kfault_target *target,
 		     struct kfault_text *text);
 
-/* The probes' catch: filled inside the allocator, maybe in atomic context. */
+/*
+ * The armed window's allocation events and the failure, filled inside the
+ * allocator by the tracepoint probes, maybe in atomic context.
+ */
 struct kfault_catch {
 	struct task_struct *armed;
+	bool stack_filter;		/* events only through the target */
+	unsigned int events;		/* allocations completed so far */
+	unsigned int arm_after;		/* arm after this many events */
+	unsigned int arm_count;		/* ... with fail_nth = this */
+	bool fail_armed;		/* current->fail_nth was set */
+	unsigned int rearmed;		/* bookkeeping failures skipped */
 	bool captured;
 	struct kfault_site cap;
 	unsigned long entries[KFAULT_STACK_DEPTH];
+	u32 hash[KFAULT_MAX_NTH];	/* each event's site hash */
 };
 
 struct kfault_tags {
@@ -84,14 +93,12 @@ struct kfault_stats {
 	u64 ns;
 };
 
-/* The sweep's scratch: driver calls seen failing, for the fill-in. */
+/* The sweep's scratch. */
 struct kfault_calls {
-	unsigned long addr[KFAULT_MAX_CALLS];
-	bool direct[KFAULT_MAX_CALLS];	/* ... the call itself failed */
-	unsigned int nr;
-	unsigned long target_addr;	/* targeted attempt, or 0 */
-	u32 pass_hash[KFAULT_MAX_NTH];
+	unsigned long target_addr;	/* kfault.target's call, or 0 */
 	struct kfault_result res;
+	u32 expect[KFAULT_MAX_NTH];	/* each event's hash, counted */
+	unsigned int skip;		/* countable allocations to let pass */
 };
 
 struct kfault_env {
@@ -103,9 +110,15 @@ struct kfault_env {
 	struct kfault_catch catch;
 	struct kfault_calls calls;
 	struct kfault_stats stats;
+	unsigned int last_events;	/* the last operation's, counted */
 };
 
 bool kfault_in_target(const struct kfault_env *env, unsigned long addr);
+enum kfault_nesting kfault_nesting(const struct kfault_site *site);
+bool kfault_is_machinery(const char *name);
+u32 kfault_site_hash(const struct kfault_site *site);
+unsigned int kfault_occurrence(const struct kfault_catch *c, u32 hash,
+			       unsigned int before);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
 void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);
@@ -127,14 +140,13 @@ bool kfault_log_seen(struct kfault_env *env, const char *needle);
 void kfault_point_desc(const struct kfault_op *op,
 		       const struct kfault_point *point, char *buf, size_t len);
 void kfault_print_target(const struct kfault_env *env);
-void kfault_print_try(const struct kfault_op *op, unsigned int pass,
-		      unsigned int nth, unsigned int fill, unsigned long target);
+void kfault_print_try(const struct kfault_op *op, unsigned int nth,
+		      unsigned int fill, unsigned long target);
 void kfault_print_ran(const struct kfault_op *op,
-		      const struct kfault_result *res, unsigned int pass);
-void kfault_print_done(const struct kfault_op *op, unsigned int pass,
-		       unsigned int nth);
+		      const struct kfault_result *res);
+void kfault_print_done(const struct kfault_op *op, unsigned int events);
 void kfault_log_count(struct kunit *test, const struct kfault_op *op,
-		      int nr, unsigned int bookkeeping);
+		      int nr, unsigned int bookkeeping, unsigned int events);
 void kfault_log_point(struct kunit *test, const struct kfault_op *op,
 		      const struct kfault_point *pt);
 void kfault_log_result(struct kunit *test, const struct kfault_op *op,

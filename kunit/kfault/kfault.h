@@ -20,9 +20,9 @@
  *	KFAULT_SUITE(mydrv_fault, mydrv_target, mydrv_fault_cases);
  *
  * Each KFAULT_OP_CASE is a parameterised KUnit case: parameter 0 sweeps the
- * operation (current->fail_nth = 1, 2, ... until the injection no longer
- * fires, each run on a fresh state) and runs it once with no fault; every
- * later parameter is one fault point with its verdict:
+ * operation (its allocations counted once, then each failed in turn, each
+ * run on a fresh state) and runs it once with no fault; every later
+ * parameter is one fault point with its verdict:
  *
  *  - handled: the documented errno, state rolled back, a normal operation
  *    right after succeeds;
@@ -180,12 +180,12 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 		      struct kfault_result *res);
 
 /*
- * Sweep one operation: passes of nth = 1, 2, ... until the injection no
- * longer fires, repeated while they find new sites, then a targeted
- * fill-in for target calls seen failing only inside.  Returns the number of
- * points, -EALREADY when kfault.resume/kfault.only skip the operation, or
- * an errno.  Absorbed failures of the kernel's own bookkeeping are counted
- * in *bookkeeping instead of being listed.
+ * Sweep one operation: count its allocations once with nothing failing
+ * (the kernel's own bookkeeping left out), then fail each of them in turn,
+ * the k-th by arming fail_nth right after the (k-1)-th - the same points,
+ * ids and verdicts every run.  Returns the number of points, -EALREADY when
+ * kfault.resume/kfault.only skip the operation, or an errno.  Silent
+ * absorbed failures are counted in *bookkeeping instead of being listed.
  */
 int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,

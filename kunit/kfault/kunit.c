@@ -56,7 +56,8 @@ static void kfault_case_baseline(struct kunit *test, struct kfault_case_state *s
 			   kfault_resume());
 	KUNIT_ASSERT_GE_MSG(test, st->nr, 0, "sweep of %s failed: %d",
 			    st->op->name, st->nr);
-	kfault_log_count(test, st->op, st->nr, st->bookkeeping);
+	kfault_log_count(test, st->op, st->nr, st->bookkeeping,
+			 env->last_events);
 	for (i = 0; i < st->nr; i++)
 		kfault_log_point(test, st->op, &st->points[i]);
 	kfault_run_point(env, st->op, &baseline, &res);

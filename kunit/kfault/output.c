@@ -6,7 +6,7 @@
  *   target  the code under test: name, prefix, srcdir, text range, tags
  *   try     a point is about to run (a crash right after is that point's)
  *   ran     a point finished, with its verdict (resume keeps these)
- *   done    a pass ended: the injection no longer fired
+ *   done    the operation's points are all run
  *   count   an operation's number of points and bookkeeping failures
  *   point   one counted point and its failed site
  *   op=     one point's result: the KUnit parameter's verdict and evidence
@@ -59,18 +59,18 @@ void kfault_print_target(const struct kfault_env *env)
 		env->text.start, env->text.end, env->tags.nr);
 }
 
-void kfault_print_try(const struct kfault_op *op, unsigned int pass,
-		      unsigned int nth, unsigned int fill, unsigned long target)
+void kfault_print_try(const struct kfault_op *op, unsigned int nth,
+		      unsigned int fill, unsigned long target)
 {
 	if (fill)
 		pr_info("kfault: try op=%s fill=%u target=%pS\n", op->name, fill,
 			(void *)target);
 	else
-		pr_info("kfault: try op=%s pass=%u nth=%u\n", op->name, pass, nth);
+		pr_info("kfault: try op=%s nth=%u\n", op->name, nth);
 }
 
 void kfault_print_ran(const struct kfault_op *op,
-		      const struct kfault_result *res, unsigned int pass)
+		      const struct kfault_result *res)
 {
 	const struct kfault_site *s = &res->site;
 
@@ -79,23 +79,21 @@ void kfault_print_ran(const struct kfault_op *op,
 			op->name, s->fill, kfault_verdict_name(res->verdict),
 			s->nested, s->allocator, s->inner, s->caller, s->id);
 	else
-		pr_info("kfault: ran op=%s pass=%u nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
-			op->name, pass, res->nth,
-			kfault_verdict_name(res->verdict), s->nested,
-			s->allocator, s->inner, s->caller, s->id);
+		pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+			op->name, res->nth, kfault_verdict_name(res->verdict),
+			s->nested, s->allocator, s->inner, s->caller, s->id);
 }
 
-void kfault_print_done(const struct kfault_op *op, unsigned int pass,
-		       unsigned int nth)
+void kfault_print_done(const struct kfault_op *op, unsigned int events)
 {
-	pr_info("kfault: done op=%s pass=%u nth=%u\n", op->name, pass, nth);
+	pr_info("kfault: done op=%s nth=%u\n", op->name, events);
 }
 
 void kfault_log_count(struct kunit *test, const struct kfault_op *op,
-		      int nr, unsigned int bookkeeping)
+		      int nr, unsigned int bookkeeping, unsigned int events)
 {
-	kunit_info(test, "kfault: count op=%s points=%d bookkeeping=%u\n",
-		   op->name, nr, bookkeeping);
+	kunit_info(test, "kfault: count op=%s points=%d bookkeeping=%u events=%u\n",
+		   op->name, nr, bookkeeping, events);
 }
 
 void kfault_log_point(struct kunit *test, const struct kfault_op *op,

@@ -227,23 +227,78 @@ unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
 	return nr;
 }
 
-/* ---- the slab tracepoints: failures, __GFP_NOWARN ones included ------ */
+/* ---- allocation events: the tracepoints ------------------------------- */
 
-static enum kfault_nesting kfault_nesting(const struct kfault_site *site)
+/*
+ * What inside an allocator is the kernel's own bookkeeping, never the
+ * target's, and comes and goes between runs: kmemleak's metadata, slab
+ * pages and their extension vectors, KASAN's shadow and stack depot, page
+ * tables of vmalloc mappings, and vmalloc's vmap_area, which a per-cpu
+ * preload allocates twice or once depending on the free areas' layout (seen
+ * in 'make determinism'; failing it takes the same error path as failing
+ * the vm_struct allocation just before).
+ */
+static const char * const kfault_bookkeeping[] = {
+	"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
+	"allocate_slab", "new_slab", "alloc_slab_page", "kasan_", "stack_depot",
+	"depot_", "__pte_alloc", "pte_alloc", "__pmd_alloc", "__pud_alloc",
+	"__p4d_alloc", "vmap_pages", "set_track", "alloc_vmap_area",
+};
+
+enum kfault_nesting kfault_nesting(const struct kfault_site *site)
 {
-	static const char * const bookkeeping[] = {
-		"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
-	};
 	unsigned int i;
 
 	if (!site->inner[0] || !strcmp(site->inner, site->allocator))
 		return KFAULT_DIRECT;
-	for (i = 0; i < ARRAY_SIZE(bookkeeping); i++)
-		if (str_has_prefix(site->inner, bookkeeping[i]))
+	for (i = 0; i < ARRAY_SIZE(kfault_bookkeeping); i++)
+		if (str_has_prefix(site->inner, kfault_bookkeeping[i]))
 			return KFAULT_BOOKKEEPING;
 	return KFAULT_INTERNAL;
 }
 
+/*
+ * Frames of the page allocator, the tracepoints and the fault-injection
+ * machinery: what lies between an allocation and its caller.
+ */
+static const char * const kfault_machinery[] = {
+	"kfault_", "__traceiter_", "__alloc_pages", "alloc_pages", "__alloc_frozen",
+	"alloc_frozen", "__folio_alloc", "folio_alloc", "__get_free_pages",
+	"get_zeroed_page", "prepare_alloc_pages", "should_fail", "fail_dump",
+	"dump_stack", "__dump_stack", "show_stack", "stack_trace_save",
+	"save_stack_trace",
+};
+
+bool kfault_is_machinery(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kfault_machinery); i++)
+		if (str_has_prefix(name, kfault_machinery[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The id names what the target called, what kind of allocation inside it
+ * failed (the call itself, the kernel's own bookkeeping, or the API's
+ * internals) and the target's frames; which internal allocation of an API
+ * is told apart by its occurrence in the operation, counted over the same
+ * hashes.
+ */
+u32 kfault_site_hash(const struct kfault_site *site)
+{
+	u32 h = kfault_fnv(KFAULT_FNV_SEED, site->allocator,
+			   strlen(site->allocator));
+
+	return kfault_fnv(h, &site->nested, sizeof(site->nested));
+}
+
+/*
+ * A site from a saved stack: call_site is the allocator's caller (slab
+ * tracepoints), or 0 for a page allocation, whose caller is the first frame
+ * above the page allocator.
+ */
 static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 				   unsigned long call_site,
 				   struct kfault_site *site)
@@ -257,44 +312,62 @@ static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 		;
 	if (i == nr || !i)
 		return;
-	strscpy(site->attr, "failslab", sizeof(site->attr));
+	strscpy(site->attr, call_site ? "failslab" : "fail_page_alloc",
+		sizeof(site->attr));
 	snprintf(site->caller, sizeof(site->caller), "%pS", (void *)e[i]);
 	site->addr = e[i];
 	snprintf(name, sizeof(name), "%ps", (void *)e[i - 1]);
 	kfault_allocator_name(name, site->allocator, sizeof(site->allocator));
-	snprintf(name, sizeof(name), "%ps", (void *)call_site);
-	if (!kfault_in_target(env, call_site))
+	if (!call_site) {
+		for (d = 0; d < i; d++) {
+			snprintf(name, sizeof(name), "%ps", (void *)e[d]);
+			if (!kfault_is_machinery(name))
+				break;
+		}
+		call_site = d < i ? e[d] : 0;
+	}
+	if (call_site && !kfault_in_target(env, call_site)) {
+		snprintf(name, sizeof(name), "%ps", (void *)call_site);
 		kfault_allocator_name(name, site->inner, sizeof(site->inner));
-	/*
-	 * The id names what the target called and what kind of allocation
-	 * inside it failed (the call itself, the kernel's own bookkeeping, or
-	 * the API's internals), not which internal allocation: those shift
-	 * between runs and mean nothing to the target.
-	 */
+	}
 	site->nested = kfault_nesting(site);
-	h = kfault_fnv(KFAULT_FNV_SEED, site->allocator, strlen(site->allocator));
-	h = kfault_fnv(h, &site->nested, sizeof(site->nested));
+	h = kfault_site_hash(site);
 	for (d = 0; i < nr && d < 4 && kfault_in_target(env, e[i]); i++, d++) {
 		snprintf(name, sizeof(name), "%ps", (void *)e[i]);
-		h = kfault_fnv(h, name, strlen(name));
+		h = kfault_fnv(h, name, strcspn(name, "+"));
 	}
 	site->hash = h;
 }
 
-/* Runs inside the allocator, maybe in atomic context: no sleeping. */
-static void kfault_catch(struct kfault_env *env, unsigned long call_site,
-			 const void *ptr)
+/* How many events before the failure had the same hash. */
+unsigned int kfault_occurrence(const struct kfault_catch *c, u32 hash,
+			       unsigned int before)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < min_t(unsigned int, before, KFAULT_MAX_NTH); i++)
+		n += c->hash[i] == hash;
+	return n;
+}
+
+/* The armed failure hit: where, unless it was the kernel's bookkeeping. */
+static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
+				 unsigned long call_site)
 {
 	struct kfault_catch *c = &env->catch;
+	struct kfault_site site = { };
 	struct alloc_tag *tag;
-	unsigned int nr;
 
-	if (ptr || c->armed != current || c->captured ||
-	    READ_ONCE(current->fail_nth))
+	kfault_site_from_stack(env, nr, call_site, &site);
+	if (site.nested == KFAULT_BOOKKEEPING) {
+		/* kmemleak's metadata of the last object: fail the next one */
+		c->rearmed++;
+		WRITE_ONCE(current->fail_nth, 1);
 		return;
+	}
 	c->captured = true;
-	nr = stack_trace_save(c->entries, ARRAY_SIZE(c->entries), 0);
-	kfault_site_from_stack(env, nr, call_site, &c->cap);
+	c->cap = site;
+	c->cap.occurrence = kfault_occurrence(c, site.hash, c->events);
 	tag = current->alloc_tag;
 	if (tag && kfault_own_tag(env, tag)) {
 		strscpy(c->cap.file, kbasename(tag->ct.filename),
@@ -303,18 +376,72 @@ static void kfault_catch(struct kfault_env *env, unsigned long call_site,
 	}
 }
 
+/*
+ * Runs inside the allocator, maybe in atomic context: no sleeping.  In the
+ * armed window, every completed allocation that fault injection counts is
+ * an event; after the arm_after-th, current->fail_nth is set to 1 so that
+ * the next allocation fails.  Bookkeeping (kmemleak's metadata, slab pages,
+ * extension vectors) is not an event: it comes and goes between runs, and
+ * counting it would shift every point after it.
+ */
+static void kfault_event(struct kfault_env *env, unsigned long call_site,
+			 const void *ptr, gfp_t gfp)
+{
+	struct kfault_catch *c = &env->catch;
+	struct kfault_site site = { };
+	unsigned int nr;
+
+	if (c->armed != current)
+		return;
+	if (!ptr) {
+		if (c->fail_armed && !c->captured &&
+		    !READ_ONCE(current->fail_nth)) {
+			nr = stack_trace_save(c->entries,
+					      ARRAY_SIZE(c->entries), 0);
+			kfault_catch_failure(env, nr, call_site);
+		}
+		return;
+	}
+	if (gfp & __GFP_NOFAIL)
+		return;
+	nr = stack_trace_save(c->entries, ARRAY_SIZE(c->entries), 0);
+	kfault_site_from_stack(env, nr, call_site, &site);
+
+	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
+		return;
+	if (c->events < KFAULT_MAX_NTH)
+		c->hash[c->events] = site.hash;
+	c->events++;
+	if (c->events == c->arm_after) {
+		WRITE_ONCE(current->fail_nth, c->arm_count);
+		c->fail_armed = true;
+	}
+}
+
 static void kfault_probe_kmalloc(void *data, unsigned long call_site,
 				 const void *ptr, size_t req, size_t alloc,
 				 gfp_t gfp, int node)
 {
-	kfault_catch(data, call_site, ptr);
+	kfault_event(data, call_site, ptr, gfp);
 }
 
 static void kfault_probe_cache(void *data, unsigned long call_site,
 			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
 			       int node)
 {
-	kfault_catch(data, call_site, ptr);
+	kfault_event(data, call_site, ptr, gfp);
+}
+
+/*
+ * Page failures never reach this tracepoint: the console's dump has them.
+ * Pages asked for with __GFP_NOWARN are opportunistic (a stack depot
+ * growing, a higher order tried first) and fail silently: not events.
+ */
+static void kfault_probe_page(void *data, struct page *page,
+			      unsigned int order, gfp_t gfp, int migratetype)
+{
+	if (page && !(gfp & __GFP_NOWARN))
+		kfault_event(data, 0, page, gfp);
 }
 
 int kfault_probes_register(struct kfault_env *env)
@@ -326,12 +453,22 @@ int kfault_probes_register(struct kfault_env *env)
 		return err;
 	err = register_trace_kmem_cache_alloc(kfault_probe_cache, env);
 	if (err)
-		unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+		goto err_kmalloc;
+	err = register_trace_mm_page_alloc(kfault_probe_page, env);
+	if (err)
+		goto err_cache;
+	return 0;
+
+err_cache:
+	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
+err_kmalloc:
+	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
 	return err;
 }
 
 void kfault_probes_unregister(struct kfault_env *env)
 {
+	unregister_trace_mm_page_alloc(kfault_probe_page, env);
 	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
 	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
 	tracepoint_synchronize_unregister();

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfault: arming current->fail_nth around one call, judging the outcome,
- * and sweeping an operation - passes of nth = 1, 2, ... and a targeted
- * fill-in - with resume after a crash (kfault.resume) and one operation
- * alone (kfault.only).
+ * and sweeping an operation, with resume after a crash (kfault.resume) and
+ * one operation alone (kfault.only).
  *
- * Each point is judged in the same run that discovers it.  Running a point
- * again by its nth is not reliable: the kernel's own allocations (a new
- * slab page, its extension vector, kmemleak's pool) come and go between
- * runs and shift the numbering; kfault_run_point() says so (not-fired,
- * site-changed) when that happens.
+ * Deterministic points.  A global fail_nth is not an identity: the
+ * kernel's own allocations (a new slab page, its extension vector,
+ * kmemleak's metadata) come and go between runs and shift the numbering.
+ * So the sweep counts the operation once with nothing failing: every
+ * allocation the injection would count, but for that bookkeeping, is an
+ * event (site.c).  Point k then runs the operation with fail_nth armed
+ * right after the (k-1)-th event, so that the k-th allocation fails
+ * whatever bookkeeping came between.  A point's id is its site's hash and
+ * its occurrence among the events before it: the same every run.
  */
 #include <linux/kallsyms.h>
 #include <linux/ktime.h>
@@ -33,9 +36,7 @@ MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
 /*
  * kfault.resume=OP:NTH continues a sweep whose boot crashed at that point:
  * operations before OP were swept already and are skipped, OP starts at
- * NTH + 1 with a single pass.  OP:fK continues after the K-th targeted
- * attempt of the fill-in, whose passes are run again, silently, to find
- * the calls to target.
+ * NTH + 1.  OP:fK continues after the K-th targeted attempt.
  */
 static char resume[64];
 module_param_string(resume, resume, sizeof(resume), 0644);
@@ -48,30 +49,13 @@ module_param_string(only, only, sizeof(only), 0644);
 MODULE_PARM_DESC(only, "OP - sweep this operation only");
 
 /*
- * kfault.target_all=1 targets every target call seen failing in the
- * passes, not only those seen failing inside: each call's own failure is
- * then a point whatever the passes' numbering did.
- */
-static bool target_all;
-module_param(target_all, bool, 0644);
-MODULE_PARM_DESC(target_all, "fill-in: target every call seen failing");
-
-/*
- * kfault.target=OP:SYMBOL+0xOFF fails exactly one call of OP, whatever the
- * numbering: the passes are skipped and that return address is targeted
- * as the fill-in targets a call (make repro by call site).
+ * kfault.target=OP:SYMBOL+0xOFF fails exactly one call of OP, the first
+ * allocation whose stack holds that return address (the stack filter
+ * narrowed to it): make repro by call site.  Its point is "f1".
  */
 static char target[KSYM_NAME_LEN + 48];
 module_param_string(target, target, sizeof(target), 0644);
 MODULE_PARM_DESC(target, "OP:SYMBOL+0xOFF - fail that call of OP alone");
-
-/*
- * Sweep passes: the kernel's own allocations (a slab refilling itself,
- * kmemleak's pool) come and go between runs and can take the nth of a
- * target allocation, so one pass may miss a site.  Passes repeat until one
- * finds nothing new.
- */
-#define KFAULT_PASSES		3
 
 static const char * const kfault_verdict_names[] = {
 	[KFAULT_HANDLED] = "handled",
@@ -95,9 +79,8 @@ const char *kfault_resume(void)
 }
 
 struct kfault_start {
-	unsigned int after_nth;		/* resume the passes after this nth */
-	unsigned int after_fill;	/* resume the fill-in after this one */
-	bool fill;			/* resuming inside the fill-in */
+	unsigned int after_nth;		/* resume after this point */
+	unsigned int after_fill;	/* resume after this targeted one */
 };
 
 /* 0 to sweep (from *at), 1 to skip the operation, or an errno. */
@@ -112,10 +95,8 @@ static int kfault_resume_at(const struct kfault_op *op, struct kfault_start *at)
 	if (len != strlen(op->name) || strncmp(resume, op->name, len))
 		return 1;
 	resume_reached = true;
-	if (*key == 'f') {
-		at->fill = true;
+	if (*key == 'f')
 		return kstrtouint(key + 1, 10, &at->after_fill) ? -EINVAL : 0;
-	}
 	return kstrtouint(key, 10, &at->after_nth) ? -EINVAL : 0;
 }
 
@@ -141,9 +122,10 @@ static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
 }
 
 /*
- * Arm, call, disarm: nothing else runs in between, so the count covers
- * exactly the operation.  Returns run()'s value; *fired tells whether the
- * nth countable allocation happened.
+ * Arm, call, disarm: nothing else runs in between, so the events cover
+ * exactly the operation.  nth 0 counts, nth k fails the allocation after
+ * the (k-1)-th event (site.c arms fail_nth when it sees that event).
+ * Returns run()'s value; *fired tells whether the failure happened.
  */
 static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 		       void *ctx, unsigned int nth, bool *fired,
@@ -154,17 +136,23 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 
 	memset(&c->cap, 0, sizeof(c->cap));
 	c->captured = false;
+	c->events = 0;
+	c->rearmed = 0;
+	c->arm_after = nth ? nth - 1 : UINT_MAX;
+	c->arm_count = 1 + env->calls.skip;
+	c->fail_armed = nth == 1;
+	c->stack_filter = op->mode == KFAULT_STACK_FILTER;
 	kfault_log_mark(env);
 	kfault_filter(env, op, true);
+	WRITE_ONCE(current->fail_nth, nth == 1 ? c->arm_count : 0);
 	WRITE_ONCE(c->armed, current);
-	WRITE_ONCE(current->fail_nth, nth);
 	ret = op->run(ctx);
-	*fired = nth && !READ_ONCE(current->fail_nth);
-	WRITE_ONCE(current->fail_nth, 0);
 	WRITE_ONCE(c->armed, NULL);
+	*fired = c->fail_armed && !READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
 	kfault_filter(env, op, false);
 	memset(site, 0, sizeof(*site));
-	if (*fired && c->cap.hash)
+	if (*fired && c->captured)
 		*site = c->cap;
 	return ret;
 }
@@ -268,10 +256,19 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 		return;
 	}
 	res->ret = kfault_call(env, op, ctx, nth, &res->fired, &res->site);
-	kfault_log_scan(env, &res->site, res);
+	if (res->fired && !env->catch.captured) {
+		/* a page: the console's FAULT_INJECTION dump says where */
+		kfault_log_scan(env, &res->site, res);
+		res->site.occurrence = kfault_occurrence(&env->catch,
+							 res->site.hash,
+							 env->catch.arm_after);
+	} else {
+		kfault_log_scan(env, NULL, res);
+	}
 	res->site.silent = res->fired && !res->site.hash;
-	if (res->site.hash == pt->site.hash)
-		res->site.id = pt->site.id;
+	res->site.id = res->site.hash ?
+		kfault_fnv(res->site.hash, &res->site.occurrence,
+			   sizeof(res->site.occurrence)) : 0;
 	res->verdict = kfault_judge(op, ctx, res, pt);
 	op->teardown(ctx);
 	kfree(ctx);
@@ -303,31 +300,11 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 	kfault_account(env, res);
 }
 
-/* A target call whose allocations failed, and whether the call itself did. */
-static void kfault_note_call(struct kfault_env *env,
-			     const struct kfault_site *site)
-{
-	struct kfault_calls *c = &env->calls;
-	unsigned int i;
-
-	if (!site->addr)
-		return;
-	for (i = 0; i < c->nr; i++)
-		if (c->addr[i] == site->addr)
-			break;
-	if (i == c->nr) {
-		if (i == KFAULT_MAX_CALLS)
-			return;
-		c->addr[c->nr++] = site->addr;
-		c->direct[i] = false;
-	}
-	c->direct[i] |= site->nested == KFAULT_DIRECT;
-}
-
 struct kfault_points {
 	struct kfault_point *point;
 	struct kfault_result *result;
 	unsigned int nr, max;
+	unsigned int events;	/* counted with nothing failing */
 	unsigned int *bookkeeping;
 };
 
@@ -353,98 +330,67 @@ static int kfault_keep(struct kfault_points *p, const struct kfault_result *res)
 }
 
 /*
- * One pass: nth = first, first + 1, ... until the injection no longer
- * fires.  Returns the number of new points.  A point's id counts its
- * occurrence within the pass, so the same site failed again later in the
- * operation is another point, while the same site in the next pass is the
- * same point.  A quiet pass only finds the calls for the fill-in.
+ * kfault.target: the first allocation under that one call of the target
+ * fails (the stack filter narrowed to its return address), whatever came
+ * before it.
  */
-static int kfault_sweep_pass(struct kfault_env *env, const struct kfault_op *op,
-			     struct kfault_points *p, unsigned int pass,
-			     unsigned int first, bool quiet)
+static int kfault_target_one(struct kfault_env *env, const struct kfault_op *op,
+			     struct kfault_points *p, unsigned long addr,
+			     unsigned int after)
 {
 	static const struct kfault_point any;
 	struct kfault_result *res = &env->calls.res;
-	u32 *pass_hash = env->calls.pass_hash;
-	unsigned int nth, i, same, added = 0;
-	int kept;
 
-	memset(pass_hash, 0, sizeof(env->calls.pass_hash));
-	for (nth = first; nth <= KFAULT_MAX_NTH; nth++) {
-		/* if this one crashes the kernel, the console says where */
-		kfault_print_try(op, pass, nth, 0, 0);
-		kfault_attempt(env, op, &any, nth, res);
-		pass_hash[nth - 1] = res->site.hash;
-		if (!res->fired) {
-			kfault_print_done(op, pass, nth);
-			break;
-		}
-		kfault_note_call(env, &res->site);
-		if (quiet)
-			continue;
-		kfault_account(env, res);
-		for (i = 0, same = 0; i < nth - 1; i++)
-			same += pass_hash[i] == res->site.hash;
-		res->site.occurrence = same;
-		res->site.id = kfault_fnv(res->site.hash, &same, sizeof(same));
-		kfault_print_ran(op, res, pass);
-		/*
-		 * Absorbed failures of kmemleak's or the slab's own metadata,
-		 * and silent absorbed ones (a slab refilling itself), say
-		 * nothing about the target: counted, not listed.
-		 */
-		if (res->verdict == KFAULT_ABSORBED &&
-		    (res->site.nested == KFAULT_BOOKKEEPING || res->site.silent)) {
-			*p->bookkeeping += !pass;
-			continue;
-		}
-		kept = kfault_keep(p, res);
-		if (kept < 0)
-			return kept;
-		added += kept;
-	}
-	if (nth > KFAULT_MAX_NTH)
-		pr_warn("kfault: op=%s: cap of %u allocations reached\n",
-			op->name, KFAULT_MAX_NTH);
-	return added;
+	if (after)
+		return 0;
+	env->calls.target_addr = addr;
+	kfault_print_try(op, 1, 1, addr);
+	kfault_attempt(env, op, &any, 1, res);
+	env->calls.target_addr = 0;
+	if (!res->fired)
+		return 0;
+	res->site.fill = 1;
+	kfault_account(env, res);
+	kfault_print_ran(op, res);
+	return kfault_keep(p, res);
+}
+
+/* Count the operation's events with nothing failing, and keep their hashes. */
+static unsigned int kfault_count(struct kfault_env *env,
+				 const struct kfault_op *op)
+{
+	static const struct kfault_point any;
+	struct kfault_result *res = &env->calls.res;
+
+	kfault_attempt(env, op, &any, 0, res);
+	memcpy(env->calls.expect, env->catch.hash, sizeof(env->calls.expect));
+	return env->catch.events;
 }
 
 /*
- * A target call seen failing only inside (kmemleak's metadata, a new slab
- * page taking its nth) was never failed itself.  Target it: with the stack
- * filter narrowed to that one return address, the first allocation that
- * counts is the call's own, so nth = 1 fails exactly it.
+ * Allocations fault injection counts but that have no event of their own
+ * (the page allocator's bulk path in vmalloc, a silent __GFP_NOWARN page)
+ * can sit between event k - 1 and event k's allocation: then skip them,
+ * failing the second, third, ... allocation after event k - 1, until the
+ * failure is event k's.
  */
-static int kfault_fill_in(struct kfault_env *env, const struct kfault_op *op,
-			  struct kfault_points *p, unsigned int after)
+#define KFAULT_MAX_SKIP		4
+
+/* Point nth: the allocation of event nth failed, or a finding on the way. */
+static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
+			 unsigned int nth, struct kfault_result *res)
 {
 	static const struct kfault_point any;
-	struct kfault_result *res = &env->calls.res;
-	struct kfault_calls *c = &env->calls;
-	unsigned int i, fill = 0;
-	int kept;
+	u32 expect = env->calls.expect[nth - 1];
 
-	for (i = 0; i < c->nr; i++) {
-		if (c->direct[i] && !target_all)
-			continue;
-		if (++fill <= after)
-			continue;
-		c->target_addr = c->addr[i];
-		kfault_print_try(op, 0, 1, fill, c->addr[i]);
-		kfault_attempt(env, op, &any, 1, res);
-		c->target_addr = 0;
-		if (!res->fired || res->site.nested != KFAULT_DIRECT ||
-		    res->site.addr != c->addr[i])
-			continue;
-		kfault_account(env, res);
-		res->site.fill = fill;
-		res->site.id = kfault_fnv(res->site.hash, "targeted", 8);
-		kfault_print_ran(op, res, 0);
-		kept = kfault_keep(p, res);
-		if (kept < 0)
-			return kept;
+	for (env->calls.skip = 0; env->calls.skip <= KFAULT_MAX_SKIP;
+	     env->calls.skip++) {
+		kfault_attempt(env, op, &any, nth, res);
+		if (!res->fired || res->site.hash == expect ||
+		    !kfault_verdict_ok(res->verdict))
+			break;
 	}
-	return 0;
+	env->calls.skip = 0;
 }
 
 /* kfault.target for this op: 1 and its return address in *addr, 0, or an errno. */
@@ -491,14 +437,15 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		 struct kfault_point *points, struct kfault_result *results,
 		 unsigned int max, unsigned int *bookkeeping)
 {
+	struct kfault_result *res = &env->calls.res;
 	struct kfault_points p = {
 		.point = points, .result = results, .max = max,
 		.bookkeeping = bookkeeping,
 	};
+	unsigned int nth, events;
 	struct kfault_start at;
-	unsigned int pass;
 	unsigned long call;
-	int added, err;
+	int err;
 
 	if (only[0] && strcmp(only, op->name))
 		return -EALREADY;
@@ -508,29 +455,46 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 	err = kfault_warm_up(op);
 	if (err)
 		return err;
-
-	env->calls.nr = 0;
 	err = kfault_target_call(op, &call);
 	if (err < 0)
 		return err;
 	if (err) {
-		env->calls.addr[0] = call;
-		env->calls.direct[0] = false;
-		env->calls.nr = 1;
-		err = kfault_fill_in(env, op, &p, at.after_fill);
+		err = kfault_target_one(env, op, &p, call, at.after_fill);
 		return err < 0 ? err : p.nr;
 	}
-	for (pass = 0; pass < KFAULT_PASSES; pass++) {
-		added = kfault_sweep_pass(env, op, &p, pass, at.after_nth + 1,
-					  at.fill);
-		if (added < 0)
-			return added;
-		if (!added || at.after_nth || at.fill)
-			break;
+
+	events = kfault_count(env, op);
+	if (events > KFAULT_MAX_NTH) {
+		pr_warn("kfault: op=%s: cap of %u allocations reached (%u counted)\n",
+			op->name, KFAULT_MAX_NTH, events);
+		events = KFAULT_MAX_NTH;
 	}
-	/* after a crash in the passes, the fill-in could hit it again */
-	added = at.after_nth ? 0 : kfault_fill_in(env, op, &p, at.after_fill);
-	return added < 0 ? added : p.nr;
+	p.events = events;
+	env->last_events = events;
+	for (nth = at.after_nth + 1; nth <= events; nth++) {
+		/* if this one crashes the kernel, the console says where */
+		kfault_print_try(op, nth, 0, 0);
+		kfault_point(env, op, nth, res);
+		kfault_print_ran(op, res);
+		if (!res->fired)
+			continue;	/* the path changed before event nth */
+		kfault_account(env, res);
+		/*
+		 * Absorbed failures that tell nothing about the target (a
+		 * silent page allocation with __GFP_NOWARN) are counted, not
+		 * listed.
+		 */
+		if (res->verdict == KFAULT_ABSORBED &&
+		    (res->site.nested == KFAULT_BOOKKEEPING || res->site.silent)) {
+			(*bookkeeping)++;
+			continue;
+		}
+		err = kfault_keep(&p, res);
+		if (err < 0)
+			return err;
+	}
+	kfault_print_done(op, events);
+	return p.nr;
 }
 
 /* ---- environment ------------------------------------------------------ */

@@ -1,0 +1,45 @@
+"""Every command's last line names the exit code: make turns any failure into 2."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import cli
+from harness.tests.test_flows import FakeRunner
+
+
+def last_line(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("console, target, code, meaning", [
+    ("full_run_console.log", "netdevsim", 0, "passed"),
+    ("sweep_probe_leak.log", "refdev", 1, "a finding, a failed test or a crash"),
+    # nothing placed by the fake runner's addr2line: no call site counts as failed
+    ("full_run_console.log", "refdev", 3, "an allocation call site was never failed"),
+])
+def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str], console: str, target: str,
+                          code: int, meaning: str) -> None:
+    monkeypatch.setattr(cli, "ProcessRunner", lambda: FakeRunner([console]))
+    argv = ["--kdir", str(fake_tree), "kunit", "--target", target, "--build-dir",
+            str(tmp_path / "b"), "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == code
+    assert last_line(capsys) == f"kfault: exit {code}: {meaning}"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kdir", "/nonexistent/linux", "kunit"], "kernel tree /nonexistent/linux does not exist"),
+    (["kunit", "--target", "nope"], "unknown target 'nope'"),
+    (["repro", "open"], "POINT='open': want OP:ID"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
+                                          argv: list[str], message: str) -> None:
+    if argv[0] != "--kdir":
+        argv = ["--kdir", str(fake_tree)] + argv
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith("kfault: error: ") and message in errors[0]
+    assert captured.out.strip().splitlines()[-1] == "kfault: exit 2: bad input or environment"
