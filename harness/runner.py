@@ -10,11 +10,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from typing import Callable, Protocol
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import HarnessError
+from .progress import Progress
 
 
 @dataclass
@@ -54,24 +56,47 @@ def kunit_argv(req: KunitRequest) -> list[str]:
     return argv
 
 
+TICK_S = 10.0
+
+
 def run_kunit(req: KunitRequest, output: Path | None = None,
-              on_start: Callable[[int], None] | None = None) -> int:
-    """Run kunit.py with its output on our stdout (or into output); return its exit code.
+              on_start: Callable[[int], None] | None = None, label: str = "kfault") -> int:
+    """Run kunit.py with its output on our stdout (or into output), with progress
+    lines (progress.py) while it builds and boots; return its exit code.
 
     on_start gets the process group id (kunit.py and the UML kernel it boots),
     so that a later run can stop a boot this process left behind."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
+    progress = Progress(req.build_dir, label, echo=output is None)
+    stop = threading.Event()
+
+    def ticker() -> None:
+        while not stop.wait(TICK_S):
+            progress.tick()
+
     try:
         with (output.open("w") if output else open(os.devnull)) as out:
             proc = subprocess.Popen(kunit_argv(req), cwd=req.kdir, env=env,
-                                    stdout=out if output else None,
-                                    stderr=subprocess.STDOUT if output else None,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, errors="replace",
                                     start_new_session=on_start is not None)
             if on_start:
                 on_start(proc.pid)
-            return proc.wait()
+            thread = threading.Thread(target=ticker, daemon=True)
+            thread.start()
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                (out if output else sys.stdout).write(line)
+                if not output:
+                    sys.stdout.flush()
+                progress.line(line)
+            code = proc.wait()
+            stop.set()
+            thread.join()
+            progress.close()
+            return code
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 

@@ -65,7 +65,7 @@
 #include <linux/types.h>
 
 #define KFAULT_SYM_LEN		96
-#define KFAULT_MAX_POINTS	256
+#define KFAULT_MAX_POINTS	KFAULT_MAX_NTH
 #define KFAULT_MAX_NTH		400	/* like iommufd_fail_nth's cap */
 #define KFAULT_TEXT_LEN		160
 
