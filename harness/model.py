@@ -177,6 +177,11 @@ def merge(logs: list[RunLog]) -> RunLog:
         out.messages += log.messages
         out.reports += log.reports
         out.totals = out.totals + log.totals
+    if any(log.stats is None for log in logs):
+        # a crashed boot prints no statistics: add up its points' own times
+        ms = sum(r.line.us for r in out.points) // 1000
+        out.stats = StatsLine(len(out.points), len(out.ran), ms,
+                              len(out.points) * 1000 // ms if ms else 0)
     return out
 
 

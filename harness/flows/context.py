@@ -118,8 +118,9 @@ def leak_addresses(ctx: Context, log: model.RunLog) -> list[int]:
 
 
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
-                  started: datetime, baseline: Path | None = None) -> Path:
+                  started: datetime, baseline: Path | None = None,
+                  finished: datetime | None = None) -> Path:
     meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.repo), started=started,
-                          finished=datetime.now(timezone.utc))
+                          finished=finished or datetime.now(timezone.utc))
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline)

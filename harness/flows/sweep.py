@@ -73,6 +73,11 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     stamp.write_text(bid.content + "\n")
+    # the report's duration covers every boot since the sweep began
+    began = out / "started"
+    if not began.is_file():
+        began.write_text(started.isoformat() + "\n")
+    started = datetime.fromisoformat(began.read_text().strip())
     jsonl, running = out / "results.jsonl", out / "running"
     records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
     boot = max((r.boot for r in records), default=0) + 1
@@ -86,7 +91,9 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
         print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
     else:
         records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
-    write_reports(ctx, *union(ctx, out, records), out / "report", started)
+    finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
+        if jsonl.is_file() else None
+    write_reports(ctx, *union(ctx, out, records), out / "report", started, finished=finished)
     bad = [r for r in records if not r.ok]
     for r in bad:
         print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "

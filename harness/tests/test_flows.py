@@ -87,6 +87,8 @@ def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: P
     assert "RIP: 0033:refdev_open+0x2bc/0x730" in crashed["evidence"]["detail"]
     assert report["summary"]["verdicts"]["crash"] == 1 and not report["summary"]["passed"]
     assert report["run"]["kunit_totals"]["total"] == 4     # the second boot's
+    # the crashed boot printed no statistics: speed adds up every boot's points
+    assert report["run"]["sweep_points"] == report["summary"]["points"] - 1 == 3
     summary = (ctx.out / "sweep/report/summary.md").read_text()
     assert "crash" in summary
     junit = (ctx.out / "sweep/report/junit.xml").read_text()
