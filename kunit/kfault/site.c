@@ -233,16 +233,19 @@ unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
  * What inside an allocator is the kernel's own bookkeeping, never the
  * target's, and comes and goes between runs: kmemleak's metadata, slab
  * pages and their extension vectors, KASAN's shadow and stack depot, page
- * tables of vmalloc mappings, and vmalloc's vmap_area, which a per-cpu
- * preload allocates twice or once depending on the free areas' layout (seen
- * in 'make determinism'; failing it takes the same error path as failing
- * the vm_struct allocation just before).
+ * tables of vmalloc mappings, and the per-cpu preloads - vmalloc's
+ * vmap_area, the radix tree's nodes for IDR users such as kernfs - which
+ * allocate or not depending on what an earlier caller left in the pool
+ * (seen in 'make determinism'; failing them takes the error path of the
+ * allocation next to them).
  */
 static const char * const kfault_bookkeeping[] = {
 	"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
 	"allocate_slab", "new_slab", "alloc_slab_page", "kasan_", "stack_depot",
 	"depot_", "__pte_alloc", "pte_alloc", "__pmd_alloc", "__pud_alloc",
 	"__p4d_alloc", "vmap_pages", "set_track", "alloc_vmap_area",
+	"radix_tree_node_alloc", "__radix_tree_preload", "radix_tree_preload",
+	"idr_preload",
 };
 
 enum kfault_nesting kfault_nesting(const struct kfault_site *site)
@@ -282,16 +285,19 @@ bool kfault_is_machinery(const char *name)
 /*
  * The id names what the target called, what kind of allocation inside it
  * failed (the call itself, the kernel's own bookkeeping, or the API's
- * internals) and the target's frames; which internal allocation of an API
- * is told apart by its occurrence in the operation, counted over the same
- * hashes.
+ * internals), the function inside the API that allocated, and the target's
+ * frames; the same site failed again later in the operation is told apart
+ * by its occurrence among the events before it.  With the inner function
+ * in the hash, an internal allocation that comes and goes (a radix tree
+ * node) shifts the occurrences of its own kind only.
  */
 u32 kfault_site_hash(const struct kfault_site *site)
 {
 	u32 h = kfault_fnv(KFAULT_FNV_SEED, site->allocator,
 			   strlen(site->allocator));
 
-	return kfault_fnv(h, &site->nested, sizeof(site->nested));
+	h = kfault_fnv(h, &site->nested, sizeof(site->nested));
+	return kfault_fnv(h, site->inner, strlen(site->inner));
 }
 
 /*
