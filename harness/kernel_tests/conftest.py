@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from harness import targets
 from harness.errors import HarnessError
+from harness.known import Known
 from harness.kunit_results import KunitResult, results
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,6 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="console log of a kernel run (kunit.py's test.log)")
     group.addoption("--kdir", default=os.environ.get("KDIR"),
                     help="kernel tree whose kunit_parser reads the log")
+    group.addoption("--kfault-target", default=os.environ.get("KFAULT_TARGET") or None,
+                    help="target whose known findings are expected failures (xfail)")
 
 
 def _load(config: pytest.Config) -> list[KunitResult]:
@@ -42,11 +48,22 @@ def _load(config: pytest.Config) -> list[KunitResult]:
 
 
 RESULTS = pytest.StashKey[list[KunitResult]]()
+KNOWN = pytest.StashKey[tuple[Known, ...]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Bad options end here with one line, before any collection."""
     config.stash[RESULTS] = _load(config)
+    try:
+        config.stash[KNOWN] = targets.load(CONFIGS, config.getoption("--kfault-target")).known
+    except HarnessError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+@pytest.fixture
+def known(request: pytest.FixtureRequest) -> tuple[Known, ...]:
+    """The target's known findings: their points are expected to fail."""
+    return request.config.stash[KNOWN]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
