@@ -49,7 +49,8 @@ def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
         text = protocol.strip_time(line)
         rec = protocol.parse_line(text)
         if isinstance(rec, protocol.LeakHeadLine):
-            current = Leak(rec.address, rec.size, rec.kernel)
+            current = Leak(rec.address, rec.size, rec.kernel,
+                           [Frame(f, 0, 0) for f in rec.frames])
             leaks.append(current)
             continue
         head = _RAW_HEAD.search(text) if raw and rec is None else None

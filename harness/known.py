@@ -1,4 +1,8 @@
-"""Findings a target file says are known: counted apart, with why, never dropped (pure).
+"""Known findings: counted apart, with why, never dropped (pure, but for reading files).
+
+Two kinds: a target file's [[known]] findings of its sweep, and the kernel
+bugs of configs/known-bugs.toml that any sweep may run into (matched on
+kmemleak's leaks of the kernel's own code under a target call).
 
 A target file lists them as [[known]] tables:
 
@@ -14,12 +18,15 @@ does not fail the run; every other failing point does.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import HarnessError
 from . import protocol
+from .kmemleak import Leak
 from .model import Result, evidence
 from .protocol import Verdict
 
@@ -56,6 +63,57 @@ def parse(items: Any, origin: str) -> tuple[Known, ...]:
 
 def match(known: Iterable[Known], r: Result) -> Known | None:
     return next((k for k in known if k.matches(r)), None)
+
+
+@dataclass(frozen=True)
+class KernelBug:
+    """A kernel bug no target caused (configs/known-bugs.toml)."""
+
+    id: str
+    title: str
+    fixed: str
+    kmemleak_frames: tuple[str, ...]
+
+    def matches_leak(self, leak: Leak) -> bool:
+        names = {f.function for f in leak.frames}
+        return bool(self.kmemleak_frames) and all(f in names for f in self.kmemleak_frames)
+
+
+def parse_bugs(text: str, origin: str) -> tuple[KernelBug, ...]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise HarnessError(f"{origin}: not TOML: {err}") from None
+    out = []
+    for num, item in enumerate(data.get("bug", []), 1):
+        frames = item.get("kmemleak_frames", []) if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not all(
+                isinstance(item.get(k), str) and item.get(k) for k in ("id", "title", "fixed")) \
+                or not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
+            raise HarnessError(f"{origin}: bug {num} needs id, title, fixed, kmemleak_frames")
+        out.append(KernelBug(item["id"], item["title"], item["fixed"], tuple(frames)))
+    return tuple(out)
+
+
+def load_bugs(config_dir: Path) -> tuple[KernelBug, ...]:
+    path = config_dir / "known-bugs.toml"
+    return parse_bugs(path.read_text(), str(path)) if path.is_file() else ()
+
+
+def kernel_leaks(leaks: Iterable[Leak], bugs: tuple[KernelBug, ...]
+                 ) -> tuple[dict[str, int], list[Leak]]:
+    """The kernel's own leaks: counts per known bug, and the others."""
+    counts: dict[str, int] = {}
+    other = []
+    for leak in leaks:
+        if not leak.kernel:
+            continue
+        bug = next((b for b in bugs if b.matches_leak(leak)), None)
+        if bug:
+            counts[bug.id] = counts.get(bug.id, 0) + 1
+        else:
+            other.append(leak)
+    return counts, other
 
 
 def unexplained(failed: Iterable[tuple[tuple[str, ...], tuple[str, ...]]],

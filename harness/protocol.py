@@ -15,7 +15,7 @@ UML console and kunit.py's formatted output.
     verdict V: N   /   N points (M runs) in T ms, P points/s
     kmemleak confirmation: target= canary= target_leaks= kernel_leaks=
     kmemleak: unreferenced object 0x.. (size N):     a target leak's block
-    kmemleak (kernel): unreferenced object ...       a kernel leak's block
+    kmemleak (kernel): unreferenced object ... frames=a,b,...   a kernel leak, one line
     anything else: a message (errors, warnings, the canary's own line)
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ _TIME = re.compile(r"^\[[ 0-9.:]+\] ")
 _STATS = re.compile(r"^(\d+) points \((\d+) runs\) in (\d+) ms, (\d+) points/s")
 _VERDICT_COUNT = re.compile(r"^verdict ([\w-]+): (\d+)$")
 _LEAK = re.compile(r"^kmemleak(?: \((kernel)\))?: unreferenced object (0x[0-9a-f]+) "
-                   r"\(size (\d+)\):")
+                   r"\(size (\d+)\):(?: frames=(\S*))?")
 
 
 def strip_time(line: str) -> str:
@@ -183,6 +183,7 @@ class LeakHeadLine:
     kernel: bool        # the kernel's own error path under a target call
     address: str
     size: int
+    frames: tuple[str, ...] = ()    # the kernel's leaks: backtrace functions, one line
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,8 @@ def parse_line(line: str) -> Record | None:
             return VerdictCountLine(_verdict(m.group(1)), int(m.group(2)))
         m = _LEAK.match(text)
         if m:
-            return LeakHeadLine(m.group(1) == "kernel", m.group(2), int(m.group(3)))
+            return LeakHeadLine(m.group(1) == "kernel", m.group(2), int(m.group(3)),
+                                tuple(f for f in (m.group(4) or "").split(",") if f))
     except (KeyError, ValueError):
         pass
     return MessageLine(text)

@@ -43,16 +43,20 @@ kernel addresses do not fit a JSON (double) number::
                 failures [{operation, verdict, evidence, count, nths,
                            stable_ids, sites}]  (grouped like sweep.failures(),
                            baselines included)
-    kmemleak    {canary_found, driver_leaks, kernel_leaks} or null
+    kmemleak    {canary_found, driver_leaks, kernel_leaks, known_bugs {id: objects}}
+                or null; known_bugs: the kernel leaks that are known kernel bugs
+                (configs/known-bugs.toml), out of kernel_leaks
     crash       {title, frame, case, last_point} (oops.find_crash) or null
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from . import ktap, model, oops
+from .known import KernelBug, kernel_leaks
 from .model import Symbols
 from .protocol import ResultLine
 
@@ -177,6 +181,7 @@ class Kmemleak:
     canary_found: bool
     driver_leaks: int
     kernel_leaks: int
+    known_bugs: Mapping[str, int] = dataclasses.field(default_factory=dict)  # id -> objects
 
     @property
     def clean(self) -> bool:
@@ -268,8 +273,10 @@ def _duration(meta: RunMeta) -> float | None:
         return None
 
 
-def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None) -> Report:
-    """The report of one run, from its parsed console and its symbols."""
+def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
+          bugs: tuple[KernelBug, ...] = ()) -> Report:
+    """The report of one run, from its parsed console and its symbols; bugs: the
+    known kernel bugs its kernel leaks are counted against."""
     results = [_point(r, symbols) for r in log.results]
     order: dict[str, None] = {}
     for r in log.results:
@@ -287,7 +294,8 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None) -> R
                   sweep_ms=stats.ms if stats else None,
                   targets=tuple(t.name for t in log.targets) or tuple(meta.targets))
     leak = (Kmemleak(log.kmemleak.canary_found, log.kmemleak.target_leaks,
-                     log.kmemleak.kernel_leaks) if log.kmemleak else None)
+                     log.kmemleak.kernel_leaks, kernel_leaks(log.leaks, bugs)[0])
+            if log.kmemleak else None)
     return Report(run=run, points=points, baselines=baselines,
                   summary=_summary(log, list(order), points, baselines, run, leak),
                   kmemleak=leak, crash=log.crash)
@@ -368,7 +376,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "kmemleak": None if report.kmemleak is None else {
             "canary_found": report.kmemleak.canary_found,
             "driver_leaks": report.kmemleak.driver_leaks,
-            "kernel_leaks": report.kmemleak.kernel_leaks},
+            "kernel_leaks": report.kmemleak.kernel_leaks,
+            "known_bugs": dict(report.kmemleak.known_bugs)},
         "crash": None if crash is None else {
             "title": crash.title, "frame": _opt(crash.frame), "case": _opt(crash.case),
             "last_point": _opt(crash.last_point)},

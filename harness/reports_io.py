@@ -8,6 +8,7 @@ from typing import Any
 from . import baseline as baseline_mod
 from . import model, render, report
 from .errors import HarnessError
+from .known import KernelBug
 
 FILES = ("report.json", "junit.xml", "summary.md", "report.html")
 
@@ -30,12 +31,12 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
                   symbols: model.Symbols | None = None,
-                  baseline: Path | None = None) -> Path:
+                  baseline: Path | None = None, bugs: tuple[KernelBug, ...] = ()) -> Path:
     """Write report.json, junit.xml, summary.md, report.html (and baseline.md when
     a baseline report.json is given) for one parsed run; return out_dir.  A bad
     baseline raises HarnessError before anything is written."""
     before = load_baseline(baseline) if baseline is not None else None
-    rep = report.build(log, meta, symbols)
+    rep = report.build(log, meta, symbols, bugs)
     doc = report.to_dict(rep)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = {"report.json": json.dumps(doc, indent=2) + "\n",

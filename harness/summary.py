@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import model
 from .coverage import Coverage
-from .known import Known, match
+from .known import KernelBug, Known, kernel_leaks, match
 from .kreport import ARTEFACTS
 
 
@@ -24,7 +24,8 @@ def kernel_reports(log: model.RunLog) -> list[str]:
     return out
 
 
-def sweep(log: model.RunLog, known: tuple[Known, ...] = ()) -> list[str]:
+def sweep(log: model.RunLog, known: tuple[Known, ...] = (),
+          bugs: tuple[KernelBug, ...] = ()) -> list[str]:
     """Totals, speed, missing results and grouped failures of the sweep."""
     if not log.results:
         return []
@@ -54,6 +55,15 @@ def sweep(log: model.RunLog, known: tuple[Known, ...] = ()) -> list[str]:
         out.append(f"kfault: kmemleak: canary {'found' if k.canary_found else 'MISSING'}, "
                    f"{k.target_leaks} {k.target} leak(s), {k.kernel_leaks} leak(s) in the "
                    f"kernel's own code under {k.target} calls")
+        counts, other = kernel_leaks(log.leaks, bugs)
+        for bug in bugs:
+            if bug.id in counts:
+                out.append(f"kfault:   known kernel bug {bug.id}: {counts[bug.id]} object(s): "
+                           f"{bug.title}; fixed upstream by {bug.fixed}")
+        if other:
+            first = " <- ".join(f.function for f in other[0].frames[:4])
+            out.append(f"kfault:   {len(other)} other kernel leak(s), not a known bug "
+                       f"(first: {first})")
     return out
 
 

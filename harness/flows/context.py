@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import configs, identity, model, report, reports_io, targets, tree
+from .. import configs, identity, known, model, report, reports_io, targets, tree
 from ..errors import HarnessError
 from ..runner import KunitRequest, Runner
 from ..targets import Target
@@ -123,4 +123,5 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
     meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.repo), started=started,
                           finished=finished or datetime.now(timezone.utc))
-    return reports_io.write_reports(log, out, meta, symbols, baseline=baseline)
+    return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
+                                    bugs=known.load_bugs(ctx.config_dir))

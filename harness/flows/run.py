@@ -54,7 +54,8 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
         status = status or 1
     out = write_reports(ctx, log, symbols, ctx.out / "report", started, baseline)
     print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
-    for line in summary.kernel_reports(log) + summary.sweep(log, ctx.target.known):
+    bugs = known.load_bugs(ctx.config_dir)
+    for line in summary.kernel_reports(log) + summary.sweep(log, ctx.target.known, bugs):
         print(line)
     if not log.results:
         return status

@@ -164,7 +164,8 @@ def test_json_document_shape() -> None:
     assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",
                                       "summary"}
     assert point["evidence"]["ret"] == -12
-    assert doc["kmemleak"] == {"canary_found": True, "driver_leaks": 0, "kernel_leaks": 89}
+    assert doc["kmemleak"] == {"canary_found": True, "driver_leaks": 0, "kernel_leaks": 89,
+                               "known_bugs": {}}
     assert len(doc["baselines"]) == 15 and doc["baselines"][0]["nth"] == 0
 
 

@@ -155,6 +155,8 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 void kfault_log_stats(struct kunit *test, const struct kfault_env *env);
 void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
 			 bool canary, unsigned int target, unsigned int kernel);
+void kfault_log_kernel_leak(struct kunit *test, const char *block,
+			    const char *caller);
 
 /* ---- sweep.c ------------------------------------------------------------ */
 

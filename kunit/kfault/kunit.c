@@ -285,6 +285,7 @@ out_unmount:
 }
 
 #define KMEMLEAK_REPORT_SIZE	SZ_256K
+#define KFAULT_KERNEL_LEAK_LINES	200
 #define KMEMLEAK_MIN_AGE_MS	5100	/* MSECS_MIN_AGE is 5000 */
 
 KUNIT_DEFINE_ACTION_WRAPPER(kfault_kvfree_action, kvfree, const void *);
@@ -355,9 +356,10 @@ void kfault_kmemleak_confirmation(struct kunit *test)
 		} else if (str_has_prefix(caller, prefix)) {
 			target++;
 			kunit_info(test, "kfault: kmemleak: %s\n", block);
-		} else if (strstr(block, prefix) && !kernel++) {
-			/* the first one only: there may be dozens */
-			kunit_info(test, "kfault: kmemleak (kernel): %s\n", block);
+		} else if (strstr(block, prefix)) {
+			/* dozens a run: one line each, for known-bug matching */
+			if (kernel++ < KFAULT_KERNEL_LEAK_LINES)
+				kfault_log_kernel_leak(test, block, caller);
 		}
 	}
 	kfault_kmemleak(test, "clear", NULL, 0);

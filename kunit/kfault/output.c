@@ -12,6 +12,8 @@
  *   op=     one point's result: the KUnit parameter's verdict and evidence
  *   verdict / points  the sweep's statistics
  *   kmemleak confirmation  the kmemleak verdict of the boot
+ *   kmemleak: / kmemleak (kernel):  a leak: kmemleak's block, or for the
+ *           kernel's own leaks one line with the backtrace's functions
  *
  * Printed with pr_info() (try, ran, done, target: they must reach the
  * console before a crash) or kunit_info() (the rest: in the KTAP output).
@@ -148,4 +150,30 @@ void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
 	kunit_info(test, "kfault: kmemleak confirmation: target=%s canary=%s target_leaks=%u kernel_leaks=%u\n",
 		   env->target->name, canary ? "found" : "MISSING", target,
 		   kernel);
+}
+
+/*
+ * One of the kernel's own leaks under a target call, on one line: the
+ * block's head and the functions of its backtrace from the first caller
+ * of the allocator on, so that known kernel bugs can be matched.
+ */
+void kfault_log_kernel_leak(struct kunit *test, const char *block,
+			    const char *caller)
+{
+	char frames[KFAULT_LINE_LEN * 2];
+	size_t head = strcspn(block, "\n"), used = 0, n;
+	const char *f;
+
+	frames[0] = '\0';
+	for (f = caller; f && *f && used < sizeof(frames) - 1;) {
+		f = skip_spaces(f);
+		n = strcspn(f, "+\n");
+		if (!n)
+			break;
+		used += scnprintf(frames + used, sizeof(frames) - used, "%s%.*s",
+				  used ? "," : "", (int)n, f);
+		f = strchr(f, '\n');
+	}
+	kunit_info(test, "kfault: kmemleak (kernel): %.*s frames=%s\n",
+		   (int)head, block, frames);
 }
