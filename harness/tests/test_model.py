@@ -89,3 +89,22 @@ def test_symbols_place_a_return_address_in_the_target_files() -> None:
     syms = model.Symbols(chains, frozenset({"refdev_session.c"}))
     assert syms.place(0x1000) == ("refdev_session.c", 32)
     assert syms.place(0x2000) is None and syms.place(0) is None
+
+
+def test_kernel_leaks_are_counted_against_the_known_kernel_bugs() -> None:
+    # a real confirmation: 29 kobject names of caches whose sysfs_slab_add()
+    # failed under refdev_core_create(), one line each
+    from harness import known
+    REPO = Path(__file__).resolve().parents[2]
+    bugs = known.load_bugs(REPO / "configs")
+    log = build("kmemleak_known_bugs.log")
+    assert log.kmemleak is not None and log.kmemleak.kernel_leaks == 29
+    assert [lk.frames[2].function for lk in log.leaks][:1] == ["sysfs_slab_add"]
+    counts, other = known.kernel_leaks(log.leaks, bugs)
+    assert counts == {"CVE-2024-25740": 29} and other == []
+    assert "2420baa8e046" in bugs[0].fixed
+    # a leak the list does not know is listed, not dropped
+    odd = [line.replace("sysfs_slab_add", "some_other_path") for line in
+           lines("kmemleak_known_bugs.log")[:3]]
+    counts, other = known.kernel_leaks(model.build(odd, "refdev_").leaks, bugs)
+    assert counts == {} and len(other) == 3
