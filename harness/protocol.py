@@ -6,10 +6,10 @@ after KTAP's "# case: " prefix), so the same parser reads test.log, a raw
 UML console and kunit.py's formatted output.
 
     target  name= prefix= srcdir= text=START-END tags=      a suite's env is up
-    try     op= pass= nth=  |  op= fill= target=            a point starts
-    ran     op= pass= nth= | op= fill=  verdict= nesting= site=A/I/C id=
-    done    op= pass= nth=                                  a pass ended
-    count   op= points= bookkeeping=
+    try     op= nth=  |  op= fill= target=                  a point starts
+    ran     op= nth= | op= fill=  verdict= nesting= site=A/I/C id=
+    done    op= nth=                                        the op's points are run
+    count   op= points= bookkeeping= events=
     point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
     op=...  one point's result (the KUnit parameter's line)
     verdict V: N   /   N points (M runs) in T ms, P points/s

@@ -39,7 +39,7 @@
  * The library's parts: knobs.c (debugfs fault-injection knobs), console.c
  * (the printk ring buffer: fault-injection dumps, kernel reports), site.c
  * (the target's text and allocation tags, slab tracepoint probes, stable
- * site ids), sweep.c (arming, judging, passes, targeted fill-in), output.c
+ * site ids, allocation events), sweep.c (counting, arming, judging), output.c
  * (every "kfault:" line the harness parses), kunit.c (parameters, baseline,
  * canaries, kmemleak confirmation).
  *
@@ -109,7 +109,7 @@ struct kfault_site {
 	unsigned int occurrence;	/* earlier points with the same hash */
 	bool silent;			/* fired, site unknown (__GFP_NOWARN page) */
 	u8 nested;			/* enum kfault_nesting */
-	unsigned int fill;		/* targeted fill-in attempt (1-based), or 0 */
+	unsigned int fill;		/* kfault.target's attempt (1), or 0 */
 };
 
 struct kfault_point {
