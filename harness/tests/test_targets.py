@@ -1,0 +1,53 @@
+"""Target files and known findings: the shipped ones load, bad ones are one clear line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness import known, targets
+from harness.errors import HarnessError
+from harness.protocol import Verdict
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'
+        'srcdirs = ["drivers/x"]\nprefix = "x_"\n')
+
+
+def test_the_shipped_targets_load_and_refdev_is_the_default() -> None:
+    names = [t.name for t in targets.load_all(CONFIGS)]
+    assert names == ["kfault", "netdevsim", "refdev"]
+    default = targets.load(CONFIGS)
+    assert default.name == "refdev" and default.require_coverage and default.modules
+    nsim = targets.load(CONFIGS, "netdevsim")
+    assert nsim.srcdirs == ("drivers/net/netdevsim",) and nsim.prefix == "nsim_"
+    assert {k.verdict for k in nsim.known} == {Verdict.REPORT, Verdict.WRONG_ERRNO}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name = ", "x.toml: not TOML"),
+    (GOOD.replace('prefix = "x_"\n', ""), "'prefix' must be a non-empty string"),
+    (GOOD.replace('["drivers/x"]', "[]"), "'srcdirs' must be a non-empty list"),
+    (GOOD + '[defects]\nkernel_arg = "x.defect"\n', "defects.kernel_arg must contain {name}"),
+    (GOOD + '[[known]]\nop = "a"\nverdict = "bogus"\nevidence = "x"\nwhy = "y"\n',
+     "known entry 1: 'bogus' is not a valid Verdict"),
+    (GOOD + '[[known]]\nop = "a"\nverdict = "leak"\nevidence = "("\nwhy = "y"\n',
+     "known entry 1: missing ), unterminated subpattern"),
+    (GOOD + '[[known]]\nop = "a"\n', "known entry 1 needs op, verdict, evidence, why"),
+])
+def test_a_bad_target_file_is_one_line(text: str, message: str) -> None:
+    with pytest.raises(HarnessError) as err:
+        targets.parse(text, "x.toml")
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_an_unknown_target_names_the_known_ones() -> None:
+    with pytest.raises(HarnessError, match="unknown target 'nope'.*targets: kfault, netdevsim"):
+        targets.load(CONFIGS, "nope")
+
+
+def test_known_bugs_file_entries_are_checked() -> None:
+    bugs = known.load_bugs(CONFIGS)
+    assert [b.id for b in bugs] == ["CVE-2024-25740"]
+    with pytest.raises(HarnessError, match="bugs.toml: bug 1 needs id, title, fixed"):
+        known.parse_bugs('[[bug]]\nid = "x"\n', "bugs.toml")
