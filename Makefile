@@ -34,7 +34,8 @@ help:
 	@echo "  pytest   the harness's own tests"
 	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
 	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
-	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill"
+	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill;"
+	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
@@ -70,8 +71,11 @@ modules-test:
 	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
 
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
+# SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs)
 sweep:
-	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(SWEEP_ARGS)
+	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
+		$(if $(SUITE),--suite '$(SUITE)') $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
+		$(SWEEP_ARGS)
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:
@@ -106,6 +110,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism
+	@$(MAKE) --no-print-directory sweep SUITE=refdev_core SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory modules-test
 

@@ -63,7 +63,10 @@ def cmd_kunit(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    return sweep.sweep(make_context(args), args.fresh, args.max_boots)
+    ctx = make_context(args)
+    if args.suite:
+        ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
+    return sweep.sweep(ctx, args.fresh, args.max_boots)
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
@@ -121,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _flow(sub, "sweep", "the fault sweep across boots: survives crashes, resumes", cmd_sweep)
     p.add_argument("--max-boots", type=int, default=12)
     p.add_argument("--fresh", action="store_true", help="forget earlier results")
+    p.add_argument("--suite", default="", help="sweep these KUnit suites (a glob) instead")
+    p.add_argument("--kunitconfig", type=Path, default=None,
+                   help="with --suite: the suites' kunitconfig (our oracles are added)")
     _flow(sub, "modules", "the target's modules: insmod, rmmod, kmemleak", cmd_modules,
           kernel_args=False)
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",

@@ -219,11 +219,12 @@ def missing(log: RunLog) -> dict[str, int]:
 # ---- symbolisation: once per run -------------------------------------------
 
 def call_site(chain: list[tuple[str, str]], files: set[str]) -> tuple[str, int] | None:
-    """The innermost frame of an addr2line inline chain that lies in one of files."""
+    """The innermost frame of an addr2line inline chain that lies in one of files
+    (any file, when files is empty: a sweep of suites the target does not name)."""
     for _func, where in chain:
         path, _, line = where.rpartition(":")
         line = line.split(" ")[0]
-        if PurePath(path).name in files and line.isdigit():
+        if (not files or PurePath(path).name in files) and line.isdigit():
             return PurePath(path).name, int(line)
     return None
 

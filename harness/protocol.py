@@ -51,10 +51,15 @@ class Verdict(enum.StrEnum):
     REPORT = "report"
     CRASH = "crash"
     HANG = "hang"
+    # the any-suite sweep (kunit/kfault/suites.c): the case passed although an
+    # allocation failed, or failed its own expectations because of it
+    PASSED = "passed"
+    TEST_FAILED = "test-failed"
 
     @property
     def ok(self) -> bool:
-        return self in (Verdict.HANDLED, Verdict.ABSORBED)
+        return self in (Verdict.HANDLED, Verdict.ABSORBED, Verdict.PASSED,
+                        Verdict.TEST_FAILED)
 
 
 def point_key(nth: int, fill: int) -> str:

@@ -34,7 +34,12 @@ class Record:
 
     @property
     def ok(self) -> bool:
-        return self.kind == "complete" or self.verdict in (Verdict.HANDLED, Verdict.ABSORBED)
+        if self.kind == "complete":
+            return True
+        try:
+            return Verdict(self.verdict).ok
+        except ValueError:
+            return False
 
 
 def points(log: RunLog, boot: int) -> list[Record]:

@@ -39,6 +39,7 @@ class Target:
     default: bool = False           # the target when none is named
     require_coverage: bool = False  # a call site never failed fails the run (exit 3)
     known: tuple[Known, ...] = ()   # findings counted apart, with why (known.py)
+    kmemleak: bool = True           # its fault suite ends with the kmemleak confirmation
 
     def source_files(self, kdir: Path) -> list[Path]:
         """The target's C files (through the tree, so the linked checkout's)."""

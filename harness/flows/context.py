@@ -6,6 +6,7 @@ returns an exit code or raises HarnessError.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ class Context:
     timeout: int = 600
     kernel_args: list[str] = field(default_factory=list)
     ccache_dir: Path | None = None
+    kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
 
     @property
     def config_dir(self) -> Path:
@@ -97,7 +99,8 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
     """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
     return KunitRequest(
         kdir=ctx.kdir, build_dir=build_dir or ctx.default_build(),
-        kunitconfig_dir=ctx.config_dir, filter_glob=suites, timeout=ctx.timeout,
+        kunitconfig_dir=ctx.kunitconfig_dir or ctx.config_dir, filter_glob=suites,
+        timeout=ctx.timeout,
         ccache_dir=ctx.ccache_dir, command="run" if first else "exec",
         kernel_args=["kasan_multi_shot"] + kernel_args + ctx.kernel_args, extra=extra)
 
@@ -125,3 +128,36 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
                           finished=finished or datetime.now(timezone.utc))
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known.load_bugs(ctx.config_dir))
+
+
+SUITES_TARGET = "suites"
+
+
+def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context:
+    """Sweep any built-in KUnit suites matching glob (kunit/kfault/suites.c): the
+    runner suite kfault_suites with kfault.suites=GLOB.  kunitconfig: the user's,
+    relative to the kernel tree or absolute; our oracle fragments are added and
+    the kernel gets a build directory of its own."""
+    if not glob or any(c in glob for c in " :,"):
+        raise HarnessError(f"SUITE={glob!r}: want a KUnit suite glob, e.g. 'list*'")
+    target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
+                    suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=(),
+                    prefix="", kmemleak=False)
+    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
+                              kernel_args=ctx.kernel_args + [f"kfault.suites={glob}"])
+    if kunitconfig is not None:
+        path = kunitconfig if kunitconfig.is_absolute() else ctx.kdir / kunitconfig
+        if path.is_dir():
+            path = path / ".kunitconfig"
+        if not path.is_file():
+            raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
+        config_dir = ctx.out / "suites-config"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        text = configs.compose(ctx.config_dir, configs.ORACLES)
+        (config_dir / ".kunitconfig").write_text(
+            text + f"\n# ---- {path}\n" + path.read_text())
+        own = ctx.build_dir in (None, ctx.kdir / ".kunit-kfault")
+        out = dataclasses.replace(out, kunitconfig_dir=config_dir,
+                                  build_dir=ctx.kdir / ".kunit-kfault-suites" if own
+                                  else ctx.build_dir)
+    return out

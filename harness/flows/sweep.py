@@ -173,7 +173,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
             at = key
         else:
             k = log.kmemleak
-            if not k or not k.canary_found or k.target_leaks:
+            if ctx.target.kmemleak and (not k or not k.canary_found or k.target_leaks):
                 new.append(Record(
                     boot, "kmemleak", verdict="leak" if k else "report",
                     detail=(f"kmemleak confirmation: canary "

@@ -207,3 +207,32 @@ def test_a_build_dir_of_another_checkout_is_rebuilt(fake_tree: Path, tmp_path: P
     assert identity.recorded(ctx.default_build()) == context.build_id(ctx)
     context.prepare(ctx)                    # the same checkout again: nothing removed
     assert "was built from" not in capsys.readouterr().out
+
+
+def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
+                                                              tmp_path: Path) -> None:
+    # 'make sweep SUITE=kfault_init_deref': the suite's init dereferences an
+    # allocation it does not check; point nth=1 fails it before init runs
+    ctx, runner = make(fake_tree, tmp_path, ["suites_init_deref_crash.log",
+                                             "suites_init_deref_resumed.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)
+    assert sweep.sweep(ctx, fresh=True, max_boots=3) == 1
+    assert runner.requests[0].filter_glob == "kfault_suites"
+    assert "kfault.suites=kfault_init_deref" in runner.requests[0].kernel_args
+    resumed = "kfault.resume=kfault_init_deref.kfault_init_deref_magic:1"
+    assert resumed in runner.requests[1].kernel_args
+    recs = [json.loads(line) for line in
+            (ctx.out / "sweep/results.jsonl").read_text().splitlines()]
+    crash = [r for r in recs if r["kind"] == "crash"]
+    assert [(r["op"], r["point"], r["site"]) for r in crash] == [
+        ("kfault_init_deref.kfault_init_deref_magic", "1", "kfault_init_deref_init+0x1a3/0x2b0")]
+    assert {r["verdict"] for r in recs if r["kind"] == "point"} == {"passed"}
+    assert recs[-1]["kind"] == "complete"       # no kmemleak record: none is asked for
+
+
+def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, _ = make(fake_tree, tmp_path, [])
+    with pytest.raises(HarnessError, match="SUITE='a b': want a KUnit suite glob"):
+        context.suites_context(ctx, "a b", None)
+    with pytest.raises(HarnessError, match="KUNITCONFIG=nope: no such kunitconfig"):
+        context.suites_context(ctx, "list*", Path("nope"))

@@ -19,6 +19,10 @@ extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 #define KFAULT_LINE_LEN		256
 #define KFAULT_STACK_DEPTH	48
 
+/* The built-in KUnit suites (the executor's section; no header declares it). */
+extern struct kunit_suite * const __kunit_suites_start[];
+extern struct kunit_suite * const __kunit_suites_end[];
+
 /* ---- knobs.c ------------------------------------------------------------ */
 
 /* A debugfs knob we change, and the value to put back. */

@@ -109,7 +109,51 @@ static struct kunit_suite kfault_lib_suite = {
 	.test_cases = kfault_lib_cases,
 };
 
-kunit_test_suite(kfault_lib_suite);
+/*
+ * A suite whose init uses an allocation without checking it, on purpose:
+ * with nothing failing it passes; swept by kfault_suites
+ * (kfault.suites=kfault_init_deref), its point nth=1 fails that allocation
+ * before init runs and the kernel crashes in kfault_init_deref_init().
+ * What the any-suite sweep must report as a crash at that line.
+ */
+struct kfault_init_deref_ctx {
+	unsigned long magic;
+};
+
+static int kfault_init_deref_init(struct kunit *test)
+{
+	struct kfault_init_deref_ctx *ctx = kmalloc(sizeof(*ctx), GFP_KERNEL);
+
+	ctx->magic = 0x6b6b;	/* kfault-defect: init_deref crash */
+	test->priv = ctx;
+	return 0;
+}
+
+static void kfault_init_deref_exit(struct kunit *test)
+{
+	kfree(test->priv);
+}
+
+static void kfault_init_deref_magic(struct kunit *test)
+{
+	struct kfault_init_deref_ctx *ctx = test->priv;
+
+	KUNIT_EXPECT_EQ(test, ctx->magic, 0x6b6bUL);
+}
+
+static struct kunit_case kfault_init_deref_cases[] = {
+	KUNIT_CASE(kfault_init_deref_magic),
+	{}
+};
+
+static struct kunit_suite kfault_init_deref_suite = {
+	.name = "kfault_init_deref",
+	.init = kfault_init_deref_init,
+	.exit = kfault_init_deref_exit,
+	.test_cases = kfault_init_deref_cases,
+};
+
+kunit_test_suites(&kfault_lib_suite, &kfault_init_deref_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the kfault library");
 MODULE_LICENSE("GPL");
