@@ -110,7 +110,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism
-	@$(MAKE) --no-print-directory sweep SUITE=refdev_core SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory sweep SUITE=list-kunit-test SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory modules-test
 

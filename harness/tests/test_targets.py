@@ -16,7 +16,7 @@ GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'
 
 def test_the_shipped_targets_load_and_refdev_is_the_default() -> None:
     names = [t.name for t in targets.load_all(CONFIGS)]
-    assert names == ["kfault", "netdevsim", "refdev"]
+    assert names == ["kfault", "netdevsim", "refdev", "upstream"]
     default = targets.load(CONFIGS)
     assert default.name == "refdev" and default.require_coverage and default.modules
     nsim = targets.load(CONFIGS, "netdevsim")
