@@ -36,7 +36,7 @@ _MACHINERY = re.compile(r"^(dump_stack|show_stack|print_report|kasan_|__kasan|_p
                         r"__warn|warn_slowpath|report_bug|__might|might_|__schedule|"
                         r"lockdep_|__lock_acquire|lock_acquire|check_|print_|__asan|__ubsan|"
                         r"ubsan_|dump_trace|um_|__read_once)")
-ARTEFACTS = ("alloc_tagging_slab_alloc_hook",)
+ARTEFACTS = ("alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@
 
 /*
  * Kernel reports that fault injection itself causes, outside the target:
- * a failed slab extension vector (MEM_ALLOC_PROFILING) WARNs in 6.12.
+ * a failed slab extension vector (MEM_ALLOC_PROFILING) WARNs in 6.12, and
+ * KUnit WARNs when it cannot allocate the stream that prints a failed
+ * assertion (lib/kunit/test.c, seen sweeping property-entry).
  */
 static const char * const kfault_artefacts[] = {
-	"alloc_tagging_slab_alloc_hook",
+	"alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion",
 };
 
 void kfault_log_mark(struct kfault_env *env)

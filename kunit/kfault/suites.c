@@ -202,7 +202,8 @@ static void kfault_any_cleanup(void *data)
 
 	current->kunit_test = &a->inner;
 	WRITE_ONCE(current->fail_nth, 0);
-	if (suite->exit && !a->init_err)
+	/* as kunit_try_run_case_cleanup(): exit runs even after a failed init */
+	if (suite->exit)
 		suite->exit(&a->inner);
 	kunit_cleanup(&a->inner);
 }
