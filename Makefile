@@ -40,7 +40,7 @@ help:
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
-	@echo "           pytest-kernel, calibrate, modules-test"
+	@echo "           pytest-kernel, determinism, sweep SUITE=list-kunit-test, calibrate, modules-test"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
 	@echo "  clean    remove the build directory and out/, unlink the tree"
@@ -115,6 +115,6 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory modules-test
 
 clean:
-	rm -rf $(BUILD_DIR) $(KDIR)/.kunit-kfault-modules $(OUT)
+	rm -rf $(BUILD_DIR) $(KDIR)/.kunit-kfault-modules $(KDIR)/.kunit-kfault-suites $(OUT)
 	-@$(HARNESS) unlink
 	find harness -name __pycache__ -type d -exec rm -rf {} +
