@@ -397,7 +397,11 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	struct kfault_site site = { };
 	unsigned int nr;
 
-	if (c->armed != current)
+	/*
+	 * fail_nth counts task context only (should_fail_ex()); on UML a
+	 * softirq runs on the interrupted task and would look like its own.
+	 */
+	if (c->armed != current || !in_task())
 		return;
 	if (!ptr) {
 		if (c->fail_armed && !c->captured &&
