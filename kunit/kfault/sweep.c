@@ -369,10 +369,12 @@ static unsigned int kfault_count(struct kfault_env *env,
 
 /*
  * Allocations fault injection counts but that have no event of their own
- * (the page allocator's bulk path in vmalloc, a silent __GFP_NOWARN page)
- * can sit between event k - 1 and event k's allocation: then skip them,
- * failing the second, third, ... allocation after event k - 1, until the
- * failure is event k's.
+ * can sit between event k - 1 and event k's allocation: the page
+ * allocator's bulk path in vmalloc, a silent __GFP_NOWARN page, or the
+ * kernel's bookkeeping that it does not tolerate failing (vmalloc's
+ * vmap_area: vmalloc returns NULL and event k never comes).  Then skip
+ * them, failing the second, third, ... allocation after event k - 1, until
+ * the failure is event k's.
  */
 #define KFAULT_MAX_SKIP		4
 
@@ -382,15 +384,20 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 {
 	static const struct kfault_point any;
 	u32 expect = env->calls.expect[nth - 1];
+	bool bookkeeping;
 
 	for (env->calls.skip = 0; env->calls.skip <= KFAULT_MAX_SKIP;
 	     env->calls.skip++) {
 		kfault_attempt(env, op, &any, nth, res);
+		bookkeeping = env->catch.rearmed;
 		/* once more if event nth - 1 did not come (seen on a new kernel) */
-		if (!res->fired && !env->calls.skip)
+		if (!res->fired && !bookkeeping && !env->calls.skip) {
 			kfault_attempt(env, op, &any, nth, res);
-		if (!res->fired || res->site.hash == expect ||
-		    !kfault_verdict_ok(res->verdict))
+			bookkeeping = env->catch.rearmed;
+		}
+		if (res->fired ? res->site.hash == expect ||
+				 !kfault_verdict_ok(res->verdict) :
+				 !bookkeeping)
 			break;
 	}
 	env->calls.skip = 0;
