@@ -64,9 +64,12 @@ struct kfault_catch {
 	struct task_struct *armed;
 	bool stack_filter;		/* events only through the target */
 	unsigned int events;		/* allocations completed so far */
-	unsigned int arm_after;		/* arm after this many events */
+	bool arm_on_event;		/* arm after the event below: */
+	u32 arm_hash;			/* ... the one with this site hash */
+	unsigned int arm_occurrence;	/* ... seen this often before it */
 	unsigned int arm_count;		/* ... with fail_nth = this */
 	bool fail_armed;		/* current->fail_nth was set */
+	unsigned int armed_at;		/* events when it was set */
 	unsigned int rearmed;		/* bookkeeping failures skipped */
 	bool captured;
 	struct kfault_site cap;
@@ -121,8 +124,8 @@ bool kfault_in_target(const struct kfault_env *env, unsigned long addr);
 enum kfault_nesting kfault_nesting(const struct kfault_site *site);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
-unsigned int kfault_occurrence(const struct kfault_catch *c, u32 hash,
-			       unsigned int before);
+unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,
+			       u32 hash);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
 void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);

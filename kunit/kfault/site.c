@@ -345,14 +345,13 @@ static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 	site->hash = h;
 }
 
-/* How many events before the failure had the same hash. */
-unsigned int kfault_occurrence(const struct kfault_catch *c, u32 hash,
-			       unsigned int before)
+/* How many of the first 'before' events had this hash. */
+unsigned int kfault_occurrence(const u32 *hashes, unsigned int before, u32 hash)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < min_t(unsigned int, before, KFAULT_MAX_NTH); i++)
-		n += c->hash[i] == hash;
+		n += hashes[i] == hash;
 	return n;
 }
 
@@ -373,7 +372,7 @@ static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 	}
 	c->captured = true;
 	c->cap = site;
-	c->cap.occurrence = kfault_occurrence(c, site.hash, c->events);
+	c->cap.occurrence = kfault_occurrence(c->hash, c->events, site.hash);
 	tag = current->alloc_tag;
 	if (tag && kfault_own_tag(env, tag)) {
 		strscpy(c->cap.file, kbasename(tag->ct.filename),
@@ -385,17 +384,20 @@ static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 /*
  * Runs inside the allocator, maybe in atomic context: no sleeping.  In the
  * armed window, every completed allocation that fault injection counts is
- * an event; after the arm_after-th, current->fail_nth is set to 1 so that
- * the next allocation fails.  Bookkeeping (kmemleak's metadata, slab pages,
- * extension vectors) is not an event: it comes and goes between runs, and
- * counting it would shift every point after it.
+ * an event.  After the event that came right before the point's own in the
+ * counting run - the same site hash, seen as often before - current->fail_nth
+ * is set so that the next allocation fails.  Events are matched by identity,
+ * not by index: an allocation that comes and goes (a node of an xarray
+ * growing every 64 ids, seen on netdevsim's devlink index) then moves no
+ * other point.  Bookkeeping (kmemleak's metadata, slab pages, extension
+ * vectors) is no event at all.
  */
 static void kfault_event(struct kfault_env *env, unsigned long call_site,
 			 const void *ptr, gfp_t gfp)
 {
 	struct kfault_catch *c = &env->catch;
 	struct kfault_site site = { };
-	unsigned int nr;
+	unsigned int nr, seen;
 
 	/*
 	 * fail_nth counts task context only (should_fail_ex()); on UML a
@@ -419,12 +421,15 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 
 	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
 		return;
+	seen = c->arm_on_event && site.hash == c->arm_hash ?
+		kfault_occurrence(c->hash, c->events, site.hash) : UINT_MAX;
 	if (c->events < KFAULT_MAX_NTH)
 		c->hash[c->events] = site.hash;
 	c->events++;
-	if (c->events == c->arm_after) {
+	if (seen == c->arm_occurrence && !c->fail_armed) {
 		WRITE_ONCE(current->fail_nth, c->arm_count);
 		c->fail_armed = true;
+		c->armed_at = c->events;
 	}
 }
 

@@ -138,9 +138,15 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 	c->captured = false;
 	c->events = 0;
 	c->rearmed = 0;
-	c->arm_after = nth ? nth - 1 : UINT_MAX;
+	c->arm_on_event = nth > 1;
+	if (c->arm_on_event) {
+		c->arm_hash = env->calls.expect[nth - 2];
+		c->arm_occurrence = kfault_occurrence(env->calls.expect, nth - 2,
+						      c->arm_hash);
+	}
 	c->arm_count = 1 + env->calls.skip;
 	c->fail_armed = nth == 1;
+	c->armed_at = 0;
 	c->stack_filter = op->mode == KFAULT_STACK_FILTER;
 	kfault_log_mark(env);
 	kfault_filter(env, op, true);
@@ -259,9 +265,9 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	if (res->fired && !env->catch.captured) {
 		/* a page: the console's FAULT_INJECTION dump says where */
 		kfault_log_scan(env, &res->site, res);
-		res->site.occurrence = kfault_occurrence(&env->catch,
-							 res->site.hash,
-							 env->catch.arm_after);
+		res->site.occurrence = kfault_occurrence(env->catch.hash,
+							 env->catch.armed_at,
+							 res->site.hash);
 	} else {
 		kfault_log_scan(env, NULL, res);
 	}
@@ -384,6 +390,8 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 {
 	static const struct kfault_point any;
 	u32 expect = env->calls.expect[nth - 1];
+	unsigned int occurrence = kfault_occurrence(env->calls.expect, nth - 1,
+						    expect);
 	bool bookkeeping;
 
 	for (env->calls.skip = 0; env->calls.skip <= KFAULT_MAX_SKIP;
@@ -395,7 +403,8 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 			kfault_attempt(env, op, &any, nth, res);
 			bookkeeping = env->catch.rearmed;
 		}
-		if (res->fired ? res->site.hash == expect ||
+		if (res->fired ? (res->site.hash == expect &&
+				  res->site.occurrence == occurrence) ||
 				 !kfault_verdict_ok(res->verdict) :
 				 !bookkeeping)
 			break;
