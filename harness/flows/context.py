@@ -115,6 +115,17 @@ def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols
     return log, model.Symbols(chains, ctx.files)
 
 
+def lost_points(log: model.RunLog, where: Path) -> str | None:
+    """One line when the console lost points' results (None: nothing lost)."""
+    lost = log.missing()
+    if not lost:
+        return None
+    parts = [f"{op} {gap[0]}..{gap[-1]} ({len(gap)})" for op, gap in sorted(lost.items())]
+    return (f"the console lost the results of {sum(map(len, lost.values()))} fault points "
+            f"({', '.join(parts)}): a flooded printk buffer? The run is incomplete; "
+            f"see {where}")
+
+
 def leak_addresses(ctx: Context, log: model.RunLog) -> list[int]:
     functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
     return model.leak_addresses(log, functions)

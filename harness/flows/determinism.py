@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from ..errors import HarnessError
-from .context import Context, analyse, prepare, request
+from .context import Context, analyse, lost_points, prepare, request
 
 Triple = tuple[str, str, str]
 
@@ -43,6 +43,9 @@ def determinism(ctx: Context, runs: int) -> int:
         if log.crash:
             raise HarnessError(f"run {num + 1} crashed ({log.crash.title}): compare with "
                                f"'make sweep' first; see {out}/run-{num + 1}.log")
+        lost = lost_points(log, out / f"run-{num + 1}.log")
+        if lost:
+            raise HarnessError(f"run {num + 1}: {lost}")
         triples = {(r.op, r.line.id, str(r.line.verdict)) for r in log.points}
         found.append(triples)
         print(f"determinism: run {num + 1}: {len(triples)} points", flush=True)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .. import coverage, known, kunit_results, reports_io, sites, summary
 from ..errors import HarnessError
-from .context import EXIT_COVERAGE, Context, analyse, prepare, request, write_reports
+from .context import (EXIT_COVERAGE, Context, analyse, lost_points, prepare, request,
+                      write_reports)
 
 
 def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
@@ -29,6 +30,10 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
         raise HarnessError(f"no test ran: {glob!r} matches no suite of this kernel "
                            f"(target {ctx.target.name}: {ctx.target.suites})" if suites else
                            f"the kernel ran no test; see {log_path}")
+    lost = lost_points(log, log_path)
+    if lost:
+        print(f"kfault: error: {lost}", file=sys.stderr)
+        status = status or 2
     t = log.totals
     print(f"kfault: kernel counted: pass {t.passed}, fail {t.failed}, skip {t.skipped}, "
           f"total {t.total}")

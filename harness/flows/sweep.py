@@ -18,7 +18,7 @@ from .. import model, oops, resume
 from ..errors import HarnessError
 from ..protocol import TryLine
 from ..resume import Record
-from .context import Context, analyse, prepare, request, write_reports
+from .context import Context, analyse, lost_points, prepare, request, write_reports
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -182,6 +182,9 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
                     else "no kmemleak confirmation in the log"))
             new.append(Record(boot, "complete"))
         keep(new)
+        lost = lost_points(log, out / f"boot-{boot}.log")
+        if lost:
+            raise HarnessError(f"boot {boot}: {lost}")
         bad = [r for r in records if not r.ok]
         print(f"sweep: boot {boot}: {len(new)} records; {len(records)} points so far, "
               f"{len(bad)} findings", flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness import kmemleak, ktap, model
+from harness.flows import context
 from harness.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
@@ -108,3 +109,18 @@ def test_kernel_leaks_are_counted_against_the_known_kernel_bugs() -> None:
            lines("kmemleak_known_bugs.log")[:3]]
     counts, other = known.kernel_leaks(model.build(odd, "refdev_").leaks, bugs)
     assert counts == {} and len(other) == 3
+
+
+def test_a_console_that_lost_lines_says_which_points() -> None:
+    # a netdevsim sweep whose printk buffer a debug print flooded: the lines of
+    # port_add 2..119 never reached the console, and nothing said so
+    log = model.build(lines("console_lost_lines.log"), "nsim")
+    assert log.missing() == {"port_add": list(range(2, 120))}
+    line = context.lost_points(log, Path("boot-1.log"))
+    assert line is not None and "118 fault points (port_add 2..119 (118))" in line
+
+
+def test_a_complete_console_lost_nothing() -> None:
+    for name in ("full_run_console.log", "suites_init_deref_resumed.log", "crash_fill_in.log"):
+        log = model.build(lines(name), "refdev_")
+        assert log.missing() == {}, name
