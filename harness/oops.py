@@ -23,7 +23,14 @@ _CRASH = re.compile(r"Kernel panic - not syncing|BUG: kernel NULL pointer|genera
 _RIP = re.compile(r"^RIP: [0-9a-f]+:(\S+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)")
 _FRAME = re.compile(r"^\s*\[<([0-9a-f]+)>\] (\? )?(\S+)")
 _CASE = re.compile(r"^\s*# Subtest: (\S+)")
+_BUG = re.compile(r"^(BUG: failure at |kernel BUG at )")
 _LOOKBACK = 80
+# With no target prefix (any KUnit suite), the frame to blame is the first
+# one that is not the report's or the panic's own machinery.
+_MACHINERY = ("show_stack", "dump_stack", "panic", "__warn", "warn_slowpath", "report_bug",
+              "die", "__die", "oops_", "make_task_dead", "do_exit", "kasan_", "__kasan",
+              "print_report", "end_report", "__asan", "segv", "relay_signal", "sig_handler",
+              "unblock_signals", "_printk", "vprintk", "lbug_with_loc")
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,8 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
         if p:
             last = p
     title = text[start].strip()
+    if start and _BUG.match(text[start - 1]):
+        title = text[start - 1].strip()     # "BUG: failure at net/core/dev.c:11607/..."
     before = text[max(0, start - _LOOKBACK):start]
     for ln in before:
         rip = _RIP.match(ln)
@@ -88,6 +97,7 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
                          case, last)
     for ln in text[start:start + _LOOKBACK] + before:
         f = _FRAME.match(ln)
-        if f and not f.group(2) and f.group(3).startswith(driver_prefix):
+        if f and not f.group(2) and f.group(3).startswith(driver_prefix) \
+                and (driver_prefix or not f.group(3).startswith(_MACHINERY)):
             return Crash(title, start, f.group(3), int(f.group(1), 16), False, case, last)
     return Crash(title, start, "-", 0, False, case, last)

@@ -174,6 +174,21 @@ def git_revision(repo: Path) -> str | None:
     return rev + ("-dirty" if dirty else "")
 
 
+def files_containing(root: Path, needle: str, suffix: str) -> list[Path]:
+    """The files under root named *suffix that contain needle (grep -r, which
+    follows no symlink; hidden directories such as build directories are left
+    out)."""
+    dirs = [str(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.is_symlink()
+            and not p.name.startswith(".")]
+    if not dirs:
+        return []
+    proc = subprocess.run(["grep", "-rlF", f"--include=*{suffix}", "-e", needle] + dirs,
+                          capture_output=True, text=True)
+    if proc.returncode > 1:
+        raise HarnessError(f"grep over {root} failed: {proc.stderr.strip()}")
+    return [Path(line) for line in proc.stdout.splitlines()]
+
+
 def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
     """Boot a UML kernel as an ordinary process, console into log; None on timeout."""
     if not kernel.is_file():
@@ -203,6 +218,8 @@ class Runner(Protocol):
 
     def git_revision(self, repo: Path) -> str | None: ...
 
+    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]: ...
+
     def stop_process(self, pid: int) -> bool: ...
 
     def stop_group(self, pgid: int) -> bool: ...
@@ -226,6 +243,9 @@ class ProcessRunner:
 
     def git_revision(self, repo: Path) -> str | None:
         return git_revision(repo)
+
+    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]:
+        return files_containing(root, needle, suffix)
 
     def stop_process(self, pid: int) -> bool:
         return stop_process(pid)

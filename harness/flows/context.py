@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import configs, identity, known, model, report, reports_io, targets, tree
+from .. import (configs, identity, known, model, report, reports_io, suite_sources,
+                targets, tree)
 from ..errors import HarnessError
 from ..runner import KunitRequest, Runner
 from ..targets import Target
@@ -142,6 +143,29 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
 
 
 SUITES_TARGET = "suites"
+MAX_DIRS_LEN = 127      # kfault.suites_dirs (suites.c)
+
+
+def suite_dirs(ctx: Context, glob: str) -> list[str]:
+    """The directories of the suites glob names, for the leak check's tags."""
+    files = {}
+    # the tree, and our own suites, which its drivers/misc/kfault link holds
+    ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
+    for root, rel in ((ctx.kdir, ""), (ctx.repo / "kunit", ours)):
+        for path in ctx.runner.files_containing(root, "kunit_suite", ".c"):
+            names = suite_sources.suite_names(path.read_text(errors="replace"))
+            if names:
+                files[rel + str(path.relative_to(root))] = names
+    dirs = suite_sources.dirs_for(glob, files)
+    if not dirs:
+        raise HarnessError(f"SUITE={glob!r}: no struct kunit_suite of {ctx.kdir} has a "
+                           "matching .name")
+    if len(",".join(dirs)) > MAX_DIRS_LEN:
+        raise HarnessError(f"SUITE={glob!r}: its suites live in {len(dirs)} directories, "
+                           f"more than kfault.suites_dirs holds: {', '.join(dirs)}")
+    print(f"kfault: suites {glob}: leak check over the allocation tags of "
+          f"{', '.join(dirs)}", flush=True)
+    return dirs
 
 
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context:
@@ -151,17 +175,21 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
     the kernel gets a build directory of its own."""
     if not glob or any(c in glob for c in " :,"):
         raise HarnessError(f"SUITE={glob!r}: want a KUnit suite glob, e.g. 'list*'")
-    target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
-                    suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=(),
-                    prefix="", kmemleak=False)
-    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
-                              kernel_args=ctx.kernel_args + [f"kfault.suites={glob}"])
+    path = None
     if kunitconfig is not None:
         path = kunitconfig if kunitconfig.is_absolute() else ctx.kdir / kunitconfig
         if path.is_dir():
             path = path / ".kunitconfig"
         if not path.is_file():
             raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
+    dirs = suite_dirs(ctx, glob)
+    target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
+                    suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
+                    prefix="", kmemleak=True)
+    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
+                              kernel_args=ctx.kernel_args + [
+                                  f"kfault.suites={glob}", f"kfault.suites_dirs={','.join(dirs)}"])
+    if path is not None:
         config_dir = ctx.out / "suites-config"
         config_dir.mkdir(parents=True, exist_ok=True)
         text = configs.compose(ctx.config_dir, configs.ORACLES)

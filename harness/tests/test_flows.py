@@ -47,6 +47,9 @@ class FakeRunner:
     def git_revision(self, repo: Path) -> str | None:
         return "0" * 40
 
+    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]:
+        return sorted(p for p in root.rglob(f"*{suffix}") if needle in p.read_text())
+
     def stop_process(self, pid: int) -> bool:
         return False
 
@@ -219,6 +222,7 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
     assert sweep.sweep(ctx, fresh=True, max_boots=3) == 1
     assert runner.requests[0].filter_glob == "kfault_suites"
     assert "kfault.suites=kfault_init_deref" in runner.requests[0].kernel_args
+    assert "kfault.suites_dirs=drivers/misc/kfault/kunit/kfault/" in runner.requests[0].kernel_args
     resumed = "kfault.resume=kfault_init_deref.kfault_init_deref_magic:1"
     assert resumed in runner.requests[1].kernel_args
     recs = [json.loads(line) for line in
@@ -227,12 +231,14 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
     assert [(r["op"], r["point"], r["site"]) for r in crash] == [
         ("kfault_init_deref.kfault_init_deref_magic", "1", "kfault_init_deref_init+0x1a3/0x2b0")]
     assert {r["verdict"] for r in recs if r["kind"] == "point"} == {"passed"}
-    assert recs[-1]["kind"] == "complete"       # no kmemleak record: none is asked for
+    assert recs[-1]["kind"] == "complete"       # kmemleak confirmed: no record
 
 
 def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, [])
     with pytest.raises(HarnessError, match="SUITE='a b': want a KUnit suite glob"):
         context.suites_context(ctx, "a b", None)
+    with pytest.raises(HarnessError, match="SUITE='list[*]': no struct kunit_suite"):
+        context.suites_context(ctx, "list*", None)
     with pytest.raises(HarnessError, match="KUNITCONFIG=nope: no such kunitconfig"):
         context.suites_context(ctx, "list*", Path("nope"))

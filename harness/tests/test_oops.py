@@ -31,3 +31,14 @@ def test_a_crash_inside_the_kernel_blames_the_innermost_driver_caller() -> None:
 def test_a_clean_log_has_no_crash() -> None:
     assert oops.find_crash((DATA / "fop_open_console.log").read_text().splitlines(),
                            "refdev_") is None
+
+
+def test_a_bug_panic_of_any_suite_blames_the_first_frame_past_the_panic() -> None:
+    # make sweep SUITE=dev-addr-list-test, boot 2: the suite's exit unregisters
+    # the netdev its failed init already freed; KASAN reports, then BUG()
+    crash = oops.find_crash((DATA / "suites_dev_addr_bug_panic.log").read_text().splitlines(), "")
+    assert crash is not None
+    assert crash.title.startswith(
+        "BUG: failure at net/core/dev.c:11607/unregister_netdevice_many_notify()!")
+    assert crash.frame == "unregister_netdevice_many_notify.cold+0x53/0xa9"
+    assert crash.last_point == "dev-addr-list-test.dev_addr_test_basic 2"

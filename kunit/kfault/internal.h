@@ -15,7 +15,7 @@
  */
 extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 
-#define KFAULT_MAX_TAGS		64
+#define KFAULT_MAX_TAGS		1024	/* lib/ has some 600 */
 #define KFAULT_LINE_LEN		256
 #define KFAULT_STACK_DEPTH	48
 
@@ -82,6 +82,8 @@ struct kfault_tags {
 	unsigned int nr;
 	s64 calls_before[KFAULT_MAX_TAGS];
 	s64 bytes_before[KFAULT_MAX_TAGS];
+	s64 calls[KFAULT_MAX_TAGS];
+	s64 bytes[KFAULT_MAX_TAGS];
 };
 
 /* ---- console.c ---------------------------------------------------------- */
@@ -122,11 +124,13 @@ struct kfault_env {
 
 bool kfault_in_target(const struct kfault_env *env, unsigned long addr);
 enum kfault_nesting kfault_nesting(const struct kfault_site *site);
+bool kfault_is_bookkeeping(const char *function);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,
 			       u32 hash);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
+bool kfault_in_srcdir(const char *srcdirs, const char *file);
 void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len);
@@ -136,6 +140,7 @@ void kfault_allocator_name(const char *sym, char *buf, size_t len);
 u32 kfault_fnv(u32 h, const void *s, size_t n);
 #define KFAULT_FNV_SEED		2166136261u
 
+void kfault_settle(void);
 void kfault_log_mark(struct kfault_env *env);
 const char *kfault_log_next(struct kfault_env *env);
 void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
@@ -151,6 +156,7 @@ void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		      unsigned int fill, unsigned long target);
 void kfault_print_ran(const struct kfault_op *op,
 		      const struct kfault_result *res);
+void kfault_print_done_name(const char *op, unsigned int nth);
 void kfault_print_done(const struct kfault_op *op, unsigned int events);
 void kfault_log_count(struct kunit *test, const struct kfault_op *op,
 		      int nr, unsigned int bookkeeping, unsigned int events);

@@ -86,9 +86,14 @@ void kfault_print_ran(const struct kfault_op *op,
 			s->nested, s->allocator, s->inner, s->caller, s->id);
 }
 
+void kfault_print_done_name(const char *op, unsigned int nth)
+{
+	pr_info("kfault: done op=%s nth=%u\n", op, nth);
+}
+
 void kfault_print_done(const struct kfault_op *op, unsigned int events)
 {
-	pr_info("kfault: done op=%s nth=%u\n", op->name, events);
+	kfault_print_done_name(op->name, events);
 }
 
 void kfault_log_count(struct kunit *test, const struct kfault_op *op,

@@ -126,8 +126,8 @@ int kfault_find_text(const struct kfault_target *target,
 	unsigned long addr;
 
 	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
-		if (!tag->ct.filename || !tag->ct.function ||
-		    !strstr(tag->ct.filename, target->srcdir) ||
+		if (!tag->ct.function ||
+		    !kfault_in_srcdir(target->srcdir, tag->ct.filename) ||
 		    !kfault_has_prefix(tag->ct.function, target->prefix))
 			continue;
 		addr = kallsyms_lookup_name(tag->ct.function);
@@ -159,10 +159,28 @@ bool kfault_in_target(const struct kfault_env *env, unsigned long addr)
 
 /* ---- the target's allocation tags ---------------------------------------- */
 
+/* Is file in one of srcdirs ("drivers/net/netdevsim/,lib/kunit/")? */
+bool kfault_in_srcdir(const char *srcdirs, const char *file)
+{
+	char dir[64];
+	size_t n;
+
+	while (file && *srcdirs) {
+		n = strcspn(srcdirs, ",");
+		if (n && n < sizeof(dir)) {
+			strscpy(dir, srcdirs, n + 1);
+			if (strstr(file, dir))
+				return true;
+		}
+		srcdirs += n + !!srcdirs[n];
+	}
+	return false;
+}
+
 /* Built-in code's tags have no module name (CT_MODULE_NAME): use the file. */
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag)
 {
-	return tag->ct.filename && strstr(tag->ct.filename, env->target->srcdir);
+	return kfault_in_srcdir(env->target->srcdir, tag->ct.filename);
 }
 
 void kfault_find_tags(struct kfault_env *env)
@@ -171,7 +189,10 @@ void kfault_find_tags(struct kfault_env *env)
 	struct alloc_tag *tag;
 
 	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
-		if (!kfault_own_tag(env, tag))
+		/* a pool that only grows (lib/stackdepot.c) is no leak */
+		if (!kfault_own_tag(env, tag) ||
+		    (tag->ct.function &&
+		     kfault_is_bookkeeping(tag->ct.function)))
 			continue;
 		if (t->nr == KFAULT_MAX_TAGS) {
 			pr_warn("kfault: more than %d allocation sites in %s\n",
@@ -200,22 +221,24 @@ void kfault_tags_snapshot(struct kfault_env *env)
 			 env->tags.bytes_before);
 }
 
-/* Append "file:line fn +N/+B" for every tag whose live count changed. */
+/*
+ * Append "file:line fn +N/+B" for every tag that holds more than before:
+ * fewer is something older freed, not a leak.
+ */
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
 {
-	s64 calls[KFAULT_MAX_TAGS], bytes[KFAULT_MAX_TAGS];
 	struct kfault_tags *t = &env->tags;
 	unsigned int i, nr = 0;
 	size_t used = 0;
 
-	kfault_tags_read(t, calls, bytes);
+	kfault_tags_read(t, t->calls, t->bytes);
 	buf[0] = '\0';
 	for (i = 0; i < t->nr; i++) {
 		const struct codetag *ct = &t->tag[i]->ct;
-		s64 dc = calls[i] - t->calls_before[i];
-		s64 db = bytes[i] - t->bytes_before[i];
+		s64 dc = t->calls[i] - t->calls_before[i];
+		s64 db = t->bytes[i] - t->bytes_before[i];
 
-		if (!dc && !db)
+		if (dc <= 0 && db <= 0)
 			continue;
 		nr++;
 		if (used < len)
@@ -248,15 +271,22 @@ static const char * const kfault_bookkeeping[] = {
 	"idr_preload",
 };
 
-enum kfault_nesting kfault_nesting(const struct kfault_site *site)
+bool kfault_is_bookkeeping(const char *function)
 {
 	unsigned int i;
 
+	for (i = 0; i < ARRAY_SIZE(kfault_bookkeeping); i++)
+		if (str_has_prefix(function, kfault_bookkeeping[i]))
+			return true;
+	return false;
+}
+
+enum kfault_nesting kfault_nesting(const struct kfault_site *site)
+{
 	if (!site->inner[0] || !strcmp(site->inner, site->allocator))
 		return KFAULT_DIRECT;
-	for (i = 0; i < ARRAY_SIZE(kfault_bookkeeping); i++)
-		if (str_has_prefix(site->inner, kfault_bookkeeping[i]))
-			return KFAULT_BOOKKEEPING;
+	if (kfault_is_bookkeeping(site->inner))
+		return KFAULT_BOOKKEEPING;
 	return KFAULT_INTERNAL;
 }
 
@@ -301,6 +331,44 @@ u32 kfault_site_hash(const struct kfault_site *site)
 }
 
 /*
+ * A target with no text (any KUnit suite): the site is the allocation tag
+ * of the call being made - its function, file and line - and the function
+ * that called the failing allocator, if not that one.  Bookkeeping is told
+ * apart by that inner function as for a driver.
+ */
+static void kfault_site_from_tag(struct kfault_env *env, unsigned int nr,
+				 unsigned long call_site,
+				 struct kfault_site *site)
+{
+	const struct alloc_tag *tag = current->alloc_tag;
+	unsigned long *e = env->catch.entries;
+	char name[KSYM_NAME_LEN];
+	unsigned int d;
+
+	if (!tag || !tag->ct.function)
+		return;
+	strscpy(site->attr, call_site ? "failslab" : "fail_page_alloc",
+		sizeof(site->attr));
+	for (d = 0; !call_site && d < nr; d++) {
+		snprintf(name, sizeof(name), "%ps", (void *)e[d]);
+		if (!kfault_is_machinery(name))
+			call_site = e[d];
+	}
+	snprintf(name, sizeof(name), "%ps", (void *)call_site);
+	kfault_allocator_name(name, site->inner, sizeof(site->inner));
+	strscpy(site->caller, tag->ct.function, sizeof(site->caller));
+	strscpy(site->allocator, call_site ? "slab" : "page",
+		sizeof(site->allocator));
+	if (!strcmp(site->inner, site->caller))
+		site->inner[0] = '\0';
+	strscpy(site->file, kbasename(tag->ct.filename), sizeof(site->file));
+	site->line = tag->ct.lineno;
+	site->nested = kfault_nesting(site);
+	site->hash = kfault_fnv(kfault_site_hash(site), site->caller,
+				strlen(site->caller));
+}
+
+/*
  * A site from a saved stack: call_site is the allocator's caller (slab
  * tracepoints), or 0 for a page allocation, whose caller is the first frame
  * above the page allocator.
@@ -314,6 +382,10 @@ static void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 	unsigned int i, d;
 	u32 h;
 
+	if (env->text.start == env->text.end) {
+		kfault_site_from_tag(env, nr, call_site, site);
+		return;
+	}
 	for (i = 0; i < nr && !kfault_in_target(env, e[i]); i++)
 		;
 	if (i == nr || !i)
@@ -402,8 +474,10 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	/*
 	 * fail_nth counts task context only (should_fail_ex()); on UML a
 	 * softirq runs on the interrupted task and would look like its own.
+	 * A thread's exit is not the code under test's.
 	 */
-	if (c->armed != current || !in_task())
+	if (c->armed != current || !in_task() ||
+	    (current->flags & PF_EXITING))
 		return;
 	if (!ptr) {
 		if (c->fail_armed && !c->captured &&

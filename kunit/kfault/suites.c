@@ -4,18 +4,26 @@
  *
  * The suite kfault_suites has one parameterised case; with
  * kfault.suites=GLOB on the kernel command line its parameters are the
- * points of every matching suite: each case (each parameter of a
- * parameterised case) run with current->fail_nth = 1, 2, ... armed in the
- * case's own thread before suite->init, until the injection no longer
- * fires (at most KFAULT_MAX_NTH).  A point runs init, the case and exit in
- * KUnit try-catch threads the way the KUnit executor does, so that a
- * point's result is a parameter of this suite's case in the KTAP output.
+ * points of every matching suite.  Each case (each parameter of a
+ * parameterised case) runs once with nothing failing, counting its
+ * allocations in the case's own thread from before suite->init (point 0,
+ * the baseline); point k then fails the k-th, armed as the op sweeps arm
+ * it (sweep.c): after the event with the (k-1)-th's site and occurrence,
+ * so that the kernel's own bookkeeping moves no point.  At most
+ * KFAULT_MAX_NTH points a case.  A point runs suite_init, init, the case,
+ * exit and suite_exit the way the KUnit executor does, in KUnit try-catch
+ * threads, so that a point's result is a parameter of this suite's case in
+ * the KTAP output.  Sites come from allocation tags (the call being made,
+ * with its file:line); kfault.suites_dirs=DIR,... names the directories
+ * whose tags the precise leak check compares before and after each point.
  *
  * Verdicts: passed (the case passed although the injection fired),
  * test-failed (its own expectations failed because an allocation failed:
- * expected, not a finding), and report (a kernel report during the point:
- * KASAN, WARN, BUG, lockdep, ...).  A crash takes the boot down with the
- * point's "try" line last on the console, as for the op sweeps.
+ * expected, not a finding), and the findings report (a kernel report
+ * during the point: KASAN, WARN, BUG, lockdep, ...) and leak (a tag of
+ * suites_dirs holds more than before the point).  A crash takes the boot
+ * down with the point's "try" line last on the console, as for the op
+ * sweeps.
  */
 #include <kunit/test.h>
 #include <kunit/try-catch.h>
@@ -31,26 +39,44 @@ static char suites[128];
 module_param_string(suites, suites, sizeof(suites), 0644);
 MODULE_PARM_DESC(suites, "GLOB - the built-in KUnit suites kfault_suites sweeps");
 
+static char suites_dirs[128];
+module_param_string(suites_dirs, suites_dirs, sizeof(suites_dirs), 0644);
+MODULE_PARM_DESC(suites_dirs, "DIR,... - source directories of the suites and the code they test");
+
+/* Any code: no prefix, sites from allocation tags (site.c). */
+static struct kfault_target kfault_suites_target = {
+	.name = "suites",
+	.srcdir = suites_dirs,
+	.prefix = "",
+};
+
 #define KFAULT_SUITES_NAME	"kfault_suites"
 
 /* Where the walk over suites, cases, parameters and nth is. */
 struct kfault_any {
 	struct kunit_suite * const *suite;
 	struct kunit_case *kcase;
+	bool suite_stage;		/* the suite's suite_init/exit point */
 	const void *param;		/* the case's parameter, or NULL */
 	unsigned int param_nr;		/* its number, from 1; 0: no parameters */
 	char param_desc[KUNIT_PARAM_DESC_SIZE];
 	char op[KFAULT_SYM_LEN];	/* "suite.case" or "suite.case.N" */
-	unsigned int nth;
-	bool fired;			/* the last point's injection fired */
+	unsigned int nth;		/* 0: the counting run, the baseline */
+	bool counted;			/* expect[] holds this case's events */
+	unsigned int events;
+	u32 expect[KFAULT_MAX_NTH];	/* the counting run's site hashes */
+	unsigned int arm_count;		/* fail_nth once armed */
 	/* the point being run */
 	struct kunit inner;
 	struct task_struct *task;	/* the try thread, held until read */
+	struct string_stream *log;	/* the runner case's, lent to the point */
+	bool disarmed;			/* the case returned: left is fail_nth */
+	unsigned int left;
 	int init_err;
+	struct kfault_result res;
 };
 
 static struct kfault_any kfault_any;
-static struct kfault_env *kfault_suites_env;
 
 static struct kunit_suite * const *kfault_any_suite(struct kunit_suite * const *from)
 {
@@ -74,9 +100,40 @@ static bool kfault_any_start_case(struct kfault_any *a)
 	return a->param;
 }
 
+static bool kfault_any_first_case(struct kfault_any *a);
+
+/* a->suite was just reached: its suite_init point, else its first case. */
+static bool kfault_any_enter(struct kfault_any *a)
+{
+	a->kcase = (*a->suite)->test_cases;
+	a->param = NULL;
+	a->param_nr = 0;
+	a->param_desc[0] = '\0';
+	a->suite_stage = (*a->suite)->suite_init || (*a->suite)->suite_exit;
+	return a->suite_stage || kfault_any_first_case(a);
+}
+
+/* From a->kcase on: the first case with something to run, in any suite. */
+static bool kfault_any_first_case(struct kfault_any *a)
+{
+	for (;;) {
+		if (!a->kcase->run_case) {
+			a->suite = kfault_any_suite(a->suite + 1);
+			return a->suite && kfault_any_enter(a);
+		}
+		if (kfault_any_start_case(a))
+			return true;
+		a->kcase++;
+	}
+}
+
 /* The next parameter, case or suite; false at the end. */
 static bool kfault_any_next(struct kfault_any *a)
 {
+	if (a->suite_stage) {
+		a->suite_stage = false;
+		return kfault_any_first_case(a);
+	}
 	if (a->kcase->generate_params) {
 		a->param_desc[0] = '\0';
 		a->param = a->kcase->generate_params(a->param, a->param_desc);
@@ -84,22 +141,16 @@ static bool kfault_any_next(struct kfault_any *a)
 		if (a->param)
 			return true;
 	}
-	for (;;) {
-		a->kcase++;
-		while (!a->kcase->run_case) {
-			a->suite = kfault_any_suite(a->suite + 1);
-			if (!a->suite)
-				return false;
-			a->kcase = (*a->suite)->test_cases;
-		}
-		if (kfault_any_start_case(a))
-			return true;
-	}
+	a->kcase++;
+	return kfault_any_first_case(a);
 }
 
 static void kfault_any_name(struct kfault_any *a)
 {
-	if (a->param_nr)
+	if (a->suite_stage)
+		snprintf(a->op, sizeof(a->op), "%s.suite_init",
+			 (*a->suite)->name);
+	else if (a->param_nr)
 		snprintf(a->op, sizeof(a->op), "%s.%s.%u", (*a->suite)->name,
 			 a->kcase->name, a->param_nr);
 	else
@@ -122,8 +173,7 @@ static bool kfault_any_resume(struct kfault_any *a)
 	for (;;) {
 		kfault_any_name(a);
 		if (strlen(a->op) == len && !strncmp(a->op, at, len)) {
-			a->nth = nth;
-			a->fired = true;	/* go on with nth + 1 */
+			a->nth = nth + 1;
 			return true;
 		}
 		if (!kfault_any_next(a))
@@ -140,31 +190,65 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		if (!suites[0])
 			return NULL;
 		a->suite = kfault_any_suite(__kunit_suites_start);
-		if (!a->suite)
+		a->nth = 0;
+		if (!a->suite || !kfault_any_enter(a) || !kfault_any_resume(a))
 			return NULL;
-		a->kcase = (*a->suite)->test_cases - 1;
-		a->param = NULL;
-		a->param_nr = 0;
-		a->fired = false;
-		if (!kfault_any_next(a) || !kfault_any_resume(a))
-			return NULL;
-		a->nth = a->fired ? a->nth + 1 : 1;
-		a->fired = false;
-	} else if (a->fired && a->nth < KFAULT_MAX_NTH) {
+		a->counted = false;
+	} else if (a->counted && a->nth < a->events) {
 		a->nth++;
 	} else {
 		if (!kfault_any_next(a))
 			return NULL;
-		a->nth = 1;
+		a->nth = 0;
+		a->counted = false;
 	}
 	kfault_any_name(a);
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s.%s%s%s%s: fail %u",
-		 (*a->suite)->name, a->kcase->name, a->param ? " [" : "",
-		 a->param_desc, a->param ? "]" : "", a->nth);
+	if (a->nth)
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s%s%s%s: fail %u", a->op,
+			 a->param ? " [" : "", a->param_desc,
+			 a->param ? "]" : "", a->nth);
+	else
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s%s%s%s: no fault (baseline)",
+			 a->op, a->param ? " [" : "", a->param_desc,
+			 a->param ? "]" : "");
 	/* '#' starts a KTAP directive: kunit.py would drop the result */
 	while ((hash = strchr(desc, '#')))
 		*hash = '_';
 	return a;
+}
+
+/* Count (nth 0), or arm point nth as kfault_call() does for an op. */
+static void kfault_any_arm(struct kfault_any *a, struct kfault_catch *c)
+{
+	memset(&c->cap, 0, sizeof(c->cap));
+	c->captured = false;
+	c->events = 0;
+	c->rearmed = 0;
+	c->stack_filter = false;
+	c->arm_on_event = a->nth > 1;
+	if (c->arm_on_event) {
+		c->arm_hash = a->expect[a->nth - 2];
+		c->arm_occurrence = kfault_occurrence(a->expect, a->nth - 2,
+						      c->arm_hash);
+	}
+	c->arm_count = a->arm_count;
+	c->fail_armed = a->nth == 1;
+	c->armed_at = 0;
+	WRITE_ONCE(current->fail_nth, a->nth == 1 ? a->arm_count : 0);
+	WRITE_ONCE(c->armed, current);
+}
+
+/*
+ * Disarmed as soon as the case returns: the try thread's exit (freeing a
+ * SLAB_TYPESAFE_BY_RCU sighand allocates under SLUB_RCU_DEBUG) is not the
+ * case's.  A case that aborts on a failed assertion exits armed.
+ */
+static void kfault_any_disarm(struct kfault_any *a, struct kfault_catch *c)
+{
+	WRITE_ONCE(c->armed, NULL);
+	a->left = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+	a->disarmed = true;
 }
 
 /* In the case's own thread: arm, init, the case (as kunit_try_run_case). */
@@ -172,20 +256,23 @@ static void kfault_any_try(void *data)
 {
 	struct kfault_any *a = data;
 	struct kunit_suite *suite = *a->suite;
+	struct kfault_catch *c = &kfault_suites_target.env->catch;
 	struct kunit *test = &a->inner;
 
 	a->task = get_task_struct(current);
 	current->kunit_test = test;
-	WRITE_ONCE(current->fail_nth, a->nth);
+	kfault_any_arm(a, c);
 	if (suite->init) {
 		a->init_err = suite->init(test);
 		if (a->init_err) {
+			kfault_any_disarm(a, c);
 			kunit_err(test, "failed to initialize: %d\n", a->init_err);
 			kunit_set_failure(test);
 			return;
 		}
 	}
 	a->kcase->run_case(test);
+	kfault_any_disarm(a, c);
 }
 
 static void kfault_any_catch(void *data)
@@ -217,89 +304,186 @@ static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try)
 	kunit_try_catch_run(&tc, a);
 }
 
-/* One point: the case with its nth allocation failing. */
-static void kfault_suites_point(struct kunit *test)
+/* One run of the point: suite_init, init, the case, exit, suite_exit. */
+static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 {
-	struct kfault_any *a = (struct kfault_any *)test->param_value;
+	struct kfault_catch *c = &env->catch;
 	struct kunit_suite *suite = *a->suite;
-	struct kfault_result res = { };
+	struct kfault_result *res = &a->res;
 	unsigned int left = 0;
-	const char *verdict;
-	int err;
-	u32 id;
 
-	KUNIT_ASSERT_NOT_NULL(test, a);
+	memset(res, 0, sizeof(*res));
+	res->nth = a->nth;
+	kfault_tags_snapshot(env);
+	kfault_log_mark(env);
+	/* with KUNIT_DEBUGFS a case has a log (kunit-test.c's log tests) */
+	kunit_init_test(&a->inner, a->op, a->log);
+	a->init_err = 0;
+	if (a->suite_stage) {
+		/* suite_init armed in this thread; suite_exit if it worked */
+		kfault_any_arm(a, c);
+		a->init_err = suite->suite_init ? suite->suite_init(suite) : 0;
+		WRITE_ONCE(c->armed, NULL);
+		left = READ_ONCE(current->fail_nth);
+		WRITE_ONCE(current->fail_nth, 0);
+		if (!a->init_err && suite->suite_exit)
+			suite->suite_exit(suite);
+		goto judge;
+	}
 	if (suite->suite_init) {
-		err = suite->suite_init(suite);
-		if (err) {
-			a->fired = false;
-			kunit_skip(test, "%s's suite_init failed: %d", suite->name, err);
+		a->init_err = suite->suite_init(suite);
+		if (a->init_err) {
+			snprintf(res->detail, sizeof(res->detail),
+				 "suite_init failed with nothing armed: %d",
+				 a->init_err);
+			return;
 		}
 	}
-	kunit_init_test(&a->inner, a->kcase->name, NULL);
 	a->inner.param_value = a->param;
 	a->task = NULL;
-	a->init_err = 0;
-	pr_info("kfault: try op=%s nth=%u\n", a->op, a->nth);
-	kfault_log_mark(kfault_suites_env);
+	a->disarmed = false;
 	kfault_any_run(a, kfault_any_try);
+	WRITE_ONCE(c->armed, NULL);
 	if (a->task) {
-		left = READ_ONCE(a->task->fail_nth);
+		left = a->disarmed ? a->left : READ_ONCE(a->task->fail_nth);
 		put_task_struct(a->task);
 	}
 	kfault_any_run(a, kfault_any_cleanup);
 	if (suite->suite_exit)
 		suite->suite_exit(suite);
-	rcu_barrier();
-	kfault_log_scan(kfault_suites_env, NULL, &res);
-	a->fired = !left;
-	verdict = !a->fired ? "not-fired" : res.report[0] ? "report" :
-		  a->inner.status == KUNIT_FAILURE ? "test-failed" : "passed";
-	id = kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
-			&a->nth, sizeof(a->nth));
-	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=0 site=// id=%08x\n",
-		a->op, a->nth, verdict, id);
-	if (a->fired)
-		kunit_info(test, "kfault: op=%s nth=%u fill=0 ran=%u attr=- allocator=- inner=- site=- file=-:0 addr=0x0 id=%08x verdict=%s ret=%d us=0 leaked=[] report=[%s] report_site=%s report_addr=0x%lx detail=[%s%s]\n",
-			   a->op, a->nth, a->nth, id, verdict, a->init_err,
-			   res.report, res.report_site[0] ? res.report_site : "-",
-			   res.report_addr, a->param_desc[0] ? "param " : "",
-			   a->param_desc);
-	if (!a->fired)
-		kunit_skip(test, "the injection no longer fires: %u allocations",
-			   a->nth - 1);
-	KUNIT_EXPECT_TRUE_MSG(test, !res.report[0], "kernel report: %s",
-			      res.report);
+judge:
+	kfault_settle();
+	res->fired = a->nth && c->fail_armed && !left;
+	if (res->fired && c->captured)
+		res->site = c->cap;
+	res->site.silent = res->fired && !res->site.hash;
+	res->site.id = res->site.hash ?
+		kfault_fnv(res->site.hash, &res->site.occurrence,
+			   sizeof(res->site.occurrence)) :
+		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
+			   &a->nth, sizeof(a->nth));
+	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
+	kfault_log_scan(env, NULL, res);
 }
 
-/* Only the knobs (failslab and fail_page_alloc must fail sleeping allocations). */
+/*
+ * Point nth: its allocation failed, or a finding on the way.  As for an op
+ * (kfault_point()), pass over allocations with no event of their own
+ * between the (nth-1)-th event and the nth's.
+ */
+static void kfault_any_point(struct kfault_any *a, struct kfault_env *env)
+{
+	struct kfault_result *res = &a->res;
+	u32 expect = a->expect[a->nth - 1];
+	unsigned int occurrence = kfault_occurrence(a->expect, a->nth - 1,
+						    expect);
+
+	for (a->arm_count = 1; a->arm_count <= 5; a->arm_count++) {
+		kfault_any_attempt(a, env);
+		if (res->fired ? (res->site.hash == expect &&
+				  res->site.occurrence == occurrence) ||
+				 res->report[0] || res->leaks[0] :
+				 !env->catch.rearmed)
+			break;
+	}
+	a->arm_count = 1;
+}
+
+static const char *kfault_any_verdict(const struct kfault_any *a)
+{
+	const struct kfault_result *res = &a->res;
+
+	if (a->nth && !res->fired)
+		return "not-fired";
+	if (res->report[0])
+		return "report";
+	if (res->leaks[0])
+		return "leak";
+	if (a->inner.status == KUNIT_FAILURE || a->init_err)
+		return "test-failed";
+	return "passed";
+}
+
+/* One point: the case with its nth allocation failing (0: counting). */
+static void kfault_suites_point(struct kunit *test)
+{
+	struct kfault_any *a = (struct kfault_any *)test->param_value;
+	struct kfault_env *env = kfault_suites_target.env;
+	struct kfault_result *res;
+	const struct kfault_site *s;
+	unsigned int nth;
+	const char *verdict;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, env);
+	res = &a->res;
+	s = &res->site;
+	nth = a->nth;
+	a->log = test->log;
+	pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
+	a->arm_count = 1;
+	if (!a->counted) {
+		/* also after a resume: the points need this case's events */
+		a->nth = 0;
+		kfault_any_attempt(a, env);
+		a->nth = nth;
+		a->events = min_t(unsigned int, env->catch.events, KFAULT_MAX_NTH);
+		memcpy(a->expect, env->catch.hash, sizeof(a->expect));
+		a->counted = true;
+		if (env->catch.events > KFAULT_MAX_NTH)
+			kunit_warn(test, "kfault: op=%s: cap of %u allocations reached (%u counted)\n",
+				   a->op, KFAULT_MAX_NTH, env->catch.events);
+	}
+	if (nth > a->events) {
+		kfault_print_done_name(a->op, nth);
+		kunit_skip(test, "%s makes %u allocations", a->op, a->events);
+	}
+	if (nth)
+		kfault_any_point(a, env);
+	verdict = kfault_any_verdict(a);
+	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+		a->op, nth, verdict, s->nested, s->allocator, s->inner,
+		s->caller, s->id);
+	if (nth == a->events)
+		kfault_print_done_name(a->op, nth + 1);
+	if (res->detail[0])
+		kunit_skip(test, "%s", res->detail);
+	if (nth && !res->fired)
+		kunit_skip(test, "allocation %u was not reached this time", nth);
+	kunit_info(test, "kfault: op=%s nth=%u fill=0 ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x0 id=%08x verdict=%s ret=%d us=0 leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx detail=[%s%s%s]\n",
+		   a->op, nth, nth, s->attr[0] ? s->attr : "-",
+		   s->allocator[0] ? s->allocator : "-",
+		   s->inner[0] ? s->inner : "-", s->caller[0] ? s->caller : "-",
+		   s->file[0] ? s->file : "-", s->line, nth ? s->id : 0,
+		   verdict, a->init_err, res->leaks, res->report,
+		   res->report_site[0] ? res->report_site : "-",
+		   res->report_addr, res->detail,
+		   a->param_desc[0] ? " param " : "", a->param_desc);
+	KUNIT_EXPECT_TRUE_MSG(test, !res->report[0], "kernel report: %s",
+			      res->report);
+	KUNIT_EXPECT_TRUE_MSG(test, !res->leaks[0], "leaked: %s", res->leaks);
+}
+
 static int kfault_suites_init(struct kunit_suite *suite)
 {
-	int err;
-
-	kfault_suites_env = kzalloc(sizeof(*kfault_suites_env), GFP_KERNEL);
-	if (!kfault_suites_env)
-		return -ENOMEM;
-	err = kfault_knobs_set(&kfault_suites_env->knobs);
-	if (err) {
-		kfree(kfault_suites_env);
-		kfault_suites_env = NULL;
-	}
-	return err;
+	return kfault_suite_init(&kfault_suites_target);
 }
 
 static void kfault_suites_exit(struct kunit_suite *suite)
 {
-	if (!kfault_suites_env)
-		return;
-	kfault_knobs_restore(kfault_suites_env->knobs.knob,
-			     ARRAY_SIZE(kfault_suites_env->knobs.knob));
-	kfree(kfault_suites_env);
-	kfault_suites_env = NULL;
+	kfault_suite_exit(&kfault_suites_target);
+}
+
+static int kfault_suites_test_init(struct kunit *test)
+{
+	return kfault_test_init(test, &kfault_suites_target);
 }
 
 static struct kunit_case kfault_suites_cases[] = {
+	KUNIT_CASE(kfault_canary_fault_injection),
+	KUNIT_CASE(kfault_canary_kasan),
 	KUNIT_CASE_PARAM(kfault_suites_point, kfault_any_gen),
+	KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),
 	{}
 };
 
@@ -307,6 +491,7 @@ static struct kunit_suite kfault_suites_suite = {
 	.name = KFAULT_SUITES_NAME,
 	.suite_init = kfault_suites_init,
 	.suite_exit = kfault_suites_exit,
+	.init = kfault_suites_test_init,
 	.test_cases = kfault_suites_cases,
 };
 

@@ -225,7 +225,7 @@ bad_state:
  * Flushing a system-wide workqueue is discouraged for drivers; a test
  * harness that must see the memory back has no other way.
  */
-static void kfault_settle(void)
+void kfault_settle(void)
 {
 	rcu_barrier();
 	__flush_workqueue(system_wq);
@@ -523,11 +523,12 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 	struct kfault_env *env;
 	int err;
 
-	env = kzalloc(sizeof(*env), GFP_KERNEL);
+	env = kvzalloc(sizeof(*env), GFP_KERNEL);
 	if (!env)
 		return ERR_PTR(-ENOMEM);
 	env->target = target;
-	err = kfault_find_text(target, &env->text);
+	/* no prefix: any code (KUnit suites), sites from allocation tags */
+	err = target->prefix[0] ? kfault_find_text(target, &env->text) : 0;
 	if (err) {
 		pr_err("kfault: no text for target %s (%s*, %s)\n", target->name,
 		       target->prefix, target->srcdir);
@@ -546,7 +547,7 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 err_restore_knobs:
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
 err_free_env:
-	kfree(env);
+	kvfree(env);
 	return ERR_PTR(err);
 }
 
@@ -556,5 +557,5 @@ void kfault_env_exit(struct kfault_env *env)
 		return;
 	kfault_probes_unregister(env);
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
-	kfree(env);
+	kvfree(env);
 }

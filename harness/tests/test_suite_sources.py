@@ -1,0 +1,31 @@
+"""Finding a KUnit suite's source directory, on the 6.12 sources of the suites
+we sweep (lib/list-test.c's three suites; our own crash-in-init suite)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness import suite_sources
+
+REPO = Path(__file__).resolve().parents[2]
+
+LIST_TEST = (Path(__file__).parent / "data/list-test_suites.c").read_text()
+
+
+def test_suite_names_of_a_file_with_three_suites() -> None:
+    assert suite_sources.suite_names(LIST_TEST) == ["list-kunit-test", "hlist", "klist"]
+
+
+def test_suite_names_of_our_own_test_file() -> None:
+    text = (REPO / "kunit/kfault/kfault_test.c").read_text()
+    assert suite_sources.suite_names(text) == ["kfault_lib", "kfault_init_deref"]
+
+
+def test_dirs_of_a_glob() -> None:
+    files = {"lib/list-test.c": ["list-kunit-test", "hlist", "klist"],
+             "lib/kunit/executor_test.c": ["kunit_executor_test"],
+             "kernel/sysctl-test.c": ["sysctl_test"]}
+    assert suite_sources.dirs_for("list*", files) == ["lib/"]
+    assert suite_sources.dirs_for("*list*", files) == ["lib/"]
+    assert suite_sources.dirs_for("kunit_*", files) == ["lib/kunit/"]
+    assert suite_sources.dirs_for("*", files) == ["kernel/", "lib/", "lib/kunit/"]
+    assert suite_sources.dirs_for("nothing", files) == []
