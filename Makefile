@@ -40,7 +40,7 @@ help:
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
-	@echo "           pytest-kernel, determinism, sweep SUITE=list-kunit-test, calibrate, modules-test"
+	@echo "           pytest-kernel, determinism, sweep SUITE=property-entry, calibrate, modules-test"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
 	@echo "  clean    remove the build directory and out/, unlink the tree"
@@ -110,7 +110,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism
-	@$(MAKE) --no-print-directory sweep SUITE=list-kunit-test SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory modules-test
 

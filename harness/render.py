@@ -53,6 +53,8 @@ def evidence_lines(p: Point) -> list[str]:
         out.append(f"report site: {e.report_site}")
     if e.detail:
         out.append(f"detail: {e.detail}")
+    if p.reproduce:
+        out.append(f"reproduce: {p.reproduce}")
     return out
 
 
@@ -187,6 +189,8 @@ def markdown(report: Report) -> str:
         out += [f"### {_md(g.operation)}: {_md(g.verdict)}, {g.count} point(s)", "",
                 f"- evidence: {_code(g.evidence)}"]
         out += [f"- site: {_code(site)}" for site in g.sites]
+        if g.reproduce:
+            out.append(f"- reproduce (nth {g.nths[0]}): {_code(g.reproduce)}")
         out += [f"- nth: {nths}" + (" (0 is the baseline)" if 0 in g.nths else ""), ""]
     for op, n in s.missing.items():
         out.append(f"- {_md(op)}: {n} counted point(s) have no result "

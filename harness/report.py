@@ -72,6 +72,9 @@ class RunMeta:
     git_revision: str | None = None
     started: datetime | None = None     # timezone-aware, preferably
     finished: datetime | None = None
+    # the command that reruns one point: {op}, {nth}, {point} (its stable id,
+    # else its nth) and {resume} ("kfault.resume=OP:NTH-1 " when nth > 1)
+    reproduce: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class Point:
     us: int
     failed_site: FailedSite
     evidence: Evidence
+    reproduce: str | None = None    # for a failed point: the command that reruns it
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ class FailureGroup:
     nths: tuple[int, ...]
     stable_ids: tuple[str, ...]
     sites: tuple[str, ...]      # distinct "allocator <- sym+off (file:line)"
+    reproduce: str | None = None    # reruns the group's first point
 
     @property
     def count(self) -> int:
@@ -230,14 +235,25 @@ def _site(r: ResultLine, symbols: Symbols | None) -> FailedSite:
                       stable_id=stable, addr=hex(r.addr) if r.addr else None)
 
 
-def _point(res: model.Result, symbols: Symbols | None) -> Point:
+def reproduce(template: str, op: str, nth: int, ident: str, fill: int = 0) -> str | None:
+    """The command that reruns one point, from the run's template (pure)."""
+    if not template:
+        return None
+    point = ident if ident.strip("0") else (f"f{fill}" if fill else str(nth))
+    resume = f"--kernel-arg kfault.resume={op}:{nth - 1} " if nth > 1 else ""
+    return template.format(op=op, nth=nth, point=point, resume=resume)
+
+
+def _point(res: model.Result, symbols: Symbols | None, meta: RunMeta) -> Point:
     r = res.line
     ev = Evidence(leaked=r.leaked, report=r.report or None, report_site=_opt(r.report_site),
                   detail=r.detail or None, ret=r.ret, summary=model.evidence(r))
     return Point(suite=res.suite, case=res.case, operation=r.op, nth=r.nth,
                  name=point_name(r.op, r.nth, r.fill, r.allocator, r.site, r.inner),
                  verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,
-                 failed_site=_site(r, symbols), evidence=ev)
+                 failed_site=_site(r, symbols), evidence=ev,
+                 reproduce=None if r.verdict.ok else
+                 reproduce(meta.reproduce, r.op, r.nth, r.id, r.fill))
 
 
 def _count(items: Iterable[str]) -> dict[str, int]:
@@ -277,7 +293,7 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
           bugs: tuple[KernelBug, ...] = ()) -> Report:
     """The report of one run, from its parsed console and its symbols; bugs: the
     known kernel bugs its kernel leaks are counted against."""
-    results = [_point(r, symbols) for r in log.results]
+    results = [_point(r, symbols, meta) for r in log.results]
     order: dict[str, None] = {}
     for r in log.results:
         order.setdefault(r.op)
@@ -318,7 +334,7 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
     failures = tuple(
         FailureGroup(op, verdict, why, tuple(p.nth for p in ps),
                      tuple(p.failed_site.stable_id or "-" for p in ps),
-                     _site_labels(ps))
+                     _site_labels(ps), ps[0].reproduce)
         for (op, verdict, why), ps in groups.items())
     failed = sum(not p.ok for p in points)
     baselines_failed = sum(not p.ok for p in baselines)
@@ -342,7 +358,8 @@ def point_dict(p: Point) -> dict[str, Any]:
             "failed_site": _site_dict(p.failed_site),
             "evidence": {"leaked": list(e.leaked), "report": e.report,
                          "report_site": e.report_site, "detail": e.detail, "ret": e.ret,
-                         "summary": e.summary}}
+                         "summary": e.summary},
+            "reproduce": p.reproduce}
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -371,7 +388,8 @@ def to_dict(report: Report) -> dict[str, Any]:
                            for o in s.operations],
             "failures": [{"operation": g.operation, "verdict": g.verdict,
                           "evidence": g.evidence, "count": g.count, "nths": list(g.nths),
-                          "stable_ids": list(g.stable_ids), "sites": list(g.sites)}
+                          "stable_ids": list(g.stable_ids), "sites": list(g.sites),
+                          "reproduce": g.reproduce}
                          for g in s.failures]},
         "kmemleak": None if report.kmemleak is None else {
             "canary_found": report.kmemleak.canary_found,

@@ -48,6 +48,27 @@ def points(log: RunLog, boot: int) -> list[Record]:
             if r.verdict != Verdict.NOT_FIRED]
 
 
+def first_gap(log: RunLog) -> tuple[str, int] | None:
+    """(operation, first lost nth) of the earliest gap on the console, or None."""
+    lost = log.missing()
+    if not lost:
+        return None
+    where = {op: min((i for i, t in log.tries if t.op == op), default=0) for op in lost}
+    op = min(lost, key=lambda o: where[o])
+    return op, lost[op][0]
+
+
+def before_gap(records: list[Record], op: str, nth: int) -> list[Record]:
+    """The points a boot finished before its console lost op's point nth: what
+    came after is swept again (the next boot resumes at op:nth-1)."""
+    out = []
+    for rec in records:
+        if rec.kind != "point" or (rec.op == op and rec.point.isdigit() and int(rec.point) >= nth):
+            break
+        out.append(rec)
+    return out
+
+
 def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) -> str:
     """The console around the crash line: registers/RIP, the panic, first frames."""
     part = lines[max(0, crash.line - before):crash.line + after]

@@ -137,9 +137,21 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
                   finished: datetime | None = None) -> Path:
     meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.repo), started=started,
-                          finished=finished or datetime.now(timezone.utc))
+                          finished=finished or datetime.now(timezone.utc),
+                          reproduce=reproduce_template(ctx))
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known.load_bugs(ctx.config_dir))
+
+
+def reproduce_template(ctx: Context) -> str:
+    """How a user reruns one point of this run (report.reproduce fills it in)."""
+    glob = next((a.split("=", 1)[1] for a in ctx.kernel_args
+                 if a.startswith("kfault.suites=")), None)
+    if ctx.target.name == SUITES_TARGET and glob:
+        return (f"make sweep SUITE='{glob}' SWEEP_ARGS=\"--fresh {{resume}}"
+                f"--kernel-arg kfault.only={{op}}\"")
+    target = "" if ctx.target.default else f" TARGET={ctx.target.name}"
+    return f"make repro{target} POINT={{op}}:{{point}}"
 
 
 SUITES_TARGET = "suites"

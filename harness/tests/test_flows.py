@@ -242,3 +242,19 @@ def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
         context.suites_context(ctx, "list*", None)
     with pytest.raises(HarnessError, match="KUNITCONFIG=nope: no such kunitconfig"):
         context.suites_context(ctx, "list*", Path("nope"))
+
+
+def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # a real console that lost port_add 2..119: the next boot resumes at
+    # port_add:1; when the same gap comes back, the sweep stops with one line
+    ctx, runner = make(fake_tree, tmp_path, ["console_lost_lines.log", "console_lost_lines.log"],
+                       target="netdevsim")
+    with pytest.raises(HarnessError, match=r"boot 2: the console lost .* \(again\)"):
+        sweep.sweep(ctx, fresh=True, max_boots=5)
+    assert "kfault.resume=port_add:1" in runner.requests[1].kernel_args
+    recs = [json.loads(line) for line in
+            (ctx.out / "sweep/results.jsonl").read_text().splitlines()]
+    # point 1 finished before the gap and is kept once per boot; nothing after it
+    assert [(r["boot"], r["op"], r["point"]) for r in recs] == [
+        (1, "port_add", "1"), (2, "port_add", "1")]

@@ -158,7 +158,7 @@ def test_json_document_shape() -> None:
     assert doc["run"]["kunit_totals"] == {"pass": 219, "fail": 0, "skip": 0, "total": 219}
     point = doc["points"][0]
     assert set(point) == {"suite", "case", "operation", "nth", "name", "verdict", "ok", "us",
-                          "failed_site", "evidence"}
+                          "failed_site", "evidence", "reproduce"}
     assert set(point["failed_site"]) == {"symbol", "offset", "file", "line", "location",
                                          "allocator", "inner", "attr", "stable_id", "addr"}
     assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",
@@ -206,3 +206,21 @@ def test_a_bad_baseline_is_a_one_line_error_and_nothing_is_written(
                                  report.RunMeta(), baseline=base)
     assert message in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_point_says_how_to_rerun_it() -> None:
+    from harness.report import reproduce
+    assert reproduce("make repro POINT={op}:{point}", "open", 3, "e3e5e880") == \
+        "make repro POINT=open:e3e5e880"
+    # a crash record has no id: its nth
+    assert reproduce("make repro TARGET=netdevsim POINT={op}:{point}", "probe", 7, "") == \
+        "make repro TARGET=netdevsim POINT=probe:7"
+    suites = ("make sweep SUITE='kunit*' SWEEP_ARGS=\"--fresh {resume}"
+              "--kernel-arg kfault.only={op}\"")
+    assert reproduce(suites, "kunit_executor_test.filter_suites_test", 12, "adda602b") == (
+        "make sweep SUITE='kunit*' SWEEP_ARGS=\"--fresh --kernel-arg kfault.resume="
+        "kunit_executor_test.filter_suites_test:11 --kernel-arg "
+        "kfault.only=kunit_executor_test.filter_suites_test\"")
+    assert reproduce(suites, "hlist.t", 0, "00000000") == (
+        "make sweep SUITE='kunit*' SWEEP_ARGS=\"--fresh --kernel-arg kfault.only=hlist.t\"")
+    assert reproduce("", "open", 3, "e3e5e880") is None

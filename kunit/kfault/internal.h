@@ -174,5 +174,6 @@ void kfault_log_kernel_leak(struct kunit *test, const char *block,
 /* ---- sweep.c ------------------------------------------------------------ */
 
 const char *kfault_resume(void);
+const char *kfault_only(void);
 
 #endif /* _KFAULT_INTERNAL_H */

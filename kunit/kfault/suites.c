@@ -162,6 +162,17 @@ static void kfault_any_name(struct kfault_any *a)
  * kfault.resume=OP:NTH (OP "suite.case" or "suite.case.N", the point of
  * the "try" line a crash left last): walk on to that point, resume after it.
  */
+static bool kfault_any_find(struct kfault_any *a, const char *op, size_t len)
+{
+	for (;;) {
+		kfault_any_name(a);
+		if (strlen(a->op) == len && !strncmp(a->op, op, len))
+			return true;
+		if (!kfault_any_next(a))
+			return false;
+	}
+}
+
 static bool kfault_any_resume(struct kfault_any *a)
 {
 	const char *at = kfault_resume();
@@ -170,15 +181,10 @@ static bool kfault_any_resume(struct kfault_any *a)
 
 	if (!at[0] || kstrtouint(at + len + 1, 10, &nth))
 		return true;
-	for (;;) {
-		kfault_any_name(a);
-		if (strlen(a->op) == len && !strncmp(a->op, at, len)) {
-			a->nth = nth + 1;
-			return true;
-		}
-		if (!kfault_any_next(a))
-			return false;
-	}
+	if (!kfault_any_find(a, at, len))
+		return false;
+	a->nth = nth + 1;
+	return true;
 }
 
 static const void *kfault_any_gen(const void *prev, char *desc)
@@ -193,7 +199,13 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		a->nth = 0;
 		if (!a->suite || !kfault_any_enter(a) || !kfault_any_resume(a))
 			return NULL;
+		/* kfault.only=OP (with kfault.resume=OP:N-1): point N alone */
+		if (kfault_only()[0] &&
+		    !kfault_any_find(a, kfault_only(), strlen(kfault_only())))
+			return NULL;
 		a->counted = false;
+	} else if (kfault_only()[0]) {
+		return NULL;
 	} else if (a->counted && a->nth < a->events) {
 		a->nth++;
 	} else {

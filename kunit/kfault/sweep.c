@@ -38,13 +38,13 @@ MODULE_PARM_DESC(leak_check, "compare allocation tags before/after each point");
  * operations before OP were swept already and are skipped, OP starts at
  * NTH + 1.  OP:fK continues after the K-th targeted attempt.
  */
-static char resume[64];
+static char resume[KFAULT_SYM_LEN + 16];
 module_param_string(resume, resume, sizeof(resume), 0644);
 MODULE_PARM_DESC(resume, "OP:NTH or OP:fK - continue a crashed sweep after that point");
 static bool resume_reached;
 
 /* kfault.only=OP sweeps that operation alone (make repro). */
-static char only[32];
+static char only[KFAULT_SYM_LEN];
 module_param_string(only, only, sizeof(only), 0644);
 MODULE_PARM_DESC(only, "OP - sweep this operation only");
 
@@ -76,6 +76,11 @@ const char *kfault_verdict_name(enum kfault_verdict v)
 const char *kfault_resume(void)
 {
 	return resume;
+}
+
+const char *kfault_only(void)
+{
+	return only;
 }
 
 struct kfault_start {
