@@ -34,6 +34,7 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "string-stream.h"	/* lib/kunit: a point's log */
 
 static char suites[128];
 module_param_string(suites, suites, sizeof(suites), 0644);
@@ -69,7 +70,7 @@ struct kfault_any {
 	/* the point being run */
 	struct kunit inner;
 	struct task_struct *task;	/* the try thread, held until read */
-	struct string_stream *log;	/* the runner case's, lent to the point */
+	struct string_stream *log;	/* the point's, as KUnit gives a case */
 	bool disarmed;			/* the case returned: left is fail_nth */
 	unsigned int left;
 	int init_err;
@@ -328,7 +329,16 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	res->nth = a->nth;
 	kfault_tags_snapshot(env);
 	kfault_log_mark(env);
-	/* with KUNIT_DEBUGFS a case has a log (kunit-test.c's log tests) */
+	/*
+	 * With KUNIT_DEBUGFS a case has a log (kunit-test.c's log tests use
+	 * it); one of the point's own, gone before the leak check.
+	 */
+	a->log = IS_ENABLED(CONFIG_KUNIT_DEBUGFS) ?
+		alloc_string_stream(GFP_KERNEL) : NULL;
+	if (IS_ERR(a->log))
+		a->log = NULL;
+	if (a->log)
+		string_stream_set_append_newlines(a->log, true);
 	kunit_init_test(&a->inner, a->op, a->log);
 	a->init_err = 0;
 	if (a->suite_stage) {
@@ -348,6 +358,9 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 			snprintf(res->detail, sizeof(res->detail),
 				 "suite_init failed with nothing armed: %d",
 				 a->init_err);
+			if (a->log)
+				string_stream_destroy(a->log);
+			a->log = NULL;
 			return;
 		}
 	}
@@ -364,6 +377,9 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	if (suite->suite_exit)
 		suite->suite_exit(suite);
 judge:
+	if (a->log)
+		string_stream_destroy(a->log);
+	a->log = NULL;
 	kfault_settle();
 	res->fired = a->nth && c->fail_armed && !left;
 	if (res->fired && c->captured)
@@ -431,7 +447,6 @@ static void kfault_suites_point(struct kunit *test)
 	res = &a->res;
 	s = &res->site;
 	nth = a->nth;
-	a->log = test->log;
 	pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
 	a->arm_count = 1;
 	if (!a->counted) {
