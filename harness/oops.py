@@ -101,3 +101,15 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
                 and (driver_prefix or not f.group(3).startswith(_MACHINERY)):
             return Crash(title, start, f.group(3), int(f.group(1), 16), False, case, last)
     return Crash(title, start, "-", 0, False, case, last)
+
+
+def trace_after(lines: Iterable[str], crash: Crash) -> list[tuple[str, int]]:
+    """(function+offset, return address) of the call trace printed after the
+    crash line, '?' guesses left out: where to look for the suite's frame."""
+    text = [_strip(line) for line in lines][crash.line:crash.line + _LOOKBACK]
+    out = []
+    for ln in text:
+        f = _FRAME.match(ln)
+        if f and not f.group(2):
+            out.append((f.group(3), int(f.group(1), 16)))
+    return out

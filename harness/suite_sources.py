@@ -21,6 +21,12 @@ def suite_names(text: str) -> list[str]:
     return out
 
 
+def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
+    """The source files (tree-relative) of the suites matching glob."""
+    return sorted(path for path, names in files.items()
+                  if any(fnmatch.fnmatchcase(n, glob) for n in names))
+
+
 def dirs_for(glob: str, files: dict[str, list[str]], extra: tuple[str, ...] = ()) -> list[str]:
     """The source directories ("lib/kunit/") of the suites matching glob.
     files: tree-relative path -> the suite names it defines."""

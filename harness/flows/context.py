@@ -33,6 +33,7 @@ class Context:
     kernel_args: list[str] = field(default_factory=list)
     ccache_dir: Path | None = None
     kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
+    suite_files: frozenset[str] = frozenset()   # any-suite sweep: the suites' C files
 
     @property
     def config_dir(self) -> Path:
@@ -158,8 +159,9 @@ SUITES_TARGET = "suites"
 MAX_DIRS_LEN = 127      # kfault.suites_dirs (suites.c)
 
 
-def suite_dirs(ctx: Context, glob: str) -> list[str]:
-    """The directories of the suites glob names, for the leak check's tags."""
+def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
+    """The directories of the suites glob names, for the leak check's tags, and
+    their source files."""
     files = {}
     # the tree, and our own suites, which its drivers/misc/kfault link holds
     ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
@@ -177,7 +179,7 @@ def suite_dirs(ctx: Context, glob: str) -> list[str]:
                            f"more than kfault.suites_dirs holds: {', '.join(dirs)}")
     print(f"kfault: suites {glob}: leak check over the allocation tags of "
           f"{', '.join(dirs)}", flush=True)
-    return dirs
+    return dirs, suite_sources.files_for(glob, files)
 
 
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context:
@@ -194,11 +196,12 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
             path = path / ".kunitconfig"
         if not path.is_file():
             raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
-    dirs = suite_dirs(ctx, glob)
+    dirs, sources = suite_dirs(ctx, glob)
     target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
                     suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
                     prefix="", kmemleak=True)
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
+                              suite_files=frozenset(Path(f).name for f in sources),
                               kernel_args=ctx.kernel_args + [
                                   f"kfault.suites={glob}", f"kfault.suites_dirs={','.join(dirs)}"])
     if path is not None:

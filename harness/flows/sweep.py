@@ -8,6 +8,7 @@ finished is kept.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -52,6 +53,16 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
     crash = log.crash
     assert crash is not None
     place = symbols.place(crash.addr)
+    if ctx.suite_files:
+        # any suite: blame the first frame of the trace in the suite's own file
+        frames = oops.trace_after(lines, crash)
+        chains = ctx.runner.addr2line(ctx.vmlinux, [a - 1 for _, a in frames])
+        for fn, addr in frames:
+            hit = model.call_site(list(chains.get(addr - 1, [])), set(ctx.suite_files))
+            if hit:
+                place = hit
+                crash = dataclasses.replace(crash, frame=fn, addr=addr)
+                break
     where = f"at {place[0]}:{place[1]}" if place else ""
     return resume.crash_record(crash, at, where, boot, resume.excerpt(lines, crash))
 

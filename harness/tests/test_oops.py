@@ -42,3 +42,15 @@ def test_a_bug_panic_of_any_suite_blames_the_first_frame_past_the_panic() -> Non
         "BUG: failure at net/core/dev.c:11607/unregister_netdevice_many_notify()!")
     assert crash.frame == "unregister_netdevice_many_notify.cold+0x53/0xa9"
     assert crash.last_point == "dev-addr-list-test.dev_addr_test_basic 2"
+
+
+def test_the_trace_after_an_any_suite_crash_holds_the_suites_frame() -> None:
+    # make sweep SUITE=sysctl_test, boot 2: a NULL buffer from a failed
+    # kunit_kzalloc() reaches memcpy; the suite's own frame is further down
+    lines = (DATA / "suites_sysctl_crash.log").read_text().splitlines()
+    crash = oops.find_crash(lines, "")
+    assert crash is not None and crash.frame == "memcpy_orig+0x109/0x115" and crash.rip
+    frames = [fn for fn, _ in oops.trace_after(lines, crash)]
+    assert frames[:4] == ["proc_put_long+0x12e/0x1f0", "__do_proc_dointvec+0x261/0xc30",
+                          "proc_dointvec+0x4e/0x80",
+                          "sysctl_test_dointvec_read_happy_single_positive+0x198/0x540"]
