@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep repro determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -36,6 +36,7 @@ help:
 	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill;"
 	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited"
+	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
@@ -76,6 +77,14 @@ sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
 		$(if $(SUITE),--suite '$(SUITE)') $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
 		$(SWEEP_ARGS)
+
+# Every suite of the kernel's all_tests.config that builds under UML, swept in
+# a kernel of its own (.kunit-kfault-suites; a cold build of most of the tree)
+NIGHTLY_BOOTS ?= 2000
+nightly:
+	@$(HARNESS) sweep --build-dir $(BUILD_DIR) --out $(OUT)/nightly --suite '*' \
+		--kunitconfig tools/testing/kunit/configs/all_tests.config \
+		--timeout 3600 --max-boots $(NIGHTLY_BOOTS) $(SWEEP_ARGS)
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:
