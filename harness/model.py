@@ -84,8 +84,10 @@ class RunLog:
         2..119 went missing, and with them their results)."""
         lost: dict[str, list[int]] = {}
         for _, done in self.dones:
-            nths = [t.nth for _, t in self.tries if t.op == done.op and not t.fill]
             ran = {r.nth for _, r in self.ran_at if r.op == done.op and not r.fill}
+            # a resumed suite case's counting run prints 'try nth=0' and no 'ran'
+            nths = [t.nth for _, t in self.tries if t.op == done.op and not t.fill
+                    and (t.nth or 0 in ran)]
             first = min(nths + sorted(ran)[:1], default=1)
             gap = [n for n in range(first, done.nth) if n not in ran]
             if gap:

@@ -19,7 +19,8 @@ from .. import known, model, oops, resume
 from ..errors import HarnessError
 from ..protocol import TryLine
 from ..resume import Record
-from .context import Context, analyse, lost_points, prepare, request, write_reports
+from .context import (SUITES_TARGET, Context, analyse, lost_points, prepare, request,
+                      write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -131,6 +132,17 @@ def union(ctx: Context, out: Path, records: list[Record]
     return merged, model.Symbols(chains, ctx.files)
 
 
+SKIP_CASE = 400         # KFAULT_MAX_NTH: suites.c skips a case resumed there
+
+
+def skip_case(ctx: Context, started: TryLine) -> str | None:
+    """Where to resume when a suite case's baseline (point 0, nothing failing)
+    took the kernel down: after the whole case, not at its point 1."""
+    if ctx.target.name == SUITES_TARGET and started.nth == 0 and not started.fill:
+        return f"{started.op}:{SKIP_CASE}"
+    return None
+
+
 def unexplained_leaks(ctx: Context, log: model.RunLog, count: int) -> int:
     """The confirmation's leaks of the target that no known kernel bug explains
     (configs/known-bugs.toml): a suite's point may run into the kernel's own."""
@@ -195,7 +207,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
             keep(new)
             if key == at:
                 raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
-            at = key
+            at = skip_case(ctx, started) or key
             print(f"sweep: boot {boot} hung at {at}; resuming after it", flush=True)
             boot += 1
             continue
@@ -205,7 +217,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
                                f"cannot resume past it: see {out}/boot-{boot}.log")
         if log.crash and started:
             new.append(_crashed(ctx, log, symbols, lines, started, boot))
-            at = key
+            at = skip_case(ctx, started) or key
         else:
             k = log.kmemleak
             if ctx.target.kmemleak and (not k or not k.canary_found

@@ -184,6 +184,9 @@ static bool kfault_any_resume(struct kfault_any *a)
 		return true;
 	if (!kfault_any_find(a, at, len))
 		return false;
+	/* OP:KFAULT_MAX_NTH: its baseline crashed the kernel, skip the case */
+	if (nth >= KFAULT_MAX_NTH)
+		return kfault_any_next(a);
 	a->nth = nth + 1;
 	return true;
 }
@@ -447,10 +450,14 @@ static void kfault_suites_point(struct kunit *test)
 	res = &a->res;
 	s = &res->site;
 	nth = a->nth;
-	pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
 	a->arm_count = 1;
 	if (!a->counted) {
-		/* also after a resume: the points need this case's events */
+		/*
+		 * Also after a resume: the points need this case's events.
+		 * A crash in this run is the baseline's (point 0).
+		 */
+		if (nth)
+			pr_info("kfault: try op=%s nth=0\n", a->op);
 		a->nth = 0;
 		kfault_any_attempt(a, env);
 		a->nth = nth;
@@ -461,6 +468,7 @@ static void kfault_suites_point(struct kunit *test)
 			kunit_warn(test, "kfault: op=%s: cap of %u allocations reached (%u counted)\n",
 				   a->op, KFAULT_MAX_NTH, env->catch.events);
 	}
+	pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
 	if (nth > a->events) {
 		kfault_print_done_name(a->op, nth);
 		kunit_skip(test, "%s makes %u allocations", a->op, a->events);
