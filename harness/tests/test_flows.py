@@ -258,3 +258,14 @@ def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
     # point 1 finished before the gap and is kept once per boot; nothing after it
     assert [(r["boot"], r["op"], r["point"]) for r in recs] == [
         (1, "port_add", "1"), (2, "port_add", "1")]
+
+
+def test_a_suite_case_whose_baseline_crashed_is_skipped_not_resumed_at_point_1(
+        fake_tree: Path, tmp_path: Path) -> None:
+    from harness.protocol import TryLine
+    ctx, _ = make(fake_tree, tmp_path, [])
+    suites = context.suites_context(ctx, "kfault_init_deref", None)
+    base = TryLine(op="kunit_device.kunit_device_driver_test", nth=0, fill=0)
+    assert sweep.skip_case(suites, base) == "kunit_device.kunit_device_driver_test:400"
+    assert sweep.skip_case(suites, TryLine(op=base.op, nth=3, fill=0)) is None
+    assert sweep.skip_case(ctx, TryLine(op="open", nth=0, fill=0)) is None    # an op target

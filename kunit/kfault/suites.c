@@ -456,8 +456,7 @@ static void kfault_suites_point(struct kunit *test)
 		 * Also after a resume: the points need this case's events.
 		 * A crash in this run is the baseline's (point 0).
 		 */
-		if (nth)
-			pr_info("kfault: try op=%s nth=0\n", a->op);
+		pr_info("kfault: try op=%s nth=0\n", a->op);
 		a->nth = 0;
 		kfault_any_attempt(a, env);
 		a->nth = nth;
@@ -468,7 +467,8 @@ static void kfault_suites_point(struct kunit *test)
 			kunit_warn(test, "kfault: op=%s: cap of %u allocations reached (%u counted)\n",
 				   a->op, KFAULT_MAX_NTH, env->catch.events);
 	}
-	pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
+	if (nth)
+		pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
 	if (nth > a->events) {
 		kfault_print_done_name(a->op, nth);
 		kunit_skip(test, "%s makes %u allocations", a->op, a->events);
