@@ -81,7 +81,17 @@ def crash_record(crash: Crash, at: TryLine, where: str, boot: int, context: str 
                   detail + (f"\n{context}" if context else ""))
 
 
-def hang_record(at: TryLine, boot: int, timeout: int) -> Record:
+KUNIT_PY_CRASHED = "The kernel seems to have crashed"
+
+
+def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "") -> Record:
+    """The point a boot ended in with no panic line and no KTAP totals: a hang
+    that kunit.py's timeout killed, or - when kunit.py saw the kernel die - a
+    crash whose last lines the console lost (UML's console drops output)."""
+    if KUNIT_PY_CRASHED in kunit_output:
+        return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", "",
+                      "the kernel died during the point and the console lost its last "
+                      "lines (no panic line; kunit.py: the kernel seems to have crashed)")
     return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
                   f"no output after the point started; killed after {timeout} s "
                   "(kunit.py --timeout)")

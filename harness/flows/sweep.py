@@ -203,12 +203,16 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
                                    f"no panic: a hang, or --timeout {ctx.timeout} is too "
                                    f"short; see {out}/boot-{boot}.log")
             # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
-            new.append(resume.hang_record(started, boot, ctx.timeout))
+            kunit_out = out / f"boot-{boot}.kunit.txt"
+            new.append(resume.hang_record(started, boot, ctx.timeout,
+                                          kunit_out.read_text(errors="replace")
+                                          if kunit_out.is_file() else ""))
             keep(new)
             if key == at:
                 raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
             at = skip_case(ctx, started) or key
-            print(f"sweep: boot {boot} hung at {at}; resuming after it", flush=True)
+            print(f"sweep: boot {boot} ended at {at} ({new[-1].verdict}); resuming after it",
+                  flush=True)
             boot += 1
             continue
         if log.crash and (not started or key == at):

@@ -67,3 +67,15 @@ def test_a_crash_during_a_targeted_fill_in_is_a_point_and_resumed_after() -> Non
     rec = resume.crash_record(log.crash, at, "at refdev_session.c:38", boot=1)
     assert (rec.op, rec.point, rec.verdict) == ("open", "f1", "crash")
     assert resume.resume_point([rec]) == "open:f1"
+
+
+def test_a_boot_that_died_without_a_panic_line_is_a_crash_not_a_hang() -> None:
+    # make sweep SUITE='kunit*' KUNITCONFIG=lib/kunit, boot 41: the console
+    # stops mid-trace in kunit_log_test, 0.75 s in; kunit.py saw the kernel die
+    from harness.protocol import TryLine
+    at = TryLine(op="kunit-log-test.kunit_log_test", nth=7, fill=0)
+    tail = (DATA / "kunit_py_crashed_tail.txt").read_text()
+    rec = resume.hang_record(at, 41, 600, tail)
+    assert (rec.verdict, rec.point) == ("crash", "7")
+    assert "console lost its last lines" in rec.detail
+    assert resume.hang_record(at, 41, 600, "").verdict == "hang"
