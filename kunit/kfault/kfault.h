@@ -182,7 +182,8 @@ void kfault_run_point(struct kfault_env *env, const struct kfault_op *op,
 /*
  * Sweep one operation: count its allocations once with nothing failing
  * (the kernel's own bookkeeping left out), then fail each of them in turn,
- * the k-th by arming fail_nth right after the (k-1)-th - the same points,
+ * the k-th by arming fail_nth right after the (k-1)-th, recognised by its
+ * site and occurrence - the same points,
  * ids and verdicts every run.  Returns the number of points, -EALREADY when
  * kfault.resume/kfault.only skip the operation, or an errno.  Silent
  * absorbed failures are counted in *bookkeeping instead of being listed.

@@ -10,9 +10,11 @@
  * So the sweep counts the operation once with nothing failing: every
  * allocation the injection would count, but for that bookkeeping, is an
  * event (site.c).  Point k then runs the operation with fail_nth armed
- * right after the (k-1)-th event, so that the k-th allocation fails
- * whatever bookkeeping came between.  A point's id is its site's hash and
- * its occurrence among the events before it: the same every run.
+ * right after the event that came before the k-th in the counting run,
+ * found by its site hash and occurrence rather than its index, so that the
+ * k-th allocation fails whatever came and went elsewhere.  A point's id is
+ * its site's hash and its occurrence among the events before it: the same
+ * every run.
  */
 #include <linux/kallsyms.h>
 #include <linux/ktime.h>
@@ -129,7 +131,8 @@ static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
 /*
  * Arm, call, disarm: nothing else runs in between, so the events cover
  * exactly the operation.  nth 0 counts, nth k fails the allocation after
- * the (k-1)-th event (site.c arms fail_nth when it sees that event).
+ * the event with the (k-1)-th's hash and occurrence (site.c arms fail_nth
+ * when it sees that event).
  * Returns run()'s value; *fired tells whether the failure happened.
  */
 static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
