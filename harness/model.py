@@ -254,6 +254,7 @@ class Symbols:
 
     chains: Chains                      # keyed by (return address - 1)
     files: frozenset[str]               # the target's C file basenames
+    leaks: tuple[int, ...] = ()         # return addresses of kmemleak's target frames
 
     def place(self, addr: int) -> tuple[str, int] | None:
         """file:line in the target of the call whose return address is addr."""

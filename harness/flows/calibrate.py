@@ -8,7 +8,7 @@ import time
 
 from .. import calibrate, defects
 from ..errors import HarnessError
-from .context import Context, analyse, leak_addresses, prepare, request
+from .context import Context, analyse, prepare, request
 
 
 def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
@@ -46,7 +46,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
         lines = test_log.read_text(errors="replace").splitlines()
         log, symbols = analyse(ctx, lines)
         outcome = calibrate.Outcome(name, expected.get(name, []),
-                                    calibrate.findings(log, symbols, leak_addresses(ctx, log)),
+                                    calibrate.findings(log, symbols, list(symbols.leaks)),
                                     seconds)
         if not log.crash and (not log.kmemleak or not log.kmemleak.canary_found):
             # a dead oracle must not pass for a clean run

@@ -114,7 +114,7 @@ def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols
     model.place_crash(log, functions)
     addrs = sorted(a - 1 for a in model.addresses(log, functions))
     chains = ctx.runner.addr2line(ctx.vmlinux, addrs) if addrs else {}
-    return log, model.Symbols(chains, ctx.files)
+    return log, model.Symbols(chains, ctx.files, tuple(model.leak_addresses(log, functions)))
 
 
 def lost_points(log: model.RunLog, where: Path) -> str | None:
@@ -126,11 +126,6 @@ def lost_points(log: model.RunLog, where: Path) -> str | None:
     return (f"the console lost the results of {sum(map(len, lost.values()))} fault points "
             f"({', '.join(parts)}): a flooded printk buffer? The run is incomplete; "
             f"see {where}")
-
-
-def leak_addresses(ctx: Context, log: model.RunLog) -> list[int]:
-    functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
-    return model.leak_addresses(log, functions)
 
 
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
