@@ -124,3 +124,11 @@ def test_a_complete_console_lost_nothing() -> None:
     for name in ("full_run_console.log", "suites_init_deref_resumed.log", "crash_fill_in.log"):
         log = model.build(lines(name), "refdev_")
         assert log.missing() == {}, name
+
+
+def test_a_resumed_suite_cases_counting_run_is_no_lost_point() -> None:
+    # make sweep SUITE='kunit*' KUNITCONFIG=lib/kunit, boot 31 (protocol lines):
+    # a resumed case prints 'try nth=0' for its counting run, then its points
+    log = model.build(lines("suites_resumed_protocol.log"), "")
+    assert log.tries[0][1].nth == 0 and log.tries[1][1].nth > 1
+    assert log.missing() == {}
