@@ -24,6 +24,9 @@ VERDICTS = tuple(str(v) for v in Verdict)
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+OK_VERDICTS = {str(v) for v in Verdict if v.ok}     # a suite's passed and test-failed too
+
+
 def _x(text: str) -> str:
     """Text XML 1.0 can carry (a console line may hold control characters)."""
     return _XML_BAD.sub("?", text)
@@ -144,8 +147,9 @@ def facts(report: Report) -> list[tuple[str, str]]:
                                     f"{run.sweep_ms} ms, {run.points_per_s} points/s"))
     k = report.kmemleak
     rows.append(("kmemleak", "no confirmation line in the log" if k is None else
-                 f"canary {'found' if k.canary_found else 'MISSING'}, {k.driver_leaks} driver "
-                 f"leak(s), {k.kernel_leaks} kernel leak(s) under driver calls"))
+                 f"canary {'found' if k.canary_found else 'MISSING'}, {k.driver_leaks} "
+                 f"{', '.join(run.targets) or 'target'} leak(s), {k.kernel_leaks} kernel "
+                 f"leak(s) under its calls"))
     return rows
 
 
@@ -177,7 +181,7 @@ def markdown(report: Report) -> str:
             "|---|---:|---:|---:|---:|---:|---|"]
     base = {p.operation: p.verdict for p in report.baselines}
     for o in s.operations:
-        ok = sum(n for v, n in o.verdicts.items() if v in ("handled", "absorbed"))
+        ok = sum(n for v, n in o.verdicts.items() if v in OK_VERDICTS)
         out.append(f"| {_md(o.operation)} | {o.reported} | {ok} | {o.reported - ok} | "
                    f"{o.missing} | {'-' if o.bookkeeping is None else o.bookkeeping} | "
                    f"{_md(base.get(o.operation, 'no result'))} |")

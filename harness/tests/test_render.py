@@ -82,7 +82,7 @@ def test_markdown_summary_of_the_full_run() -> None:
     assert md.startswith("# kfault report: PASS\n")
     assert "**96 fault points in 15 operations: 96 ok, 0 failed.**" in md
     assert "| handled | 88 |" in md and "| absorbed | 8 |" in md
-    assert "canary found, 0 driver leak(s), 89 kernel leak(s)" in md
+    assert "canary found, 0 refdev leak(s), 89 kernel leak(s) under its calls" in md
     assert "2712 ms, 219 points/s" in md
     assert "| core_create | 37 | 37 | 0 | 0 | 43 | handled |" in md
     assert "None: every fault point was handled or absorbed." in md
@@ -127,3 +127,7 @@ def test_html_escapes_what_the_kernel_printed() -> None:
     page = render.html(dataclasses.replace(rep, points=(evil,) + rep.points[1:]))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert" not in page
+
+
+def test_a_suites_passed_and_test_failed_points_are_ok_in_the_operations_table() -> None:
+    assert {"handled", "absorbed", "passed", "test-failed"} == render.OK_VERDICTS
