@@ -342,6 +342,8 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 		a->log = NULL;
 	if (a->log)
 		string_stream_set_append_newlines(a->log, true);
+	/* a fresh struct kunit, as the executor's: priv must not be stale */
+	memset(&a->inner, 0, sizeof(a->inner));
 	kunit_init_test(&a->inner, a->op, a->log);
 	a->init_err = 0;
 	if (a->suite_stage) {
