@@ -87,7 +87,7 @@ class RunLog:
             ran = {r.nth for _, r in self.ran_at if r.op == done.op and not r.fill}
             # a resumed suite case's counting run prints 'try nth=0' and no 'ran'
             nths = [t.nth for _, t in self.tries if t.op == done.op and not t.fill
-                    and (t.nth or 0 in ran)]
+                    and (t.nth > 0 or 0 in ran)]
             first = min(nths + sorted(ran)[:1], default=1)
             gap = [n for n in range(first, done.nth) if n not in ran]
             if gap:

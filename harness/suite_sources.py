@@ -27,11 +27,7 @@ def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
                   if any(fnmatch.fnmatchcase(n, glob) for n in names))
 
 
-def dirs_for(glob: str, files: dict[str, list[str]], extra: tuple[str, ...] = ()) -> list[str]:
+def dirs_for(glob: str, files: dict[str, list[str]]) -> list[str]:
     """The source directories ("lib/kunit/") of the suites matching glob.
     files: tree-relative path -> the suite names it defines."""
-    dirs = set(extra)
-    for path, names in files.items():
-        if any(fnmatch.fnmatchcase(n, glob) for n in names):
-            dirs.add(str(PurePosixPath(path).parent) + "/")
-    return sorted(dirs)
+    return sorted({str(PurePosixPath(path).parent) + "/" for path in files_for(glob, files)})

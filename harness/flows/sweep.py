@@ -182,9 +182,9 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
             records.extend(more)
             running.unlink(missing_ok=True)
 
-        lost = lost_points(log, out / f"boot-{boot}.log")
         gap = resume.first_gap(log)
-        if lost and gap:
+        if gap:
+            lost = lost_points(log, out / f"boot-{boot}.log")
             # UML's console drops output when kunit.py's pipe is full (a flood
             # of KASAN reports): sweep from the gap again, once
             keep(resume.before_gap(new, *gap))

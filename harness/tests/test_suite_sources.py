@@ -29,3 +29,10 @@ def test_dirs_of_a_glob() -> None:
     assert suite_sources.dirs_for("kunit_*", files) == ["lib/kunit/"]
     assert suite_sources.dirs_for("*", files) == ["kernel/", "lib/", "lib/kunit/"]
     assert suite_sources.dirs_for("nothing", files) == []
+
+
+def test_files_of_a_glob() -> None:
+    files = {"lib/list-test.c": ["list-kunit-test", "hlist", "klist"],
+             "lib/kunit/executor_test.c": ["kunit_executor_test"]}
+    assert suite_sources.files_for("*list*", files) == ["lib/list-test.c"]
+    assert suite_sources.files_for("*", files) == ["lib/kunit/executor_test.c", "lib/list-test.c"]

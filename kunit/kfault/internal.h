@@ -129,6 +129,23 @@ bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,
 			       u32 hash);
+
+/*
+ * Allocations fault injection counts but that have no event of their own
+ * can sit between event k - 1 and event k's allocation: the page
+ * allocator's bulk path in vmalloc, a silent __GFP_NOWARN page, or the
+ * kernel's bookkeeping that it does not tolerate failing (vmalloc's
+ * vmap_area: vmalloc returns NULL and event k never comes).  Then skip
+ * them, failing the second, third, ... allocation after event k - 1, until
+ * the failure is event k's.
+ */
+#define KFAULT_MAX_SKIP		4
+
+u32 kfault_site_id(const struct kfault_site *site);
+bool kfault_hit(const struct kfault_site *site, const u32 *expect,
+		unsigned int nth);
+void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
+		      unsigned int nth, unsigned int count);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
 bool kfault_in_srcdir(const char *srcdirs, const char *file);
 void kfault_find_tags(struct kfault_env *env);

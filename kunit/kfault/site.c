@@ -427,6 +427,45 @@ unsigned int kfault_occurrence(const u32 *hashes, unsigned int before, u32 hash)
 	return n;
 }
 
+/* A site's stable id: its hash and its occurrence, 0 for no site. */
+u32 kfault_site_id(const struct kfault_site *site)
+{
+	return site->hash ? kfault_fnv(site->hash, &site->occurrence,
+				       sizeof(site->occurrence)) : 0;
+}
+
+/* Did the failure hit point nth of the counting run's events (expect)? */
+bool kfault_hit(const struct kfault_site *site, const u32 *expect,
+		unsigned int nth)
+{
+	return site->hash == expect[nth - 1] &&
+	       site->occurrence == kfault_occurrence(expect, nth - 1,
+						     expect[nth - 1]);
+}
+
+/*
+ * Ready the catch for one run: nth 0 counts, nth 1 fails the first
+ * allocation, nth k arms after the event with the (k-1)-th's hash and
+ * occurrence.  The caller sets current->fail_nth and c->armed.
+ */
+void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
+		      unsigned int nth, unsigned int count)
+{
+	memset(&c->cap, 0, sizeof(c->cap));
+	c->captured = false;
+	c->events = 0;
+	c->rearmed = 0;
+	c->arm_on_event = nth > 1;
+	if (c->arm_on_event) {
+		c->arm_hash = expect[nth - 2];
+		c->arm_occurrence = kfault_occurrence(expect, nth - 2,
+						      c->arm_hash);
+	}
+	c->arm_count = count;
+	c->fail_armed = nth == 1;
+	c->armed_at = 0;
+}
+
 /* The armed failure hit: where, unless it was the kernel's bookkeeping. */
 static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 				 unsigned long call_site)
@@ -495,12 +534,12 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 
 	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
 		return;
-	seen = c->arm_on_event && site.hash == c->arm_hash ?
+	seen = c->arm_on_event && !c->fail_armed && site.hash == c->arm_hash ?
 		kfault_occurrence(c->hash, c->events, site.hash) : UINT_MAX;
 	if (c->events < KFAULT_MAX_NTH)
 		c->hash[c->events] = site.hash;
 	c->events++;
-	if (seen == c->arm_occurrence && !c->fail_armed) {
+	if (seen == c->arm_occurrence) {
 		WRITE_ONCE(current->fail_nth, c->arm_count);
 		c->fail_armed = true;
 		c->armed_at = c->events;

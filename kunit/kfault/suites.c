@@ -236,20 +236,8 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 /* Count (nth 0), or arm point nth as kfault_call() does for an op. */
 static void kfault_any_arm(struct kfault_any *a, struct kfault_catch *c)
 {
-	memset(&c->cap, 0, sizeof(c->cap));
-	c->captured = false;
-	c->events = 0;
-	c->rearmed = 0;
+	kfault_catch_arm(c, a->expect, a->nth, a->arm_count);
 	c->stack_filter = false;
-	c->arm_on_event = a->nth > 1;
-	if (c->arm_on_event) {
-		c->arm_hash = a->expect[a->nth - 2];
-		c->arm_occurrence = kfault_occurrence(a->expect, a->nth - 2,
-						      c->arm_hash);
-	}
-	c->arm_count = a->arm_count;
-	c->fail_armed = a->nth == 1;
-	c->armed_at = 0;
 	WRITE_ONCE(current->fail_nth, a->nth == 1 ? a->arm_count : 0);
 	WRITE_ONCE(c->armed, current);
 }
@@ -390,9 +378,7 @@ judge:
 	if (res->fired && c->captured)
 		res->site = c->cap;
 	res->site.silent = res->fired && !res->site.hash;
-	res->site.id = res->site.hash ?
-		kfault_fnv(res->site.hash, &res->site.occurrence,
-			   sizeof(res->site.occurrence)) :
+	res->site.id = res->site.hash ? kfault_site_id(&res->site) :
 		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
 			   &a->nth, sizeof(a->nth));
 	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
@@ -407,16 +393,12 @@ judge:
 static void kfault_any_point(struct kfault_any *a, struct kfault_env *env)
 {
 	struct kfault_result *res = &a->res;
-	u32 expect = a->expect[a->nth - 1];
-	unsigned int occurrence = kfault_occurrence(a->expect, a->nth - 1,
-						    expect);
 
-	for (a->arm_count = 1; a->arm_count <= 5; a->arm_count++) {
+	for (a->arm_count = 1; a->arm_count <= 1 + KFAULT_MAX_SKIP;
+	     a->arm_count++) {
 		kfault_any_attempt(a, env);
-		if (res->fired ? (res->site.hash == expect &&
-				  res->site.occurrence == occurrence) ||
-				 res->report[0] || res->leaks[0] :
-				 !env->catch.rearmed)
+		if (res->fired ? kfault_hit(&res->site, a->expect, a->nth) ||
+		    res->report[0] || res->leaks[0] : !env->catch.rearmed)
 			break;
 	}
 	a->arm_count = 1;

@@ -142,19 +142,7 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 	struct kfault_catch *c = &env->catch;
 	int ret;
 
-	memset(&c->cap, 0, sizeof(c->cap));
-	c->captured = false;
-	c->events = 0;
-	c->rearmed = 0;
-	c->arm_on_event = nth > 1;
-	if (c->arm_on_event) {
-		c->arm_hash = env->calls.expect[nth - 2];
-		c->arm_occurrence = kfault_occurrence(env->calls.expect, nth - 2,
-						      c->arm_hash);
-	}
-	c->arm_count = 1 + env->calls.skip;
-	c->fail_armed = nth == 1;
-	c->armed_at = 0;
+	kfault_catch_arm(c, env->calls.expect, nth, 1 + env->calls.skip);
 	c->stack_filter = op->mode == KFAULT_STACK_FILTER;
 	kfault_log_mark(env);
 	kfault_filter(env, op, true);
@@ -280,9 +268,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 		kfault_log_scan(env, NULL, res);
 	}
 	res->site.silent = res->fired && !res->site.hash;
-	res->site.id = res->site.hash ?
-		kfault_fnv(res->site.hash, &res->site.occurrence,
-			   sizeof(res->site.occurrence)) : 0;
+	res->site.id = kfault_site_id(&res->site);
 	res->verdict = kfault_judge(op, ctx, res, pt);
 	op->teardown(ctx);
 	kfree(ctx);
@@ -381,26 +367,12 @@ static unsigned int kfault_count(struct kfault_env *env,
 	return env->catch.events;
 }
 
-/*
- * Allocations fault injection counts but that have no event of their own
- * can sit between event k - 1 and event k's allocation: the page
- * allocator's bulk path in vmalloc, a silent __GFP_NOWARN page, or the
- * kernel's bookkeeping that it does not tolerate failing (vmalloc's
- * vmap_area: vmalloc returns NULL and event k never comes).  Then skip
- * them, failing the second, third, ... allocation after event k - 1, until
- * the failure is event k's.
- */
-#define KFAULT_MAX_SKIP		4
-
 /* Point nth: the allocation of event nth failed, or a finding on the way. */
 static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 			 unsigned int nth, struct kfault_result *res)
 {
 	static const struct kfault_point any;
-	u32 expect = env->calls.expect[nth - 1];
-	unsigned int occurrence = kfault_occurrence(env->calls.expect, nth - 1,
-						    expect);
-	bool bookkeeping;
+	bool bookkeeping, done;
 
 	for (env->calls.skip = 0; env->calls.skip <= KFAULT_MAX_SKIP;
 	     env->calls.skip++) {
@@ -411,10 +383,12 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 			kfault_attempt(env, op, &any, nth, res);
 			bookkeeping = env->catch.rearmed;
 		}
-		if (res->fired ? (res->site.hash == expect &&
-				  res->site.occurrence == occurrence) ||
-				 !kfault_verdict_ok(res->verdict) :
-				 !bookkeeping)
+		if (res->fired)
+			done = kfault_hit(&res->site, env->calls.expect, nth) ||
+			       !kfault_verdict_ok(res->verdict);
+		else
+			done = !bookkeeping;
+		if (done)
 			break;
 	}
 	env->calls.skip = 0;
