@@ -38,7 +38,8 @@ help:
 	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited"
 	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
-	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree"
+	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree;"
+	@echo "           SUITE='glob' compares sweeps of those KUnit suites"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, determinism, sweep SUITE=property-entry, calibrate, modules-test"
@@ -92,7 +93,8 @@ repro:
 
 # RUNS: how many sweeps to compare
 determinism:
-	@$(HARNESS) determinism $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) --runs $(or $(RUNS),3)
+	@$(HARNESS) determinism $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) --runs $(or $(RUNS),3) \
+		$(if $(SUITE),--suite '$(SUITE)') $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG))
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:
@@ -120,6 +122,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism
 	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory determinism SUITE=property-entry
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory modules-test
 

@@ -78,7 +78,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:
-    return determinism.determinism(make_context(args), args.runs)
+    ctx = make_context(args)
+    if args.suite:
+        ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
+    return determinism.determinism(ctx, args.runs)
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
@@ -135,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _flow(sub, "determinism", "the fault suite N times: do ids and verdicts agree?",
               cmd_determinism)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--suite", default="", help="compare sweeps of these KUnit suites (a glob)")
+    p.add_argument("--kunitconfig", type=Path, default=None,
+                   help="with --suite: the suites' kunitconfig (our oracles are added)")
     p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     p.add_argument("--kconfig-add", action="append", default=[],
                    help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")

@@ -100,6 +100,19 @@ def load_bugs(config_dir: Path) -> tuple[KernelBug, ...]:
     return parse_bugs(path.read_text(), str(path)) if path.is_file() else ()
 
 
+def load_suite_findings(config_dir: Path) -> tuple[Known, ...]:
+    """The [[known]] findings of upstream KUnit suites (configs/known-bugs.toml):
+    bugs in suites we sweep unedited, counted apart by 'make sweep SUITE='."""
+    path = config_dir / "known-bugs.toml"
+    if not path.is_file():
+        return ()
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as err:
+        raise HarnessError(f"{path}: not TOML: {err}") from None
+    return parse(data.get("known", []), str(path))
+
+
 def kernel_leaks(leaks: Iterable[Leak], bugs: tuple[KernelBug, ...]
                  ) -> tuple[dict[str, int], list[Leak]]:
     """The kernel's own leaks: counts per known bug, and the others."""

@@ -56,7 +56,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from . import ktap, model, oops
-from .known import KernelBug, kernel_leaks
+from .known import KernelBug, Known, kernel_leaks, match
 from .model import Symbols
 from .protocol import ResultLine
 
@@ -75,6 +75,8 @@ class RunMeta:
     # the command that reruns one point: {op}, {nth}, {point} (its stable id,
     # else its nth) and {resume} ("kfault.resume=OP:NTH-1 " when nth > 1)
     reproduce: str = ""
+    # findings counted apart (a target's [[known]], upstream suites' bugs)
+    known: tuple[Known, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class Point:
     failed_site: FailedSite
     evidence: Evidence
     reproduce: str | None = None    # for a failed point: the command that reruns it
+    known: str | None = None        # a known finding's why: counted apart
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ class FailureGroup:
     stable_ids: tuple[str, ...]
     sites: tuple[str, ...]      # distinct "allocator <- sym+off (file:line)"
     reproduce: str | None = None    # reruns the group's first point
+    known: str | None = None        # a known finding's why
 
     @property
     def count(self) -> int:
@@ -179,6 +183,7 @@ class Summary:
     missing: Mapping[str, int]
     operations: tuple[OperationSummary, ...]
     failures: tuple[FailureGroup, ...]
+    known: int = 0              # failed points and baselines that are known findings
 
 
 @dataclass(frozen=True)
@@ -253,7 +258,9 @@ def _point(res: model.Result, symbols: Symbols | None, meta: RunMeta) -> Point:
                  verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,
                  failed_site=_site(r, symbols), evidence=ev,
                  reproduce=None if r.verdict.ok else
-                 reproduce(meta.reproduce, r.op, r.nth, r.id, r.fill))
+                 reproduce(meta.reproduce, r.op, r.nth, r.id, r.fill),
+                 known=None if r.verdict.ok else
+                 getattr(match(meta.known, res), "why", None))
 
 
 def _count(items: Iterable[str]) -> dict[str, int]:
@@ -334,15 +341,18 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
     failures = tuple(
         FailureGroup(op, verdict, why, tuple(p.nth for p in ps),
                      tuple(p.failed_site.stable_id or "-" for p in ps),
-                     _site_labels(ps), ps[0].reproduce)
+                     _site_labels(ps), ps[0].reproduce, ps[0].known)
         for (op, verdict, why), ps in groups.items())
-    failed = sum(not p.ok for p in points)
-    baselines_failed = sum(not p.ok for p in baselines)
+    failed = sum(not p.ok and not p.known for p in points)
+    baselines_failed = sum(not p.ok and not p.known for p in baselines)
+    known = sum(not p.ok and bool(p.known) for p in points + baselines)
+    # a known finding's point fails its KUnit case too
     passed = (not failed and not baselines_failed and not missing and log.crash is None
-              and not run.kunit_totals.failed and (leak is None or leak.clean))
+              and run.kunit_totals.failed <= known and (leak is None or leak.clean))
     return Summary(points=len(points), verdicts=_count(p.verdict for p in points),
                    ok=len(points) - failed, failed=failed, baselines_failed=baselines_failed,
-                   passed=passed, missing=missing, operations=tuple(ops), failures=failures)
+                   passed=passed, missing=missing, operations=tuple(ops), failures=failures,
+                   known=known)
 
 
 def _site_dict(s: FailedSite) -> dict[str, Any]:
@@ -359,7 +369,7 @@ def point_dict(p: Point) -> dict[str, Any]:
             "evidence": {"leaked": list(e.leaked), "report": e.report,
                          "report_site": e.report_site, "detail": e.detail, "ret": e.ret,
                          "summary": e.summary},
-            "reproduce": p.reproduce}
+            "reproduce": p.reproduce, "known": p.known}
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -381,7 +391,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "summary": {
             "points": s.points, "verdicts": dict(s.verdicts), "ok": s.ok, "failed": s.failed,
             "baselines_failed": s.baselines_failed, "passed": s.passed,
-            "missing": dict(s.missing),
+            "known": s.known, "missing": dict(s.missing),
             "operations": [{"operation": o.operation, "counted": o.counted,
                             "bookkeeping": o.bookkeeping, "reported": o.reported,
                             "missing": o.missing, "verdicts": dict(o.verdicts)}
@@ -389,7 +399,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "failures": [{"operation": g.operation, "verdict": g.verdict,
                           "evidence": g.evidence, "count": g.count, "nths": list(g.nths),
                           "stable_ids": list(g.stable_ids), "sites": list(g.sites),
-                          "reproduce": g.reproduce}
+                          "reproduce": g.reproduce, "known": g.known}
                          for g in s.failures]},
         "kmemleak": None if report.kmemleak is None else {
             "canary_found": report.kmemleak.canary_found,

@@ -43,9 +43,11 @@ class Record:
 
 
 def points(log: RunLog, boot: int) -> list[Record]:
-    """A record for each point the console says finished."""
+    """A record for each point the console says finished.  An operation's sweep
+    ends on a point that did not fire, with no id: no record.  A point with an
+    id that did not fire was counted and did not come again: it stays."""
     return [Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id) for r in log.ran
-            if r.verdict != Verdict.NOT_FIRED]
+            if r.verdict != Verdict.NOT_FIRED or r.id.strip("0")]
 
 
 def first_gap(log: RunLog) -> tuple[str, int] | None:

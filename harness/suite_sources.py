@@ -27,7 +27,17 @@ def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
                   if any(fnmatch.fnmatchcase(n, glob) for n in names))
 
 
+TEST_DIRS = ("test", "tests")
+
+
 def dirs_for(glob: str, files: dict[str, list[str]]) -> list[str]:
-    """The source directories ("lib/kunit/") of the suites matching glob.
-    files: tree-relative path -> the suite names it defines."""
-    return sorted({str(PurePosixPath(path).parent) + "/" for path in files_for(glob, files)})
+    """The source directories ("lib/kunit/") of the suites matching glob, and
+    of the code they test: a suite in drivers/base/test/ tests drivers/base/,
+    which holds it.  files: tree-relative path -> the suite names it defines."""
+    dirs = set()
+    for path in files_for(glob, files):
+        parent = PurePosixPath(path).parent
+        if parent.name in TEST_DIRS and parent.parent != PurePosixPath("."):
+            parent = parent.parent
+        dirs.add(str(parent) + "/")
+    return sorted(d for d in dirs if not any(d != o and d.startswith(o) for o in dirs))

@@ -134,7 +134,7 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
     meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
-                          reproduce=reproduce_template(ctx))
+                          reproduce=reproduce_template(ctx), known=ctx.target.known)
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known.load_bugs(ctx.config_dir))
 
@@ -199,7 +199,8 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
     dirs, sources = suite_dirs(ctx, glob)
     target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
                     suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
-                    prefix="", kmemleak=True)
+                    prefix="", kmemleak=True,
+                    known=known.load_suite_findings(ctx.config_dir))
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
                               suite_files=frozenset(Path(f).name for f in sources),
                               kernel_args=ctx.kernel_args + [

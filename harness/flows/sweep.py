@@ -105,15 +105,32 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
         records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
     finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
         if jsonl.is_file() else None
-    write_reports(ctx, *union(ctx, out, records), out / "report", started, finished=finished)
-    bad = [r for r in records if not r.ok]
+    merged, symbols = union(ctx, out, records)
+    write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
+    why = known_findings(merged, ctx.target.known)
+    bad = [r for r in records if not r.ok and (r.op, r.point) not in why]
+    for r in records:
+        if not r.ok and (r.op, r.point) in why:
+            print(f"kfault: KNOWN {r.op} {r.point}: {r.verdict}: {why[r.op, r.point]}")
     for r in bad:
         print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
               f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
     print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
-          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings; "
+          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings"
+          f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
     return 1 if bad else 0
+
+
+def known_findings(log: model.RunLog, found: tuple[known.Known, ...]
+                   ) -> dict[tuple[str, str], str]:
+    """(operation, point) -> why, for the failed points a known finding explains."""
+    out = {}
+    for res in log.results:
+        hit = None if res.line.verdict.ok else known.match(found, res)
+        if hit:
+            out[res.op, res.line.key] = hit.why
+    return out
 
 
 def union(ctx: Context, out: Path, records: list[Record]

@@ -132,3 +132,20 @@ def test_a_resumed_suite_cases_counting_run_is_no_lost_point() -> None:
     log = model.build(lines("suites_resumed_protocol.log"), "")
     assert log.tries[0][1].nth == 0 and log.tries[1][1].nth > 1
     assert log.missing() == {}
+
+
+def test_a_suite_case_that_fails_when_run_again_is_a_known_finding() -> None:
+    # make sweep SUITE=property-entry: pe_test_reference passes once, then its
+    # second unarmed run gets -EEXIST (references never put): point 0 reports it
+    from harness import known
+    from harness.flows import sweep
+    log = model.build(lines("suites_rerun_fails.log"), "")
+    base = [r for r in log.results if r.op == "property-entry.pe_test_reference"]
+    assert [(r.line.nth, r.line.verdict) for r in base] == [(0, Verdict.REPORT)]
+    assert "passes once, then fails" in base[0].line.report
+    assert log.missing() == {}
+    found = known.load_suite_findings(Path(__file__).resolve().parents[2] / "configs")
+    why = sweep.known_findings(log, found)
+    assert list(why) == [("property-entry.pe_test_reference", "0")]
+    assert "never puts the references" in why["property-entry.pe_test_reference", "0"]
+    assert sweep.known_findings(log, ()) == {}

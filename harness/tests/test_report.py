@@ -158,7 +158,7 @@ def test_json_document_shape() -> None:
     assert doc["run"]["kunit_totals"] == {"pass": 219, "fail": 0, "skip": 0, "total": 219}
     point = doc["points"][0]
     assert set(point) == {"suite", "case", "operation", "nth", "name", "verdict", "ok", "us",
-                          "failed_site", "evidence", "reproduce"}
+                          "failed_site", "evidence", "reproduce", "known"}
     assert set(point["failed_site"]) == {"symbol", "offset", "file", "line", "location",
                                          "allocator", "inner", "attr", "stable_id", "addr"}
     assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",

@@ -27,8 +27,19 @@ def test_dirs_of_a_glob() -> None:
     assert suite_sources.dirs_for("list*", files) == ["lib/"]
     assert suite_sources.dirs_for("*list*", files) == ["lib/"]
     assert suite_sources.dirs_for("kunit_*", files) == ["lib/kunit/"]
-    assert suite_sources.dirs_for("*", files) == ["kernel/", "lib/", "lib/kunit/"]
+    # lib/ holds lib/kunit/: the leak check matches directory prefixes
+    assert suite_sources.dirs_for("*", files) == ["kernel/", "lib/"]
     assert suite_sources.dirs_for("nothing", files) == []
+
+
+def test_a_suite_in_a_test_directory_covers_the_code_it_tests() -> None:
+    # property-entry's cases leaked swnode.c's nodes, which drivers/base/test/ missed
+    files = {"drivers/base/test/property-entry-test.c": ["property-entry"],
+             "drivers/misc/kfault/kunit/kfault/kfault_test.c": ["kfault_lib"],
+             "test/odd.c": ["odd"]}
+    assert suite_sources.dirs_for("property-entry", files) == ["drivers/base/"]
+    assert suite_sources.dirs_for("kfault_lib", files) == ["drivers/misc/kfault/kunit/kfault/"]
+    assert suite_sources.dirs_for("odd", files) == ["test/"]
 
 
 def test_files_of_a_glob() -> None:

@@ -176,4 +176,6 @@ void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
 	}
 	if (site && t.target_frames)
 		site->hash = t.hash;
+	else if (site && t.inner[0])	/* no target text: what allocated */
+		kfault_allocator_name(t.inner, site->inner, sizeof(site->inner));
 }

@@ -75,6 +75,7 @@ struct kfault_catch {
 	struct kfault_site cap;
 	unsigned long entries[KFAULT_STACK_DEPTH];
 	u32 hash[KFAULT_MAX_NTH];	/* each event's site hash */
+	struct kfault_site *sites;	/* each event's site, if not NULL */
 };
 
 struct kfault_tags {
@@ -142,6 +143,7 @@ unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,
 #define KFAULT_MAX_SKIP		4
 
 u32 kfault_site_id(const struct kfault_site *site);
+u32 kfault_expect_id(const u32 *expect, unsigned int nth);
 bool kfault_hit(const struct kfault_site *site, const u32 *expect,
 		unsigned int nth);
 void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,

@@ -4,6 +4,7 @@
  * slab failure hit (tracepoint probes that also see __GFP_NOWARN failures).
  */
 #include <linux/kallsyms.h>
+#include <linux/moduleparam.h>
 #include <linux/sched.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
@@ -11,6 +12,14 @@
 #include <trace/events/kmem.h>
 
 #include "internal.h"
+
+/*
+ * kfault.trace_events=1 prints every event of every run: what an id is made
+ * of, when two runs of one point disagree on it.
+ */
+static bool trace_events;
+module_param(trace_events, bool, 0644);
+MODULE_PARM_DESC(trace_events, "print each counted allocation event (debugging ids)");
 
 u32 kfault_fnv(u32 h, const void *s, size_t n)
 {
@@ -364,6 +373,9 @@ static void kfault_site_from_tag(struct kfault_env *env, unsigned int nr,
 	strscpy(site->file, kbasename(tag->ct.filename), sizeof(site->file));
 	site->line = tag->ct.lineno;
 	site->nested = kfault_nesting(site);
+	/* slab's extension vector has a tag of its own (slub.c), no inner */
+	if (kfault_is_bookkeeping(site->caller))
+		site->nested = KFAULT_BOOKKEEPING;
 	site->hash = kfault_fnv(kfault_site_hash(site), site->caller,
 				strlen(site->caller));
 }
@@ -432,6 +444,15 @@ u32 kfault_site_id(const struct kfault_site *site)
 {
 	return site->hash ? kfault_fnv(site->hash, &site->occurrence,
 				       sizeof(site->occurrence)) : 0;
+}
+
+/* The id point nth has by the counting run's events (expect). */
+u32 kfault_expect_id(const u32 *expect, unsigned int nth)
+{
+	struct kfault_site site = { .hash = expect[nth - 1] };
+
+	site.occurrence = kfault_occurrence(expect, nth - 1, site.hash);
+	return kfault_site_id(&site);
 }
 
 /* Did the failure hit point nth of the counting run's events (expect)? */
@@ -536,9 +557,16 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 		return;
 	seen = c->arm_on_event && !c->fail_armed && site.hash == c->arm_hash ?
 		kfault_occurrence(c->hash, c->events, site.hash) : UINT_MAX;
-	if (c->events < KFAULT_MAX_NTH)
+	if (c->events < KFAULT_MAX_NTH) {
 		c->hash[c->events] = site.hash;
+		if (c->sites)
+			c->sites[c->events] = site;
+	}
 	c->events++;
+	if (trace_events)
+		pr_info("kfault: event %u hash=%08x %s/%s/%s %s:%u\n", c->events,
+			site.hash, site.allocator, site.inner, site.caller,
+			site.file, site.line);
 	if (seen == c->arm_occurrence) {
 		WRITE_ONCE(current->fail_nth, c->arm_count);
 		c->fail_armed = true;

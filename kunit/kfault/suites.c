@@ -66,6 +66,10 @@ struct kfault_any {
 	bool counted;			/* expect[] holds this case's events */
 	unsigned int events;
 	u32 expect[KFAULT_MAX_NTH];	/* the counting run's site hashes */
+	struct kfault_site sites[KFAULT_MAX_NTH];	/* ... and sites */
+	bool hit;			/* the failure was the point's event */
+	bool rerun_failed;		/* passed once, failed run again */
+	char first_report[KFAULT_TEXT_LEN];	/* the first run's */
 	unsigned int arm_count;		/* fail_nth once armed */
 	/* the point being run */
 	struct kunit inner;
@@ -308,6 +312,32 @@ static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try)
 	kunit_try_catch_run(&tc, a);
 }
 
+/*
+ * A failed page allocation never reaches the tracepoint: the console's
+ * FAULT_INJECTION dump says it was fail_page_alloc's and which function
+ * allocated.  If the point's event was that page, the point has its site.
+ */
+static void kfault_any_page_failure(struct kfault_any *a,
+				    struct kfault_env *env)
+{
+	const struct kfault_site *want = &a->sites[a->nth - 1];
+	struct kfault_result *res = &a->res;
+	struct kfault_site seen = { };
+	const char *fn;
+
+	kfault_log_scan(env, &seen, res);
+	if (strcmp(want->allocator, "page") ||
+	    strcmp(seen.attr, "fail_page_alloc"))
+		return;
+	fn = want->inner[0] ? want->inner : want->caller;
+	if (strcmp(seen.inner, fn))
+		return;
+	res->site = *want;
+	res->site.occurrence = kfault_occurrence(a->expect, a->nth - 1,
+						 want->hash);
+	a->hit = true;
+}
+
 /* One run of the point: suite_init, init, the case, exit, suite_exit. */
 static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 {
@@ -375,10 +405,16 @@ judge:
 	a->log = NULL;
 	kfault_settle();
 	res->fired = a->nth && c->fail_armed && !left;
-	if (res->fired && c->captured)
+	a->hit = false;
+	if (res->fired && c->captured) {
 		res->site = c->cap;
+		a->hit = kfault_hit(&res->site, a->expect, a->nth);
+	} else if (res->fired) {
+		kfault_any_page_failure(a, env);
+	}
 	res->site.silent = res->fired && !res->site.hash;
-	res->site.id = res->site.hash ? kfault_site_id(&res->site) :
+	/* a point is named by the counting run's event, hit or not */
+	res->site.id = a->nth ? kfault_expect_id(a->expect, a->nth) :
 		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
 			   &a->nth, sizeof(a->nth));
 	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
@@ -397,8 +433,8 @@ static void kfault_any_point(struct kfault_any *a, struct kfault_env *env)
 	for (a->arm_count = 1; a->arm_count <= 1 + KFAULT_MAX_SKIP;
 	     a->arm_count++) {
 		kfault_any_attempt(a, env);
-		if (res->fired ? kfault_hit(&res->site, a->expect, a->nth) ||
-		    res->report[0] || res->leaks[0] : !env->catch.rearmed)
+		if (res->fired ? a->hit || res->report[0] || res->leaks[0] :
+		    !env->catch.rearmed)
 			break;
 	}
 	a->arm_count = 1;
@@ -414,9 +450,40 @@ static const char *kfault_any_verdict(const struct kfault_any *a)
 		return "report";
 	if (res->leaks[0])
 		return "leak";
+	if (a->nth && !a->hit)
+		return "site-changed";	/* another allocation failed instead */
 	if (a->inner.status == KUNIT_FAILURE || a->init_err)
 		return "test-failed";
 	return "passed";
+}
+
+/*
+ * Point 0, the baseline: the case run twice with nothing armed.  The first
+ * run makes what is made once (a cache, a lazy init); the second is the
+ * counting run whose events name the points.  A case that passes once and
+ * fails the second time left state behind - a reference never put, a node
+ * never unregistered - and every point after it would see that state, not
+ * its failure: a finding of its own, and no points.
+ */
+static void kfault_any_count(struct kfault_any *a, struct kfault_env *env)
+{
+	struct kfault_result *res = &a->res;
+	bool first_ok;
+
+	kfault_any_attempt(a, env);
+	first_ok = a->inner.status != KUNIT_FAILURE && !a->init_err;
+	strscpy(a->first_report, res->report, sizeof(a->first_report));
+	env->catch.sites = a->sites;
+	kfault_any_attempt(a, env);
+	env->catch.sites = NULL;
+	if (!res->report[0] && a->first_report[0])
+		strscpy(res->report, a->first_report, sizeof(res->report));
+	a->rerun_failed = first_ok && !res->report[0] &&
+		(a->inner.status == KUNIT_FAILURE || a->init_err);
+	if (a->rerun_failed)
+		snprintf(res->report, sizeof(res->report),
+			 "kfault: %s passes once, then fails: its first run left state behind",
+			 a->op);
 }
 
 /* One point: the case with its nth allocation failing (0: counting). */
@@ -442,9 +509,10 @@ static void kfault_suites_point(struct kunit *test)
 		 */
 		pr_info("kfault: try op=%s nth=0\n", a->op);
 		a->nth = 0;
-		kfault_any_attempt(a, env);
+		kfault_any_count(a, env);
 		a->nth = nth;
-		a->events = min_t(unsigned int, env->catch.events, KFAULT_MAX_NTH);
+		a->events = a->rerun_failed ? 0 :
+			min_t(unsigned int, env->catch.events, KFAULT_MAX_NTH);
 		memcpy(a->expect, env->catch.hash, sizeof(a->expect));
 		a->counted = true;
 		if (env->catch.events > KFAULT_MAX_NTH)
