@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from . import protocol
 
 _FRAME = re.compile(r"^\s+(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)"
                     r"(?: \[\w+\])?\s*$")
+_COMM = re.compile(r'^\s+comm "([^"]*)", pid (\d+), jiffies')
 _RAW_HEAD = re.compile(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\):")
 
 
@@ -37,9 +38,26 @@ class Leak:
     size: int
     kernel: bool = False        # the kernel's own, under a target call
     frames: list[Frame] = field(default_factory=list)
+    comm: str = ""
+    pid: int = 0                # the allocating thread's ("comm ..., pid N")
 
     def driver_frame(self, prefix: str) -> Frame | None:
         return next((f for f in self.frames if f.function.startswith(prefix)), None)
+
+    def callers(self) -> list[Frame]:
+        """The backtrace from the allocator's caller out: without kmemleak's and
+        the allocator's own frames (6.12 saves the stack inside kmemleak)."""
+        out = list(self.frames)
+        while out and out[0].function.lstrip("_").startswith(_MACHINERY):
+            out.pop(0)
+        return out
+
+
+# what lies between an allocation and its caller in kmemleak's backtrace
+_MACHINERY = ("save_stack_trace", "stack_trace_save", "set_track", "alloc_object",
+              "create_object", "kmemleak_", "kmalloc", "kmem_cache_alloc", "kvmalloc",
+              "krealloc", "kzalloc", "kcalloc", "vmalloc", "vzalloc", "alloc_pages",
+              "slab_post_alloc_hook", "slab_alloc", "do_kmalloc")
 
 
 def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
@@ -60,6 +78,10 @@ def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
             continue
         if current is None:
             continue
+        comm = _COMM.match(text)
+        if comm and not current.frames:
+            current.comm, current.pid = comm.group(1), int(comm.group(2))
+            continue
         frame = _FRAME.match(text)
         if frame:
             current.frames.append(Frame(frame.group(1), int(frame.group(2), 16),
@@ -67,6 +89,18 @@ def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
         elif rec is not None or re.match(r"^\s*(not )?ok ", text):
             current = None
     return leaks
+
+
+def by_thread(leaks: Iterable[Leak], threads: Mapping[int, tuple[str, int]]
+              ) -> dict[tuple[str, int], list[Leak]]:
+    """The leaks each point's thread allocated: threads maps a pid to the
+    (operation, nth) whose attempt ran in it; leaks of other threads are left out."""
+    out: dict[tuple[str, int], list[Leak]] = {}
+    for leak in leaks:
+        point = threads.get(leak.pid) if leak.pid else None
+        if point:
+            out.setdefault(point, []).append(leak)
+    return out
 
 
 def leaks(lines: Iterable[str]) -> list[Leak]:

@@ -59,6 +59,7 @@ class RunLog:
     ran_at: list[tuple[int, protocol.RanLine]] = field(default_factory=list)
     tries: list[tuple[int, protocol.TryLine]] = field(default_factory=list)
     dones: list[tuple[int, protocol.DoneLine]] = field(default_factory=list)
+    threads: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (op, nth)
     stats: StatsLine | None = None
     kmemleak: KmemleakLine | None = None
     leaks: list[Leak] = field(default_factory=list)
@@ -145,6 +146,8 @@ def build(lines: list[str], prefix: str) -> RunLog:
             log.tries.append((num, rec))
         elif isinstance(rec, protocol.DoneLine):
             log.dones.append((num, rec))
+        elif isinstance(rec, protocol.ThreadLine):
+            log.threads[rec.pid] = (rec.op, rec.nth)
         elif isinstance(rec, StatsLine):
             log.stats = rec
         elif isinstance(rec, KmemleakLine):

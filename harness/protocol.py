@@ -111,6 +111,14 @@ class DoneLine:
 
 
 @dataclass(frozen=True)
+class ThreadLine:
+    """The thread one attempt of a suite case's point ran in (suites.c)."""
+    op: str
+    nth: int
+    pid: int
+
+
+@dataclass(frozen=True)
 class CountLine:
     op: str
     points: int
@@ -196,7 +204,7 @@ class MessageLine:
     text: str
 
 
-Record = Union[TargetLine, TryLine, RanLine, DoneLine, CountLine, PointLine, ResultLine,
+Record = Union[TargetLine, TryLine, RanLine, DoneLine, ThreadLine, CountLine, PointLine, ResultLine,
                VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, MessageLine]
 
 
@@ -269,6 +277,7 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("count ", lambda f: CountLine(f["op"], int(f["points"]), int(f["bookkeeping"]))),
     ("point ", _point), ("op=", _result),
     ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
+    ("thread ", lambda f: ThreadLine(f["op"], int(f["nth"]), int(f["pid"]))),
     ("kmemleak confirmation: ", _kmemleak))
 
 

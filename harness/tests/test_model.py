@@ -149,3 +149,16 @@ def test_a_suite_case_that_fails_when_run_again_is_a_known_finding() -> None:
     assert list(why) == [("property-entry.pe_test_reference", "0")]
     assert "never puts the references" in why["property-entry.pe_test_reference", "0"]
     assert sweep.known_findings(log, ()) == {}
+
+
+def test_a_kmemleak_leak_goes_to_the_point_whose_thread_made_it() -> None:
+    # make sweep SUITE=kunit-assert: point 110 of kunit_test_mem_assert_format
+    # leaked the string of get_str_from_stream(); kmemleak names its thread
+    log = model.build(lines("suites_kmemleak_by_thread.log"), "")
+    assert log.threads[1506] == ("kunit-assert.kunit_test_mem_assert_format", 110)
+    assert [(x.pid, x.size, x.comm) for x in log.leaks] == [(1506, 512, "kunit_try_catch")]
+    assert [f.function for f in log.leaks[0].callers()[:2]] == [
+        "string_stream_get_string", "get_str_from_stream"]
+    placed = kmemleak.by_thread(log.leaks, log.threads)
+    assert list(placed) == [("kunit-assert.kunit_test_mem_assert_format", 110)]
+    assert kmemleak.by_thread(log.leaks, {}) == {}

@@ -29,6 +29,7 @@
 #include <kunit/try-catch.h>
 #include <linux/glob.h>
 #include <linux/moduleparam.h>
+#include <linux/pid.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -338,6 +339,18 @@ static void kfault_any_page_failure(struct kfault_any *a,
 	a->hit = true;
 }
 
+/*
+ * The thread an attempt's case ran in: kmemleak names it ("comm ..., pid
+ * N") for each object it finds, so a leak found at the end of the boot is
+ * the point's whose thread made it.
+ */
+static void kfault_any_thread(const struct kfault_any *a,
+			      struct task_struct *task)
+{
+	pr_info("kfault: thread op=%s nth=%u pid=%d\n", a->op, a->nth,
+		task_pid_nr(task));
+}
+
 /* One run of the point: suite_init, init, the case, exit, suite_exit. */
 static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 {
@@ -371,6 +384,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 		WRITE_ONCE(c->armed, NULL);
 		left = READ_ONCE(current->fail_nth);
 		WRITE_ONCE(current->fail_nth, 0);
+		kfault_any_thread(a, current);
 		if (!a->init_err && suite->suite_exit)
 			suite->suite_exit(suite);
 		goto judge;
@@ -394,6 +408,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	WRITE_ONCE(c->armed, NULL);
 	if (a->task) {
 		left = a->disarmed ? a->left : READ_ONCE(a->task->fail_nth);
+		kfault_any_thread(a, a->task);
 		put_task_struct(a->task);
 	}
 	kfault_any_run(a, kfault_any_cleanup);
