@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -38,6 +38,7 @@ help:
 	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited"
 	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
+	@echo "  review   PATCH=file.patch: sweep before and after it; new findings exit 1"
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree;"
 	@echo "           SUITE='glob' compares sweeps of those KUnit suites"
 	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
@@ -90,6 +91,12 @@ nightly:
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:
 	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
+
+# PATCH=file.patch (a series, an mbox, or a directory of *.patch) against this
+# checkout: both sides swept, compared by stable id; exit 1 on new findings
+review:
+	@$(if $(PATCH),,echo "make review: give PATCH=file.patch" && exit 2)
+	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) "$(PATCH)"
 
 # RUNS: how many sweeps to compare
 determinism:

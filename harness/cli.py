@@ -10,7 +10,7 @@ from typing import Callable
 
 from . import targets, tree
 from .errors import HarnessError
-from .flows import calibrate, context, determinism, modules, repro, run, sweep
+from .flows import calibrate, context, determinism, modules, repro, review, run, sweep
 from .runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -84,6 +84,10 @@ def cmd_determinism(args: argparse.Namespace) -> int:
     return determinism.determinism(ctx, args.runs)
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    return review.review(make_context(args), args.patch, args.max_boots, args.on)
+
+
 def cmd_modules(args: argparse.Namespace) -> int:
     return modules.modules_test(make_context(args))
 
@@ -141,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", default="", help="compare sweeps of these KUnit suites (a glob)")
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="with --suite: the suites' kunitconfig (our oracles are added)")
+    p = _flow(sub, "review", "sweep before and after a driver patch: new and fixed findings",
+              cmd_review)
+    p.add_argument("patch", type=Path, help="a patch, a series or mbox, or a directory of them")
+    p.add_argument("--on", type=Path, action="append", default=[],
+                   help="patches the base has first (review a fix of the bug they add)")
+    p.add_argument("--max-boots", type=int, default=12)
     p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     p.add_argument("--kconfig-add", action="append", default=[],
                    help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")

@@ -189,6 +189,45 @@ def files_containing(root: Path, needle: str, suffix: str) -> list[Path]:
     return [Path(line) for line in proc.stdout.splitlines()]
 
 
+def copy_checkout(src: Path, dst: Path) -> int:
+    """Copy the files git tracks in src (as they are in the work tree, local
+    changes included) to a new directory dst; returns how many."""
+    proc = subprocess.run(["git", "-C", str(src), "ls-files", "-z"], capture_output=True)
+    if proc.returncode:
+        raise HarnessError(f"{src} is not a git checkout: {proc.stderr.decode().strip()}")
+    names = [n for n in proc.stdout.decode().split("\0") if n]
+    for name in names:
+        target = dst / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (src / name).is_file():
+            shutil.copy2(src / name, target)
+    return len(names)
+
+
+def apply_patches(tree: Path, patches: list[Path]) -> str | None:
+    """Apply the patches to tree in order (a scratch copy: the caller throws it
+    away when one fails): None, or what git apply said about the first hunk
+    that did not apply.  No repository above tree is used."""
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tree.parent))
+    for patch in patches:
+        proc = subprocess.run(["git", "apply", str(patch.resolve())], cwd=tree, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode:
+            said = [x.strip() for x in proc.stderr.splitlines() if x.strip()]
+            return f"{patch.name}: " + ("; ".join(said[:2]) or "git apply failed")
+    return None
+
+
+def checkpatch(kdir: Path, files: list[Path]) -> list[str]:
+    """scripts/checkpatch.pl --strict --no-tree on files: its findings."""
+    if not files:
+        return []
+    proc = subprocess.run(["perl", str(kdir / "scripts/checkpatch.pl"), "--strict", "--no-tree",
+                           "--quiet", "--show-types", "--no-summary", "-f"]
+                          + [str(f) for f in files], capture_output=True, text=True)
+    return [x for x in proc.stdout.splitlines() if x.strip()]
+
+
 def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
     """Boot a UML kernel as an ordinary process, console into log; None on timeout."""
     if not kernel.is_file():
@@ -224,6 +263,12 @@ class Runner(Protocol):
 
     def stop_group(self, pgid: int) -> bool: ...
 
+    def copy_checkout(self, src: Path, dst: Path) -> int: ...
+
+    def apply_patches(self, tree: Path, patches: list[Path]) -> str | None: ...
+
+    def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
+
 
 class ProcessRunner:
     """The real thing: processes on this machine."""
@@ -252,3 +297,12 @@ class ProcessRunner:
 
     def stop_group(self, pgid: int) -> bool:
         return stop_group(pgid)
+
+    def copy_checkout(self, src: Path, dst: Path) -> int:
+        return copy_checkout(src, dst)
+
+    def apply_patches(self, tree: Path, patches: list[Path]) -> str | None:
+        return apply_patches(tree, patches)
+
+    def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
+        return checkpatch(kdir, files)

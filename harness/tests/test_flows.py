@@ -9,6 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from harness import identity, targets
+from harness import runner as runner_mod
 from harness.errors import HarnessError
 from harness.flows import context, determinism, repro, run, sweep
 from harness.runner import KunitRequest
@@ -55,6 +56,15 @@ class FakeRunner:
 
     def stop_group(self, pgid: int) -> bool:
         return False
+
+    def copy_checkout(self, src: Path, dst: Path) -> int:
+        return runner_mod.copy_checkout(src, dst)
+
+    def apply_patches(self, tree: Path, patches: list[Path]) -> str | None:
+        return runner_mod.apply_patches(tree, patches)
+
+    def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
+        return []
 
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],

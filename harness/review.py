@@ -1,0 +1,141 @@
+"""What a driver patch does to its error paths (pure): the files and lines a
+patch adds, the allocation calls among them, whether a sweep reached them,
+and the Markdown verdict a reviewer pastes into a reply.
+
+The sweeps themselves and the comparison by stable id (baseline.py) are the
+flows' and the baseline module's; this module only reads their results.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any, Iterable, Mapping
+
+from . import baseline
+
+_FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)")
+_OLD_FILE = re.compile(r"^--- (?:a/)?(\S+)")
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+# calls that allocate and can fail under failslab or fail_page_alloc
+_ALLOC = re.compile(r"\b(?:devm_)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|"
+                    r"kvcalloc|vmalloc|vzalloc|kmem_cache_(?:z)?alloc|kmem_cache_create|"
+                    r"alloc_pages|__get_free_pages?|get_zeroed_page|kstrdup|kmemdup|"
+                    r"kasprintf|krealloc|idr_alloc|ida_alloc\w*|xa_alloc\w*|"
+                    r"alloc_workqueue|kunit_kzalloc|kunit_kmalloc)\s*\(")
+
+
+@dataclass(frozen=True)
+class Added:
+    """A line the patch adds: the file (as the patch names it) and its line number
+    in the patched file."""
+
+    path: str
+    line: int
+    text: str
+
+    @property
+    def allocates(self) -> bool:
+        comment = self.text.lstrip().startswith(("*", "/*", "//"))
+        return bool(_ALLOC.search(self.text)) and not comment
+
+
+@dataclass(frozen=True)
+class Patch:
+    files: tuple[str, ...]          # touched, as named in the patch
+    added: tuple[Added, ...]
+
+
+def parse(text: str) -> Patch:
+    """The files a unified diff (one patch, a series, or an mbox of them) touches
+    and the lines it adds."""
+    files: list[str] = []
+    added: list[Added] = []
+    path, line, in_hunk = "", 0, False
+    old = ""
+    for raw in text.splitlines():
+        m = _OLD_FILE.match(raw)
+        if m and not in_hunk:
+            old = m.group(1)
+            continue
+        m = _FILE.match(raw)
+        if m and not in_hunk:
+            path = m.group(1) if m.group(1) != "/dev/null" else old
+            if path not in files:
+                files.append(path)
+            continue
+        m = _HUNK.match(raw)
+        if m:
+            line, in_hunk = int(m.group(1)), True
+            continue
+        if not in_hunk:
+            continue
+        if raw.startswith("+"):
+            added.append(Added(path, line, raw[1:]))
+            line += 1
+        elif raw.startswith(" ") or raw == "":
+            line += 1
+        elif raw.startswith("-") or raw.startswith("\\"):
+            pass
+        else:
+            in_hunk = False         # the next patch's header, or mail text
+    return Patch(tuple(files), tuple(added))
+
+
+def reached(site: Added, report: Mapping[str, Any]) -> bool:
+    """Did a point of the report fail the allocation at that added line?"""
+    name = PurePosixPath(site.path).name
+    for item in list(report.get("points", [])):
+        fs = item.get("failed_site") or {}
+        if fs.get("file") and PurePosixPath(str(fs["file"])).name == name \
+                and fs.get("line") == site.line:
+            return True
+    return False
+
+
+def _row(e: baseline.Entry, report: Mapping[str, Any]) -> str:
+    where, repro = "-", ""
+    for item in list(report.get("points", [])) + list(report.get("baselines", [])):
+        if item.get("operation") == e.operation and item.get("nth") == e.nth:
+            fs = item.get("failed_site") or {}
+            if fs.get("file"):
+                where = f"{fs['file']}:{fs.get('line')}"
+            repro = item.get("reproduce") or ""
+            break
+    verdict = e.verdict if e.was in (None, e.verdict) else f"{e.was} -> {e.verdict}"
+    return (f"| {_md(e.operation)} | {_md(e.name)} | {_md(verdict)} | {_md(where)} | "
+            f"{_md(e.evidence)} | {'`' + repro + '`' if repro else '-'} |")
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ") or "-"
+
+
+def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
+             base: Mapping[str, Any], patched: Mapping[str, Any],
+             checkpatch: Iterable[str]) -> list[str]:
+    """The review as Markdown lines."""
+    head = "| operation | point | verdict | file:line | evidence | reproduce |"
+    rule = "|---|---|---|---|---|---|"
+    out = [f"# kfault review: {title}", "",
+           f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, "
+           f"{len(cmp.unchanged)} unchanged.** Touched: "
+           + ", ".join(f"`{f}`" for f in patch.files) + ".", ""]
+    if cmp.new:
+        out += ["## New findings", "", head, rule] + [_row(e, patched) for e in cmp.new] + [""]
+    if cmp.fixed:
+        out += ["## Fixed", "", head, rule] + [_row(e, base) for e in cmp.fixed] + [""]
+    if cmp.unchanged:
+        out += [f"{len(cmp.unchanged)} finding(s) are there before and after the patch "
+                "(unchanged).", ""]
+    sites = [a for a in patch.added if a.allocates]
+    if sites:
+        out += ["## Allocation calls the patch adds", ""]
+        for a in sites:
+            state = "failed by the sweep" if reached(a, patched) else "**not exercised**"
+            out.append(f"- `{a.path}:{a.line}` `{a.text.strip()}`: {state}")
+        out.append("")
+    lines = [x for x in checkpatch if x.strip()]
+    out += ["## checkpatch --strict on the touched files", ""]
+    out += ["```"] + lines + ["```"] if lines else ["clean", ""]
+    return out

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from harness import baseline, review
+from harness.errors import HarnessError
+from harness.flows import review as review_flow
+
+from .test_flows import make
+
+REPO = Path(__file__).resolve().parents[2]
+LEAK_PATCH = REPO / "configs/review/open-unwind-leak.patch"
+
+
+def test_a_patch_names_its_files_and_added_lines() -> None:
+    text = LEAK_PATCH.read_text()
+    p = review.parse(text)
+    assert p.files == ("module/refdev_session.c",)
+    assert p.added == ()                # it only removes the free
+    added = review.parse(
+        "--- a/drv.c\n+++ b/drv.c\n@@ -10,3 +10,5 @@ int probe(void)\n ctx = 0;\n"
+        "+\tbuf = kzalloc(64, GFP_KERNEL);\n+\t/* kmalloc( in a comment */\n return 0;\n")
+    assert [(a.path, a.line, a.allocates) for a in added.added] == [
+        ("drv.c", 11, True), ("drv.c", 12, False)]
+
+
+def test_a_new_site_is_reached_only_when_a_point_failed_it() -> None:
+    site = review.Added("module/refdev_session.c", 38, "kvmalloc_array(")
+    hit = {"points": [{"failed_site": {"file": "refdev_session.c", "line": 38}}]}
+    miss = {"points": [{"failed_site": {"file": "refdev_session.c", "line": 33}}]}
+    assert review.reached(site, hit) and not review.reached(site, miss)
+    md = review.markdown("x.patch", review.Patch(("a.c",), (
+        review.Added("a.c", 5, "p = kzalloc(8, GFP_KERNEL);"),)),
+        baseline.Comparison((), (), (), (), ()), {}, miss, [])
+    assert "- `a.c:5` `p = kzalloc(8, GFP_KERNEL);`: **not exercised**" in md
+
+
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted((root / "module").iterdir()):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def test_a_patch_that_does_not_apply_changes_nothing(fake_tree: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.patch"
+    bad.write_text(LEAK_PATCH.read_text().replace("\t\tkfree(s);", "\t\tkfree(t);"))
+    ctx, runner = make(fake_tree, tmp_path, [])
+    before = _digest(REPO)
+    with pytest.raises(HarnessError, match=r"bad.patch does not apply .*refdev_session.c"):
+        review_flow.review(ctx, bad, 1)
+    assert _digest(REPO) == before and not runner.requests
+    assert not (ctx.out / "review" / "tree").exists()
+
+
+def test_a_patch_that_is_no_diff_is_bad_input(fake_tree: Path, tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("just words\n")
+    ctx, _ = make(fake_tree, tmp_path, [])
+    with pytest.raises(HarnessError, match="no diff in it"):
+        review_flow.review(ctx, text, 1)
+    with pytest.raises(HarnessError, match="no such file"):
+        review_flow.review(ctx, tmp_path / "missing.patch", 1)
