@@ -14,8 +14,8 @@ from typing import Any, Iterable, Mapping
 
 from . import baseline
 
-_FILE = re.compile(r"^\+\+\+ (?:b/)?(\S+)")
-_OLD_FILE = re.compile(r"^--- (?:a/)?(\S+)")
+_FILE = re.compile(r"^\+\+\+ (?:[ab]/)?(\S+)")
+_OLD_FILE = re.compile(r"^--- (?:[ab]/)?(\S+)")
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 # calls that allocate and can fail under failslab or fail_page_alloc
 _ALLOC = re.compile(r"\b(?:devm_)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|"

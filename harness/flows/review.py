@@ -61,7 +61,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
     if not parsed.files:
         raise HarnessError(f"PATCH={patch}: no diff in it (want a unified diff, git "
                            "format-patch output or an mbox of them)")
-    out = ctx.out / "review"
+    out = (ctx.out / "review").resolve()     # kunit.py and the tree's link need it whole
     out.mkdir(parents=True, exist_ok=True)
     base_tree = ctx.repo
     if base_patches:

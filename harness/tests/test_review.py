@@ -64,3 +64,11 @@ def test_a_patch_that_is_no_diff_is_bad_input(fake_tree: Path, tmp_path: Path) -
         review_flow.review(ctx, text, 1)
     with pytest.raises(HarnessError, match="no such file"):
         review_flow.review(ctx, tmp_path / "missing.patch", 1)
+
+
+def test_a_reversed_diff_names_the_file_without_its_prefix() -> None:
+    # git diff -R of open-unwind-leak.patch: '+++ a/module/refdev_session.c'
+    p = review.parse((Path(__file__).parent / "data/open-unwind-fix.patch").read_text())
+    assert p.files == ("module/refdev_session.c",)
+    assert [(a.line, a.text.strip()) for a in p.added] == [(58, "else"), (59, "kfree(s);")]
+    assert not any(a.allocates for a in p.added)
