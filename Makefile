@@ -41,7 +41,7 @@ help:
 	@echo "  review   PATCH=file.patch: sweep before and after it; new findings exit 1"
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree;"
 	@echo "           SUITE='glob' compares sweeps of those KUnit suites"
-	@echo "  calibrate  sweep each seeded defect of the driver; each must be caught at its line"
+	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, determinism, sweep SUITE=property-entry, calibrate, modules-test"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
@@ -73,7 +73,7 @@ kunit:
 modules-test:
 	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
 
-# SWEEP_ARGS: e.g. --fresh, --kernel-arg refdev.defect=null_deref
+# SWEEP_ARGS: e.g. --fresh, --kernel-arg kfault.leak_check=0
 # SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs)
 sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from . import review
 from .errors import HarnessError
 
 VERDICTS = ("leak", "report", "wrong-errno", "bad-state", "crash")
@@ -40,6 +41,20 @@ def parse_markers(name: str, text: str) -> list[Expectation]:
                 raise HarnessError(f"{name}:{num}: bad kfault-defect marker {item.strip()!r}: "
                                    f"want 'NAME VERDICT', VERDICT one of {', '.join(VERDICTS)}")
             found.append(Expectation(parts[0], parts[1], name, num))
+    return found
+
+
+def from_patch(name: str, text: str) -> list[Expectation]:
+    """The expectations a defect patch carries: the markers on the lines it adds,
+    at their line numbers in the patched file."""
+    found = []
+    for added in review.parse(text).added:
+        if _MARK.search(added.text):
+            for exp in parse_markers(PurePosixPath(added.path).name, added.text):
+                found.append(Expectation(exp.defect, exp.verdict, exp.file, added.line))
+    if not found:
+        raise HarnessError(f"{name}: no '/* kfault-defect: NAME VERDICT */' marker on a "
+                           "line it adds")
     return found
 
 

@@ -3,7 +3,7 @@
 A target is the code under test: its kunitconfig fragments, the KUnit
 suites that test it, its fault suite, where its source lives (relative to
 the kernel tree) for attribution, its function-name prefix, its modules and
-how its seeded defects are switched on.  Nothing else in the harness names
+where its seeded defects are (patches, one per defect).  Nothing else in the harness names
 a driver.
 """
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Target:
     srcdirs: tuple[str, ...]        # relative to the kernel tree
     prefix: str
     modules: Modules | None = None
-    defect_arg: str | None = None   # "drv.defect={name}"
+    defect_patches: str | None = None   # a directory of this checkout: NAME.patch each
     default: bool = False           # the target when none is named
     require_coverage: bool = False  # a call site never failed fails the run (exit 3)
     known: tuple[Known, ...] = ()   # findings counted apart, with why (known.py)
@@ -81,9 +81,10 @@ def parse(text: str, origin: str) -> Target:
     defects = data.get("defects", {})
     if not isinstance(defects, dict):
         raise HarnessError(f"{origin}: [defects] must be a table")
-    defect_arg = _string(defects, "kernel_arg", origin) if defects else None
-    if defect_arg is not None and "{name}" not in defect_arg:
-        raise HarnessError(f"{origin}: defects.kernel_arg must contain {{name}}")
+    if "kernel_arg" in defects:
+        raise HarnessError(f"{origin}: defects.kernel_arg is gone: seeded defects are "
+                           "patches now (defects.patches = \"configs/defects/NAME\")")
+    defect_patches = _string(defects, "patches", origin) if defects else None
     sweep = data.get("sweep_suite")
     return Target(name=_string(data, "name", origin),
                   description=_string(data, "description", origin, "-"),
@@ -92,7 +93,7 @@ def parse(text: str, origin: str) -> Target:
                   sweep_suite=_string(data, "sweep_suite", origin) if sweep else None,
                   srcdirs=_strings(data, "srcdirs", origin),
                   prefix=_string(data, "prefix", origin),
-                  modules=modules, defect_arg=defect_arg,
+                  modules=modules, defect_patches=defect_patches,
                   default=bool(data.get("default", False)),
                   require_coverage=bool(data.get("require_coverage", False)),
                   known=parse_known(data.get("known", []), origin))

@@ -135,7 +135,7 @@ void refdev_core_destroy(struct refdev_core *core)
 
 	WARN_ON(!ida_is_empty(&core->ida));
 	WARN_ON(atomic_read(&core->nr_requests));
-	kmem_cache_destroy(core->req_cache); /* kfault-defect: cache_live_objects report */
+	kmem_cache_destroy(core->req_cache);
 	ida_destroy(&core->ida);
 	kfree(core);
 }

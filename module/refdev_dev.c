@@ -107,14 +107,13 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 		goto err_free_id;
 	}
 
-	rd->desc_pages = alloc_pages(REFDEV_PAGES_GFP, /* kfault-defect: ring_pages_leak leak */
-				     REFDEV_RING_ORDER);
+	rd->desc_pages = alloc_pages(REFDEV_PAGES_GFP, REFDEV_RING_ORDER);
 	if (!rd->desc_pages) {
 		ret = -ENOMEM;
 		goto err_free_id;
 	}
 
-	rd->stats = vzalloc(REFDEV_STATS_SIZE); /* kfault-defect: probe_unwind_leak leak */
+	rd->stats = vzalloc(REFDEV_STATS_SIZE);
 	if (!rd->stats) {
 		ret = -ENOMEM;
 		goto err_free_desc_ring;
@@ -137,9 +136,6 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 	if (ret) {
 		dev_err_probe(dev, ret, "cannot register misc device %s\n",
 			      rd->name);
-		/* Seeded double_free: the unwind below frees them again. */
-		if (refdev_defect(REFDEV_DEFECT_DOUBLE_FREE))
-			kfree(rd->channels);
 		goto err_free_channels;
 	}
 	rd->registered = true;
@@ -149,23 +145,12 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 	return 0;
 
 err_free_channels:
-	kfree(rd->channels); /* kfault-defect: double_free report */
+	kfree(rd->channels);
 err_free_stats:
-	/* Seeded: kfree_vmalloc frees with the wrong API, probe_unwind_leak not at all. */
-	if (refdev_defect(REFDEV_DEFECT_KFREE_VMALLOC))
-		kfree(rd->stats); /* kfault-defect: kfree_vmalloc crash */
-	else if (!refdev_defect(REFDEV_DEFECT_PROBE_UNWIND_LEAK))
-		vfree(rd->stats);
+	vfree(rd->stats);
 err_free_desc_ring:
-	if (!refdev_defect(REFDEV_DEFECT_RING_PAGES_LEAK))
-		__free_pages(rd->desc_pages, REFDEV_RING_ORDER);
+	__free_pages(rd->desc_pages, REFDEV_RING_ORDER);
 err_free_id:
-	/* Seeded uaf_error_path: rd goes with the devres group, then is read. */
-	if (refdev_defect(REFDEV_DEFECT_UAF_ERROR_PATH)) {
-		devres_release_group(dev, refdev_probe);
-		ida_free(&core->ida, rd->id); /* kfault-defect: uaf_error_path report */
-		return ret;
-	}
 	ida_free(&core->ida, rd->id);
 err_release_devres:
 	devres_release_group(dev, refdev_probe);
@@ -223,18 +208,6 @@ struct refdev *refdev_from_dev(struct device *dev)
 }
 EXPORT_SYMBOL_IF_KUNIT(refdev_from_dev);
 
-/*
- * Seeded oob_error_path: after a failed resize, "clear" the channels that
- * could not be added, in the old array, which is sized for the old count.
- */
-static void refdev_clear_new_channels(struct refdev *rd, unsigned int nr)
-{
-	struct refdev_channel *tail = rd->channels + rd->nr_channels;
-	size_t n = nr - rd->nr_channels;
-
-	memset(tail, 0, n * sizeof(*tail)); /* kfault-defect: oob_error_path report */
-}
-
 /**
  * refdev_set_channels() - change the number of channels
  * @rd: the device
@@ -249,23 +222,6 @@ static void refdev_clear_new_channels(struct refdev *rd, unsigned int nr)
  * Return: 0; -EINVAL for 0, -E2BIG above REFDEV_MAX_CHANNELS, -ENOMEM.
  * On error nothing changed.
  */
-/*
- * Seeded lock_inversion: "drain" a session under rd->mutex, taking its
- * s->lock, while read() takes rd->mutex under s->lock.
- */
-static void refdev_drain_first_session(struct refdev *rd)
-{
-	struct refdev_session *s;
-
-	spin_lock_irq(&rd->lock);
-	s = list_first_entry_or_null(&rd->sessions, struct refdev_session, node);
-	spin_unlock_irq(&rd->lock);
-	if (!s)
-		return;
-	mutex_lock(&s->lock); /* kfault-defect: lock_inversion report */
-	mutex_unlock(&s->lock);
-}
-
 int refdev_set_channels(struct refdev *rd, unsigned int nr)
 {
 	struct refdev_channel *ch;
@@ -277,20 +233,9 @@ int refdev_set_channels(struct refdev *rd, unsigned int nr)
 		return -E2BIG;
 
 	mutex_lock(&rd->mutex);
-	ch = krealloc_array(rd->channels, nr, /* kfault-defect: wrong_errno wrong-errno */
-			    sizeof(*ch), GFP_KERNEL);
+	ch = krealloc_array(rd->channels, nr, sizeof(*ch), GFP_KERNEL);
 	if (!ch) {
 		ret = -ENOMEM;
-		/* Seeded wrong_errno: -EINVAL, and the new count is kept. */
-		if (refdev_defect(REFDEV_DEFECT_WRONG_ERRNO)) {
-			rd->nr_channels = nr;
-			ret = -EINVAL;
-		}
-		if (refdev_defect(REFDEV_DEFECT_OOB_ERROR_PATH) &&
-		    nr > rd->nr_channels)
-			refdev_clear_new_channels(rd, nr);
-		if (refdev_defect(REFDEV_DEFECT_LOCK_INVERSION))
-			refdev_drain_first_session(rd);
 		mutex_unlock(&rd->mutex);
 		return ret;
 	}
@@ -384,24 +329,6 @@ static void refdev_status_write(struct refdev_session *s, u32 last_seq)
 }
 
 /*
- * Seeded cache_live_objects: drop the request that could not be completed
- * instead of leaving it queued, and give back its payload and its count,
- * but not the request itself: the core's cache still holds it when
- * refdev_core_destroy() destroys the cache.  Under rd->lock.
- */
-static void refdev_drop_head(struct refdev *rd, struct refdev_session *s)
-{
-	struct refdev_request *req;
-
-	req = list_first_entry(&s->queue, struct refdev_request, node);
-	list_del(&req->node);
-	s->nr_queued--;
-	rd->nr_queued--;
-	kfree(req->payload);
-	atomic_dec(&rd->core->nr_requests);
-}
-
-/*
  * Complete queued requests of @s while its rx ring has room.  Atomic
  * context (rd->lock, interrupts off): the completion record is GFP_ATOMIC.
  * If that fails the request stays at the head of the queue and completes
@@ -419,19 +346,8 @@ static int refdev_complete_session(struct refdev *rd, struct refdev_session *s,
 
 	lockdep_assert_held(&rd->lock);
 	while (s->nr_queued && s->ring_count < s->ring_entries) {
-		c = kmalloc(sizeof(*c), gfp); /* kfault-defect: atomic_sleep report */
-		/*
-		 * Seeded atomic_sleep: retry "harder" with an allocation that
-		 * may sleep, still under rd->lock with interrupts off.
-		 */
-		if (!c && gfp == GFP_ATOMIC &&
-		    refdev_defect(REFDEV_DEFECT_ATOMIC_SLEEP)) {
-			gfp = GFP_KERNEL;
-			continue;
-		}
+		c = kmalloc(sizeof(*c), gfp);
 		if (!c) {
-			if (refdev_defect(REFDEV_DEFECT_CACHE_LIVE_OBJECTS))
-				refdev_drop_head(rd, s);
 			ret = -ENOMEM;
 			break;
 		}

@@ -56,13 +56,12 @@ static ssize_t refdev_fop_write(struct file *file, const char __user *ubuf,
 	if (ret)
 		return ret;
 
-	payload = memdup_user(ubuf, len); /* kfault-defect: fop_write_leak leak */
+	payload = memdup_user(ubuf, len);
 	if (IS_ERR(payload))
 		return PTR_ERR(payload);
 	ret = refdev_queue(s, payload, len);
 	if (ret) {
-		if (!refdev_defect(REFDEV_DEFECT_FOP_WRITE_LEAK))
-			kfree(payload);
+		kfree(payload);
 		return ret;
 	}
 	return len;

@@ -231,35 +231,6 @@ struct refdev_session {
 	size_t dma_size;
 };
 
-/*
- * refdev_defect.c: seeded defects, for calibrating a fault harness.  All
- * off unless the "defect" module parameter names one (boot argument
- * refdev.defect=NAME, or /sys/module/refdev/parameters/defect); the list
- * and what each does are in module/README.md, and the line the harness
- * should point at carries a "kfault-defect:" comment.
- */
-enum refdev_defect {
-	REFDEV_DEFECT_NONE,
-	REFDEV_DEFECT_PROBE_UNWIND_LEAK,
-	REFDEV_DEFECT_RING_PAGES_LEAK,
-	REFDEV_DEFECT_SUBMIT_ROLLBACK_LEAK,
-	REFDEV_DEFECT_CACHE_LIVE_OBJECTS,
-	REFDEV_DEFECT_DOUBLE_FREE,
-	REFDEV_DEFECT_UAF_ERROR_PATH,
-	REFDEV_DEFECT_NULL_DEREF,
-	REFDEV_DEFECT_WRONG_ERRNO,
-	REFDEV_DEFECT_NO_ROLLBACK,
-	REFDEV_DEFECT_ATOMIC_SLEEP,
-	REFDEV_DEFECT_KFREE_VMALLOC,
-	REFDEV_DEFECT_VFREE_KMALLOC,
-	REFDEV_DEFECT_OOB_ERROR_PATH,
-	REFDEV_DEFECT_FOP_WRITE_LEAK,
-	REFDEV_DEFECT_LOCK_INVERSION,
-	REFDEV_DEFECT_COUNT
-};
-
-bool refdev_defect(enum refdev_defect d);
-
 /* refdev_fops.c */
 extern const struct file_operations refdev_fops;
 

@@ -31,12 +31,11 @@ struct refdev_session *refdev_open(struct refdev *rd)
 	struct refdev_session *s;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	/* Seeded null_deref: the check is skipped. */
-	if (!s && !refdev_defect(REFDEV_DEFECT_NULL_DEREF))
+	if (!s)
 		return ERR_PTR(-ENOMEM);
 
-	s->ring = kvmalloc_array(REFDEV_DEFAULT_RING, /* kfault-defect: null_deref crash */
-				 sizeof(*s->ring), GFP_KERNEL);
+	s->ring = kvmalloc_array(REFDEV_DEFAULT_RING, sizeof(*s->ring),
+				 GFP_KERNEL);
 	if (!s->ring)
 		goto err_free_session;
 	s->ring_entries = REFDEV_DEFAULT_RING;
@@ -52,11 +51,7 @@ struct refdev_session *refdev_open(struct refdev *rd)
 	return s;
 
 err_free_session:
-	/* Seeded vfree_kmalloc: the session is freed with the wrong API. */
-	if (refdev_defect(REFDEV_DEFECT_VFREE_KMALLOC))
-		vfree(s); /* kfault-defect: vfree_kmalloc report */
-	else
-		kfree(s);
+	kfree(s);
 	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_IF_KUNIT(refdev_open);
@@ -197,12 +192,11 @@ int refdev_submit(struct refdev_session *s, const void *buf, size_t len)
 	if (ret)
 		return ret;
 
-	payload = kmemdup(buf, len, GFP_KERNEL); /* kfault-defect: submit_rollback_leak leak */
+	payload = kmemdup(buf, len, GFP_KERNEL);
 	if (!payload)
 		return -ENOMEM;
 	ret = refdev_queue(s, payload, len);
-	/* Seeded submit_rollback_leak: the payload is not freed. */
-	if (ret && !refdev_defect(REFDEV_DEFECT_SUBMIT_ROLLBACK_LEAK))
+	if (ret)
 		kfree(payload);
 	return ret;
 }
@@ -221,11 +215,6 @@ ssize_t refdev_read_iter(struct refdev_session *s, struct iov_iter *to)
 	size_t len;
 
 	mutex_lock(&s->lock);
-	if (refdev_defect(REFDEV_DEFECT_LOCK_INVERSION)) {
-		struct refdev_info info;
-
-		refdev_get_info(rd, &info);	/* rd->mutex under s->lock */
-	}
 	spin_lock_irq(&rd->lock);
 	if (s->ring_count)
 		c = s->ring[s->ring_head];
@@ -376,13 +365,7 @@ int refdev_alloc_dma(struct refdev_session *s, size_t size)
 		return -E2BIG;
 
 	order = get_order(size);
-	/* Seeded no_rollback: the size is published before the allocation. */
-	if (refdev_defect(REFDEV_DEFECT_NO_ROLLBACK)) {
-		spin_lock_irq(&rd->lock);
-		s->dma_size = size;
-		spin_unlock_irq(&rd->lock);
-	}
-	page = alloc_pages(REFDEV_PAGES_GFP, order); /* kfault-defect: no_rollback bad-state */
+	page = alloc_pages(REFDEV_PAGES_GFP, order);
 	if (!page)
 		return -ENOMEM;
 

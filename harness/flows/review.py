@@ -39,7 +39,7 @@ def _report(out: Path) -> dict[str, Any]:
     return baseline.validate(json.loads(path.read_text()), str(path))
 
 
-def _scratch(ctx: Context, where: Path, patches: list[Path], what: str) -> int:
+def scratch_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> int:
     """A copy of the checkout at where with patches applied; HarnessError (and
     no copy) when one does not apply."""
     if where.exists():
@@ -66,9 +66,9 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
     base_tree = ctx.repo
     if base_patches:
         base_tree = out / "base-tree"
-        _scratch(ctx, base_tree, base_patches, "the base's patches")
+        scratch_copy(ctx, base_tree, base_patches, "the base's patches")
     scratch = out / "tree"
-    copied = _scratch(ctx, scratch, base_patches + patches, f"PATCH={patch}")
+    copied = scratch_copy(ctx, scratch, base_patches + patches, f"PATCH={patch}")
     print(f"review: {len(patches)} patch(es) applied to a copy of {copied} files in "
           f"{scratch}; touched: {', '.join(parsed.files)}", flush=True)
     base_out, patched_out = out / "base", out / "patched"

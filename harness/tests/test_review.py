@@ -47,7 +47,7 @@ def _digest(root: Path) -> str:
 
 def test_a_patch_that_does_not_apply_changes_nothing(fake_tree: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.patch"
-    bad.write_text(LEAK_PATCH.read_text().replace("\t\tkfree(s);", "\t\tkfree(t);"))
+    bad.write_text(LEAK_PATCH.read_text().replace("-\tkfree(s);", "-\tkfree(t);"))
     ctx, runner = make(fake_tree, tmp_path, [])
     before = _digest(REPO)
     with pytest.raises(HarnessError, match=r"bad.patch does not apply .*refdev_session.c"):
@@ -70,5 +70,18 @@ def test_a_reversed_diff_names_the_file_without_its_prefix() -> None:
     # git diff -R of open-unwind-leak.patch: '+++ a/module/refdev_session.c'
     p = review.parse((Path(__file__).parent / "data/open-unwind-fix.patch").read_text())
     assert p.files == ("module/refdev_session.c",)
-    assert [(a.line, a.text.strip()) for a in p.added] == [(58, "else"), (59, "kfree(s);")]
+    assert [(a.line, a.text.strip()) for a in p.added] == [(54, "kfree(s);")]
     assert not any(a.allocates for a in p.added)
+
+
+def test_each_defect_patch_names_its_line() -> None:
+    # configs/defects/refdev: one patch per seeded defect, the marker on a line it adds
+    from harness import defects
+    patches = sorted((REPO / "configs/defects/refdev").glob("*.patch"))
+    assert len(patches) == 15
+    found = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
+    assert all(exp and all(e.defect == name for e in exp) for name, exp in found.items())
+    df = found["double_free"][0]
+    assert (df.verdict, df.file, df.line) == ("report", "refdev_dev.c", 149)
+    with pytest.raises(HarnessError, match="no '/\\* kfault-defect"):
+        defects.from_patch("x.patch", LEAK_PATCH.read_text())
