@@ -93,7 +93,14 @@ def reached(site: Added, report: Mapping[str, Any]) -> bool:
     return False
 
 
-def _row(e: baseline.Entry, report: Mapping[str, Any]) -> str:
+def _short(evidence: str, limit: int = 160) -> str:
+    """The evidence's first clause: a crash's title, not its console excerpt."""
+    first = evidence.split(";")[0] if evidence.startswith("Kernel panic") else evidence
+    first = first.splitlines()[0] if first else ""
+    return first if len(first) <= limit else first[:limit - 3] + "..."
+
+
+def _row(e: baseline.Entry, report: Mapping[str, Any], run_in: str = "") -> str:
     where, repro = "-", ""
     for item in list(report.get("points", [])) + list(report.get("baselines", [])):
         if item.get("operation") == e.operation and item.get("nth") == e.nth:
@@ -101,10 +108,12 @@ def _row(e: baseline.Entry, report: Mapping[str, Any]) -> str:
             if fs.get("file"):
                 where = f"{fs['file']}:{fs.get('line')}"
             repro = item.get("reproduce") or ""
+            if repro and run_in and repro.startswith("make "):
+                repro = f"make -C {run_in} " + repro[len("make "):]
             break
     verdict = e.verdict if e.was in (None, e.verdict) else f"{e.was} -> {e.verdict}"
     return (f"| {_md(e.operation)} | {_md(e.name)} | {_md(verdict)} | {_md(where)} | "
-            f"{_md(e.evidence)} | {'`' + repro + '`' if repro else '-'} |")
+            f"{_md(_short(e.evidence))} | {'`' + repro + '`' if repro else '-'} |")
 
 
 def _md(text: str) -> str:
@@ -113,8 +122,9 @@ def _md(text: str) -> str:
 
 def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
              base: Mapping[str, Any], patched: Mapping[str, Any],
-             checkpatch: Iterable[str]) -> list[str]:
-    """The review as Markdown lines."""
+             checkpatch: Iterable[str], patched_tree: str = "") -> list[str]:
+    """The review as Markdown lines; patched_tree: where the patched copy is, so
+    that a new finding's command reruns it there (make -C)."""
     head = "| operation | point | verdict | file:line | evidence | reproduce |"
     rule = "|---|---|---|---|---|---|"
     out = [f"# kfault review: {title}", "",
@@ -122,7 +132,8 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
            f"{len(cmp.unchanged)} unchanged.** Touched: "
            + ", ".join(f"`{f}`" for f in patch.files) + ".", ""]
     if cmp.new:
-        out += ["## New findings", "", head, rule] + [_row(e, patched) for e in cmp.new] + [""]
+        out += ["## New findings", "", head, rule]
+        out += [_row(e, patched, patched_tree) for e in cmp.new] + [""]
     if cmp.fixed:
         out += ["## Fixed", "", head, rule] + [_row(e, base) for e in cmp.fixed] + [""]
     if cmp.unchanged:

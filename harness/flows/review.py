@@ -85,7 +85,8 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
                if f.endswith((".c", ".h")) and (scratch / f).is_file()]
     checks = ctx.runner.checkpatch(ctx.kdir, touched)
     lines = review_mod.markdown(patch.name, parsed, cmp, base, patched,
-                                [c.replace(str(scratch) + "/", "") for c in checks])
+                                [c.replace(str(scratch) + "/", "") for c in checks],
+                                str(scratch))
     (out / "review.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "

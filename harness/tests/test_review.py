@@ -85,3 +85,17 @@ def test_each_defect_patch_names_its_line() -> None:
     assert (df.verdict, df.file, df.line) == ("report", "refdev_dev.c", 149)
     with pytest.raises(HarnessError, match="no '/\\* kfault-defect"):
         defects.from_patch("x.patch", LEAK_PATCH.read_text())
+
+
+def test_a_new_crash_row_has_its_title_and_a_command_for_the_patched_copy() -> None:
+    entry = baseline.Entry("open", "nth=1", 1, "open: fail 1", "crash",
+                           "Kernel panic - not syncing: Segfault with no mm; refdev_open+0x2b2 "
+                           "at refdev_session.c:35  [<60115b70>] ? kthread+0x0/0x6d0", "handled")
+    patched = {"points": [{"operation": "open", "nth": 1, "reproduce": "make repro POINT=open:1",
+                           "failed_site": {"file": "refdev_session.c", "line": 35}}]}
+    md = review.markdown("p", review.Patch(("m.c",), ()),
+                         baseline.Comparison((entry,), (), (), (), ()), {}, patched, [],
+                         "/x/out/review/tree")
+    row = next(x for x in md if x.startswith("| open |"))
+    assert "| refdev_session.c:35 | Kernel panic - not syncing: Segfault with no mm |" in row
+    assert "`make -C /x/out/review/tree repro POINT=open:1`" in row
