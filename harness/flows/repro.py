@@ -25,6 +25,7 @@ def repro(ctx: Context, point: str) -> int:
     found: list[Result | None] = []
     by_call = "+" in key
     args = [f"kfault.only={op}"] + ([f"kfault.target={op}:{key}"] if by_call else [])
+    crashes: list[str | None] = []
     for num in range(2):
         test_log.unlink(missing_ok=True)
         ctx.runner.run_kunit(request(ctx, suite, first=not num, kernel_args=args),
@@ -32,14 +33,27 @@ def repro(ctx: Context, point: str) -> int:
         if not test_log.is_file():
             raise HarnessError(f"the kernel did not boot: see {out}/run-{num + 1}.kunit.txt")
         shutil.copyfile(test_log, out / f"run-{num + 1}.log")
-        log, _ = analyse(ctx, (out / f"run-{num + 1}.log").read_text(errors="replace")
-                         .splitlines())
-        if op not in log.counts:
+        log, symbols = analyse(ctx, (out / f"run-{num + 1}.log").read_text(errors="replace")
+                               .splitlines())
+        crash = log.crash
+        # a crash at the point ends the boot before the operation's count line
+        started = crash is not None and crash.last_point.split(" ")[0] == op
+        if op not in log.counts and not started:
             known = sorted({r.op for r in log.baselines} | set(log.counts))
             raise HarnessError(f"no operation {op!r} in {suite} of target {ctx.target.name}"
                                + (f"; operations: {', '.join(known)}" if known else ""))
+        place = symbols.place(crash.addr) if crash else None
+        crashes.append(f"{crash.title} at {crash.frame}"
+                       + (f" ({place[0]}:{place[1]})" if place else "")
+                       if crash and started else None)
         found.append(next((r for r in log.points
                            if by_call or key in (r.line.id, r.key)), None))
+    if crashes[0] is not None:
+        print(f"repro: {op} {key}: crash: {crashes[0]}")
+        same = crashes[1] == crashes[0]
+        print(f"repro: deterministic: {'yes' if same else 'NO'} (second run: "
+              f"{crashes[1] or 'no crash'}); consoles in {out}/")
+        return 0 if same else 1
     first, second = found
     if first is None:
         raise HarnessError(f"{op} has no point {key!r} in this run: see {out}/run-1.log")

@@ -171,6 +171,17 @@ def test_repro_finds_the_point_twice(fake_tree: Path, tmp_path: Path,
     assert "kfault.only=fop_open" in runner.requests[0].kernel_args
 
 
+def test_repro_of_a_point_that_crashes_says_where_twice(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the null_deref defect: the boot dies at open's point 1, before its count line
+    ctx, _ = make(fake_tree, tmp_path, ["crash_null_deref.log"] * 2)
+    assert repro.repro(ctx, "open:1") == 0
+    out = capsys.readouterr().out
+    assert "repro: open 1: crash: Kernel panic - not syncing: Segfault with no mm at " \
+           "refdev_open+" in out
+    assert "repro: deterministic: yes" in out
+
+
 def test_determinism_of_identical_runs_is_complete(fake_tree: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log"] * 3)
