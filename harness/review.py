@@ -100,7 +100,17 @@ def _short(evidence: str, limit: int = 160) -> str:
     return first if len(first) <= limit else first[:limit - 3] + "..."
 
 
-def _row(e: baseline.Entry, report: Mapping[str, Any], run_in: str = "") -> str:
+@dataclass(frozen=True)
+class _Row:
+    operation: str
+    name: str
+    verdict: str
+    where: str
+    evidence: str
+    reproduce: str
+
+
+def _row(e: baseline.Entry, report: Mapping[str, Any], run_in: str = "") -> _Row:
     where, repro = "-", ""
     for item in list(report.get("points", [])) + list(report.get("baselines", [])):
         if item.get("operation") == e.operation and item.get("nth") == e.nth:
@@ -109,11 +119,28 @@ def _row(e: baseline.Entry, report: Mapping[str, Any], run_in: str = "") -> str:
                 where = f"{fs['file']}:{fs.get('line')}"
             repro = item.get("reproduce") or ""
             if repro and run_in and repro.startswith("make "):
-                repro = f"make -C {run_in} " + repro[len("make "):]
+                repro = run_in + repro[len("make "):]
             break
     verdict = e.verdict if e.was in (None, e.verdict) else f"{e.was} -> {e.verdict}"
-    return (f"| {_md(e.operation)} | {_md(e.name)} | {_md(verdict)} | {_md(where)} | "
-            f"{_md(_short(e.evidence))} | {'`' + repro + '`' if repro else '-'} |")
+    return _Row(e.operation, e.name, verdict, where, _short(e.evidence), repro)
+
+
+def _table(rows: list[_Row]) -> list[str]:
+    """Rows that failed alike (operation, verdict, evidence) as one line: the
+    first point's name and command, how many more, their sites."""
+    groups: dict[tuple[str, str, str], list[_Row]] = {}
+    for r in rows:
+        groups.setdefault((r.operation, r.verdict, r.evidence), []).append(r)
+    out = ["| operation | point | verdict | file:line | evidence | reproduce |",
+           "|---|---|---|---|---|---|"]
+    for (op, verdict, evidence), rs in groups.items():
+        name = rs[0].name + (f" (and {len(rs) - 1} more)" if len(rs) > 1 else "")
+        sites = list(dict.fromkeys(r.where for r in rs))
+        where = ", ".join(sites[:3]) + (f", +{len(sites) - 3}" if len(sites) > 3 else "")
+        repro = rs[0].reproduce
+        out.append(f"| {_md(op)} | {_md(name)} | {_md(verdict)} | {_md(where)} | "
+                   f"{_md(evidence)} | {'`' + repro + '`' if repro else '-'} |")
+    return out
 
 
 def _md(text: str) -> str:
@@ -122,20 +149,18 @@ def _md(text: str) -> str:
 
 def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
              base: Mapping[str, Any], patched: Mapping[str, Any],
-             checkpatch: Iterable[str], patched_tree: str = "") -> list[str]:
-    """The review as Markdown lines; patched_tree: where the patched copy is, so
-    that a new finding's command reruns it there (make -C)."""
-    head = "| operation | point | verdict | file:line | evidence | reproduce |"
-    rule = "|---|---|---|---|---|---|"
+             checkpatch: Iterable[str], rerun: str = "") -> list[str]:
+    """The review as Markdown lines; rerun: how a new finding's command starts
+    instead of 'make ', to run on the patched copy ("make -C out/review/tree ")."""
     out = [f"# kfault review: {title}", "",
            f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, "
            f"{len(cmp.unchanged)} unchanged.** Touched: "
            + ", ".join(f"`{f}`" for f in patch.files) + ".", ""]
     if cmp.new:
-        out += ["## New findings", "", head, rule]
-        out += [_row(e, patched, patched_tree) for e in cmp.new] + [""]
+        out += ["## New findings", ""]
+        out += _table([_row(e, patched, rerun) for e in cmp.new]) + [""]
     if cmp.fixed:
-        out += ["## Fixed", "", head, rule] + [_row(e, base) for e in cmp.fixed] + [""]
+        out += ["## Fixed", ""] + _table([_row(e, base) for e in cmp.fixed]) + [""]
     if cmp.unchanged:
         out += [f"{len(cmp.unchanged)} finding(s) are there before and after the patch "
                 "(unchanged).", ""]

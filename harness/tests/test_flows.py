@@ -66,6 +66,9 @@ class FakeRunner:
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return []
 
+    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
+        runner_mod.copy_tree(kdir, dst, build, private)
+
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
          target: str = "refdev") -> tuple[context.Context, FakeRunner]:

@@ -95,7 +95,23 @@ def test_a_new_crash_row_has_its_title_and_a_command_for_the_patched_copy() -> N
                            "failed_site": {"file": "refdev_session.c", "line": 35}}]}
     md = review.markdown("p", review.Patch(("m.c",), ()),
                          baseline.Comparison((entry,), (), (), (), ()), {}, patched, [],
-                         "/x/out/review/tree")
+                         "make -C /x/out/review/tree ")
     row = next(x for x in md if x.startswith("| open |"))
     assert "| refdev_session.c:35 | Kernel panic - not syncing: Segfault with no mm |" in row
     assert "`make -C /x/out/review/tree repro POINT=open:1`" in row
+
+
+def test_new_findings_that_failed_alike_are_one_row() -> None:
+    # netdevsim-port-leak.patch: 98 port_add points leak the port alike
+    entries = tuple(baseline.Entry("port_add", f"id{n}", n, f"port_add: fail {n}", "leak",
+                                   "leaked dev.c:1366 __nsim_dev_port_add +1/+1024B", "handled")
+                    for n in range(3, 6))
+    patched = {"points": [{"operation": "port_add", "nth": n, "reproduce": f"make repro P={n}",
+                           "failed_site": {"file": "dev.c", "line": 400 + n}}
+                          for n in range(3, 6)]}
+    md = review.markdown("p", review.Patch(("dev.c",), ()),
+                         baseline.Comparison(entries, (), (), (), ()), {}, patched, [])
+    rows = [x for x in md if x.startswith("| port_add |")]
+    assert len(rows) == 1
+    assert "port_add: fail 3 (and 2 more)" in rows[0] and "dev.c:403, dev.c:404, dev.c:405" \
+        in rows[0] and "`make repro P=3`" in rows[0]
