@@ -27,10 +27,12 @@ def default_kdir() -> Path:
 
 def make_context(args: argparse.Namespace) -> context.Context:
     target = targets.load(REPO / "configs", args.target)
+    # a review's patched copy (make -C it repro ...): its kernel is not root's to run
+    run_as = review.unprivileged() if (REPO / review.UNTRUSTED).exists() else None
     return context.Context(repo=REPO, kdir=args.kdir, target=target, runner=ProcessRunner(),
                            out=args.out, build_dir=args.build_dir, timeout=args.timeout,
                            kernel_args=list(getattr(args, "kernel_arg", [])),
-                           ccache_dir=default_cache() / "ccache")
+                           ccache_dir=default_cache() / "ccache", run_as=run_as)
 
 
 def cmd_link(args: argparse.Namespace) -> int:

@@ -34,6 +34,8 @@ class KunitRequest:
     ccache_dir: Path | None = None      # default: <build_dir>/../ccache
     extra: list[str] = field(default_factory=list)
     command: str = "run"                # or "exec": boot the kernel already built
+    # (uid, gid) that builds and boots: patched code never runs as root
+    run_as: tuple[int, int] | None = None
 
 
 def kunit_argv(req: KunitRequest) -> list[str]:
@@ -48,11 +50,16 @@ def kunit_argv(req: KunitRequest) -> list[str]:
         argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
     if req.jobs:
         argv.append(f"--jobs={req.jobs}")
+    # as another user too: the same CC keeps the copied objects' commands (Kbuild
+    # rebuilds all on a changed one); its environment switches ccache off
     if req.command in ("run", "build") and req.use_ccache and shutil.which("ccache"):
         argv.append("--make_options=CC=ccache gcc")
     argv += req.extra
     if req.filter_glob and req.command != "build":
         argv.append(req.filter_glob)
+    if req.run_as:
+        uid, gid = req.run_as
+        argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"] + argv
     return argv
 
 
@@ -68,7 +75,13 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
     so that a later run can stop a boot this process left behind."""
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
+    if req.run_as:
+        # its own build directory is all it may write; root's ccache is not its
+        # ("ccache gcc" then runs gcc: the objects' recorded command stays the same)
+        env.update(HOME=str(req.build_dir), CCACHE_DISABLE="1")
+        env.pop("CCACHE_DIR", None)
+    else:
+        env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
     progress = Progress(req.build_dir, label, echo=output is None)
     stop = threading.Event()
 
@@ -229,6 +242,14 @@ def copy_tree(kdir: Path, dst: Path, build: str, private: list[str]) -> None:
             raise HarnessError(f"cannot copy {kdir / build}: {proc.stderr.strip()}")
 
 
+def give(path: Path, uid: int, gid: int) -> None:
+    """chown -R path to uid:gid (a real copy only: never hard links into a tree)."""
+    proc = subprocess.run(["chown", "-R", f"{uid}:{gid}", str(path)], capture_output=True,
+                          text=True)
+    if proc.returncode:
+        raise HarnessError(f"cannot give {path} to uid {uid}: {proc.stderr.strip()}")
+
+
 def apply_patches(tree: Path, patches: list[Path]) -> str | None:
     """Apply the patches to tree in order (a scratch copy: the caller throws it
     away when one fails): None, or what git apply said about the first hunk
@@ -294,6 +315,8 @@ class Runner(Protocol):
 
     def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None: ...
 
+    def give(self, path: Path, uid: int, gid: int) -> None: ...
+
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
 
 
@@ -333,6 +356,9 @@ class ProcessRunner:
 
     def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
         copy_tree(kdir, dst, build, private)
+
+    def give(self, path: Path, uid: int, gid: int) -> None:
+        give(path, uid, gid)
 
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return checkpatch(kdir, files)

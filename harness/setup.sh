@@ -22,6 +22,12 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing >/dev/null
 fi
 
+# 'make review' builds and boots patched code as this user when run as root
+if [ "$(id -u)" -eq 0 ] && ! id kfault >/dev/null 2>&1; then
+	echo "setup: adding the unprivileged user kfault (make review runs patched kernels as it)"
+	useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kfault
+fi
+
 if [ "${KDIR_GIVEN:-}" = 1 ]; then
 	exit 0
 fi

@@ -34,6 +34,7 @@ class Context:
     ccache_dir: Path | None = None
     kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
     suite_files: frozenset[str] = frozenset()   # any-suite sweep: the suites' C files
+    run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
 
     @property
     def config_dir(self) -> Path:
@@ -103,7 +104,7 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
         kdir=ctx.kdir, build_dir=build_dir or ctx.default_build(),
         kunitconfig_dir=ctx.kunitconfig_dir or ctx.config_dir, filter_glob=suites,
         timeout=ctx.timeout,
-        ccache_dir=ctx.ccache_dir, command="run" if first else "exec",
+        ccache_dir=ctx.ccache_dir, command="run" if first else "exec", run_as=ctx.run_as,
         kernel_args=["kasan_multi_shot"] + kernel_args + ctx.kernel_args, extra=extra)
 
 

@@ -6,7 +6,10 @@ sides are swept with the target's sweep and compared by stable point id."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import os
+import pwd
 import shutil
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,8 @@ def scratch_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> i
 
 
 CHECKOUT_DIRS = ("module", "kunit", "harness", "configs", "docs")
+UNTRUSTED = ".kfault-untrusted"     # marks a review's copy: its code is not root's
+REVIEW_USER = "kfault"
 
 
 def in_checkout(ctx: Context, path: str) -> bool:
@@ -61,61 +66,92 @@ def in_checkout(ctx: Context, path: str) -> bool:
     return (ctx.repo / path).exists() or path.split("/")[0] in CHECKOUT_DIRS
 
 
-def kernel_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> Context:
-    """A copy of the kernel tree at where, patched, with a copy of the build
-    directory: the context that builds and boots it (make rebuilds what the
-    patches changed)."""
-    if where.exists():
-        shutil.rmtree(where)
+def unprivileged() -> tuple[int, int] | None:
+    """Who builds and boots patched code: the user kfault when we are root
+    (make setup creates it), else ourselves (None)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam(REVIEW_USER)
+    except KeyError:
+        raise HarnessError(f"running as root, patched code is built and booted as the user "
+                           f"{REVIEW_USER!r}, which does not exist: run 'make setup'") from None
+    return pw.pw_uid, pw.pw_gid
+
+
+def scratch_root(ctx: Context, side: str) -> Path:
+    """Where a review's copies go: outside root's home, so that the user who
+    builds them can reach them (KFAULT_SCRATCH, default /var/tmp/kfault)."""
+    base = Path(os.environ.get("KFAULT_SCRATCH", "/var/tmp/kfault"))
+    digest = hashlib.sha1(str(ctx.out.resolve()).encode()).hexdigest()[:8]
+    return base / f"review-{digest}" / side
+
+
+def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[Path],
+                 what: str) -> Context:
+    """A copy of the kernel tree (sharing its source files, its build directory
+    copied) and of this checkout at where, with the patches applied to each:
+    the context that builds and boots it in the copy's build directory, as an
+    unprivileged user when we are root.  HarnessError, and no copy, when a
+    patch does not apply."""
+    run_as = unprivileged()
     build = ctx.default_build()
     if build.parent.resolve() != ctx.kdir.resolve():
-        raise HarnessError(f"a kernel-tree patch needs the build directory inside KDIR "
-                           f"({ctx.kdir}), not {build}")
-    private = sorted({e.relpath for e in tree.EDITS + tree.STALE})
-    ctx.runner.copy_tree(ctx.kdir, where, build.name, private)
-    said = ctx.runner.apply_patches(where, patches)
-    if said:
+        raise HarnessError(f"review needs the build directory inside KDIR ({ctx.kdir}), "
+                           f"not {build}")
+    if where.exists():
         shutil.rmtree(where)
-        raise HarnessError(f"{what} does not apply to {ctx.kdir}: {said}; nothing was changed")
-    return dataclasses.replace(ctx, kdir=where, build_dir=where / build.name)
+    where.mkdir(parents=True)
+    for parent in [where] + list(where.parents)[:2]:
+        parent.chmod(0o755)
+    linux, kfault = where / "linux", where / "kfault"
+    private = sorted({e.relpath for e in tree.EDITS + tree.STALE})
+    ctx.runner.copy_tree(ctx.kdir, linux, build.name, private)
+    ctx.runner.copy_checkout(ctx.repo, kfault)
+    for root, patches in ((kfault, checkout), (linux, kernel)):
+        said = ctx.runner.apply_patches(root, patches) if patches else None
+        if said:
+            shutil.rmtree(where)
+            raise HarnessError(f"{what} does not apply to "
+                               f"{ctx.repo if root == kfault else ctx.kdir}: {said}; "
+                               "nothing was changed")
+    (kfault / UNTRUSTED).write_text("a kfault review's patched copy: built and booted "
+                                    "unprivileged\n")
+    if run_as:
+        ctx.runner.give(linux / build.name, *run_as)
+        ctx.runner.give(kfault, *run_as)
+    return dataclasses.replace(ctx, repo=kfault, kdir=linux, build_dir=linux / build.name,
+                               run_as=run_as)
 
 
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> int:
     """on: patches the base has first (to review a fix of a bug they add)."""
     patches = patch_files(patch)
     base_patches = [p for path in on for p in patch_files(path)]
-    text = "\n".join(p.read_text(errors="replace") for p in patches + base_patches)
     parsed = review_mod.parse("\n".join(p.read_text(errors="replace") for p in patches))
     if not parsed.files:
         raise HarnessError(f"PATCH={patch}: no diff in it (want a unified diff, git "
                            "format-patch output or an mbox of them)")
-    ours = {in_checkout(ctx, f) for f in review_mod.parse(text).files}
-    if len(ours) > 1:
-        raise HarnessError(f"PATCH={patch} touches this checkout and the kernel tree: "
-                           "review the two apart")
-    kernel = ours == {False}
-    out = (ctx.out / "review").resolve()     # kunit.py and the tree's link need it whole
+    kinds: dict[Path, bool] = {}
+    for p in patches + base_patches:
+        ours = {in_checkout(ctx, f) for f in review_mod.parse(p.read_text(errors="replace")).files}
+        if len(ours) > 1:
+            raise HarnessError(f"{p.name} touches this checkout and the kernel tree: split it")
+        kinds[p] = ours == {True}
+    out = (ctx.out / "review").resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if kernel:
-        base_ctx = ctx
-        if base_patches:
-            base_ctx = kernel_copy(ctx, out / "base-linux", base_patches, "the base's patches")
-        patched_ctx = kernel_copy(ctx, out / "linux", base_patches + patches,
-                                  f"PATCH={patch}")
-        scratch = patched_ctx.kdir
-        what = f"a copy of the kernel tree in {scratch}"
-    else:
-        base_tree = ctx.repo
-        if base_patches:
-            base_tree = out / "base-tree"
-            scratch_copy(ctx, base_tree, base_patches, "the base's patches")
-        scratch = out / "tree"
-        copied = scratch_copy(ctx, scratch, base_patches + patches, f"PATCH={patch}")
-        base_ctx = dataclasses.replace(ctx, repo=base_tree)
-        patched_ctx = dataclasses.replace(ctx, repo=scratch)
-        what = f"a copy of {copied} files in {scratch}"
-    print(f"review: {len(patches)} patch(es) applied to {what}; touched: "
-          f"{', '.join(parsed.files)}", flush=True)
+    base_ctx = ctx
+    if base_patches:
+        base_ctx = patched_side(ctx, scratch_root(ctx, "base"),
+                                [p for p in base_patches if kinds[p]],
+                                [p for p in base_patches if not kinds[p]], "the base's patches")
+    mine = base_patches + patches
+    patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [p for p in mine if kinds[p]],
+                               [p for p in mine if not kinds[p]], f"PATCH={patch}")
+    who = f"uid {patched_ctx.run_as[0]} ({REVIEW_USER})" if patched_ctx.run_as else "this user"
+    print(f"review: {len(patches)} patch(es) applied to copies in "
+          f"{patched_ctx.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
+          f"kernel builds and boots as {who}", flush=True)
     base_out, patched_out = out / "base", out / "patched"
     try:
         print("review: sweeping the base", flush=True)
@@ -124,15 +160,19 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
         sweep.sweep(dataclasses.replace(patched_ctx, out=patched_out), True, max_boots)
     finally:
         tree.link(ctx.kdir, ctx.repo)
+    vmlinux = patched_ctx.vmlinux
+    if patched_ctx.run_as and vmlinux.is_file():
+        print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
     base, patched = _report(base_out), _report(patched_out)
     cmp = baseline.compare(patched, base)
-    touched = [scratch / f for f in parsed.files
-               if f.endswith((".c", ".h")) and (scratch / f).is_file()]
+    touched = [root / f for f in parsed.files for root in (patched_ctx.repo, patched_ctx.kdir)
+               if f.endswith((".c", ".h")) and (root / f).is_file()]
     checks = ctx.runner.checkpatch(ctx.kdir, touched)
-    lines = review_mod.markdown(patch.name, parsed, cmp, base, patched,
-                                [c.replace(str(scratch) + "/", "") for c in checks],
-                                f"make KDIR={scratch} BUILD_DIR={patched_ctx.default_build()} "
-                                if kernel else f"make -C {scratch} ")
+    for root in (patched_ctx.repo, patched_ctx.kdir):
+        checks = [c.replace(str(root) + "/", "") for c in checks]
+    rerun = (f"make -C {patched_ctx.repo} KDIR={patched_ctx.kdir} "
+             f"BUILD_DIR={patched_ctx.default_build()} ")
+    lines = review_mod.markdown(patch.name, parsed, cmp, base, patched, checks, rerun)
     (out / "review.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "

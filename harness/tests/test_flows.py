@@ -69,6 +69,9 @@ class FakeRunner:
     def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
         runner_mod.copy_tree(kdir, dst, build, private)
 
+    def give(self, path: Path, uid: int, gid: int) -> None:
+        pass
+
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
          target: str = "refdev") -> tuple[context.Context, FakeRunner]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -45,15 +46,19 @@ def _digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def test_a_patch_that_does_not_apply_changes_nothing(fake_tree: Path, tmp_path: Path) -> None:
+def test_a_patch_that_does_not_apply_changes_nothing(
+        fake_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "bad.patch"
     bad.write_text(LEAK_PATCH.read_text().replace("-\tkfree(s);", "-\tkfree(t);"))
     ctx, runner = make(fake_tree, tmp_path, [])
+    ctx = dataclasses.replace(ctx, build_dir=fake_tree / ".kunit-kfault")
+    monkeypatch.setenv("KFAULT_SCRATCH", str(tmp_path / "scratch"))
+    monkeypatch.setattr(review_flow, "unprivileged", lambda: None)
     before = _digest(REPO)
     with pytest.raises(HarnessError, match=r"bad.patch does not apply .*refdev_session.c"):
         review_flow.review(ctx, bad, 1)
     assert _digest(REPO) == before and not runner.requests
-    assert not (ctx.out / "review" / "tree").exists()
+    assert not list((tmp_path / "scratch").glob("*/patched"))
 
 
 def test_a_patch_that_is_no_diff_is_bad_input(fake_tree: Path, tmp_path: Path) -> None:
