@@ -149,7 +149,8 @@ def _md(text: str) -> str:
 
 def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
              base: Mapping[str, Any], patched: Mapping[str, Any],
-             checkpatch: Iterable[str], rerun: str = "") -> list[str]:
+             checkpatch: Iterable[str], rerun: str = "",
+             sparse: list[str] | None = None) -> list[str]:
     """The review as Markdown lines; rerun: how a new finding's command starts
     instead of 'make ', to run on the patched copy ("make -C out/review/tree ")."""
     out = [f"# kfault review: {title}", "",
@@ -173,5 +174,8 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
         out.append("")
     lines = [x for x in checkpatch if x.strip()]
     out += ["## checkpatch --strict on the touched files", ""]
-    out += ["```"] + lines + ["```"] if lines else ["clean", ""]
+    out += ["```"] + lines + ["```", ""] if lines else ["clean", ""]
+    if sparse is not None:
+        out += ["## sparse on the touched C files", ""]
+        out += ["```"] + sparse + ["```", ""] if sparse else ["clean", ""]
     return out

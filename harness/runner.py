@@ -242,6 +242,26 @@ def copy_tree(kdir: Path, dst: Path, build: str, private: list[str]) -> None:
             raise HarnessError(f"cannot copy {kdir / build}: {proc.stderr.strip()}")
 
 
+def sparse(kdir: Path, build_dir: Path, objects: list[str],
+           run_as: tuple[int, int] | None) -> list[str] | None:
+    """sparse (make C=2) on the objects of a configured build directory: its
+    warnings and errors; None when sparse is not installed.  Builds what it
+    checks, so as run_as when given."""
+    if not shutil.which("sparse"):
+        return None
+    if not objects:
+        return []
+    argv = ["make", "-s", "ARCH=um", f"O={build_dir}", "C=2", "CC=ccache gcc"] + objects
+    env = dict(os.environ)
+    if run_as:
+        argv = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}", "--clear-groups",
+                "--"] + argv
+        env.update(HOME=str(build_dir), CCACHE_DISABLE="1")
+    proc = subprocess.run(argv, cwd=kdir, env=env, capture_output=True, text=True)
+    return [x for x in (proc.stdout + proc.stderr).splitlines()
+            if ": warning:" in x or ": error:" in x]
+
+
 def give(path: Path, uid: int, gid: int) -> None:
     """chown -R path to uid:gid (a real copy only: never hard links into a tree)."""
     proc = subprocess.run(["chown", "-R", f"{uid}:{gid}", str(path)], capture_output=True,
@@ -317,6 +337,9 @@ class Runner(Protocol):
 
     def give(self, path: Path, uid: int, gid: int) -> None: ...
 
+    def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
+               run_as: tuple[int, int] | None) -> list[str] | None: ...
+
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
 
 
@@ -359,6 +382,10 @@ class ProcessRunner:
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         give(path, uid, gid)
+
+    def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
+               run_as: tuple[int, int] | None) -> list[str] | None:
+        return sparse(kdir, build_dir, objects, run_as)
 
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return checkpatch(kdir, files)

@@ -168,11 +168,23 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
     touched = [root / f for f in parsed.files for root in (patched_ctx.repo, patched_ctx.kdir)
                if f.endswith((".c", ".h")) and (root / f).is_file()]
     checks = ctx.runner.checkpatch(ctx.kdir, touched)
+    # sparse on the touched C files, in the patched build (it compiles them)
+    objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx, f)
+               else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
+    said = ctx.runner.sparse(patched_ctx.kdir, patched_ctx.default_build(), objects,
+                             patched_ctx.run_as)
     for root in (patched_ctx.repo, patched_ctx.kdir):
         checks = [c.replace(str(root) + "/", "") for c in checks]
+        said = None if said is None else [c.replace(str(root) + "/", "") for c in said]
     rerun = (f"make -C {patched_ctx.repo} KDIR={patched_ctx.kdir} "
              f"BUILD_DIR={patched_ctx.default_build()} ")
-    lines = review_mod.markdown(patch.name, parsed, cmp, base, patched, checks, rerun)
+    if said is None:
+        said = ["sparse is not installed (make setup installs it)"]
+    # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c
+    said = [x.replace(f"../drivers/misc/{tree.LINK_NAME}/", "").replace("../", "")
+            for x in said]
+    lines = review_mod.markdown(patch.name, parsed, cmp, base, patched, checks, rerun,
+                                said if objects else None)
     (out / "review.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "

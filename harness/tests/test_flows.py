@@ -72,6 +72,10 @@ class FakeRunner:
     def give(self, path: Path, uid: int, gid: int) -> None:
         pass
 
+    def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
+               run_as: tuple[int, int] | None) -> list[str] | None:
+        return None
+
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
          target: str = "refdev") -> tuple[context.Context, FakeRunner]:

@@ -120,3 +120,13 @@ def test_new_findings_that_failed_alike_are_one_row() -> None:
     assert len(rows) == 1
     assert "port_add: fail 3 (and 2 more)" in rows[0] and "dev.c:403, dev.c:404, dev.c:405" \
         in rows[0] and "`make repro P=3`" in rows[0]
+
+
+def test_sparse_says_clean_or_its_warnings_and_nothing_without_c_files() -> None:
+    cmp = baseline.Comparison((), (), (), (), ())
+    p = review.Patch(("module/refdev_session.c",), ())
+    warn = ["module/refdev_session.c:34:18: warning: Using plain integer as NULL pointer"]
+    md = review.markdown("p", p, cmp, {}, {}, [], "", warn)
+    assert "## sparse on the touched C files" in md and warn[0] in md
+    assert "clean" in review.markdown("p", p, cmp, {}, {}, [], "", [])[-2:]
+    assert not any("sparse" in x for x in review.markdown("p", p, cmp, {}, {}, [], "", None))
