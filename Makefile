@@ -93,10 +93,11 @@ repro:
 	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
 
 # PATCH=file.patch (a series, an mbox, or a directory of *.patch) against this
-# checkout: both sides swept, compared by stable id; exit 1 on new findings
+# checkout or KDIR: both sides swept, compared by stable id; exit 1 on new findings
+# BASE=rev [HEAD=rev] (default HEAD) instead: the two revisions of a git KDIR
 review:
-	@$(if $(PATCH),,echo "make review: give PATCH=file.patch" && exit 2)
-	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) "$(PATCH)"
+	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) \
+		$(if $(PATCH),"$(PATCH)") $(if $(BASE),--base '$(BASE)' --head '$(or $(HEAD),HEAD)')
 
 # RUNS: how many sweeps to compare
 determinism:

@@ -87,6 +87,12 @@ def cmd_determinism(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    if (args.patch is None) == (args.base is None):
+        raise HarnessError("make review: give PATCH=file.patch, or BASE=rev [HEAD=rev] "
+                           "for a git kernel tree (KDIR=)")
+    if args.base is not None:
+        return review.review_revisions(make_context(args), args.base, args.head,
+                                       args.max_boots)
     return review.review(make_context(args), args.patch, args.max_boots, args.on)
 
 
@@ -149,7 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --suite: the suites' kunitconfig (our oracles are added)")
     p = _flow(sub, "review", "sweep before and after a driver patch: new and fixed findings",
               cmd_review)
-    p.add_argument("patch", type=Path, help="a patch, a series or mbox, or a directory of them")
+    p.add_argument("patch", type=Path, nargs="?", default=None,
+                   help="a patch, a series or mbox, or a directory of them")
+    p.add_argument("--base", default=None, help="a git KDIR's revision to review from")
+    p.add_argument("--head", default="HEAD", help="... and to (default HEAD)")
     p.add_argument("--on", type=Path, action="append", default=[],
                    help="patches the base has first (review a fix of the bug they add)")
     p.add_argument("--max-boots", type=int, default=12)

@@ -173,7 +173,7 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
             out.append(f"- `{a.path}:{a.line}` `{a.text.strip()}`: {state}")
         out.append("")
     lines = [x for x in checkpatch if x.strip()]
-    out += ["## checkpatch --strict on the touched files", ""]
+    out += ["## checkpatch --strict on the patch", ""]
     out += ["```"] + lines + ["```", ""] if lines else ["clean", ""]
     if sparse is not None:
         out += ["## sparse on the touched C files", ""]

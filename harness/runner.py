@@ -262,6 +262,17 @@ def sparse(kdir: Path, build_dir: Path, objects: list[str],
             if ": warning:" in x or ": error:" in x]
 
 
+def git_diff(repo: Path, args: list[str]) -> str:
+    """git diff --binary ARGS in repo (a work tree): its text; HarnessError with
+    git's first line (a bad revision, not a git tree)."""
+    proc = subprocess.run(["git", "-C", str(repo), "diff", "--binary", "--no-color",
+                           "--no-ext-diff"] + args, capture_output=True, text=True)
+    if proc.returncode:
+        said = next((x for x in proc.stderr.splitlines() if x.strip()), "git diff failed")
+        raise HarnessError(f"git diff {' '.join(args)} in {repo}: {said.strip()}")
+    return proc.stdout
+
+
 def give(path: Path, uid: int, gid: int) -> None:
     """chown -R path to uid:gid (a real copy only: never hard links into a tree)."""
     proc = subprocess.run(["chown", "-R", f"{uid}:{gid}", str(path)], capture_output=True,
@@ -285,13 +296,17 @@ def apply_patches(tree: Path, patches: list[Path]) -> str | None:
 
 
 def checkpatch(kdir: Path, files: list[Path]) -> list[str]:
-    """scripts/checkpatch.pl --strict --no-tree on files: its findings."""
-    if not files:
-        return []
-    proc = subprocess.run(["perl", str(kdir / "scripts/checkpatch.pl"), "--strict", "--no-tree",
-                           "--quiet", "--show-types", "--no-summary", "-f"]
-                          + [str(f) for f in files], capture_output=True, text=True)
-    return [x for x in proc.stdout.splitlines() if x.strip()]
+    """scripts/checkpatch.pl --strict --no-tree on patches: what they add that it
+    flags (a review is about the patch, not the file's older lines)."""
+    out: list[str] = []
+    for f in files:
+        # on stdin: a patch file that git tracks would be checked as a source file
+        proc = subprocess.run(["perl", str(kdir / "scripts/checkpatch.pl"), "--strict",
+                               "--no-tree", "--no-signoff", "--quiet", "--show-types",
+                               "--no-summary", "-"], input=f.read_text(errors="replace"),
+                              capture_output=True, text=True)
+        out += [x for x in proc.stdout.splitlines() if x.strip()]
+    return out
 
 
 def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
@@ -336,6 +351,8 @@ class Runner(Protocol):
     def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None: ...
 
     def give(self, path: Path, uid: int, gid: int) -> None: ...
+
+    def git_diff(self, repo: Path, args: list[str]) -> str: ...
 
     def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
                run_as: tuple[int, int] | None) -> list[str] | None: ...
@@ -382,6 +399,9 @@ class ProcessRunner:
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         give(path, uid, gid)
+
+    def git_diff(self, repo: Path, args: list[str]) -> str:
+        return git_diff(repo, args)
 
     def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
                run_as: tuple[int, int] | None) -> list[str] | None:

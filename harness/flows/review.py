@@ -124,14 +124,50 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
                                run_as=run_as)
 
 
-def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> int:
-    """on: patches the base has first (to review a fix of a bug they add)."""
+def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path, Path]:
+    """For BASE=/HEAD= in a git kernel tree: the patch that takes its work tree to
+    each revision (applied to a copy of it), and the diff BASE..HEAD reviewed."""
+    if not (ctx.kdir / ".git").exists():
+        raise HarnessError(f"BASE=/HEAD= need KDIR to be a git work tree: {ctx.kdir} is not")
+    out.mkdir(parents=True, exist_ok=True)
+    to_base, to_head, reviewed = out / "to-base.patch", out / "to-head.patch", \
+        out / "base-head.patch"
+    to_base.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", base]))
+    to_head.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", head]))
+    text = ctx.runner.git_diff(ctx.kdir, [base, head])
+    if not text.strip():
+        raise HarnessError(f"BASE={base} and HEAD={head} have the same tree: nothing to review")
+    reviewed.write_text(text)
+    return to_base, to_head, reviewed
+
+
+def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> int:
+    """make review BASE= HEAD=: the tree at each revision, built and swept in a copy."""
+    to_base, to_head, reviewed = revisions(ctx, base, head, (ctx.out / "review").resolve())
+    return review(ctx, reviewed, max_boots, base_kernel=to_base, head_kernel=to_head,
+                  title=f"{base}..{head}")
+
+
+def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
+           base_kernel: Path | None = None, head_kernel: Path | None = None,
+           title: str = "") -> int:
+    """on: patches the base has first (to review a fix of a bug they add).
+    base_kernel, head_kernel: instead, the patches that take the kernel tree to
+    the base and to the head (BASE=/HEAD=); patch is then only read."""
     patches = patch_files(patch)
     base_patches = [p for path in on for p in patch_files(path)]
     parsed = review_mod.parse("\n".join(p.read_text(errors="replace") for p in patches))
     if not parsed.files:
         raise HarnessError(f"PATCH={patch}: no diff in it (want a unified diff, git "
                            "format-patch output or an mbox of them)")
+    if base_kernel is not None and head_kernel is not None:
+        nonempty = [p for p in (base_kernel, head_kernel) if p.read_text().strip()]
+        base_ctx = patched_side(ctx, scratch_root(ctx, "base"), [],
+                                [base_kernel] if base_kernel in nonempty else [], "BASE")
+        patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [],
+                                   [head_kernel] if head_kernel in nonempty else [], "HEAD")
+        return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
+                        [patch])
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
         ours = {in_checkout(ctx, f) for f in review_mod.parse(p.read_text(errors="replace")).files}
@@ -148,8 +184,16 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
     mine = base_patches + patches
     patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}")
+    return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
+                    patches)
+
+
+def _compare(ctx: Context, title: str, parsed: review_mod.Patch, base_ctx: Context,
+             patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> int:
+    """Sweep both sides, compare them by stable id, write and print review.md."""
+    out = (ctx.out / "review").resolve()
     who = f"uid {patched_ctx.run_as[0]} ({REVIEW_USER})" if patched_ctx.run_as else "this user"
-    print(f"review: {len(patches)} patch(es) applied to copies in "
+    print(f"review: {title} applied to copies in "
           f"{patched_ctx.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
     base_out, patched_out = out / "base", out / "patched"
@@ -165,9 +209,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
     base, patched = _report(base_out), _report(patched_out)
     cmp = baseline.compare(patched, base)
-    touched = [root / f for f in parsed.files for root in (patched_ctx.repo, patched_ctx.kdir)
-               if f.endswith((".c", ".h")) and (root / f).is_file()]
-    checks = ctx.runner.checkpatch(ctx.kdir, touched)
+    checks = ctx.runner.checkpatch(ctx.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)
     objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx, f)
                else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
@@ -183,7 +225,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = []) -> in
     # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c
     said = [x.replace(f"../drivers/misc/{tree.LINK_NAME}/", "").replace("../", "")
             for x in said]
-    lines = review_mod.markdown(patch.name, parsed, cmp, base, patched, checks, rerun,
+    lines = review_mod.markdown(title, parsed, cmp, base, patched, checks, rerun,
                                 said if objects else None)
     (out / "review.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

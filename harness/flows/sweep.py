@@ -136,11 +136,21 @@ def known_findings(log: model.RunLog, found: tuple[known.Known, ...]
 
 def union(ctx: Context, out: Path, records: list[Record]
           ) -> tuple[model.RunLog, model.Symbols]:
-    """Every boot's console as one run, each crash and hang a point of its own."""
+    """Every boot's console as one run, each crash and hang a point of its own.  A
+    point a boot printed but its records left out - swept again by a later boot
+    after a gap in its console - is that later boot's only."""
     logs: list[model.RunLog] = []
     chains: dict[int, list[tuple[str, str]]] = {}
+    kept = {(r.boot, r.op, r.point) for r in records if r.kind == "point"}
+    last: dict[str, int] = {}           # the last boot that swept each operation
+    for r in records:
+        if r.kind == "point":
+            last[r.op] = max(last.get(r.op, 0), r.boot)
     for path in sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1])):
+        boot = int(path.stem.split("-")[1])
         log, symbols = analyse(ctx, path.read_text(errors="replace").splitlines())
+        log.results = [r for r in log.results if (boot, r.op, r.line.key) in kept
+                       or last.get(r.op, 0) <= boot]
         logs.append(log)
         chains.update(symbols.chains)
     merged = model.merge(logs)
