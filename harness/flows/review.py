@@ -14,9 +14,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .. import baseline, review as review_mod, tree
+from .. import baseline, review as review_mod, suite_sources, tree
 from ..errors import HarnessError
 from . import sweep
+from . import context
 from .context import Context
 
 EXIT_NEW = 1
@@ -124,6 +125,25 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
                                run_as=run_as)
 
 
+MAX_SUITES = 4
+
+
+def covering_suites(ctx: Context, files: list[str]) -> list[str]:
+    """The KUnit suites of the tree whose directory (or, for a test/ directory,
+    its parent: the code it tests) holds a touched kernel file: the any-suite
+    sweeps a review runs besides the target's (at most MAX_SUITES)."""
+    if not files:
+        return []
+    found: set[str] = set()
+    for path in ctx.runner.files_containing(ctx.kdir, "kunit_suite", ".c"):
+        names = suite_sources.suite_names(path.read_text(errors="replace"))
+        rel = str(path.relative_to(ctx.kdir))
+        if names and any(f.startswith(d) for d in suite_sources.dirs_for("*", {rel: names})
+                         for f in files):
+            found.update(names)
+    return sorted(found)[:MAX_SUITES]
+
+
 def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path, Path]:
     """For BASE=/HEAD= in a git kernel tree: the patch that takes its work tree to
     each revision (applied to a copy of it), and the diff BASE..HEAD reviewed."""
@@ -197,17 +217,34 @@ def _compare(ctx: Context, title: str, parsed: review_mod.Patch, base_ctx: Conte
           f"{patched_ctx.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
     base_out, patched_out = out / "base", out / "patched"
+    suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx, f)])
+    if suites:
+        print(f"review: KUnit suites whose directories hold the touched files: "
+              f"{', '.join(suites)}", flush=True)
     try:
         print("review: sweeping the base", flush=True)
         sweep.sweep(dataclasses.replace(base_ctx, out=base_out), True, max_boots)
+        for name in suites:
+            sweep.sweep(context.suites_context(
+                dataclasses.replace(base_ctx, out=out / f"base-{name}"), name, None),
+                True, max_boots)
         print("review: sweeping the patched copy", flush=True)
         sweep.sweep(dataclasses.replace(patched_ctx, out=patched_out), True, max_boots)
+        for name in suites:
+            sweep.sweep(context.suites_context(
+                dataclasses.replace(patched_ctx, out=out / f"patched-{name}"), name, None),
+                True, max_boots)
     finally:
         tree.link(ctx.kdir, ctx.repo)
     vmlinux = patched_ctx.vmlinux
     if patched_ctx.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
     base, patched = _report(base_out), _report(patched_out)
+    for name in suites:         # a suite's points are 'suite.case' operations of their own
+        for doc, side in ((base, "base"), (patched, "patched")):
+            more = _report(out / f"{side}-{name}" / "suites")
+            doc["points"] = list(doc["points"]) + list(more["points"])
+            doc["baselines"] = list(doc["baselines"]) + list(more["baselines"])
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)

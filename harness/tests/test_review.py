@@ -130,3 +130,19 @@ def test_sparse_says_clean_or_its_warnings_and_nothing_without_c_files() -> None
     assert "## sparse on the touched C files" in md and warn[0] in md
     assert "clean" in review.markdown("p", p, cmp, {}, {}, [], "", [])[-2:]
     assert not any("sparse" in x for x in review.markdown("p", p, cmp, {}, {}, [], "", None))
+
+
+def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,
+                                                          tmp_path: Path) -> None:
+    # swnode-props-leak.patch touches drivers/base/swnode.c: property-entry's
+    # suite lives in drivers/base/test/ and tests drivers/base/
+    (fake_tree / "drivers/base/test").mkdir(parents=True)
+    (fake_tree / "drivers/base/test/property-entry-test.c").write_text(
+        "static struct kunit_suite s = {\n\t.name = \"property-entry\",\n};\n")
+    (fake_tree / "lib").mkdir()
+    (fake_tree / "lib/list-test.c").write_text(
+        "static struct kunit_suite l = { .name = \"list-kunit-test\", };\n")
+    ctx, _ = make(fake_tree, tmp_path, [])
+    assert review_flow.covering_suites(ctx, ["drivers/base/swnode.c"]) == ["property-entry"]
+    assert review_flow.covering_suites(ctx, ["drivers/net/x.c"]) == []
+    assert review_flow.covering_suites(ctx, []) == []
