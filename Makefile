@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -99,6 +99,14 @@ review:
 	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) \
 		$(if $(PATCH),"$(PATCH)") $(if $(BASE),--base '$(BASE)' --head '$(or $(HEAD),HEAD)')
 
+# make test's review: the example patch must come out as its new leak, harness exit 1
+review-test:
+	@mkdir -p $(OUT); $(HARNESS) review --build-dir $(BUILD_DIR) --out $(OUT) configs/review/open-unwind-leak.patch \
+		> $(OUT)/review-test.log 2>&1; rc=$$?; tail -3 $(OUT)/review-test.log; \
+	if [ $$rc -ne 1 ] || ! grep -q "| handled -> leak | refdev_session.c:38 |" $(OUT)/review/review.md; then \
+		echo "review-test: expected the new leak at refdev_session.c:38 and exit 1 (got $$rc): see $(OUT)/review-test.log"; exit 1; fi; \
+	echo "review-test: the dropped kfree is a new leak at refdev_session.c:38, exit 1"
+
 # RUNS: how many sweeps to compare
 determinism:
 	@$(HARNESS) determinism $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) --runs $(or $(RUNS),3) \
@@ -132,6 +140,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory determinism SUITE=property-entry
 	@$(MAKE) --no-print-directory calibrate
+	@$(MAKE) --no-print-directory review-test
 	@$(MAKE) --no-print-directory modules-test
 
 clean:
