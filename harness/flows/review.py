@@ -222,18 +222,13 @@ def _compare(ctx: Context, title: str, parsed: review_mod.Patch, base_ctx: Conte
         print(f"review: KUnit suites whose directories hold the touched files: "
               f"{', '.join(suites)}", flush=True)
     try:
-        print("review: sweeping the base", flush=True)
-        sweep.sweep(dataclasses.replace(base_ctx, out=base_out), True, max_boots)
-        for name in suites:
-            sweep.sweep(context.suites_context(
-                dataclasses.replace(base_ctx, out=out / f"base-{name}"), name, None),
-                True, max_boots)
-        print("review: sweeping the patched copy", flush=True)
-        sweep.sweep(dataclasses.replace(patched_ctx, out=patched_out), True, max_boots)
-        for name in suites:
-            sweep.sweep(context.suites_context(
-                dataclasses.replace(patched_ctx, out=out / f"patched-{name}"), name, None),
-                True, max_boots)
+        for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
+            print(f"review: sweeping the {side} copy", flush=True)
+            sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True, max_boots)
+            for name in suites:
+                sweep.sweep(context.suites_context(
+                    dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
+                    True, max_boots)
     finally:
         tree.link(ctx.kdir, ctx.repo)
     vmlinux = patched_ctx.vmlinux
