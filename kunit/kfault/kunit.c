@@ -319,6 +319,33 @@ static const char *kmemleak_caller(const char *block)
 }
 
 /*
+ * Once in some tens of boots kmemleak did not report the canary (CI, a
+ * clean refdev run; cause not found yet): a second canary, two more scans
+ * after the age, before kmemleak is called dead.  Said on the console.
+ */
+static bool kfault_second_canary(struct kunit *test, char *report)
+{
+	char *block;
+	ssize_t n;
+
+	kunit_info(test, "kfault: kmemleak did not report the canary: a second one\n");
+	kfault_canary_run(test, kfault_canary_leak);
+	msleep(KMEMLEAK_MIN_AGE_MS);
+	if (kfault_kmemleak(test, "scan", NULL, 0) < 0 ||
+	    kfault_kmemleak(test, "scan", NULL, 0) < 0)
+		return false;
+	n = kfault_kmemleak(test, NULL, report, KMEMLEAK_REPORT_SIZE);
+	for (block = n > 0 ? strstr(report, "unreferenced object") : NULL; block;
+	     block = strstr(block + 1, "unreferenced object")) {
+		const char *caller = kmemleak_caller(block);
+
+		if (caller && str_has_prefix(caller, "kfault_canary_alloc"))
+			return true;
+	}
+	return false;
+}
+
+/*
  * After every sweep: objects must be 5 s old and unchanged across two scans
  * to be reported.  The canary's leak must be found (kmemleak is alive); no
  * allocation whose caller is the target's may be.  Leaks of the kernel's
@@ -364,6 +391,8 @@ void kfault_kmemleak_confirmation(struct kunit *test)
 				kfault_log_kernel_leak(test, block, caller);
 		}
 	}
+	if (!canary)
+		canary = kfault_second_canary(test, report);
 	kfault_kmemleak(test, "clear", NULL, 0);
 	kfault_log_kmemleak(test, env, canary, target, kernel);
 	KUNIT_EXPECT_TRUE_MSG(test, canary,
