@@ -105,9 +105,9 @@ review:
 review-test:
 	@mkdir -p $(OUT); $(HARNESS) review --build-dir $(BUILD_DIR) --out $(OUT) configs/review/open-unwind-leak.patch \
 		> $(OUT)/review-test.log 2>&1; rc=$$?; tail -3 $(OUT)/review-test.log; \
-	if [ $$rc -ne 1 ] || ! grep -q "| handled -> leak | refdev_session.c:38 |" $(OUT)/review/review.md; then \
-		echo "review-test: expected the new leak at refdev_session.c:38 and exit 1 (got $$rc): see $(OUT)/review-test.log"; exit 1; fi; \
-	echo "review-test: the dropped kfree is a new leak at refdev_session.c:38, exit 1"
+	if [ $$rc -ne 1 ] || ! grep -q "| handled -> leak | refdev_session.c:37 |" $(OUT)/review/review.md; then \
+		echo "review-test: expected the new leak at refdev_session.c:37 and exit 1 (got $$rc): see $(OUT)/review-test.log"; exit 1; fi; \
+	echo "review-test: the dropped kfree is a new leak at refdev_session.c:37, exit 1"
 
 # RUNS: how many sweeps to compare
 determinism:
