@@ -115,16 +115,15 @@ def load_suite_findings(config_dir: Path) -> tuple[Known, ...]:
 
 def kernel_leaks(leaks: Iterable[Leak], bugs: tuple[KernelBug, ...]
                  ) -> tuple[dict[str, int], list[Leak]]:
-    """The kernel's own leaks: counts per known bug, and the others."""
+    """Counts per known bug of the leaks it explains (the kernel's own, or a
+    suite's that a kernel bug made), and the kernel's own leaks no bug explains."""
     counts: dict[str, int] = {}
     other = []
     for leak in leaks:
-        if not leak.kernel:
-            continue
         bug = next((b for b in bugs if b.matches_leak(leak)), None)
         if bug:
             counts[bug.id] = counts.get(bug.id, 0) + 1
-        else:
+        elif leak.kernel:
             other.append(leak)
     return counts, other
 

@@ -109,6 +109,10 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
     merged, symbols = union(ctx, out, records)
     write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
     why = known_findings(merged, ctx.target.known)
+    bugs = {b.id: b for b in known.load_bugs(ctx.config_dir)}
+    for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
+        print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
+              f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
     bad = [r for r in records if not r.ok and (r.op, r.point) not in why]
     for r in records:
         if not r.ok and (r.op, r.point) in why:
