@@ -141,6 +141,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory determinism
 	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory determinism SUITE=property-entry
+	@$(MAKE) --no-print-directory sweep SUITE=kfault_page_site SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory review-test
 	@$(MAKE) --no-print-directory modules-test

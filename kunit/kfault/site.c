@@ -352,11 +352,12 @@ static void kfault_site_from_tag(struct kfault_env *env, unsigned int nr,
 	const struct alloc_tag *tag = current->alloc_tag;
 	unsigned long *e = env->catch.entries;
 	char name[KSYM_NAME_LEN];
+	bool page = !call_site;
 	unsigned int d;
 
 	if (!tag || !tag->ct.function)
 		return;
-	strscpy(site->attr, call_site ? "failslab" : "fail_page_alloc",
+	strscpy(site->attr, page ? "fail_page_alloc" : "failslab",
 		sizeof(site->attr));
 	for (d = 0; !call_site && d < nr; d++) {
 		snprintf(name, sizeof(name), "%ps", (void *)e[d]);
@@ -366,7 +367,8 @@ static void kfault_site_from_tag(struct kfault_env *env, unsigned int nr,
 	snprintf(name, sizeof(name), "%ps", (void *)call_site);
 	kfault_allocator_name(name, site->inner, sizeof(site->inner));
 	strscpy(site->caller, tag->ct.function, sizeof(site->caller));
-	strscpy(site->allocator, call_site ? "slab" : "page",
+	/* a page's call_site is the frame found above: still a page */
+	strscpy(site->allocator, page ? "page" : "slab",
 		sizeof(site->allocator));
 	if (!strcmp(site->inner, site->caller))
 		site->inner[0] = '\0';
