@@ -17,8 +17,8 @@ def test_suite_names_of_a_file_with_three_suites() -> None:
 
 def test_suite_names_of_our_own_test_file() -> None:
     text = (REPO / "kunit/kfault/kfault_test.c").read_text()
-    assert suite_sources.suite_names(text) == ["kfault_lib", "kfault_init_deref",
-                                              "kfault_page_site"]
+    assert suite_sources.suite_names(text) == [
+        "kfault_lib", "kfault_init_deref", "kfault_page_site"]
 
 
 def test_dirs_of_a_glob() -> None:
