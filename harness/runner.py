@@ -38,6 +38,23 @@ class KunitRequest:
     run_as: tuple[int, int] | None = None
 
 
+def as_user(argv: list[str], run_as: tuple[int, int] | None) -> list[str]:
+    """argv run as (uid, gid) through setpriv, or as it is (pure)."""
+    if not run_as:
+        return argv
+    return ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}", "--clear-groups",
+            "--"] + argv
+
+
+def user_env(env: dict[str, str], build_dir: Path) -> dict[str, str]:
+    """The environment of a build as another user: its own build directory is
+    all it may write, and root's ccache is not its ("ccache gcc" then runs gcc,
+    so the objects' recorded command stays the same)."""
+    out = dict(env, HOME=str(build_dir), CCACHE_DISABLE="1")
+    out.pop("CCACHE_DIR", None)
+    return out
+
+
 def kunit_argv(req: KunitRequest) -> list[str]:
     """The kunit.py command line for req (pure; tested)."""
     argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), req.command,
@@ -57,10 +74,7 @@ def kunit_argv(req: KunitRequest) -> list[str]:
     argv += req.extra
     if req.filter_glob and req.command != "build":
         argv.append(req.filter_glob)
-    if req.run_as:
-        uid, gid = req.run_as
-        argv = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"] + argv
-    return argv
+    return as_user(argv, req.run_as)
 
 
 TICK_S = 10.0
@@ -76,10 +90,7 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
     req.build_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     if req.run_as:
-        # its own build directory is all it may write; root's ccache is not its
-        # ("ccache gcc" then runs gcc: the objects' recorded command stays the same)
-        env.update(HOME=str(req.build_dir), CCACHE_DISABLE="1")
-        env.pop("CCACHE_DIR", None)
+        env = user_env(env, req.build_dir)
     else:
         env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
     progress = Progress(req.build_dir, label, echo=output is None)
@@ -252,12 +263,9 @@ def sparse(kdir: Path, build_dir: Path, objects: list[str],
     if not objects:
         return []
     argv = ["make", "-s", "ARCH=um", f"O={build_dir}", "C=2", "CC=ccache gcc"] + objects
-    env = dict(os.environ)
-    if run_as:
-        argv = ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}", "--clear-groups",
-                "--"] + argv
-        env.update(HOME=str(build_dir), CCACHE_DISABLE="1")
-    proc = subprocess.run(argv, cwd=kdir, env=env, capture_output=True, text=True)
+    env = user_env(dict(os.environ), build_dir) if run_as else dict(os.environ)
+    proc = subprocess.run(as_user(argv, run_as), cwd=kdir, env=env, capture_output=True,
+                          text=True)
     return [x for x in (proc.stdout + proc.stderr).splitlines()
             if ": warning:" in x or ": error:" in x]
 
