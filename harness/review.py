@@ -16,7 +16,7 @@ from . import baseline
 
 _FILE = re.compile(r"^\+\+\+ (?:[ab]/)?(\S+)")
 _OLD_FILE = re.compile(r"^--- (?:[ab]/)?(\S+)")
-_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 # calls that allocate and can fail under failslab or fail_page_alloc
 _ALLOC = re.compile(r"\b(?:devm_)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|"
                     r"kvcalloc|vmalloc|vzalloc|kmem_cache_(?:z)?alloc|kmem_cache_create|"
@@ -51,34 +51,36 @@ def parse(text: str) -> Patch:
     and the lines it adds."""
     files: list[str] = []
     added: list[Added] = []
-    path, line, in_hunk = "", 0, False
+    path, line = "", 0
+    old_left = new_left = 0         # lines the current hunk still holds, by its header
     old = ""
     for raw in text.splitlines():
+        if old_left > 0 or new_left > 0:
+            if raw.startswith("+"):
+                added.append(Added(path, line, raw[1:]))
+                line, new_left = line + 1, new_left - 1
+            elif raw.startswith("-"):
+                old_left -= 1
+            elif raw.startswith(" ") or raw == "":
+                line, old_left, new_left = line + 1, old_left - 1, new_left - 1
+            elif not raw.startswith("\\"):
+                old_left = new_left = 0     # a hunk cut short: mail text
+            continue
         m = _OLD_FILE.match(raw)
-        if m and not in_hunk:
+        if m:
             old = m.group(1)
             continue
         m = _FILE.match(raw)
-        if m and not in_hunk:
+        if m:
             path = m.group(1) if m.group(1) != "/dev/null" else old
             if path not in files:
                 files.append(path)
             continue
         m = _HUNK.match(raw)
         if m:
-            line, in_hunk = int(m.group(1)), True
-            continue
-        if not in_hunk:
-            continue
-        if raw.startswith("+"):
-            added.append(Added(path, line, raw[1:]))
-            line += 1
-        elif raw.startswith(" ") or raw == "":
-            line += 1
-        elif raw.startswith("-") or raw.startswith("\\"):
-            pass
-        else:
-            in_hunk = False         # the next patch's header, or mail text
+            old_left = int(m.group(1)) if m.group(1) is not None else 1
+            line = int(m.group(2))
+            new_left = int(m.group(3)) if m.group(3) is not None else 1
     return Patch(tuple(files), tuple(added))
 
 

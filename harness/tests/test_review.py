@@ -146,3 +146,15 @@ def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,
     assert review_flow.covering_suites(ctx, ["drivers/base/swnode.c"]) == ["property-entry"]
     assert review_flow.covering_suites(ctx, ["drivers/net/x.c"]) == []
     assert review_flow.covering_suites(ctx, []) == []
+
+
+def test_bad_review_inputs_are_one_line(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, runner = make(fake_tree, tmp_path, [])
+    with pytest.raises(HarnessError, match="need KDIR to be a git work tree"):
+        review_flow.review_revisions(ctx, "HEAD~1", "HEAD", 1)
+    both = tmp_path / "both.patch"
+    both.write_text("--- a/module/x.c\n+++ b/module/x.c\n@@ -1 +1 @@\n-a\n+b\n"
+                    "--- a/drivers/net/y.c\n+++ b/drivers/net/y.c\n@@ -1 +1 @@\n-a\n+b\n")
+    with pytest.raises(HarnessError, match="touches this checkout and the kernel tree"):
+        review_flow.review(ctx, both, 1)
+    assert not runner.requests
