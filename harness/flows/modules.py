@@ -52,7 +52,9 @@ def modules_test(ctx: Context) -> int:
              if any("KTAP" in ln for ln in lines[loaded:]) else [])
     bad = [r for r in found if r.status not in ("SUCCESS", "SKIPPED")]
     problems += [f"KUnit {r.name}: {r.status}" for r in bad]
-    reports = [r for r in kreport.parse(lines, ctx.target.prefix) if not r.artefact]
+    # reports from the boot before the first insmod are not the modules'
+    first_mod = next((i for i, ln in enumerate(lines) if "kfault-init: insmod" in ln), len(lines))
+    reports = [r for r in kreport.parse(lines[first_mod:], ctx.target.prefix) if not r.artefact]
     problems += [f"kernel report: {r.title} (guilty: {r.frame})" for r in reports]
     begin = next((i for i, ln in enumerate(lines) if "kmemleak report begin" in ln), len(lines))
     leaks = kmemleak.raw_leaks(lines[begin:])
