@@ -21,7 +21,8 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
-C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h)
+C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h \
+	kunit/modtests/*.c harness/user/*.c)
 
 .PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test determinism calibrate check pytest pytest-kernel test clean
 
@@ -35,7 +36,10 @@ help:
 	@echo "  pytest-kernel  every KUnit case and fault point of the last 'make kunit' as a pytest item"
 	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill;"
-	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited"
+	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited;"
+	@echo "           a target with [user] (TARGET=refdev-load, refdev-syscalls, modtests,"
+	@echo "           upstream-modules, netdevsim-sysfs) is swept from user space: module"
+	@echo "           load/unload and system calls with fail-nth, in the modules kernel"
 	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  review   PATCH=file.patch, or BASE=rev [HEAD=rev] of a git KDIR: sweep both sides,"
@@ -45,7 +49,8 @@ help:
 	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, determinism (refdev, property-entry), sweep SUITE=property-entry,"
-	@echo "           calibrate, review-test, modules-test"
+	@echo "           calibrate, review-test, modules-test, sweeps from user space (modtests,"
+	@echo "           refdev-syscalls)"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
 	@echo "  clean    remove the build directory and out/, unlink the tree"
@@ -75,7 +80,8 @@ kunit:
 modules-test:
 	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
 
-# SWEEP_ARGS: e.g. --fresh, --kernel-arg kfault.leak_check=0
+# SWEEP_ARGS: e.g. --fresh, --kernel-arg kfault.leak_check=0; for a target
+# swept from user space, --only OP:NTH runs that one point (its reproducer)
 # SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs)
 sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
@@ -136,6 +142,8 @@ pytest-kernel:
 
 # One kernel carries every target: the later kunit runs only boot it again.
 test: setup check pytest kunit pytest-kernel
+	@$(MAKE) --no-print-directory sweep TARGET=refdev-syscalls SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory sweep TARGET=modtests SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism

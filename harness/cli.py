@@ -10,7 +10,8 @@ from typing import Callable
 
 from . import targets, tree
 from .errors import HarnessError
-from .flows import calibrate, context, determinism, modules, repro, review, run, sweep
+from .flows import (calibrate, context, determinism, modules, repro, review, run, sweep,
+                    usersweep)
 from .runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,6 +67,14 @@ def cmd_kunit(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     ctx = make_context(args)
+    if ctx.target.user:
+        if args.suite:
+            raise HarnessError(f"target {ctx.target.name} is swept from user space: "
+                               "SUITE= does not apply")
+        return usersweep.user_sweep(ctx, args.fresh, args.max_boots, args.only or None)
+    if args.only:
+        raise HarnessError("--only OP:NTH is for targets swept from user space "
+                           "(make repro POINT= reruns a suite's point)")
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
     return sweep.sweep(ctx, args.fresh, args.max_boots)
@@ -142,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suite", default="", help="sweep these KUnit suites (a glob) instead")
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="with --suite: the suites' kunitconfig (our oracles are added)")
+    p.add_argument("--only", default="",
+                   help="a target swept from user space: run its point OP:NTH alone")
     _flow(sub, "modules", "the target's modules: insmod, rmmod, kmemleak", cmd_modules,
           kernel_args=False)
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",

@@ -186,6 +186,23 @@ def symbol_addresses(binary: Path, names: set[str]) -> dict[str, int]:
     return found
 
 
+def text_symbols(binary: Path) -> list[tuple[int, int, str]]:
+    """(address, size, name) of every function symbol in binary (nm -S), by address."""
+    try:
+        out = subprocess.run(["nm", "-S", "--defined-only", str(binary)], check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"nm failed on {binary}: {err}") from err
+    found = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            found.append((int(parts[0], 16), int(parts[1], 16), parts[3]))
+        elif len(parts) == 3 and parts[1] in "tT":
+            found.append((int(parts[0], 16), 0, parts[2]))
+    return sorted(found)
+
+
 def git_revision(repo: Path) -> str | None:
     """HEAD of the checkout, with '-dirty' when it has local changes; None outside git."""
     try:
@@ -332,6 +349,47 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | No
             return None
 
 
+def faddr2line(kdir: Path, binary: Path, frames: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """The kernel's scripts/faddr2line on "func+0xoff/0xsize" frames of vmlinux or a
+    module (a return address: the call is placed at off - 1): inline chains
+    (function, file:line), innermost first, keyed by the frame as given."""
+    if not frames:
+        return {}
+    if not binary.is_file():
+        raise HarnessError(f"no {binary} to symbolise with: build the kernel first")
+    asked = {}
+    for frame in frames:
+        func, _, rest = frame.partition("+")
+        off = int(rest.split("/")[0], 16)
+        asked[f"{func}+{max(off - 1, 0):#x}"] = frame
+    try:
+        out = subprocess.run([str(kdir / "scripts/faddr2line"), str(binary)] + list(asked),
+                             capture_output=True, text=True, check=False).stdout
+    except OSError as err:
+        raise HarnessError(f"faddr2line failed on {binary}: {err}") from err
+    chains: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for line in out.splitlines():
+        line = line.strip()
+        head = line[:-1].split("/")[0] if line.endswith(":") else ""
+        if head in asked:       # "func+0xoff/0xsize:" (the size faddr2line found)
+            current = chains.setdefault(asked[head], [])
+        elif current is not None and " at " in line:
+            func, _, where = line.removeprefix("(inlined by) ").partition(" at ")
+            current.append((func, where))
+    return chains
+
+
+def compile_c(src: Path, dst: Path) -> None:
+    """A user-space helper, with the host's compiler and libc only."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["cc", "-O2", "-Wall", "-o", str(dst), str(src)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        said = [x for x in proc.stderr.splitlines() if "error" in x]
+        raise HarnessError(f"cc {src.name} failed: " + (said[0] if said else proc.stderr[:200]))
+
+
 class Runner(Protocol):
     """What a flow may ask of the outside world."""
 
@@ -366,6 +424,13 @@ class Runner(Protocol):
                run_as: tuple[int, int] | None) -> list[str] | None: ...
 
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]: ...
+
+    def compile_c(self, src: Path, dst: Path) -> None: ...
+
+    def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]: ...
 
 
 class ProcessRunner:
@@ -417,3 +482,13 @@ class ProcessRunner:
 
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return checkpatch(kdir, files)
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]:
+        return faddr2line(kdir, binary, frames)
+
+    def compile_c(self, src: Path, dst: Path) -> None:
+        compile_c(src, dst)
+
+    def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]:
+        return text_symbols(binary)

@@ -56,7 +56,8 @@ def compositions(config_dir: Path) -> dict[Path, tuple[str, ...]]:
     """The committed kunitconfigs and the fragments each is made of."""
     all_targets = targets.load_all(config_dir)
     builtin = configs.builtin_fragments([t.fragments for t in all_targets])
-    modules = configs.module_fragments([t.modules.fragments for t in all_targets if t.modules])
+    modules = configs.module_fragments([t.modules.fragments for t in all_targets if t.modules]
+                                       + [t.user.fragments for t in all_targets if t.user])
     return {config_dir / ".kunitconfig": builtin,
             config_dir / "modules/.kunitconfig": modules}
 

@@ -79,6 +79,16 @@ class FakeRunner:
                run_as: tuple[int, int] | None) -> list[str] | None:
         return None
 
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]:
+        return {}
+
+    def compile_c(self, src: Path, dst: Path) -> None:
+        dst.write_text("#!/bin/sh\n")
+
+    def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]:
+        return []
+
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
          target: str = "refdev") -> tuple[context.Context, FakeRunner]:

@@ -16,12 +16,45 @@ GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'
 
 def test_the_shipped_targets_load_and_refdev_is_the_default() -> None:
     names = [t.name for t in targets.load_all(CONFIGS)]
-    assert names == ["kfault", "netdevsim", "refdev", "upstream"]
+    assert names == ["kfault", "modtests", "netdevsim", "netdevsim-sysfs", "refdev",
+                     "refdev-load", "refdev-syscalls", "upstream", "upstream-modules"]
     default = targets.load(CONFIGS)
     assert default.name == "refdev" and default.require_coverage and default.modules
     nsim = targets.load(CONFIGS, "netdevsim")
     assert nsim.srcdirs == ("drivers/net/netdevsim",) and nsim.prefix == "nsim_"
     assert {k.verdict for k in nsim.known} == {Verdict.REPORT, Verdict.WRONG_ERRNO}
+
+
+USER = ('name = "u"\nsrcdirs = ["drivers/u"]\nprefix = "u_"\n[user]\n'
+        'fragments = ["targets/u.config"]\n[[user.op]]\nname = "load"\n'
+        'steps = ["insmod drivers/u/u.ko"]\nteardown = ["rmmod u"]\n')
+
+
+def test_a_user_target_has_its_ops_and_no_suite() -> None:
+    t = targets.parse(USER, "u.toml")
+    assert t.user and t.fragments == () and t.suites == "-"
+    [op] = t.user.ops
+    assert op.steps == ("insmod drivers/u/u.ko",) and op.teardown == ("rmmod u",)
+    assert op.expect == (12,) and not op.pages
+    syscalls = targets.load(CONFIGS, "refdev-syscalls")
+    assert syscalls.user and ("open", "fop_open") in syscalls.user.same_as
+    assert [o.pages for o in syscalls.user.ops if o.name == "dma"] == [True]
+
+
+@pytest.mark.parametrize("text, message", [
+    (USER.replace('"insmod drivers/u/u.ko"', '"insmod"'), "step 'insmod': expected one of"),
+    (USER.replace('"insmod drivers/u/u.ko"', '"open 9 /dev/x rw"'), "the slot must be 0..7"),
+    (USER.replace('"insmod drivers/u/u.ko"', '"mknod x"'), "step 'mknod x': expected"),
+    (USER.replace('steps = ["insmod drivers/u/u.ko"]\n', ""),
+     "user.op #1: 'steps' must be a non-empty list"),
+    (USER.replace('name = "load"', 'name = "lo ad"'), "letters, digits, - and _ only"),
+    (USER + '[[user.op]]\nname = "load"\nsteps = ["rmmod u"]\n', "same name"),
+    (USER.replace('name = "load"', 'name = "load"\nexpect = ["x"]'), "positive errnos"),
+])
+def test_a_bad_user_op_is_one_line(text: str, message: str) -> None:
+    with pytest.raises(HarnessError) as err:
+        targets.parse(text, "u.toml")
+    assert message in str(err.value)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -42,7 +75,8 @@ def test_a_bad_target_file_is_one_line(text: str, message: str) -> None:
 
 
 def test_an_unknown_target_names_the_known_ones() -> None:
-    with pytest.raises(HarnessError, match="unknown target 'nope'.*targets: kfault, netdevsim"):
+    with pytest.raises(HarnessError,
+                       match="unknown target 'nope'.*targets: kfault, modtests, netdevsim"):
         targets.load(CONFIGS, "nope")
 
 

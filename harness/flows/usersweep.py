@@ -1,0 +1,441 @@
+"""'make sweep TARGET=<a target with [user]>': module loads and system calls
+swept from user space, in the modules kernel.
+
+harness/user/kfault-user.c runs in a UML boot on the host's root
+(harness/user/init.sh) and writes its records into this sweep's directory;
+a boot that crashes or hangs at a point gets a crash/hang point, and the
+next boot resumes after it.  kmemleak looks once per boot, after the last
+point; its objects go to the point whose process allocated them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path, PurePath
+
+from .. import kmemleak, known, kreport, model, usersweep
+from ..errors import HarnessError
+from ..protocol import ResultLine, Verdict
+from ..runner import KunitRequest
+from ..targets import User
+from .context import Context, prepare, write_reports
+
+SKIP_OP = 99999         # resume there: the rest of the operation is skipped
+
+
+def modules_build(ctx: Context) -> Path:
+    """The modules kernel's build directory (the built-in one's sibling)."""
+    build = ctx.default_build(".kunit-kfault-modules")
+    return build.with_name(".kunit-kfault-modules") if build.name == ".kunit-kfault" else build
+
+
+def _build(ctx: Context, build_dir: Path, out: Path) -> None:
+    req = KunitRequest(kdir=ctx.kdir, build_dir=build_dir,
+                       kunitconfig_dir=ctx.config_dir / "modules", command="build",
+                       ccache_dir=ctx.ccache_dir, run_as=ctx.run_as)
+    print(f"usersweep: building {build_dir} (configs/modules)", flush=True)
+    if ctx.runner.run_kunit(req, output=out / "build.txt"):
+        said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
+                if "error" in ln.lower() or "Missing" in ln]
+        raise HarnessError("the modules kernel's build failed: " + (
+            said[-1].strip() if said else f"see {out}/build.txt"))
+
+
+def reject_range(ctx: Context, build_dir: Path) -> str:
+    """kmemleak's text in the modules kernel, as START-END for the stack filter's
+    reject range ("-" when it cannot be found)."""
+    obj = build_dir / "mm/kmemleak.o"
+    if not obj.is_file():
+        return "-"
+    names = {n for _, _, n in ctx.runner.text_symbols(obj)}
+    found = usersweep.text_range(ctx.runner.text_symbols(build_dir / "vmlinux"), names,
+                                 "__create_object")
+    return f"{found[0]:#x}-{found[1]:#x}" if found else "-"
+
+
+def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
+          reject: str) -> int | None:
+    args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
+            f"init={ctx.repo / 'harness/user/init.sh'}", "kasan_multi_shot",
+            f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
+            f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + ctx.kernel_args
+    (out / f"boot-{num}.records").unlink(missing_ok=True)
+    return ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
+                               ctx.timeout)
+
+
+def _read_boot(out: Path, num: int) -> usersweep.Boot:
+    path = out / f"boot-{num}.records"
+    lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+    return usersweep.boot(usersweep.parse(lines))
+
+
+def _console(out: Path, num: int) -> list[str]:
+    path = out / f"boot-{num}.console"
+    return path.read_text(errors="replace").splitlines() if path.is_file() else []
+
+
+def _boot_seconds(out: Path, num: int) -> float:
+    """How long a boot took (run_boots writes it; 0 for a boot that was killed)."""
+    path = out / f"boot-{num}.seconds"
+    try:
+        return float(path.read_text())
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _boots(out: Path) -> list[int]:
+    return sorted(int(p.name.split("-")[1].split(".")[0]) for p in out.glob("boot-*.records"))
+
+
+def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
+              only: str | None = None) -> None:
+    """Boot until every operation is swept; each crash or hang ends a boot, the
+    next resumes after its point."""
+    done = _boots(out)
+    num = (done[-1] + 1) if done else 1
+    resume = "-"
+    if done:
+        last = _read_boot(out, done[-1])
+        if last.finished:
+            print(f"usersweep: already complete in {out} (--fresh to sweep again)")
+            return
+        p = last.unfinished
+        ended = [q for q in last.points if q.end]
+        if p and usersweep.crash_of(_console(out, done[-1]), ctx.target.prefix):
+            resume = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
+        elif ended:     # killed: that point again
+            resume = f"{ended[-1].op}:{ended[-1].nth}"
+    if only:
+        resume = only
+    reject = reject_range(ctx, build_dir)
+    for _ in range(max_boots):
+        start = time.monotonic()
+        status = _boot(ctx, build_dir, out, num, resume, reject)
+        (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
+        b = _read_boot(out, num)
+        print(f"usersweep: boot {num}: {sum(1 for p in b.points if p.end)} points, "
+              f"{time.monotonic() - start:.1f} s", flush=True)
+        if b.finished or only:
+            return
+        p = b.unfinished
+        if p is None:
+            said = [ln for ln in _console(out, num) if "kfault-user" in ln][-3:]
+            raise HarnessError(f"boot {num} ended between points, the helper unfinished: "
+                               f"{'; '.join(said) or 'no word'}; see {out}/boot-{num}.console")
+        if status is None:
+            print(f"usersweep: boot {num} hung at {p.op} {p.nth}; killed after "
+                  f"{ctx.timeout} s", flush=True)
+        else:
+            crash = usersweep.crash_of(_console(out, num), ctx.target.prefix)
+            print(f"usersweep: boot {num} crashed at {p.op} {p.nth}: "
+                  f"{crash.title if crash else 'no crash line'}", flush=True)
+        new = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
+        if new == resume:
+            raise HarnessError(f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
+        resume = new
+        num += 1
+    print(f"usersweep: stopped after {max_boots} boots")
+
+
+def _module_paths(build_dir: Path) -> dict[str, Path]:
+    """Module name -> its .ko in the build directory (modules.order)."""
+    order = build_dir / "modules.order"
+    out = {}
+    for line in (order.read_text().splitlines() if order.is_file() else []):
+        ko = build_dir / (line.strip()[:-2] + ".ko")
+        out[PurePath(ko).stem.replace("-", "_")] = ko
+    return out
+
+
+def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
+               ) -> dict[str, usersweep.Chain]:
+    kos = _module_paths(build_dir)
+    chains: dict[str, usersweep.Chain] = {}
+    by_object: dict[Path, list[str]] = {}
+    for frame, mod in frames:
+        obj = kos.get(mod) if mod else build_dir / "vmlinux"
+        if obj:
+            by_object.setdefault(obj, []).append(frame)
+    for obj, wanted in by_object.items():
+        chains.update(ctx.runner.faddr2line(ctx.kdir, obj, sorted(wanted)))
+    # a module's paths come out as BUILD/../drivers/...: name them as the tree does
+    roots = [str(ctx.kdir.resolve()) + "/", str(ctx.kdir) + "/"]
+    for frame, chain in chains.items():
+        fixed = []
+        for func, where in chain:
+            path = os.path.normpath(where) if where.startswith("/") else where
+            for root in roots:
+                path = path.removeprefix(root)
+            fixed.append((func, path))
+        chains[frame] = fixed
+    return chains
+
+
+def _result(ctx: Context, op: str, nth: int, where: usersweep.Site | None, ident: str,
+            judged: usersweep.Judged, us: int, boot: int) -> model.Result:
+    return model.Result(ctx.target.name, "user", op, ResultLine(
+        op=op, nth=nth, fill=0, attr=where.attr if where else "-",
+        allocator=where.allocator if where else "-", inner=where.inner or "-" if where else "-",
+        site=where.function if where else "-",
+        file=PurePath(where.file).name if where else None, line=where.line if where else 0,
+        addr=0, id=ident, verdict=judged.verdict, ret=judged.ret, us=us, leaked=judged.leaked,
+        report=judged.report, report_site=judged.report_site, report_addr=0,
+        detail=judged.detail), boot)
+
+
+def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int]:
+    """Every boot's records as one run: a result per point (the last boot's when
+    a point ran twice), the crash and hang points, kmemleak's objects placed at
+    the points whose process allocated them.  Also how many kmemleak objects a
+    known kernel bug explains."""
+    user = ctx.target.user
+    assert user is not None
+    ops = {o.name: o for o in user.ops}
+    dirs = ctx.target.srcdirs + user.leak_dirs
+    points: dict[tuple[str, int], tuple[int, usersweep.Point]] = {}
+    crashes: dict[tuple[str, int], tuple[int, list[str]]] = {}
+    leaks_by_pid: dict[int, list[kmemleak.Leak]] = {}
+    bugs = known.load_bugs(ctx.config_dir)
+    known_objects = 0
+    boots = _boots(out)
+    for num in boots:
+        b = _read_boot(out, num)
+        for p in b.points:
+            if p.end:
+                points[p.op, p.nth] = (num, p)
+                crashes.pop((p.op, p.nth), None)
+        cut = b.unfinished
+        if cut:
+            console = _console(out, num)
+            # a crash, or a hang a later boot resumed past; not a killed run's
+            if usersweep.crash_of(console, ctx.target.prefix) or num != boots[-1]:
+                crashes[cut.op, cut.nth] = (num, console)
+                points[cut.op, cut.nth] = (num, cut)
+        leak_file = out / f"boot-{num}.kmemleak"
+        if leak_file.is_file():
+            for leak in kmemleak.raw_leaks(leak_file.read_text(errors="replace").splitlines()):
+                if any(bug.matches_leak(leak) for bug in bugs):
+                    known_objects += 1
+                    continue
+                leaks_by_pid.setdefault(leak.pid, []).append(leak)
+    # what each point needs placed: the injected failure's frames, the crash's
+    # or the first report's guilty frame
+    injected: dict[tuple[str, int], tuple[str, list[tuple[str, str]]] | None] = {}
+    guilty: dict[tuple[str, int], tuple[str, str]] = {}
+    seen_crash: dict[tuple[str, int], usersweep.CrashSeen | None] = {}
+    for key, (num, p) in points.items():
+        if key in crashes:
+            console = crashes[key][1]
+            c = usersweep.crash_of(console, ctx.target.prefix)
+            seen_crash[key] = c
+            injected[key] = usersweep.last_injection(console, c.line if c else len(console))
+            if c and c.frame != "-":
+                guilty[key] = (c.frame, c.module)
+            continue
+        injected[key] = usersweep.injection(p.kmsg)
+        reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
+        if reports:
+            f = usersweep.frame_of(p.kmsg, reports[0].line, reports[0].frame)
+            if f:
+                guilty[key] = f
+    frames = set(guilty.values())
+    for inj in injected.values():
+        frames |= set(inj[1]) if inj else set()
+    chains = _symbolise(ctx, build_dir, frames)
+
+    def place(key: tuple[str, int]) -> tuple[str, int] | None:
+        chain = chains.get(guilty[key][0], []) if key in guilty else []
+        for _func, where in chain:
+            path, _, line = where.rpartition(":")
+            if line.split(" ")[0].isdigit() and not path.startswith("include/"):
+                return PurePath(path).name, int(line.split(" ")[0])
+        return None
+
+    log = model.RunLog()
+    by_id: dict[tuple[str, str], model.Result] = {}
+    order = [o.name for o in user.ops]
+    for key in sorted(points, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1])):
+        num, p = points[key]
+        op = ops.get(key[0])
+        if op is None:
+            continue
+        inj = injected[key]
+        where = usersweep.site(inj[0], inj[1], chains, dirs, usersweep.modules(op)) \
+            if inj else None
+        ident = usersweep.stable_id(key[0], where) if key[1] else "0" * 8
+        at = place(key)
+        crash = seen_crash.get(key)
+        if key in crashes:
+            judged = _crash_judged(ctx, crashes[key][0], crash, at)
+            if at and crash:
+                # a crash is placed where it happened, its failed site is the "inner"
+                where = usersweep.Site(
+                    crash.frame.split("+")[0], at[0], at[1], where.allocator if where else "-",
+                    where.attr if where else "-",
+                    f"failed: {where.function} ({where.where})" if where else "")
+        else:
+            judged = usersweep.judge(p, op, dirs, prefix=ctx.target.prefix)
+            if at and judged.verdict == Verdict.REPORT:
+                judged = dataclasses.replace(
+                    judged, report_site=f"{judged.report_site} ({at[0]}:{at[1]})",
+                    detail=f"{judged.detail} at {at[0]}:{at[1]}")
+            mine = leaks_by_pid.get(p.pid, []) if p.pid else []
+            if mine and judged.verdict.ok:
+                chain = mine[0].callers()
+                judged = usersweep.Judged(
+                    Verdict.LEAK, judged.ret, (" < ".join(f.function for f in chain[:4]),),
+                    "", "-",
+                    f"kmemleak: {len(mine)} object(s) allocated by this point's process "
+                    f"(pid {p.pid}), {sum(x.size for x in mine)} bytes; first: "
+                    + " < ".join(f.function for f in chain[:6]))
+        us = int(p.end.seconds * 1e6) if p.end else 0
+        res = _result(ctx, key[0], key[1], where, ident, judged, us, num)
+        # a call path hit by several points is one result: the worst of them
+        old = by_id.get((key[0], ident)) if key[1] else None
+        if old is None:
+            by_id[key[0], ident] = res
+            log.results.append(res)
+        elif old.line.verdict.ok and not res.line.verdict.ok:
+            log.results[log.results.index(old)] = by_id[key[0], ident] = res
+    return log, known_objects
+
+
+def _crash_judged(ctx: Context, num: int, crash: usersweep.CrashSeen | None,
+                  at: tuple[str, int] | None) -> usersweep.Judged:
+    if crash is None:
+        return usersweep.Judged(Verdict.HANG, 0, (), "", "-",
+                                f"boot {num}: no output after the point started and no "
+                                f"crash line; killed after {ctx.timeout} s")
+    where = f" at {at[0]}:{at[1]}" if at else ""
+    return usersweep.Judged(Verdict.CRASH, 0, (), crash.title, crash.frame + where,
+                            f"{crash.title}; {crash.frame}{where}\n{crash.excerpt}")
+
+
+def _compare(ctx: Context, user: User, log: model.RunLog) -> list[str]:
+    """Sites the in-kernel sweep of the same operation reached in the target's
+    sources that the sweep from user space did not: one line each."""
+    if not user.compare or not user.same_as:
+        return []
+    path = ctx.repo / user.compare if not Path(user.compare).is_absolute() else \
+        Path(user.compare)
+    if not path.is_file():
+        print(f"usersweep: no in-kernel report at {path} to compare with "
+              "('make kunit' writes it)")
+        return []
+    files = ctx.files
+    theirs: dict[str, set[str]] = {}
+    for p in json.loads(path.read_text()).get("points", []):
+        s = p.get("failed_site") or {}
+        if s.get("file") in files and p.get("nth"):
+            theirs.setdefault(p["operation"], set()).add(f"{s['file']}:{s['line']}")
+    missing = []
+    for mine, kernel_op in user.same_as:
+        ours = {f"{r.line.file}:{r.line.line}" for r in log.results
+                if r.op == mine and r.line.file in files and r.line.nth}
+        want = theirs.get(kernel_op, set())
+        print(f"usersweep: compare {mine} with in-kernel {kernel_op}: {len(want)} call "
+              f"site(s) in-kernel, {len(want & ours)} reached from user space"
+              + (f", {len(ours - want)} more" if ours - want else ""))
+        missing += [f"compare {mine}: in-kernel {kernel_op} reaches {w}, user space does not"
+                    for w in sorted(want - ours)]
+    return missing
+
+
+def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = None) -> int:
+    user = ctx.target.user
+    if user is None:
+        raise HarnessError(f"target {ctx.target.name} has no [user] table")
+    build_dir = modules_build(ctx)
+    bid = prepare(ctx, build_dir, modules=True)
+    out = ctx.out / "usersweep" / ctx.target.name
+    if only:
+        op_name, _, nth = only.partition(":")
+        if op_name not in {o.name for o in user.ops} or not nth.isdigit() or not int(nth):
+            raise HarnessError(f"--only {only!r}: expected OP:NTH, OP one of "
+                               + ", ".join(o.name for o in user.ops))
+        out = out / f"only-{op_name}-{nth}"
+        fresh = True
+    stamp = out / "build-id"
+    old = stamp.read_text().strip() if stamp.is_file() else None
+    if not fresh and out.is_dir() and old != bid.content:
+        print(f"kfault: the results in {out} came from another kernel: starting afresh")
+        fresh = True
+    if fresh and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    began = out / "started"
+    if not began.is_file():
+        began.write_text(datetime.now(timezone.utc).isoformat() + "\n")
+    _build(ctx, build_dir, out)
+    stamp.write_text(bid.content + "\n")
+    ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
+    (out / "plan.txt").write_text(usersweep.plan(user.ops, str(build_dir.resolve()),
+                                                 ctx.target.srcdirs + user.leak_dirs))
+    run_boots(ctx, build_dir, out, max_boots,
+              f"{op_name}:{int(nth) - 1}:only" if only else None)
+    # the boots' time, this run's and earlier runs' (kill and resume)
+    elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
+    log, known_objects = analyse(ctx, build_dir, out)
+    write_reports(ctx, log, model.Symbols({}, ctx.files), out / "report",
+                  datetime.fromisoformat(began.read_text().strip()))
+    return _summarise(ctx, user, log, known_objects, out, elapsed)
+
+
+def _summarise(ctx: Context, user: User, log: model.RunLog, known_objects: int, out: Path,
+               elapsed: float) -> int:
+    points = [r for r in log.results if r.line.nth]
+    by_op: dict[str, dict[str, int]] = {}
+    for r in points:
+        counts = by_op.setdefault(r.op, {})
+        counts[str(r.line.verdict)] = counts.get(str(r.line.verdict), 0) + 1
+    for op in user.ops:
+        counts = by_op.get(op.name, {})
+        print(f"usersweep: {op.name}: {sum(counts.values())} points: "
+              + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
+    bad = [r for r in log.results if not r.line.verdict.ok]
+    explained = {id(r): k.why for r in bad for k in [known.match(ctx.target.known, r)] if k}
+    # the target's own sources may mark lines whose finding the sweep must give
+    marks = [e for f in ctx.target.source_files(ctx.kdir)
+             for e in usersweep.expectations(f.name, f.read_text(errors="replace"))]
+    unmet = []
+    for e in marks:
+        hits = [r for r in bad if usersweep.meets(e, str(r.line.verdict), r.line.file,
+                                                  r.line.line, r.line.leaked)]
+        for r in hits:
+            explained[id(r)] = f"expected: kfault-expect {e.verdict} at {e.file}:{e.line}"
+        print(f"usersweep: expected {e.verdict} at {e.file}:{e.line}: "
+              + (f"found at {len(hits)} point(s), first {hits[0].op} {hits[0].line.nth}"
+                 if hits else "NOT FOUND"))
+        if not hits:
+            unmet.append(f"expected {e.verdict} at {e.file}:{e.line} (kfault-expect mark), "
+                         "no point shows it")
+    for r in bad:
+        where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
+        first = (r.line.detail or "").splitlines()[0] if r.line.detail else ""
+        tag = "EXPECTED" if explained.get(id(r), "").startswith("expected:") else \
+            "KNOWN" if id(r) in explained else "FAIL"
+        print(f"kfault: {tag} {r.op} {r.line.nth} [{r.line.id}]: {r.line.verdict} "
+              f"at {where} ({r.line.site}): {first}"[:400])
+        if tag == "FAIL":
+            print(f"  reproduce: {reproduce(ctx, r.op, r.line.nth)}")
+    if known_objects:
+        print(f"kfault: KNOWN kmemleak: {known_objects} object(s) of known kernel bugs "
+              "(configs/known-bugs.toml)")
+    missing = _compare(ctx, user, log) + unmet
+    for line in missing:
+        print(f"kfault: FAIL {line}")
+    findings = len(bad) - len(explained) + len(missing)
+    rate = len(points) / elapsed if elapsed else 0.0
+    print(f"usersweep: {ctx.target.name}: {len(points)} points in {elapsed:.1f} s "
+          f"({rate:.1f} points/s), {findings} findings"
+          f"{f', {len(explained)} known' if explained else ''}; reports in {out}/report/")
+    return 1 if findings else 0
+
+
+def reproduce(ctx: Context, op: str, nth: int) -> str:
+    return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {op}:{nth}\""
