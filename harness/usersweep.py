@@ -14,6 +14,7 @@ steps, teardown steps.  One record per line, one parser per kind:
     alloc OP NTH BYTES CALLS TAG            /proc/allocinfo: a call site that grew
     kmsg OP NTH TEXT                        a kernel message of the point (/dev/kmsg)
     kmsg-lost OP NTH                        /dev/kmsg overwrote messages
+    trace OP NTH TEXT                       a failed allocation's kmem event and stack
     end OP NTH STATUS SECONDS               the point is over
     done OP NTH                             nth did not fire: the operation is swept
     finished                                every operation is swept
@@ -86,6 +87,13 @@ class KmsgRec:
 
 
 @dataclass(frozen=True)
+class TraceRec:
+    op: str
+    nth: int
+    text: str
+
+
+@dataclass(frozen=True)
 class KmsgLostRec:
     op: str
     nth: int
@@ -110,8 +118,8 @@ class FinishedRec:
     pass
 
 
-Rec = Union[OpRec, BeginRec, PidRec, StepRec, FiredRec, AllocRec, KmsgRec, KmsgLostRec,
-            EndRec, DoneRec, FinishedRec]
+Rec = Union[OpRec, BeginRec, PidRec, StepRec, FiredRec, AllocRec, KmsgRec, TraceRec,
+            KmsgLostRec, EndRec, DoneRec, FinishedRec]
 
 
 def _op(w: list[str]) -> Rec:
@@ -161,11 +169,14 @@ _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
 
 def parse_line(line: str) -> Rec | None:
     """One record, or None for a line cut short by a crash or not ours."""
-    if line.startswith("kmsg "):
+    if line.startswith(("kmsg ", "trace ")):
         parts = line.split(" ", 3)
-        if len(parts) >= 3 and parts[2].lstrip("-").isdigit():
-            return KmsgRec(parts[1], int(parts[2]), parts[3] if len(parts) > 3 else "")
-        return None
+        if len(parts) < 3 or not parts[2].lstrip("-").isdigit():
+            return None
+        text = parts[3] if len(parts) > 3 else ""
+        if parts[0] == "kmsg":
+            return KmsgRec(parts[1], int(parts[2]), text)
+        return TraceRec(parts[1], int(parts[2]), text)
     words = line.split()
     if not words or words[0] not in _PARSERS:
         return None
@@ -195,6 +206,7 @@ class Point:
     fired: FiredRec | None = None
     allocs: list[AllocRec] = field(default_factory=list)
     kmsg: list[str] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
     lost: bool = False
     end: EndRec | None = None
 
@@ -240,6 +252,8 @@ def boot(recs: Iterable[Rec]) -> Boot:
             elif isinstance(rec, KmsgRec):
                 # /dev/kmsg escapes a record's inner newlines
                 p.kmsg.extend(rec.text.split("\\x0a"))
+            elif isinstance(rec, TraceRec):
+                p.trace.append(rec.text)
             elif isinstance(rec, KmsgLostRec):
                 p.lost = True
             elif isinstance(rec, EndRec):
@@ -346,8 +360,32 @@ def injection(kmsg: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
     return attr, frames
 
 
+_EVENT = re.compile(r"\s(kmalloc|kmem_cache_alloc|mm_page_alloc): ")
+_STACK = re.compile(r"^\s*=> ([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
+
+
+def traced(trace: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
+    """The first failed allocation's kmem event (tracefs, filtered to failures)
+    and its stack, innermost first: the site of a failure injected silently
+    (__GFP_NOWARN prints no FAULT_INJECTION dump)."""
+    start = next((i for i, ln in enumerate(trace) if _EVENT.search(ln)), None)
+    if start is None:
+        return None
+    event = _EVENT.search(trace[start])
+    attr = "fail_page_alloc" if event and event.group(1) == "mm_page_alloc" else "failslab"
+    frames = []
+    for ln in trace[start + 1:]:
+        m = _STACK.match(ln)
+        if m:
+            frames.append((m.group(1), m.group(2) or ""))
+        elif frames or _EVENT.search(ln):
+            break
+    return attr, frames
+
+
 # the allocator's and the fault injector's own code: a site is past them
-_MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c",
+_MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c", "kernel/trace/",
+                    "kernel/stacktrace.c",
                     "lib/kasprintf.c", "arch/", "kernel/printk/")
 Chain = list[tuple[str, str]]        # faddr2line: (function, file:line), innermost first
 

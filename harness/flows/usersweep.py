@@ -237,7 +237,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
             if c and c.frame != "-":
                 guilty[key] = (c.frame, c.module)
             continue
-        injected[key] = usersweep.injection(p.kmsg)
+        injected[key] = usersweep.injection(p.kmsg) or usersweep.traced(p.trace)
         reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
         if reports:
             f = usersweep.frame_of(p.kmsg, reports[0].line, reports[0].frame)
@@ -280,6 +280,10 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
                     f"failed: {where.function} ({where.where})" if where else "")
         else:
             judged = usersweep.judge(p, op, dirs, prefix=ctx.target.prefix)
+            if key[1] and where is None and not judged.detail:
+                judged = dataclasses.replace(
+                    judged, detail="the failure fired with no FAULT_INJECTION dump and no "
+                    "kmem event: an allocation that neither warns nor traces, site unknown")
             if at and judged.verdict == Verdict.REPORT:
                 judged = dataclasses.replace(
                     judged, report_site=f"{judged.report_site} ({at[0]}:{at[1]})",

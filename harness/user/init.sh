@@ -25,6 +25,22 @@ for attr in failslab fail_page_alloc; do
 		echo "${KFAULT_REJECT#*-}" > $knobs/$attr/reject-end
 	fi
 done
+# an allocation that fails silently (__GFP_NOWARN: no FAULT_INJECTION
+# dump) is still seen: its kmem event, filtered to failures, with a stack
+tracing=/sys/kernel/tracing
+if mount -t tracefs tracefs $tracing; then
+	echo 1 > $tracing/options/sym-offset
+	echo 1 > $tracing/options/stacktrace
+	for ev in kmalloc kmem_cache_alloc; do
+		echo 'ptr == 0' > $tracing/events/kmem/$ev/filter
+		echo 1 > $tracing/events/kmem/$ev/enable
+	done
+	echo 'pfn == 18446744073709551615' > $tracing/events/kmem/mm_page_alloc/filter
+	echo 1 > $tracing/events/kmem/mm_page_alloc/enable
+	: > $tracing/trace
+else
+	echo "kfault-user: no tracefs: silent failures have no site"
+fi
 echo "kfault-user: boot $KFAULT_BOOT"
 records="$dir/boot-$KFAULT_BOOT.records"
 if [ "$KFAULT_RESUME" = "-" ] || [ -z "$KFAULT_RESUME" ]; then

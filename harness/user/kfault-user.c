@@ -27,7 +27,8 @@
  * failure fired) and restored to 0, then the teardown steps.  The parent
  * reads /proc/allocinfo before and after the point and records each call
  * site whose live count grew, and the kernel's messages of the point
- * (/dev/kmsg).  Every record is one line of RECORDS (read by
+ * (/dev/kmsg), and the failed allocations' kmem events with their stacks
+ * (tracefs, set up by harness/user/init.sh).  Every record is one line of RECORDS (read by
  * harness/usersweep.py); "begin" is on the host's disk before the point
  * starts, so a point that crashes the kernel is known.  OP NTH resumes
  * after that point; with "only", the point OP NTH+1 alone is run (after
@@ -262,6 +263,29 @@ static void drain_kmsg(const char *op, int nth)
 	}
 }
 
+/* The failed allocations' trace events since the last drain, then clear. */
+static void drain_trace(const char *op, int nth)
+{
+	const char *path = "/sys/kernel/tracing/trace";
+	char *text, *line, *next;
+	int fd;
+
+	if (access(path, R_OK))
+		return;
+	text = read_file(path, NULL);
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (*line && *line != '#' && nth >= 0)
+			record("trace %s %d %s", op, nth, line);
+	}
+	free(text);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void unescape(char *s)
 {
 	char *out = s;
@@ -278,8 +302,22 @@ static void unescape(char *s)
 }
 
 static int fds[SLOTS];
-/* the module files of insmod steps, opened before fail-nth is armed */
+/*
+ * Opened before fail-nth is armed, so that the armed steps make only their
+ * own allocations: the module file of an insmod step, and the directory of
+ * an open or echo step's file (the path walk over the host's root, hostfs,
+ * allocates a name per directory, and not the same number every run).
+ */
 static int module_fd[MAX_STEPS];
+static int dir_fd[MAX_STEPS];
+
+/* The file name an open or echo step opens relative to dir_fd. */
+static const char *leaf(const char *path, int dirfd)
+{
+	const char *slash = strrchr(path, '/');
+
+	return dirfd >= 0 && slash ? slash + 1 : path;
+}
 
 static int slot(const char *s)
 {
@@ -289,7 +327,7 @@ static int slot(const char *s)
 }
 
 /* One step; its result as -errno, or what the call returned (>= 0). */
-static long run_step(const char *text, int modfd)
+static long run_step(const char *text, int modfd, int dirfd)
 {
 	char buf[1024], *argv[8], *save = NULL, data[4096];
 	unsigned long long num;
@@ -316,7 +354,8 @@ static long run_step(const char *text, int modfd)
 	} else if (!strcmp(argv[0], "open") && argc == 4) {
 		flags = !strcmp(argv[3], "r") ? O_RDONLY :
 			!strcmp(argv[3], "w") ? O_WRONLY : O_RDWR;
-		ret = open(argv[2], flags | O_CLOEXEC);
+		ret = openat(dirfd >= 0 ? dirfd : AT_FDCWD, leaf(argv[2], dirfd),
+			     flags | O_CLOEXEC);
 		if (ret >= 0)
 			fds[slot(argv[1])] = ret;
 	} else if (!strcmp(argv[0], "close") && argc == 2) {
@@ -331,7 +370,8 @@ static long run_step(const char *text, int modfd)
 		ret = write(fds[slot(argv[1])], argv[2], strlen(argv[2]));
 	} else if (!strcmp(argv[0], "echo") && argc == 3) {
 		unescape(argv[1]);
-		fd = open(argv[2], O_WRONLY | O_CLOEXEC);
+		fd = openat(dirfd >= 0 ? dirfd : AT_FDCWD, leaf(argv[2], dirfd),
+			    O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
 		ret = write(fd, argv[1], strlen(argv[1]));
@@ -404,11 +444,24 @@ static void point_child(struct op *op, int nth)
 	for (i = 0; i < SLOTS; i++)
 		fds[i] = -1;
 	for (i = 0; i < op->nr_steps; i++) {
-		char path[1024];
+		char path[1024], *slash;
+		int slot_nr;
 
 		module_fd[i] = -1;
-		if (sscanf(op->steps[i].text, "insmod %1023s", path) == 1)
+		dir_fd[i] = -1;
+		if (sscanf(op->steps[i].text, "insmod %1023s", path) == 1) {
 			module_fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+			continue;
+		}
+		if (op->steps[i].phase != STEP ||
+		    (sscanf(op->steps[i].text, "open %d %1023s", &slot_nr, path) != 2 &&
+		     sscanf(op->steps[i].text, "echo %*s %1023s", path) != 1))
+			continue;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			continue;
+		*slash = '\0';
+		dir_fd[i] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (fd < 0)
@@ -423,11 +476,15 @@ static void point_child(struct op *op, int nth)
 		if (op->steps[i].phase == TEARDOWN && armed) {
 			left = disarm(fd);
 			armed = 0;
+			/* while what failed is loaded: its symbols name the stack */
+			drain_trace(op->name, nth);
 		}
-		ret[i] = run_step(op->steps[i].text, module_fd[i]);
+		ret[i] = run_step(op->steps[i].text, module_fd[i], dir_fd[i]);
 	}
-	if (armed)
+	if (armed) {
 		left = disarm(fd);
+		drain_trace(op->name, nth);
+	}
 	for (i = 0; i < op->nr_steps; i++)
 		record("step %s %d %d %s %ld", op->name, nth, i,
 		       phase_name(op->steps[i].phase), ret[i]);
@@ -436,6 +493,12 @@ static void point_child(struct op *op, int nth)
 	for (i = 0; i < SLOTS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (i = 0; i < op->nr_steps; i++) {
+		if (module_fd[i] >= 0)
+			close(module_fd[i]);
+		if (dir_fd[i] >= 0)
+			close(dir_fd[i]);
+	}
 	exit(left > 0);
 }
 
@@ -457,6 +520,7 @@ static int run_point(struct op *op, int nth, int quiet)
 	pid_t pid;
 
 	drain_kmsg(op->name, -1);
+	drain_trace(op->name, -1);
 	if (!quiet) {
 		record("begin %s %d", op->name, nth);
 		fsync(records);
@@ -489,6 +553,7 @@ static int run_point(struct op *op, int nth, int quiet)
 	release(&after);
 	if (quiet) {
 		drain_kmsg(op->name, -1);
+		drain_trace(op->name, -1);
 		return 1;
 	}
 	drain_kmsg(op->name, nth);
