@@ -1,11 +1,24 @@
 """Sweeps from user space: the plan, kfault-user's records, sites and verdicts."""
 from __future__ import annotations
 
+import dataclasses
+import json
+import shutil
 from pathlib import Path
+from typing import Callable
+
+import pytest
 
 from harness import targets, usersweep
+from harness.errors import HarnessError
+from harness.flows import context
+from harness.flows import usersweep as usersweep_flow
+from harness.protocol import Verdict
+from harness.runner import KunitRequest
+from harness.tests.test_flows import FakeRunner
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = REPO / "configs"
 
 
 def test_the_plan_makes_module_paths_absolute_and_keeps_the_phases_in_order() -> None:
@@ -41,3 +54,187 @@ def test_the_scope_of_the_leak_check() -> None:
     assert not usersweep.in_scope(tag, ("drivers/misc/kfault/mod",), set())
     core = usersweep.parse_tag("kernel/module/main.c:2207 func:module_alloc_mem")
     assert core and core.module == "" and usersweep.in_scope(core, ("kernel/module",), set())
+
+
+DATA = Path(__file__).parent / "data" / "usersweep"
+
+
+def _boot(name: str) -> usersweep.Boot:
+    return usersweep.boot(usersweep.parse((DATA / name).read_text().splitlines()))
+
+
+def _point(b: usersweep.Boot, op: str, nth: int) -> usersweep.Point:
+    return next(p for p in b.points if p.op == op and p.nth == nth)
+
+
+def test_a_whole_boot_of_records_is_read_into_its_points() -> None:
+    # make sweep TARGET=refdev-syscalls: six ops, each to the nth that did not fire
+    b = _boot("refdev-syscalls.records")
+    assert b.finished and b.unfinished is None
+    assert b.done == {"open": 8, "write": 5, "resize": 2, "channels": 2, "load_fw": 5,
+                      "dma": 2}
+    first = _point(b, "open", 1)
+    assert first.pid and first.end and first.fired and first.fired.fired
+    assert [(s.phase, s.ret) for s in first.steps] == [("setup", 0), ("step", -12),
+                                                       ("step", -9), ("teardown", 0)]
+    # the baseline: nothing armed, the open gives a descriptor
+    assert _point(b, "open", 0).fired is None and _point(b, "open", 0).steps[1].ret >= 0
+
+
+def test_the_dump_and_the_kmem_event_give_the_failed_frames() -> None:
+    b = _boot("refdev-syscalls.records")
+    dumped = usersweep.injection(_point(b, "open", 3).kmsg)
+    assert dumped and dumped[0] == "failslab"
+    assert ("refdev_open+0x139/0x6e0", "refdev") in dumped[1]
+    # memdup_user() fails with __GFP_NOWARN: no dump, but its kmem event
+    write = _point(b, "write", 1)
+    assert usersweep.injection(write.kmsg) is None
+    event = usersweep.traced(write.trace)
+    assert event and event[0] == "failslab"
+    assert [f for f, _ in event[1]][7:10] == ["__kmalloc_node_track_caller_noprof+0x46a/0x520",
+                                              "memdup_user+0x115/0x3a0",
+                                              "refdev_fop_write+0x85/0xe0"]
+    assert event[1][9][1] == "refdev"
+
+
+def _chains() -> dict[str, usersweep.Chain]:
+    raw = json.loads((DATA / "refdev-syscalls.faddr2line.json").read_text())
+    return {k: [tuple(x) for x in v] for k, v in raw.items()}    # type: ignore[misc]
+
+
+def test_the_site_is_the_targets_call_past_the_allocator() -> None:
+    b, chains = _boot("refdev-syscalls.records"), _chains()
+    srcdirs = ("drivers/misc/kfault/module",)
+    sites = {}
+    for op, nth in (("open", 3), ("open", 6), ("write", 1), ("open", 1)):
+        p = _point(b, op, nth)
+        inj = usersweep.injection(p.kmsg) or usersweep.traced(p.trace)
+        assert inj
+        sites[op, nth] = usersweep.site(inj[0], inj[1], chains, srcdirs, {"refdev"})
+    assert sites["open", 3] and sites["open", 3].where == "refdev_session.c:33"
+    assert sites["open", 6] and sites["open", 6].where == "refdev_session.c:37"
+    # memdup_user is mm/util.c: the site is its caller in the driver
+    w = sites["write", 1]
+    assert w and (w.function, w.where) == ("refdev_fop_write", "refdev_fops.c:59")
+    assert w.inner == "" and w.allocator == "memdup_user"
+    # no target frame: the first call past the allocator (the VFS)
+    o = sites["open", 1]
+    assert o and o.where == "namei.c:144" and o.file == "fs/namei.c"
+    ids = {k: usersweep.stable_id(k[0], s) for k, s in sites.items()}
+    assert len(set(ids.values())) == 4
+    assert usersweep.stable_id("open", sites["open", 3]) == ids["open", 3]
+
+
+def test_verdicts_of_real_points() -> None:
+    b = _boot("refdev-syscalls.records")
+    t = targets.load(CONFIGS, "refdev-syscalls")
+    assert t.user
+    ops = {o.name: o for o in t.user.ops}
+    handled = usersweep.judge(_point(b, "open", 3), ops["open"], t.srcdirs)
+    assert handled.verdict == Verdict.HANDLED and handled.ret == -12
+    # kvmalloc's kmalloc failed, vmalloc did the job: the ioctl succeeded
+    absorbed = usersweep.judge(_point(b, "resize", 1), ops["resize"], t.srcdirs)
+    assert absorbed.verdict == Verdict.ABSORBED
+    base = usersweep.judge(_point(b, "open", 0), ops["open"], t.srcdirs)
+    assert base.verdict == Verdict.HANDLED and not base.detail
+    # the same point, had it wanted another errno
+    strict = dataclasses.replace(ops["open"], expect=(22,))
+    wrong = usersweep.judge(_point(b, "open", 3), strict, t.srcdirs)
+    assert wrong.verdict == Verdict.WRONG_ERRNO and "expected -22" in wrong.detail
+
+
+def test_a_module_freed_with_its_allocations_live_is_a_leak_at_their_line() -> None:
+    # kfault_init_leak: kzalloc at :27 failed, init returned -ENOMEM and forgot
+    # the kcalloc of :24; alloc_tag WARNs as the failed module is freed
+    b = _boot("init-leak-point.records")
+    [p] = b.points
+    assert usersweep.unload_leaks(p.kmsg) == [(usersweep.Tag(
+        "drivers/misc/kfault/kunit/modtests/kfault_init_leak.c", 24, "kfault_init_leak",
+        "kfault_init_leak_init"), 256)]
+    t = targets.load(CONFIGS, "modtests")
+    assert t.user
+    judged = usersweep.judge(p, t.user.ops[0], t.srcdirs, prefix=t.prefix)
+    assert judged.verdict == Verdict.LEAK and judged.ret == -12
+    assert judged.leaked == ("kfault_init_leak.c:24 kfault_init_leak_init "
+                             "(256 bytes at module unload)",)
+    [mark] = usersweep.expectations("kfault_init_leak.c", (
+        REPO / "kunit/modtests/kfault_init_leak.c").read_text())
+    assert (mark.line, mark.verdict) == (24, "leak")
+    assert usersweep.meets(mark, "leak", "kfault_init_leak.c", 27, judged.leaked)
+    assert not usersweep.meets(mark, "crash", "kfault_init_leak.c", 24, ())
+
+
+def test_a_boot_that_crashed_in_module_exit() -> None:
+    # kfault_exit_null: its init carried on without statistics, its exit
+    # dereferenced the NULL pointer at rmmod
+    b = _boot("modtests-crash.records")
+    cut = b.unfinished
+    assert cut and (cut.op, cut.nth) == ("exit_null", 116) and not b.finished
+    console = (DATA / "modtests-crash.console").read_text().splitlines()
+    crash = usersweep.crash_of(console, "kfault_")
+    assert crash and crash.frame == "kfault_exit_null_exit+0x3a/0x60"
+    assert crash.module == "kfault_exit_null" and "Kernel mode fault" in crash.title
+    failed = usersweep.last_injection(console, crash.line)
+    assert failed and ("kfault_exit_null_init+0x2e6/0x1000", "kfault_exit_null") in failed[1]
+
+
+class ReplayRunner(FakeRunner):
+    """Each UML boot 'writes' the next captured records and console."""
+
+    def __init__(self, boots: list[str]) -> None:
+        super().__init__([])
+        self.boots = list(boots)
+        self.args: list[list[str]] = []
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int:
+        if output:
+            output.write_text("build\n")
+        return 0
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+        self.args.append(args)
+        env = dict(a.split("=", 1) for a in args if a.startswith("KFAULT_"))
+        name = self.boots.pop(0)
+        shutil.copyfile(DATA / f"{name}.console", log)
+        shutil.copyfile(DATA / f"{name}.records",
+                        Path(env["KFAULT_USER_DIR"]) / f"boot-{env['KFAULT_BOOT']}.records")
+        return 0
+
+
+def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    runner = ReplayRunner(["modtests-crash", "modtests-last"])
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
+                          runner=runner, out=tmp_path / "out",
+                          build_dir=tmp_path / ".kunit-kfault")
+    assert usersweep_flow.modules_build(ctx) == tmp_path / ".kunit-kfault-modules"
+    code = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+    said = capsys.readouterr().out
+    # boot 1 died at exit_null 116: boot 2 starts after it
+    assert [a for a in runner.args[1] if a.startswith("KFAULT_RESUME=")] == [
+        "KFAULT_RESUME=exit_null:116"]
+    assert "boot 1 crashed at exit_null 116: Kernel panic" in said
+    report = json.loads((ctx.out / "usersweep/modtests/report/report.json").read_text())
+    [crashed] = [p for p in report["points"] if p["verdict"] == "crash"]
+    assert crashed["operation"] == "exit_null" and crashed["nth"] == 116
+    assert "kfault_exit_null_exit+0x3a/0x60" in crashed["evidence"]["detail"]
+    # no faddr2line here: the marks cannot be placed, and say so
+    assert "expected crash at kfault_exit_null.c:38: NOT FOUND" in said
+    assert code == 1
+    plan = (ctx.out / "usersweep/modtests/plan.txt").read_text()
+    assert "setup insmod" not in plan and \
+        f"step insmod {tmp_path}/.kunit-kfault-modules/drivers/misc/kfault/kunit/modtests/" \
+        "kfault_init_leak.ko" in plan
+
+
+def test_only_runs_one_point_and_a_bad_one_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
+    runner = ReplayRunner(["modtests-last"])
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
+                          runner=runner, out=tmp_path / "out")
+    with pytest.raises(HarnessError, match="--only 'nope:3': expected OP:NTH, OP one of "
+                                           "init_leak, exit_null"):
+        usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
+    usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:117")
+    assert "KFAULT_RESUME=exit_null:116:only" in runner.args[0]
