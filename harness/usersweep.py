@@ -400,7 +400,8 @@ class Site:
     allocator: str              # the allocator's entry frame, e.g. __kmalloc_cache_noprof
     attr: str
     inner: str                  # the first frame past the allocator, when site is further out
-    path: tuple[str, ...] = ()  # the functions from the first past the allocator outwards
+    path: tuple[str, ...] = ()  # the id's call path: the calling line, then functions
+    callers: tuple[str, ...] = ()   # the functions past the allocator, outwards (evidence)
 
     @property
     def where(self) -> str:
@@ -437,7 +438,11 @@ def site(attr: str, frames: list[tuple[str, str]], chains: dict[str, Chain],
     mine = next((e for e in entries if e[3]), first)
     inner = "" if mine is first else f"{first[0]} ({PurePath(first[1]).name}:{first[2]})"
     path = (f"{first[0]}:{first[2]}",) + tuple(e[0] for e in entries[1:PATH_DEPTH])
-    return Site(mine[0], mine[1], mine[2], allocator, attr, inner, path)
+    return Site(mine[0], mine[1], mine[2], allocator, attr, inner, path,
+                tuple(e[0] for e in entries[:CALLERS]))
+
+
+CALLERS = 10
 
 
 PATH_DEPTH = 4
@@ -612,3 +617,23 @@ def text_range(symbols: list[tuple[int, int, str]], names: set[str], seed: str
         hi += 1
     end = symbols[hi][0] + (symbols[hi][1] or 1)
     return symbols[lo][0], end
+
+
+def frame_addresses(symbols: list[tuple[int, int, str]], frames: Iterable[str]
+                    ) -> dict[str, int]:
+    """The call's address (return address - 1) of each "function+off/size" frame,
+    from nm's (address, size, name): of same-named functions, the one whose
+    size the frame gives."""
+    by_name: dict[str, list[tuple[int, int]]] = {}
+    for addr, size, name in symbols:
+        by_name.setdefault(name, []).append((addr, size))
+    out = {}
+    for frame in frames:
+        m = re.match(r"([\w.]+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)$", frame)
+        if not m or m.group(1) not in by_name:
+            continue
+        size = int(m.group(3), 16)
+        candidates = by_name[m.group(1)]
+        addr = next((a for a, s in candidates if s == size), candidates[0][0])
+        out[frame] = addr + max(int(m.group(2), 16) - 1, 0)
+    return out

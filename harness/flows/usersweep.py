@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePath
 
@@ -154,11 +155,20 @@ def _module_paths(build_dir: Path) -> dict[str, Path]:
 
 def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
                ) -> dict[str, usersweep.Chain]:
+    """Inline chains for "function+off/size" frames: vmlinux's through one nm and
+    one addr2line (the size tells same-named static functions apart), a
+    module's through scripts/faddr2line (its sections start at 0)."""
     kos = _module_paths(build_dir)
     chains: dict[str, usersweep.Chain] = {}
     by_object: dict[Path, list[str]] = {}
+    builtin = sorted(f for f, mod in frames if not mod)
+    if builtin:
+        vmlinux = build_dir / "vmlinux"
+        where = usersweep.frame_addresses(ctx.runner.text_symbols(vmlinux), builtin)
+        found = ctx.runner.addr2line(vmlinux, sorted(set(where.values())))
+        chains.update({f: list(found.get(a, [])) for f, a in where.items()})
     for frame, mod in frames:
-        obj = kos.get(mod) if mod else build_dir / "vmlinux"
+        obj = kos.get(mod) if mod else None
         if obj:
             by_object.setdefault(obj, []).append(frame)
     for obj, wanted in by_object.items():
@@ -167,8 +177,8 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
     roots = [str(ctx.kdir.resolve()) + "/", str(ctx.kdir) + "/"]
     for frame, chain in chains.items():
         fixed = []
-        for func, where in chain:
-            path = os.path.normpath(where) if where.startswith("/") else where
+        for func, where_ in chain:
+            path = os.path.normpath(where_) if where_.startswith("/") else where_
             for root in roots:
                 path = path.removeprefix(root)
             fixed.append((func, path))
@@ -188,11 +198,18 @@ def _result(ctx: Context, op: str, nth: int, where: usersweep.Site | None, ident
         detail=judged.detail), boot)
 
 
-def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int]:
+@dataclass
+class Analysis:
+    log: model.RunLog
+    points: int                     # points run, before same call paths are merged
+    known_leaks: dict[str, int]     # kmemleak objects of each known kernel bug
+
+
+def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     """Every boot's records as one run: a result per point (the last boot's when
     a point ran twice), the crash and hang points, kmemleak's objects placed at
-    the points whose process allocated them.  Also how many kmemleak objects a
-    known kernel bug explains."""
+    the points whose process allocated them; kmemleak objects of known kernel
+    bugs counted apart."""
     user = ctx.target.user
     assert user is not None
     ops = {o.name: o for o in user.ops}
@@ -201,7 +218,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
     crashes: dict[tuple[str, int], tuple[int, list[str]]] = {}
     leaks_by_pid: dict[int, list[kmemleak.Leak]] = {}
     bugs = known.load_bugs(ctx.config_dir)
-    known_objects = 0
+    known_objects: dict[str, int] = {}
     boots = _boots(out)
     for num in boots:
         b = _read_boot(out, num)
@@ -219,8 +236,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
         leak_file = out / f"boot-{num}.kmemleak"
         if leak_file.is_file():
             for leak in kmemleak.raw_leaks(leak_file.read_text(errors="replace").splitlines()):
-                if any(bug.matches_leak(leak) for bug in bugs):
-                    known_objects += 1
+                bug = next((b for b in bugs if b.matches_leak(leak)), None)
+                if bug:
+                    known_objects[bug.id] = known_objects.get(bug.id, 0) + 1
                     continue
                 leaks_by_pid.setdefault(leak.pid, []).append(leak)
     # what each point needs placed: the injected failure's frames, the crash's
@@ -280,6 +298,10 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
                     f"failed: {where.function} ({where.where})" if where else "")
         else:
             judged = usersweep.judge(p, op, dirs, prefix=ctx.target.prefix)
+            if where and not judged.verdict.ok and where.callers:
+                judged = dataclasses.replace(
+                    judged, detail=f"{judged.detail}; failed: {where.allocator} < "
+                    + " < ".join(where.callers))
             if key[1] and where is None and not judged.detail:
                 judged = dataclasses.replace(
                     judged, detail="the failure fired with no FAULT_INJECTION dump and no "
@@ -306,7 +328,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> tuple[model.RunLog, int
             log.results.append(res)
         elif old.line.verdict.ok and not res.line.verdict.ok:
             log.results[log.results.index(old)] = by_id[key[0], ident] = res
-    return log, known_objects
+    return Analysis(log, sum(1 for k in points if k[1]), known_objects)
 
 
 def _crash_judged(ctx: Context, num: int, crash: usersweep.CrashSeen | None,
@@ -384,14 +406,14 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
               f"{op_name}:{int(nth) - 1}:only" if only else None)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
-    log, known_objects = analyse(ctx, build_dir, out)
-    write_reports(ctx, log, model.Symbols({}, ctx.files), out / "report",
+    found = analyse(ctx, build_dir, out)
+    write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
                   datetime.fromisoformat(began.read_text().strip()))
-    return _summarise(ctx, user, log, known_objects, out, elapsed)
+    return _summarise(ctx, user, found, out, elapsed)
 
 
-def _summarise(ctx: Context, user: User, log: model.RunLog, known_objects: int, out: Path,
-               elapsed: float) -> int:
+def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float) -> int:
+    log = found.log
     points = [r for r in log.results if r.line.nth]
     by_op: dict[str, dict[str, int]] = {}
     for r in points:
@@ -399,7 +421,7 @@ def _summarise(ctx: Context, user: User, log: model.RunLog, known_objects: int, 
         counts[str(r.line.verdict)] = counts.get(str(r.line.verdict), 0) + 1
     for op in user.ops:
         counts = by_op.get(op.name, {})
-        print(f"usersweep: {op.name}: {sum(counts.values())} points: "
+        print(f"usersweep: {op.name}: {sum(counts.values())} call paths: "
               + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
     bad = [r for r in log.results if not r.line.verdict.ok]
     explained = {id(r): k.why for r in bad for k in [known.match(ctx.target.known, r)] if k}
@@ -427,17 +449,21 @@ def _summarise(ctx: Context, user: User, log: model.RunLog, known_objects: int, 
               f"at {where} ({r.line.site}): {first}"[:400])
         if tag == "FAIL":
             print(f"  reproduce: {reproduce(ctx, r.op, r.line.nth)}")
-    if known_objects:
-        print(f"kfault: KNOWN kmemleak: {known_objects} object(s) of known kernel bugs "
-              "(configs/known-bugs.toml)")
+    bugs = {b.id: b for b in known.load_bugs(ctx.config_dir)}
+    for bug_id, count in sorted(found.known_leaks.items()):
+        print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
+              f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
     missing = _compare(ctx, user, log) + unmet
     for line in missing:
         print(f"kfault: FAIL {line}")
     findings = len(bad) - len(explained) + len(missing)
-    rate = len(points) / elapsed if elapsed else 0.0
-    print(f"usersweep: {ctx.target.name}: {len(points)} points in {elapsed:.1f} s "
-          f"({rate:.1f} points/s), {findings} findings"
-          f"{f', {len(explained)} known' if explained else ''}; reports in {out}/report/")
+    expected = sum(1 for why in explained.values() if why.startswith("expected:"))
+    rate = found.points / elapsed if elapsed else 0.0
+    print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} call paths) "
+          f"in {elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
+          f"{f', {expected} expected' if expected else ''}"
+          f"{f', {len(explained) - expected} known' if len(explained) > expected else ''}; "
+          f"reports in {out}/report/")
     return 1 if findings else 0
 
 

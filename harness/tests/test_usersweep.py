@@ -33,7 +33,7 @@ def test_the_plan_makes_module_paths_absolute_and_keeps_the_phases_in_order() ->
     assert lines[5] == "end" and lines[6] == "op write pages=1"
     assert usersweep.modules(t.user.ops[0]) == {"refdev"}
     up = targets.load(CONFIGS, "upstream-modules")
-    assert up.user and usersweep.modules(up.user.ops[1]) == {"list_test"}
+    assert up.user and usersweep.modules(up.user.ops[0]) == {"list_test"}
 
 
 def test_a_line_cut_short_or_not_ours_is_no_record() -> None:
