@@ -61,8 +61,17 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def suite_context(args: argparse.Namespace) -> context.Context:
+    """The context of a command that boots a target's KUnit suites."""
+    ctx = make_context(args)
+    if ctx.target.user:
+        raise HarnessError(f"target {ctx.target.name} is swept from user space and has no "
+                           f"suites: make sweep TARGET={ctx.target.name}")
+    return ctx
+
+
 def cmd_kunit(args: argparse.Namespace) -> int:
-    return run.run(make_context(args), args.filter, args.baseline)
+    return run.run(suite_context(args), args.filter, args.baseline)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -81,15 +90,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    return repro.repro(make_context(args), args.point)
+    return repro.repro(suite_context(args), args.point)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    return calibrate.calibrate_target(make_context(args), args.kconfig_add)
+    return calibrate.calibrate_target(suite_context(args), args.kconfig_add)
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:
-    ctx = make_context(args)
+    ctx = suite_context(args)
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
     return determinism.determinism(ctx, args.runs)
@@ -100,9 +109,9 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise HarnessError("make review: give PATCH=file.patch, or BASE=rev [HEAD=rev] "
                            "for a git kernel tree (KDIR=)")
     if args.base is not None:
-        return review.review_revisions(make_context(args), args.base, args.head,
+        return review.review_revisions(suite_context(args), args.base, args.head,
                                        args.max_boots)
-    return review.review(make_context(args), args.patch, args.max_boots, args.on)
+    return review.review(suite_context(args), args.patch, args.max_boots, args.on)
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
