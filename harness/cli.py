@@ -98,6 +98,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:
+    ctx = make_context(args)
+    if ctx.target.user and not args.suite:
+        return usersweep.determinism(ctx, args.runs)
     ctx = suite_context(args)
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig)

@@ -24,6 +24,7 @@ from ..protocol import ResultLine, Verdict
 from ..runner import KunitRequest
 from ..targets import User
 from .context import Context, prepare, write_reports
+from .determinism import agreement
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
 
@@ -469,3 +470,27 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
 
 def reproduce(ctx: Context, op: str, nth: int) -> str:
     return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {op}:{nth}\""
+
+
+def determinism(ctx: Context, runs: int, max_boots: int = 30) -> int:
+    """The sweep from user space RUNS times: the share of (operation, id, verdict)
+    every run agrees on (fail-nth drifts; ids are call paths)."""
+    if runs < 2:
+        raise HarnessError(f"--runs {runs}: need at least 2 runs to compare")
+    found: list[set[tuple[str, str, str]]] = []
+    for num in range(1, runs + 1):
+        run_ctx = dataclasses.replace(ctx, out=ctx.out / "determinism" / f"run-{num}")
+        user_sweep(run_ctx, fresh=True, max_boots=max_boots)
+        report = run_ctx.out / "usersweep" / ctx.target.name / "report/report.json"
+        points = json.loads(report.read_text())["points"]
+        found.append({(p["operation"], p["failed_site"]["stable_id"] or "-", p["verdict"])
+                      for p in points if p["nth"]})
+        print(f"determinism: run {num}: {len(found[-1])} call paths", flush=True)
+    same, total = agreement(found)
+    common = set(found[0]).intersection(*found[1:])
+    print(f"determinism: {same} of {total} (operation, id, verdict) agree in all {runs} runs "
+          f"of {ctx.target.name}: {100.0 * same / total if total else 100.0:.1f} %")
+    for num, triples in enumerate(found, 1):
+        for op, ident, verdict in sorted(triples - common)[:10]:
+            print(f"determinism:   only in some runs (run {num} has it): {op} {ident} {verdict}")
+    return 0 if same == total else 1

@@ -238,3 +238,16 @@ def test_only_runs_one_point_and_a_bad_one_is_one_line(fake_tree: Path, tmp_path
         usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
     usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:117")
     assert "KFAULT_RESUME=exit_null:116:only" in runner.args[0]
+
+
+def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    runner = ReplayRunner(["modtests-last", "modtests-last"])
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
+                          runner=runner, out=tmp_path / "out")
+    assert usersweep_flow.determinism(ctx, 2) == 0
+    said = capsys.readouterr().out
+    assert "determinism: 1 of 1 (operation, id, verdict) agree in all 2 runs of modtests" in said
+    assert (ctx.out / "determinism/run-2/usersweep/modtests/report/report.json").is_file()
+    with pytest.raises(HarnessError, match="need at least 2 runs"):
+        usersweep_flow.determinism(ctx, 1)
