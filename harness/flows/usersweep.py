@@ -327,9 +327,18 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         if old is None:
             by_id[key[0], ident] = res
             log.results.append(res)
-        elif old.line.verdict.ok and not res.line.verdict.ok:
+        elif _severity(res.line.verdict) > _severity(old.line.verdict):
             log.results[log.results.index(old)] = by_id[key[0], ident] = res
     return Analysis(log, sum(1 for k in points if k[1]), known_objects)
+
+
+_WORST = (Verdict.CRASH, Verdict.HANG, Verdict.REPORT, Verdict.LEAK, Verdict.BAD_STATE,
+          Verdict.WRONG_ERRNO)
+
+
+def _severity(v: Verdict) -> int:
+    """How bad a verdict is, to keep the worst of the points of one call path."""
+    return len(_WORST) - _WORST.index(v) if v in _WORST else 0
 
 
 def _crash_judged(ctx: Context, num: int, crash: usersweep.CrashSeen | None,
