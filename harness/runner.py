@@ -334,13 +334,17 @@ def checkpatch(kdir: Path, files: list[Path]) -> list[str]:
     return out
 
 
-def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
-    """Boot a UML kernel as an ordinary process, console into log; None on timeout."""
+def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
+             on_start: Callable[[int], None] | None = None) -> int | None:
+    """Boot a UML kernel as an ordinary process, console into log; None on timeout.
+    on_start gets its process group (a session of its own)."""
     if not kernel.is_file():
         raise HarnessError(f"no UML kernel at {kernel}: the build failed")
     with log.open("w") as out:
         proc = subprocess.Popen([str(kernel)] + args, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+        if on_start:
+            on_start(proc.pid)
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -400,7 +404,8 @@ class Runner(Protocol):
 
     def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]: ...
 
-    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None: ...
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None: ...
 
     def git_revision(self, repo: Path) -> str | None: ...
 
@@ -446,8 +451,9 @@ class ProcessRunner:
     def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]:
         return symbol_addresses(binary, names)
 
-    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
-        return boot_uml(kernel, args, log, timeout)
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
+        return boot_uml(kernel, args, log, timeout, on_start)
 
     def git_revision(self, repo: Path) -> str | None:
         return git_revision(repo)

@@ -66,8 +66,31 @@ def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
             f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
             f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + ctx.kernel_args
     (out / f"boot-{num}.records").unlink(missing_ok=True)
-    return ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
-                               ctx.timeout)
+
+    def started(pgid: int) -> None:
+        (out / "running").write_text(f"{num} {pgid} {os.getpid()}\n")
+
+    status = ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
+                                 ctx.timeout, started)
+    (out / "running").unlink(missing_ok=True)
+    return status
+
+
+def _stop_killed(ctx: Context, out: Path) -> None:
+    """A run killed during a boot left its UML (and maybe its harness) running:
+    stop them before this run writes into the same directory."""
+    running = out / "running"
+    if not running.is_file():
+        return
+    parts = running.read_text().split()
+    if len(parts) == 3:
+        if int(parts[2]) != os.getpid():
+            ctx.runner.stop_process(int(parts[2]))
+        if ctx.runner.stop_group(int(parts[1])):
+            print(f"usersweep: stopped boot {parts[0]}, left running by a killed run",
+                  flush=True)
+            time.sleep(1)
+    running.unlink(missing_ok=True)
 
 
 def _read_boot(out: Path, num: int) -> usersweep.Boot:
@@ -98,6 +121,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
               only: str | None = None) -> None:
     """Boot until every operation is swept; each crash or hang ends a boot, the
     next resumes after its point."""
+    _stop_killed(ctx, out)
     done = _boots(out)
     num = (done[-1] + 1) if done else 1
     resume = "-"

@@ -42,7 +42,8 @@ class FakeRunner:
     def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]:
         return {}
 
-    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
         raise AssertionError("no UML boot expected")
 
     def git_revision(self, repo: Path) -> str | None:

@@ -185,6 +185,11 @@ class ReplayRunner(FakeRunner):
         super().__init__([])
         self.boots = list(boots)
         self.args: list[list[str]] = []
+        self.stopped: list[int] = []
+
+    def stop_group(self, pgid: int) -> bool:
+        self.stopped.append(pgid)
+        return True
 
     def run_kunit(self, req: KunitRequest, output: Path | None = None,
                   on_start: Callable[[int], None] | None = None) -> int:
@@ -192,7 +197,8 @@ class ReplayRunner(FakeRunner):
             output.write_text("build\n")
         return 0
 
-    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int) -> int | None:
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
         self.args.append(args)
         env = dict(a.split("=", 1) for a in args if a.startswith("KFAULT_"))
         name = self.boots.pop(0)
@@ -251,3 +257,19 @@ def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Pat
     assert (ctx.out / "determinism/run-2/usersweep/modtests/report/report.json").is_file()
     with pytest.raises(HarnessError, match="need at least 2 runs"):
         usersweep_flow.determinism(ctx, 1)
+
+
+def test_a_killed_run_is_picked_up_at_its_last_finished_point(
+        fake_tree: Path, tmp_path: Path) -> None:
+    runner = ReplayRunner(["modtests-last"])
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
+                          runner=runner, out=tmp_path / "out")
+    out = tmp_path / "sweep"
+    out.mkdir()
+    # the killed run's boot: its records end inside exit_null 116, no crash
+    shutil.copyfile(DATA / "modtests-crash.records", out / "boot-1.records")
+    shutil.copyfile(DATA / "modtests-last.console", out / "boot-1.console")
+    (out / "running").write_text("1 4242 4243\n")
+    usersweep_flow.run_boots(ctx, tmp_path, out, max_boots=2)
+    assert runner.stopped == [4242] and not (out / "running").exists()
+    assert "KFAULT_RESUME=exit_null:115" in runner.args[0] and "KFAULT_BOOT=2" in runner.args[0]
