@@ -437,25 +437,38 @@ def site(attr: str, frames: list[tuple[str, str]], chains: dict[str, Chain],
     first = entries[0]
     mine = next((e for e in entries if e[3]), first)
     inner = "" if mine is first else f"{first[0]} ({PurePath(first[1]).name}:{first[2]})"
-    path = (f"{first[0]}:{first[2]}",) + tuple(e[0] for e in entries[1:PATH_DEPTH])
+    path = tuple(f"{e[0]}:{e[2]}" for e in entries[:PATH_DEPTH])
     return Site(mine[0], mine[1], mine[2], allocator, attr, inner, path,
                 tuple(e[0] for e in entries[:CALLERS]))
 
 
-CALLERS = 10
+CALLERS = 16
 
 
 PATH_DEPTH = 4
 
 
-def stable_id(op: str, where: Site | None) -> str:
+def stable_id(op: str, where: Site | None, outcome: str = "", base: str = "") -> str:
     """A point's id across runs: its operation, the allocator and the call path
-    into it (the calling line, then PATH_DEPTH - 1 functions).  fail-nth counts every
+    into it (PATH_DEPTH function:line).  fail-nth counts every
     allocation of the task, and some come and go with the kernel's state (an
     xarray node, a slab's extension vector), so the nth of a call drifts by
     one or two from run to run: a call path hit twice is one id, not two."""
-    key = f"{op}|{where.allocator if where else '-'}|{'<'.join(where.path) if where else '-'}"
-    return hashlib.sha1(key.encode()).hexdigest()[:8]
+    key = base or f"{op}|{where.allocator if where else '-'}|" \
+        f"{'<'.join(where.path) if where else '-'}"
+    return hashlib.sha1(f"{key}|{outcome}".encode() if outcome else key.encode()).hexdigest()[:8]
+
+
+def outcome(judged: Judged, at: tuple[str, int] | None) -> str:
+    """What a failed point's id adds to its call path: its verdict and where it
+    ended (the crash's or report's place, the leaked sites, the errno), with
+    counts and addresses left out."""
+    if judged.verdict in (Verdict.CRASH, Verdict.HANG, Verdict.REPORT):
+        title = re.sub(r"0x[0-9a-f]+", "0x", judged.report)
+        return f"{judged.verdict}|{title}|{at[0] if at else '-'}:{at[1] if at else 0}"
+    if judged.verdict == Verdict.LEAK:
+        return "leak|" + ",".join(sorted(x.split(" (")[0] for x in judged.leaked))
+    return f"{judged.verdict}|{judged.ret}|{judged.detail.split(';')[0]}"
 
 
 # ---- verdicts ---------------------------------------------------------------
@@ -478,7 +491,8 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
           prefix: str = "") -> Judged:
     """A finished point's verdict: a kernel report, then a leak (allocinfo grew
     at a call site in scope, or a module was freed with its allocations live),
-    then the state (a setup or teardown step failed), then the errno."""
+    then the state (a setup step failed, or a teardown step with another error
+    than -ENOENT), then the errno."""
     mods = modules(op)
     dirs = tuple(dirs)
     reports = [r for r in kreport.parse(p.kmsg, prefix) if not r.artefact
@@ -501,8 +515,9 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
     if leaked:
         return Judged(Verdict.LEAK, ret, tuple(leaked), "", "-",
                       "still allocated after the point: " + "; ".join(leaked))
+    # a teardown removes what may not be there (the failure stopped its creation)
     bad = [s for s in p.steps if s.phase in ("setup", "teardown") and s.ret < 0
-           and not (s.ret == -ENOENT and _verb(op, s) == "rmmod")]
+           and not (s.ret == -ENOENT and s.phase == "teardown")]
     if bad:
         s = bad[0]
         what = (op.setup + op.steps + op.teardown)[s.index] if s.index < len(
@@ -522,11 +537,6 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
     return Judged(Verdict.WRONG_ERRNO, ret, (), "", "-",
                   f"returned {_errno_name(ret)}, expected "
                   + " or ".join(f"-{e}" for e in op.expect))
-
-
-def _verb(op: UserOp, s: StepRec) -> str:
-    steps = op.setup + op.steps + op.teardown
-    return steps[s.index].split()[0] if s.index < len(steps) else ""
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,7 @@ class Analysis:
     log: model.RunLog
     points: int                     # points run, before same call paths are merged
     known_leaks: dict[str, int]     # kmemleak objects of each known kernel bug
+    unplaced: list[kmemleak.Leak]   # kmemleak objects no point's process allocated
 
 
 def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
@@ -345,15 +346,24 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                     f"(pid {p.pid}), {sum(x.size for x in mine)} bytes; first: "
                     + " < ".join(f.function for f in chain[:6]))
         us = int(p.end.seconds * 1e6) if p.end else 0
+        if key[1] and not judged.verdict.ok:
+            # the same call path fails differently in different contexts (each
+            # KUnit case goes through the executor's): a finding is its
+            # outcome too
+            ident = usersweep.stable_id(key[0], where if key not in crashes else None,
+                                        usersweep.outcome(judged, at), base=ident)
         res = _result(ctx, key[0], key[1], where, ident, judged, us, num)
-        # a call path hit by several points is one result: the worst of them
+        # a call path hit by several points that end alike is one result
         old = by_id.get((key[0], ident)) if key[1] else None
         if old is None:
             by_id[key[0], ident] = res
             log.results.append(res)
         elif _severity(res.line.verdict) > _severity(old.line.verdict):
             log.results[log.results.index(old)] = by_id[key[0], ident] = res
-    return Analysis(log, sum(1 for k in points if k[1]), known_objects)
+    pids = {p.pid for _, p in points.values() if p.pid}
+    unplaced = [leak for pid, leaks in leaks_by_pid.items() if pid not in pids
+                for leak in leaks]
+    return Analysis(log, sum(1 for k in points if k[1]), known_objects, unplaced)
 
 
 _WORST = (Verdict.CRASH, Verdict.HANG, Verdict.REPORT, Verdict.LEAK, Verdict.BAD_STATE,
@@ -488,6 +498,11 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
     missing = _compare(ctx, user, log) + unmet
+    if found.unplaced:
+        lost = found.unplaced[0]
+        missing.append(f"kmemleak: {len(found.unplaced)} object(s) that no point's process "
+                       f"allocated (first: {lost.comm} pid {lost.pid}, "
+                       + " < ".join(f.function for f in lost.callers()[:6]) + ")")
     for line in missing:
         print(f"kfault: FAIL {line}")
     findings = len(bad) - len(explained) + len(missing)
