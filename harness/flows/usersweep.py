@@ -27,6 +27,7 @@ from .context import Context, prepare, write_reports
 from .determinism import agreement
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
+SPREAD = 2              # --only OP:NTH runs NTH-SPREAD..NTH+SPREAD: fail-nth drifts
 
 
 def modules_build(ctx: Context) -> Path:
@@ -306,8 +307,8 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     for key in sorted(points, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1])):
         num, p = points[key]
         op = ops.get(key[0])
-        if op is None:
-            continue
+        if op is None or (p.fired and not p.fired.fired):
+            continue        # the point that did not fire ends the operation
         inj = injected[key]
         where = usersweep.site(inj[0], inj[1], chains, dirs, usersweep.modules(op)) \
             if inj else None
@@ -446,14 +447,44 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
     (out / "plan.txt").write_text(usersweep.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
+    first = max(int(nth) - SPREAD, 1) if only else 0
     run_boots(ctx, build_dir, out, max_boots,
-              f"{op_name}:{int(nth) - 1}:only" if only else None)
+              f"{op_name}:{first - 1}:only:{int(nth) + SPREAD - first + 1}" if only else None)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
     found = analyse(ctx, build_dir, out)
     write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
                   datetime.fromisoformat(began.read_text().strip()))
+    if only:
+        return _reproduced(ctx, found, op_name, int(nth), out.parent / "report/report.json")
     return _summarise(ctx, user, found, out, elapsed)
+
+
+def _reproduced(ctx: Context, found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
+    """--only OP:NTH: the points around NTH, and whether the sweep's point at NTH
+    came again - its id and verdict at any of them (its nth may drift)."""
+    for r in found.log.results:
+        if r.line.nth:
+            where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
+            said = r.line.detail.splitlines()[0][:160] if r.line.detail else ""
+            print(f"repro: {r.op} {r.line.nth} [{r.line.id}] {r.line.verdict} at {where} "
+                  f"({r.line.site}) {said}".rstrip())
+    if not sweep_report.is_file():
+        print(f"repro: no sweep report at {sweep_report} to compare with")
+        return 1
+    was = next((p for p in json.loads(sweep_report.read_text())["points"]
+                if p["operation"] == op and p["nth"] == nth), None)
+    if was is None:
+        print(f"repro: the sweep's report has no result for {op} {nth} (merged into another "
+              "point of its call path, or not swept)")
+        return 1
+    ident, verdict = was["failed_site"]["stable_id"], was["verdict"]
+    again = [r for r in found.log.results if r.line.id == ident
+             and str(r.line.verdict) == verdict]
+    print(f"repro: {op} {nth} was [{ident}] {verdict} in the sweep; "
+          + (f"again at nth {again[0].line.nth}: deterministic" if again
+             else f"not seen at nth {max(nth - SPREAD, 1)}..{nth + SPREAD}"))
+    return 0 if again else 1
 
 
 def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float) -> int:

@@ -235,25 +235,37 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
         "kfault_init_leak.ko" in plan
 
 
-def test_only_runs_one_point_and_a_bad_one_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
-    runner = ReplayRunner(["modtests-last"])
+def test_only_reruns_the_points_around_one_and_finds_it_again(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the sweep: boot 1 crashes at exit_null 116, boot 2 ends the op
+    runner = ReplayRunner(["modtests-crash", "modtests-last", "modtests-crash"])
     ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
                           runner=runner, out=tmp_path / "out")
+    usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+    report = json.loads((ctx.out / "usersweep/modtests/report/report.json").read_text())
+    # the point that did not fire ends the operation: it is no result
+    assert not [p for p in report["points"] if p["nth"] == 117]
     with pytest.raises(HarnessError, match="--only 'nope:3': expected OP:NTH, OP one of "
                                            "init_leak, exit_null"):
         usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
-    usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:117")
-    assert "KFAULT_RESUME=exit_null:116:only" in runner.args[0]
+    capsys.readouterr()
+    # its reproducer: nth 114..118 in one boot (here: the same records again)
+    assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:116") == 0
+    assert "KFAULT_RESUME=exit_null:113:only:5" in runner.args[2]
+    said = capsys.readouterr().out
+    assert "repro: exit_null 116 was [" in said and "] crash in the sweep" in said
+    assert "again at nth 116: deterministic" in said
 
 
 def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    runner = ReplayRunner(["modtests-last", "modtests-last"])
+    runner = ReplayRunner(["modtests-crash", "modtests-last"] * 2)
     ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
                           runner=runner, out=tmp_path / "out")
     assert usersweep_flow.determinism(ctx, 2) == 0
     said = capsys.readouterr().out
-    assert "determinism: 1 of 1 (operation, id, verdict) agree in all 2 runs of modtests" in said
+    assert "determinism: run 1: 2 call paths" in said
+    assert "determinism: 2 of 2 (operation, id, verdict) agree in all 2 runs of modtests" in said
     assert (ctx.out / "determinism/run-2/usersweep/modtests/report/report.json").is_file()
     with pytest.raises(HarnessError, match="need at least 2 runs"):
         usersweep_flow.determinism(ctx, 1)

@@ -2,7 +2,7 @@
 /*
  * kfault-user: the fault sweep from user space, run inside a UML boot.
  *
- *	kfault-user PLAN RECORDS [OP NTH [only]]
+ *	kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]
  *
  * PLAN is written by the harness (harness/usersweep.py): for each
  * operation, "op NAME pages=0|1", the leak check's scope ("scope dir/" or
@@ -31,8 +31,8 @@
  * (tracefs, set up by harness/user/init.sh).  Every record is one line of RECORDS (read by
  * harness/usersweep.py); "begin" is on the host's disk before the point
  * starts, so a point that crashes the kernel is known.  OP NTH resumes
- * after that point; with "only", the point OP NTH+1 alone is run (after
- * the warm-up run), to reproduce it.
+ * after that point; with "only", the COUNT (default 1) points after it
+ * alone are run (after the warm-up run), to reproduce one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -604,9 +604,10 @@ int main(int argc, char **argv)
 	const char *resume_op = argc > 4 ? argv[3] : NULL;
 	int resume_nth = argc > 4 ? atoi(argv[4]) : 0;
 	int only = argc > 5 && !strcmp(argv[5], "only");
+	int count = argc > 6 ? atoi(argv[6]) : 1;
 
-	if (argc < 3 || argc == 4 || argc > 6) {
-		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH [only]]\n");
+	if (argc < 3 || argc == 4 || argc > 7) {
+		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]\n");
 		return 2;
 	}
 	nr = read_plan(argv[1], ops, 64);
@@ -630,7 +631,8 @@ int main(int argc, char **argv)
 		if (!first || only)
 			run_point(op, 0, 1);	/* made once: not counted */
 		for (nth = first; nth <= MAX_NTH; nth++)
-			if ((!run_point(op, nth, 0) && nth > 0) || only)
+			if ((!run_point(op, nth, 0) && nth > 0) ||
+			    (only && nth >= first + count - 1))
 				break;
 		if (only)
 			break;
