@@ -285,3 +285,32 @@ def test_a_killed_run_is_picked_up_at_its_last_finished_point(
     usersweep_flow.run_boots(ctx, tmp_path, out, max_boots=2)
     assert runner.stopped == [4242] and not (out / "running").exists()
     assert "KFAULT_RESUME=exit_null:115" in runner.args[0] and "KFAULT_BOOT=2" in runner.args[0]
+
+
+class PlacingRunner(ReplayRunner):
+    """faddr2line places every module frame in kfault_exit_null.c."""
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]:
+        return {f: [(f.split("+")[0], "drivers/misc/kfault/kunit/modtests/kfault_exit_null.c:38")]
+                for f in frames}
+
+
+def test_a_second_pass_reruns_the_window_of_the_targets_points(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # boot 1 crashes in the module's exit at exit_null 116, boot 2 ends the
+    # sweep; the second pass reruns 114..118 (here: the crash again)
+    runner = PlacingRunner(["modtests-crash", "modtests-last", "modtests-crash"])
+    build = fake_tree / ".kunit-kfault-modules"
+    build.mkdir()
+    (build / "modules.order").write_text("drivers/misc/kfault/kunit/modtests/kfault_exit_null.o\n")
+    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
+                          runner=runner, out=tmp_path / "out")
+    usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+    assert "KFAULT_RESUME=exit_null:113:only:5" in runner.args[2]
+    out = ctx.out / "usersweep/modtests"
+    assert (out / "repass").read_text() == "3\n"
+    assert "second pass over exit_null 114..118: boot 3" in capsys.readouterr().out
+    # done: a later run neither sweeps on from the second pass's crash nor repeats it
+    usersweep_flow.user_sweep(ctx, fresh=False, max_boots=4)
+    assert len(runner.args) == 3
