@@ -111,7 +111,9 @@ class FailedSite:
 
     @property
     def caller(self) -> str:
-        return f"{self.symbol}+{self.offset}" if self.symbol else "-"
+        if not self.symbol:
+            return "-"
+        return f"{self.symbol}+{self.offset}" if self.offset else self.symbol
 
     @property
     def where(self) -> str:

@@ -133,7 +133,8 @@ def lost_points(log: model.RunLog, where: Path) -> str | None:
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
                   started: datetime, baseline: Path | None = None,
                   finished: datetime | None = None) -> Path:
-    meta = report.RunMeta(configs=tuple(ctx.target.fragments), targets=(ctx.target.name,),
+    fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
+    meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
                           reproduce=reproduce_template(ctx), known=ctx.target.known)
@@ -143,6 +144,8 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
 
 def reproduce_template(ctx: Context) -> str:
     """How a user reruns one point of this run (report.reproduce fills it in)."""
+    if ctx.target.user:
+        return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{nth}}\""
     glob = next((a.split("=", 1)[1] for a in ctx.kernel_args
                  if a.startswith("kfault.suites=")), None)
     if ctx.target.name == SUITES_TARGET and glob:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -343,6 +344,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         return None
 
     log = model.RunLog()
+    for num in boots[:1]:
+        seen = re.search(r"Linux version (\S+)", "\n".join(_console(out, num)[:200]))
+        log.kernel_version = seen.group(1) if seen else None
     by_id: dict[tuple[str, str], model.Result] = {}
     order = [o.name for o in user.ops]
     for key in sorted(points, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1])):

@@ -226,6 +226,10 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
     [crashed] = [p for p in report["points"] if p["verdict"] == "crash"]
     assert crashed["operation"] == "exit_null" and crashed["nth"] == 116
     assert "kfault_exit_null_exit+0x3a/0x60" in crashed["evidence"]["detail"]
+    assert crashed["reproduce"] == \
+        'make sweep TARGET=modtests SWEEP_ARGS="--only exit_null:116"'
+    assert report["run"]["kernel_version"] == "6.12.117" and report["run"]["configs"] == [
+        "targets/modtests.config"]
     # no faddr2line here: the marks cannot be placed, and say so
     assert "expected crash at kfault_exit_null.c:38: NOT FOUND" in said
     assert code == 1
