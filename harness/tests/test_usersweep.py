@@ -318,3 +318,25 @@ def test_a_second_pass_reruns_the_window_of_the_targets_points(
     # done: a later run neither sweeps on from the second pass's crash nor repeats it
     usersweep_flow.user_sweep(ctx, fresh=False, max_boots=4)
     assert len(runner.args) == 3
+
+
+def test_frames_are_placed_by_name_and_size() -> None:
+    # two static functions of one name: the frame's size says which
+    symbols = [(0x1000, 0x40, "dentry_name"), (0x2000, 0x3c0, "dentry_name"),
+               (0x3000, 0x10, "other")]
+    assert usersweep.frame_addresses(symbols, ["dentry_name+0x12b/0x3c0", "nope+0x1/0x2",
+                                               "other+0x0/0x10"]) == {
+        "dentry_name+0x12b/0x3c0": 0x2000 + 0x12a, "other+0x0/0x10": 0x3000}
+
+
+def test_a_findings_outcome_leaves_out_addresses_and_counts() -> None:
+    crash = usersweep.Judged(Verdict.CRASH, 0, (), "Kernel mode fault at addr 0x0, ip 0xd400d03a",
+                             "-", "")
+    again = dataclasses.replace(crash, report="Kernel mode fault at addr 0x0, ip 0xa680d03a")
+    assert usersweep.outcome(crash, ("x.c", 38)) == usersweep.outcome(again, ("x.c", 38))
+    leaked = ("test.c:856 kunit_kmalloc_array (2 live, 160 bytes)",)
+    leak = usersweep.Judged(Verdict.LEAK, -12, leaked, "", "-", "")
+    more = dataclasses.replace(leak, leaked=("test.c:856 kunit_kmalloc_array (3 live, 320 "
+                                             "bytes)",))
+    assert usersweep.outcome(leak, None) == usersweep.outcome(more, None)
+    assert usersweep.stable_id("op", None, "a") != usersweep.stable_id("op", None, "b")
