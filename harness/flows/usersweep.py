@@ -123,31 +123,34 @@ def _repass_boots(out: Path) -> set[int]:
 
 def repass(ctx: Context, build_dir: Path, out: Path, found: "Analysis") -> None:
     """A second pass over each operation's window of points that failed a call
-    in the target (SPREAD either side), one boot per operation: fail-nth
-    drifts by one or two with the kernel's state, so a call of the target the
-    first pass stepped over is likely failed by the second (seen: modtests'
-    kzalloc at kfault_init_leak.c:27, missed in one run of three)."""
+    in the target (SPREAD either side), all in one boot: fail-nth drifts by
+    one or two with the kernel's state, so a call of the target the first
+    pass stepped over is likely failed by the second (seen: modtests' kzalloc
+    at kfault_init_leak.c:27, missed in one run)."""
     if (out / "repass").is_file():
         return
     files = ctx.files
-    reject = reject_range(ctx, build_dir)
-    done: list[int] = []
     assert ctx.target.user is not None
+    windows = []
     for op in ctx.target.user.ops:
         nths = [r.line.nth for r in found.log.results
                 if r.op == op.name and r.line.nth and r.line.file in files]
-        if not nths:
-            continue
-        first, last = max(min(nths) - SPREAD, 1), max(nths) + SPREAD
-        num = (_boots(out) or [0])[-1] + 1
-        start = time.monotonic()
-        _boot(ctx, build_dir, out, num, f"{op.name}:{first - 1}:only:{last - first + 1}",
-              reject)
-        (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
-        done.append(num)
-        print(f"usersweep: second pass over {op.name} {first}..{last}: boot {num}, "
-              f"{time.monotonic() - start:.1f} s", flush=True)
-    (out / "repass").write_text("".join(f"{n}\n" for n in done) or "\n")
+        if nths:
+            first, last = max(min(nths) - SPREAD, 1), max(nths) + SPREAD
+            windows.append((op.name, first, last))
+    if not windows:
+        (out / "repass").write_text("\n")
+        return
+    num = (_boots(out) or [0])[-1] + 1
+    start = time.monotonic()
+    _boot(ctx, build_dir, out, num,
+          "windows:" + ":".join(f"{op}:{first}:{last - first + 1}" for op, first, last in windows),
+          reject_range(ctx, build_dir))
+    (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
+    (out / "repass").write_text(f"{num}\n")
+    print("usersweep: second pass over "
+          + ", ".join(f"{op} {first}..{last}" for op, first, last in windows)
+          + f": boot {num}, {time.monotonic() - start:.1f} s", flush=True)
 
 
 def _boots(out: Path) -> list[int]:

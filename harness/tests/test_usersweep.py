@@ -311,7 +311,7 @@ def test_a_second_pass_reruns_the_window_of_the_targets_points(
     ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
                           runner=runner, out=tmp_path / "out")
     usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
-    assert "KFAULT_RESUME=exit_null:113:only:5" in runner.args[2]
+    assert "KFAULT_RESUME=windows:exit_null:114:5" in runner.args[2]
     out = ctx.out / "usersweep/modtests"
     assert (out / "repass").read_text() == "3\n"
     assert "second pass over exit_null 114..118: boot 3" in capsys.readouterr().out

@@ -4,7 +4,8 @@
 # command line: KFAULT_USER_DIR, the sweep's directory on the host (made
 # writable here: the plan, the helper, the records), KFAULT_BOOT, the boot's
 # number, KFAULT_RESUME, OP:NTH to resume after, OP:NTH:only:COUNT to run
-# the COUNT points after it alone (or "-"), and KFAULT_REJECT, START-END of kmemleak's
+# the COUNT points after it alone, windows:OP:FIRST:COUNT:... for a second
+# pass (or "-"), and KFAULT_REJECT, START-END of kmemleak's
 # text: the stack filter neither fails nor counts kmemleak's own allocations.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
@@ -46,7 +47,7 @@ records="$dir/boot-$KFAULT_BOOT.records"
 if [ "$KFAULT_RESUME" = "-" ] || [ -z "$KFAULT_RESUME" ]; then
 	"$dir/kfault-user" "$dir/plan.txt" "$records"
 else
-	# shellcheck disable=SC2046 # OP NTH [only COUNT]: separate arguments
+	# shellcheck disable=SC2046 # its words are separate arguments
 	"$dir/kfault-user" "$dir/plan.txt" "$records" $(echo "$KFAULT_RESUME" | tr : ' ')
 fi
 echo "kfault-user: exit $?"

@@ -3,6 +3,7 @@
  * kfault-user: the fault sweep from user space, run inside a UML boot.
  *
  *	kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]
+ *	kfault-user PLAN RECORDS windows OP FIRST COUNT [OP FIRST COUNT ...]
  *
  * PLAN is written by the harness (harness/usersweep.py): for each
  * operation, "op NAME pages=0|1", the leak check's scope ("scope dir/" or
@@ -32,7 +33,9 @@
  * harness/usersweep.py); "begin" is on the host's disk before the point
  * starts, so a point that crashes the kernel is known.  OP NTH resumes
  * after that point; with "only", the COUNT (default 1) points after it
- * alone are run (after the warm-up run), to reproduce one.
+ * alone are run (after the warm-up run), to reproduce one.  "windows OP
+ * FIRST COUNT ..." runs those points of those operations only: a second
+ * pass, in one boot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -597,20 +600,57 @@ static int read_plan(const char *path, struct op *ops, int max)
 	return nr + 1;
 }
 
+static int find_op(struct op *ops, int nr, const char *name)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(ops[i].name, name))
+			return i;
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct op ops[64];
-	int nr, i, nth, first;
-	const char *resume_op = argc > 4 ? argv[3] : NULL;
-	int resume_nth = argc > 4 ? atoi(argv[4]) : 0;
-	int only = argc > 5 && !strcmp(argv[5], "only");
-	int count = argc > 6 ? atoi(argv[6]) : 1;
+	/* per op: first nth, last nth (0: until one does not fire), run it? */
+	int from[64] = { 0 }, last_nth[64] = { 0 }, run[64];
+	int nr, i, j, nth;
 
-	if (argc < 3 || argc == 4 || argc > 7) {
-		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]\n");
+	if (argc < 3 || argc == 4) {
+		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]\n"
+			"       kfault-user PLAN RECORDS windows OP FIRST COUNT...\n");
 		return 2;
 	}
 	nr = read_plan(argv[1], ops, 64);
+	for (i = 0; i < nr; i++)
+		run[i] = 1;
+	if (argc > 3 && !strcmp(argv[3], "windows")) {
+		/* a second pass: the listed windows only */
+		for (i = 0; i < nr; i++)
+			run[i] = 0;
+		for (j = 4; j + 2 < argc; j += 3) {
+			i = find_op(ops, nr, argv[j]);
+			if (i < 0)
+				continue;
+			run[i] = 1;
+			from[i] = atoi(argv[j + 1]);
+			last_nth[i] = from[i] + atoi(argv[j + 2]) - 1;
+		}
+	} else if (argc > 4) {
+		/* resume after OP NTH; with "only", COUNT points of OP alone */
+		j = find_op(ops, nr, argv[3]);
+		for (i = 0; i < nr; i++) {
+			run[i] = j >= 0 && i >= j;
+			if (argc > 5 && !strcmp(argv[5], "only"))
+				run[i] = i == j;
+		}
+		if (j >= 0) {
+			from[j] = atoi(argv[4]) + 1;
+			if (argc > 5 && !strcmp(argv[5], "only"))
+				last_nth[j] = from[j] + (argc > 6 ? atoi(argv[6]) : 1) - 1;
+		}
+	}
 	records = open(argv[2], O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (records < 0)
 		die(argv[2]);
@@ -621,22 +661,19 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr; i++) {
 		struct op *op = &ops[i];
 
-		if (resume_op && strcmp(resume_op, op->name))
+		if (!run[i])
 			continue;
-		first = resume_op ? resume_nth + 1 : 0;
-		resume_op = NULL;
 		write_str("/sys/kernel/debug/fail_page_alloc/min-order",
 			  op->pages ? "0" : "11");
 		record("op %s pages=%d", op->name, op->pages);
-		if (!first || only)
+		if (!from[i] || last_nth[i])
 			run_point(op, 0, 1);	/* made once: not counted */
-		for (nth = first; nth <= MAX_NTH; nth++)
+		for (nth = from[i]; nth <= MAX_NTH; nth++)
 			if ((!run_point(op, nth, 0) && nth > 0) ||
-			    (only && nth >= first + count - 1))
+			    (last_nth[i] && nth >= last_nth[i]))
 				break;
-		if (only)
-			break;
-		record("done %s %d", op->name, nth);
+		if (!last_nth[i])
+			record("done %s %d", op->name, nth);
 		fsync(records);
 	}
 	record("finished");
