@@ -126,18 +126,26 @@ def repass(ctx: Context, build_dir: Path, out: Path, found: "Analysis") -> None:
     in the target (SPREAD either side), all in one boot: fail-nth drifts by
     one or two with the kernel's state, so a call of the target the first
     pass stepped over is likely failed by the second (seen: modtests' kzalloc
-    at kfault_init_leak.c:27, missed in one run)."""
+    at kfault_init_leak.c:27, missed in one run).  An operation whose first
+    pass failed none of the target's calls is run whole again (seen:
+    kfault_exit_null_init's two allocations both stepped over)."""
     if (out / "repass").is_file():
         return
     files = ctx.files
     assert ctx.target.user is not None
     windows = []
+    ends: dict[str, int] = {}
+    for num in _boots(out):
+        ends.update(_read_boot(out, num).done)
     for op in ctx.target.user.ops:
         nths = [r.line.nth for r in found.log.results
                 if r.op == op.name and r.line.nth and r.line.file in files]
         if nths:
             first, last = max(min(nths) - SPREAD, 1), max(nths) + SPREAD
             windows.append((op.name, first, last))
+        elif 1 < ends.get(op.name, 0) < SKIP_OP:
+            # the first pass failed none of the target's calls: all again
+            windows.append((op.name, 1, ends[op.name]))
     if not windows:
         (out / "repass").write_text("\n")
         return
