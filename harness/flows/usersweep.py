@@ -28,7 +28,8 @@ from .context import Context, prepare, write_reports
 from .determinism import agreement
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
-SPREAD = 2              # --only OP:NTH runs NTH-SPREAD..NTH+SPREAD: fail-nth drifts
+SPREAD = 2              # the second pass: SPREAD points either side of the target's
+REPRO_SPREAD = 8        # --only OP:NTH runs NTH-8..NTH+8: in a fresh boot the drift is larger
 REPASS = 1_000_000      # analysis keys of a second pass's points: beyond any nth
 
 
@@ -503,9 +504,10 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
     (out / "plan.txt").write_text(usersweep.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
-    first = max(int(nth) - SPREAD, 1) if only else 0
+    first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
     run_boots(ctx, build_dir, out, max_boots,
-              f"{op_name}:{first - 1}:only:{int(nth) + SPREAD - first + 1}" if only else None)
+              f"{op_name}:{first - 1}:only:{int(nth) + REPRO_SPREAD - first + 1}" if only
+              else None)
     found = analyse(ctx, build_dir, out)
     if not only and not (out / "repass").is_file():
         repass(ctx, build_dir, out, found)
@@ -542,7 +544,7 @@ def _reproduced(ctx: Context, found: Analysis, op: str, nth: int, sweep_report: 
              and str(r.line.verdict) == verdict]
     print(f"repro: {op} {nth} was [{ident}] {verdict} in the sweep; "
           + (f"again at nth {again[0].line.nth}: deterministic" if again
-             else f"not seen at nth {max(nth - SPREAD, 1)}..{nth + SPREAD}"))
+             else f"not seen at nth {max(nth - REPRO_SPREAD, 1)}..{nth + REPRO_SPREAD}"))
     return 0 if again else 1
 
 

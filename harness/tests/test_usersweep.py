@@ -259,9 +259,9 @@ def test_only_reruns_the_points_around_one_and_finds_it_again(
                                            "init_leak, exit_null"):
         usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
     capsys.readouterr()
-    # its reproducer: nth 114..118 in one boot (here: the same records again)
+    # its reproducer: nth 108..124 in one boot (here: the same records again)
     assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:116") == 0
-    assert "KFAULT_RESUME=exit_null:113:only:5" in runner.args[-1]
+    assert "KFAULT_RESUME=exit_null:107:only:17" in runner.args[-1]
     said = capsys.readouterr().out
     assert "repro: exit_null 116 was [" in said and "] crash in the sweep" in said
     assert "again at nth 116: deterministic" in said
