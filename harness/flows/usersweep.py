@@ -292,7 +292,8 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     ops = {o.name: o for o in user.ops}
     dirs = ctx.target.srcdirs + user.leak_dirs
     points: dict[tuple[str, int], tuple[int, usersweep.Point]] = {}
-    crashes: dict[tuple[str, int], tuple[int, list[str]]] = {}
+    # the point a boot ended in: (boot, console, its crash or None for a hang)
+    crashes: dict[tuple[str, int], tuple[int, list[str], usersweep.CrashSeen | None]] = {}
     # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
     leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
     bugs = known.load_bugs(ctx.config_dir)
@@ -310,9 +311,10 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         cut = b.unfinished
         if cut:
             console = _console(out, num)
+            crash = usersweep.crash_of(console, ctx.target.prefix)
             # a crash, or a hang a later boot resumed past; not a killed run's
-            if usersweep.crash_of(console, ctx.target.prefix) or num != boots[-1]:
-                crashes[cut.op, cut.nth + base] = (num, console)
+            if crash or num != boots[-1]:
+                crashes[cut.op, cut.nth + base] = (num, console, crash)
                 points[cut.op, cut.nth + base] = (num, cut)
         leak_file = out / f"boot-{num}.kmemleak"
         if leak_file.is_file():
@@ -329,8 +331,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     seen_crash: dict[tuple[str, int], usersweep.CrashSeen | None] = {}
     for key, (num, p) in points.items():
         if key in crashes:
-            console = crashes[key][1]
-            c = usersweep.crash_of(console, ctx.target.prefix)
+            _, console, c = crashes[key]
             seen_crash[key] = c
             injected[key] = usersweep.last_injection(console, c.line if c else len(console))
             if c and c.frame != "-":
