@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import targets, tree
+from .checkout import targets, tree
 from .errors import HarnessError
-from .flows import (calibrate, context, determinism, modules, repro, review, run, sweep,
-                    usersweep)
-from .runner import ProcessRunner
+from .commands import (calibrate, context, determinism, kunit, modules, repro, review,
+                       sweep, usersweep)
+from .proc.runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,7 @@ def suite_context(args: argparse.Namespace) -> context.Context:
 
 
 def cmd_kunit(args: argparse.Namespace) -> int:
-    return run.run(suite_context(args), args.filter, args.baseline)
+    return kunit.run(suite_context(args), args.filter, args.baseline)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

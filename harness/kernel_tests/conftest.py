@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import targets
+from harness.checkout import targets
 from harness.errors import HarnessError
-from harness.known import Known
-from harness.kunit_results import KunitResult, results
+from harness.checkout.known_bugs import Known
+from harness.console.kunit_results import KunitResult, results
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

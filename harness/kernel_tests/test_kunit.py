@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness import known as known_mod
-from harness import model, protocol
-from harness.known import Known
-from harness.kunit_results import KunitResult
+from harness.results import known as known_mod
+from harness.results import model
+from harness.console import protocol
+from harness.checkout.known_bugs import Known
+from harness.console.kunit_results import KunitResult
 
 
 def test_kunit(kunit_result: KunitResult, known: tuple[Known, ...]) -> None:

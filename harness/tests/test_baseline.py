@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from harness import baseline, model, report
+from harness.results import baseline, model, report
 from harness.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import configs, targets
-from harness.flows import context
+from harness.checkout import configs, targets
+from harness.commands import context
 from harness.errors import HarnessError
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import calibrate, defects, model
+from harness.results import calibration as calibrate, model
+from harness.checkout import defects
 from harness.errors import HarnessError
 
 SRC = (

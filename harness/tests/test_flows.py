@@ -8,11 +8,11 @@ from typing import Any, Callable
 
 import pytest
 
-from harness import identity, targets
-from harness import runner as runner_mod
+from harness.checkout import identity, targets
+from harness.proc import runner as runner_mod
 from harness.errors import HarnessError
-from harness.flows import context, determinism, repro, run, sweep
-from harness.runner import KunitRequest
+from harness.commands import context, determinism, repro, kunit, sweep
+from harness.proc.runner import KunitRequest
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def test_a_boot_that_never_started_is_one_error(fake_tree: Path, tmp_path: Path)
 def test_run_reports_a_leak_as_a_failure(fake_tree: Path, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["sweep_probe_leak.log"])
-    assert run.run(ctx) == 1
+    assert kunit.run(ctx) == 1
     out = capsys.readouterr().out
     assert "kfault: FAIL probe: 27 point(s) leak: leaked refdev_dev.c:110" in out
     assert (ctx.out / "report/report.json").is_file()
@@ -176,7 +176,7 @@ def test_run_reports_a_leak_as_a_failure(fake_tree: Path, tmp_path: Path,
 
 def test_run_uses_the_targets_suites(fake_tree: Path, tmp_path: Path) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"], target="netdevsim")
-    run.run(ctx)
+    kunit.run(ctx)
     assert runner.requests[0].filter_glob == "netdevsim_fault"
 
 
@@ -305,7 +305,7 @@ def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
         (1, "port_add", "1"), (2, "port_add", "1")]
     # the report's union holds boot 1's port_add points only where its records do:
     # the rest was swept again (a review counted them twice: 102 'new' leaks)
-    from harness import resume
+    from harness.engine import resume
     log, _ = sweep.union(ctx, ctx.out / "sweep",
                          resume.load((ctx.out / "sweep/results.jsonl").read_text()))
     first = {r.line.key for r in log.results if r.boot == 1 and r.op == "port_add"}
@@ -314,7 +314,7 @@ def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
 
 def test_a_suite_case_whose_baseline_crashed_is_skipped_not_resumed_at_point_1(
         fake_tree: Path, tmp_path: Path) -> None:
-    from harness.protocol import TryLine
+    from harness.console.protocol import TryLine
     ctx, _ = make(fake_tree, tmp_path, [])
     suites = context.suites_context(ctx, "kfault_init_deref", None)
     base = TryLine(op="kunit_device.kunit_device_driver_test", nth=0, fill=0)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import kreport
+from harness.console import kreport
 
 DATA = Path(__file__).parent / "data"
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import kmemleak, ktap, model
-from harness.flows import context
-from harness.protocol import Verdict
+from harness.console import kmemleak, ktap
+from harness.results import model
+from harness.commands import context
+from harness.console.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
 
@@ -95,9 +96,10 @@ def test_symbols_place_a_return_address_in_the_target_files() -> None:
 def test_kernel_leaks_are_counted_against_the_known_kernel_bugs() -> None:
     # a real confirmation: 29 kobject names of caches whose sysfs_slab_add()
     # failed under refdev_core_create(), one line each
-    from harness import known
+    from harness.checkout import known_bugs
+    from harness.results import known
     REPO = Path(__file__).resolve().parents[2]
-    bugs = known.load_bugs(REPO / "configs")
+    bugs = known_bugs.load_bugs(REPO / "configs")
     log = build("kmemleak_known_bugs.log")
     assert log.kmemleak is not None and log.kmemleak.kernel_leaks == 29
     assert [lk.frames[2].function for lk in log.leaks][:1] == ["sysfs_slab_add"]
@@ -137,14 +139,14 @@ def test_a_resumed_suite_cases_counting_run_is_no_lost_point() -> None:
 def test_a_suite_case_that_fails_when_run_again_is_a_known_finding() -> None:
     # make sweep SUITE=property-entry: pe_test_reference passes once, then its
     # second unarmed run gets -EEXIST (references never put): point 0 reports it
-    from harness import known
-    from harness.flows import sweep
+    from harness.checkout import known_bugs
+    from harness.commands import sweep
     log = model.build(lines("suites_rerun_fails.log"), "")
     base = [r for r in log.results if r.op == "property-entry.pe_test_reference"]
     assert [(r.line.nth, r.line.verdict) for r in base] == [(0, Verdict.REPORT)]
     assert "passes once, then fails" in base[0].line.report
     assert log.missing() == {}
-    found = known.load_suite_findings(Path(__file__).resolve().parents[2] / "configs")
+    found = known_bugs.load_suite_findings(Path(__file__).resolve().parents[2] / "configs")
     why = sweep.known_findings(log, found)
     assert list(why) == [("property-entry.pe_test_reference", "0")]
     assert "never puts the references" in why["property-entry.pe_test_reference", "0"]

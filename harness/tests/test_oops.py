@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import oops
+from harness.console import oops
 
 DATA = Path(__file__).parent / "data"
 

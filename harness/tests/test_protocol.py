@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import protocol
-from harness.protocol import Verdict
+from harness.console import protocol
+from harness.console.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
 

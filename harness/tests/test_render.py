@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
-from harness import model, render, report
+from harness.results import model, render, report
 
 DATA = Path(__file__).parent / "data"
 LEAK = "refdev_dev.c:110 refdev_probe +1/+8192B"

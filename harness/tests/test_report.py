@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import model, report, reports_io
+from harness.results import model, report, reports_io
 from harness.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
@@ -209,7 +209,7 @@ def test_a_bad_baseline_is_a_one_line_error_and_nothing_is_written(
 
 
 def test_a_failed_point_says_how_to_rerun_it() -> None:
-    from harness.report import reproduce
+    from harness.results.report import reproduce
     assert reproduce("make repro POINT={op}:{point}", "open", 3, "e3e5e880") == \
         "make repro POINT=open:e3e5e880"
     # a crash record has no id: its nth

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import model, resume
-from harness.protocol import TryLine
+from harness.results import model
+from harness.engine import resume
+from harness.console.protocol import TryLine
 
 DATA = Path(__file__).parent / "data"
 
@@ -72,7 +73,7 @@ def test_a_crash_during_a_targeted_fill_in_is_a_point_and_resumed_after() -> Non
 def test_a_boot_that_died_without_a_panic_line_is_a_crash_not_a_hang() -> None:
     # make sweep SUITE='kunit*' KUNITCONFIG=lib/kunit, boot 41: the console
     # stops mid-trace in kunit_log_test, 0.75 s in; kunit.py saw the kernel die
-    from harness.protocol import TryLine
+    from harness.console.protocol import TryLine
     at = TryLine(op="kunit-log-test.kunit_log_test", nth=7, fill=0)
     tail = (DATA / "kunit_py_crashed_tail.txt").read_text()
     rec = resume.hang_record(at, 41, 600, tail)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import baseline, review
+from harness.results import baseline
+from harness.checkout import diff
+from harness.results import review_doc
 from harness.errors import HarnessError
-from harness.flows import review as review_flow
+from harness.commands import review as review_flow
 
 from .test_flows import make
 
@@ -18,10 +20,10 @@ LEAK_PATCH = REPO / "configs/review/open-unwind-leak.patch"
 
 def test_a_patch_names_its_files_and_added_lines() -> None:
     text = LEAK_PATCH.read_text()
-    p = review.parse(text)
+    p = diff.parse(text)
     assert p.files == ("module/refdev_session.c",)
     assert p.added == ()                # it only removes the free
-    added = review.parse(
+    added = diff.parse(
         "--- a/drv.c\n+++ b/drv.c\n@@ -10,3 +10,5 @@ int probe(void)\n ctx = 0;\n"
         "+\tbuf = kzalloc(64, GFP_KERNEL);\n+\t/* kmalloc( in a comment */\n return 0;\n")
     assert [(a.path, a.line, a.allocates) for a in added.added] == [
@@ -29,12 +31,12 @@ def test_a_patch_names_its_files_and_added_lines() -> None:
 
 
 def test_a_new_site_is_reached_only_when_a_point_failed_it() -> None:
-    site = review.Added("module/refdev_session.c", 38, "kvmalloc_array(")
+    site = diff.Added("module/refdev_session.c", 38, "kvmalloc_array(")
     hit = {"points": [{"failed_site": {"file": "refdev_session.c", "line": 38}}]}
     miss = {"points": [{"failed_site": {"file": "refdev_session.c", "line": 33}}]}
-    assert review.reached(site, hit) and not review.reached(site, miss)
-    md = review.markdown("x.patch", review.Patch(("a.c",), (
-        review.Added("a.c", 5, "p = kzalloc(8, GFP_KERNEL);"),)),
+    assert review_doc.reached(site, hit) and not review_doc.reached(site, miss)
+    md = review_doc.markdown("x.patch", diff.Patch(("a.c",), (
+        diff.Added("a.c", 5, "p = kzalloc(8, GFP_KERNEL);"),)),
         baseline.Comparison((), (), (), (), ()), {}, miss, [])
     assert "- `a.c:5` `p = kzalloc(8, GFP_KERNEL);`: **not exercised**" in md
 
@@ -73,7 +75,7 @@ def test_a_patch_that_is_no_diff_is_bad_input(fake_tree: Path, tmp_path: Path) -
 
 def test_a_reversed_diff_names_the_file_without_its_prefix() -> None:
     # git diff -R of open-unwind-leak.patch: '+++ a/module/refdev_session.c'
-    p = review.parse((Path(__file__).parent / "data/open-unwind-fix.patch").read_text())
+    p = diff.parse((Path(__file__).parent / "data/open-unwind-fix.patch").read_text())
     assert p.files == ("module/refdev_session.c",)
     assert [(a.line, a.text.strip()) for a in p.added] == [(54, "kfree(s);")]
     assert not any(a.allocates for a in p.added)
@@ -81,7 +83,7 @@ def test_a_reversed_diff_names_the_file_without_its_prefix() -> None:
 
 def test_each_defect_patch_names_its_line() -> None:
     # configs/defects/refdev: one patch per seeded defect, the marker on a line it adds
-    from harness import defects
+    from harness.checkout import defects
     patches = sorted((REPO / "configs/defects/refdev").glob("*.patch"))
     assert len(patches) == 15
     found = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
@@ -98,9 +100,9 @@ def test_a_new_crash_row_has_its_title_and_a_command_for_the_patched_copy() -> N
                            "at refdev_session.c:35  [<60115b70>] ? kthread+0x0/0x6d0", "handled")
     patched = {"points": [{"operation": "open", "nth": 1, "reproduce": "make repro POINT=open:1",
                            "failed_site": {"file": "refdev_session.c", "line": 35}}]}
-    md = review.markdown("p", review.Patch(("m.c",), ()),
-                         baseline.Comparison((entry,), (), (), (), ()), {}, patched, [],
-                         "make -C /x/out/review/tree ")
+    md = review_doc.markdown("p", diff.Patch(("m.c",), ()),
+                             baseline.Comparison((entry,), (), (), (), ()), {}, patched, [],
+                             "make -C /x/out/review/tree ")
     row = next(x for x in md if x.startswith("| open |"))
     assert "| refdev_session.c:35 | Kernel panic - not syncing: Segfault with no mm |" in row
     assert "`make -C /x/out/review/tree repro POINT=open:1`" in row
@@ -114,8 +116,8 @@ def test_new_findings_that_failed_alike_are_one_row() -> None:
     patched = {"points": [{"operation": "port_add", "nth": n, "reproduce": f"make repro P={n}",
                            "failed_site": {"file": "dev.c", "line": 400 + n}}
                           for n in range(3, 6)]}
-    md = review.markdown("p", review.Patch(("dev.c",), ()),
-                         baseline.Comparison(entries, (), (), (), ()), {}, patched, [])
+    md = review_doc.markdown("p", diff.Patch(("dev.c",), ()),
+                             baseline.Comparison(entries, (), (), (), ()), {}, patched, [])
     rows = [x for x in md if x.startswith("| port_add |")]
     assert len(rows) == 1
     assert "port_add: fail 3 (and 2 more)" in rows[0] and "dev.c:403, dev.c:404, dev.c:405" \
@@ -124,12 +126,12 @@ def test_new_findings_that_failed_alike_are_one_row() -> None:
 
 def test_sparse_says_clean_or_its_warnings_and_nothing_without_c_files() -> None:
     cmp = baseline.Comparison((), (), (), (), ())
-    p = review.Patch(("module/refdev_session.c",), ())
+    p = diff.Patch(("module/refdev_session.c",), ())
     warn = ["module/refdev_session.c:34:18: warning: Using plain integer as NULL pointer"]
-    md = review.markdown("p", p, cmp, {}, {}, [], "", warn)
+    md = review_doc.markdown("p", p, cmp, {}, {}, [], "", warn)
     assert "## sparse on the touched C files" in md and warn[0] in md
-    assert "clean" in review.markdown("p", p, cmp, {}, {}, [], "", [])[-2:]
-    assert not any("sparse" in x for x in review.markdown("p", p, cmp, {}, {}, [], "", None))
+    assert "clean" in review_doc.markdown("p", p, cmp, {}, {}, [], "", [])[-2:]
+    assert not any("sparse" in x for x in review_doc.markdown("p", p, cmp, {}, {}, [], "", None))
 
 
 def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,

@@ -3,7 +3,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from harness import runner
+from harness.proc import runner
 
 
 def test_kunit_argv_is_the_stock_command_with_our_configs() -> None:

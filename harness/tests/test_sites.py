@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import sites
+from harness.results import sites
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import suite_sources
+from harness.checkout import suite_sources
 
 REPO = Path(__file__).resolve().parents[2]
 

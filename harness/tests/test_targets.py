@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import known, targets
+from harness.checkout import known_bugs
+from harness.checkout import targets
 from harness.errors import HarnessError
-from harness.protocol import Verdict
+from harness.console.protocol import Verdict
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'
@@ -81,10 +82,10 @@ def test_an_unknown_target_names_the_known_ones() -> None:
 
 
 def test_known_bugs_file_entries_are_checked() -> None:
-    bugs = known.load_bugs(CONFIGS)
+    bugs = known_bugs.load_bugs(CONFIGS)
     assert [b.id for b in bugs] == ["CVE-2024-25740", "sysctl-insert-header-erase"]
-    assert [k.op for k in known.load_suite_findings(CONFIGS)] == [
+    assert [k.op for k in known_bugs.load_suite_findings(CONFIGS)] == [
         "property-entry.pe_test_reference",
         "sysctl_test.sysctl_test_register_sysctl_sz_invalid_extra_value"]
     with pytest.raises(HarnessError, match="bugs.toml: bug 1 needs id, title, fixed"):
-        known.parse_bugs('[[bug]]\nid = "x"\n', "bugs.toml")
+        known_bugs.parse_bugs('[[bug]]\nid = "x"\n', "bugs.toml")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import tree
+from harness.checkout import tree
 from harness.errors import HarnessError
 
 REPO = Path(__file__).resolve().parents[2]

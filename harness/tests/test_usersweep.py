@@ -9,12 +9,13 @@ from typing import Callable
 
 import pytest
 
-from harness import targets, usersweep
+from harness.checkout import targets
+from harness.engine import userspace as usersweep
 from harness.errors import HarnessError
-from harness.flows import context
-from harness.flows import usersweep as usersweep_flow
-from harness.protocol import Verdict
-from harness.runner import KunitRequest
+from harness.commands import context
+from harness.commands import usersweep as usersweep_flow
+from harness.console.protocol import Verdict
+from harness.proc.runner import KunitRequest
 from harness.tests.test_flows import FakeRunner
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,0 +1,76 @@
+"""A driver patch, parsed (pure): the files it touches, the lines it adds and
+the allocation calls among them.  What a review makes of it is
+results/review_doc.py's."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FILE = re.compile(r"^\+\+\+ (?:[ab]/)?(\S+)")
+_OLD_FILE = re.compile(r"^--- (?:[ab]/)?(\S+)")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+# calls that allocate and can fail under failslab or fail_page_alloc
+_ALLOC = re.compile(r"\b(?:devm_)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|"
+                    r"kvcalloc|vmalloc|vzalloc|kmem_cache_(?:z)?alloc|kmem_cache_create|"
+                    r"alloc_pages|__get_free_pages?|get_zeroed_page|kstrdup|kmemdup|"
+                    r"kasprintf|krealloc|idr_alloc|ida_alloc\w*|xa_alloc\w*|"
+                    r"alloc_workqueue|kunit_kzalloc|kunit_kmalloc)\s*\(")
+
+
+@dataclass(frozen=True)
+class Added:
+    """A line the patch adds: the file (as the patch names it) and its line number
+    in the patched file."""
+
+    path: str
+    line: int
+    text: str
+
+    @property
+    def allocates(self) -> bool:
+        comment = self.text.lstrip().startswith(("*", "/*", "//"))
+        return bool(_ALLOC.search(self.text)) and not comment
+
+
+@dataclass(frozen=True)
+class Patch:
+    files: tuple[str, ...]          # touched, as named in the patch
+    added: tuple[Added, ...]
+
+
+def parse(text: str) -> Patch:
+    """The files a unified diff (one patch, a series, or an mbox of them) touches
+    and the lines it adds."""
+    files: list[str] = []
+    added: list[Added] = []
+    path, line = "", 0
+    old_left = new_left = 0         # lines the current hunk still holds, by its header
+    old = ""
+    for raw in text.splitlines():
+        if old_left > 0 or new_left > 0:
+            if raw.startswith("+"):
+                added.append(Added(path, line, raw[1:]))
+                line, new_left = line + 1, new_left - 1
+            elif raw.startswith("-"):
+                old_left -= 1
+            elif raw.startswith(" ") or raw == "":
+                line, old_left, new_left = line + 1, old_left - 1, new_left - 1
+            elif not raw.startswith("\\"):
+                old_left = new_left = 0     # a hunk cut short: mail text
+            continue
+        m = _OLD_FILE.match(raw)
+        if m:
+            old = m.group(1)
+            continue
+        m = _FILE.match(raw)
+        if m:
+            path = m.group(1) if m.group(1) != "/dev/null" else old
+            if path not in files:
+                files.append(path)
+            continue
+        m = _HUNK.match(raw)
+        if m:
+            old_left = int(m.group(1)) if m.group(1) is not None else 1
+            line = int(m.group(2))
+            new_left = int(m.group(3)) if m.group(3) is not None else 1
+    return Patch(tuple(files), tuple(added))

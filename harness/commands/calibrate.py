@@ -1,0 +1,100 @@
+"""'make calibrate': review each seeded defect patch of the target.  The
+checkout (the correct driver) is swept once, as the base; each defect patch
+is applied to a scratch copy, built and swept, and its findings compared
+with the base's.  The defect's finding must be new at the line its
+'kfault-defect:' marker names; the same two sweeps read the other way are
+the review of the reverse patch, which then reports it fixed.  The correct
+driver must have no finding at all."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ..results import calibration as calibrate
+from ..checkout import defects, tree
+from ..errors import HarnessError
+from .context import Context, analyse, prepare, request
+from .review import scratch_copy
+
+
+def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
+           ) -> tuple[list[calibrate.Finding], float, int, list[str]]:
+    """One build and one boot of the target's sweep: findings, seconds, kunit.py
+    status and the console."""
+    test_log = ctx.default_build() / "test.log"
+    test_log.unlink(missing_ok=True)
+    prepare(ctx)
+    start = time.monotonic()
+    kunit_out = out / f"{name}.kunit.txt"
+    status = ctx.runner.run_kunit(request(ctx, ctx.target.sweep_suite or "", extra=extra),
+                                  output=kunit_out)
+    seconds = time.monotonic() - start
+    if not test_log.is_file():
+        said = [ln for ln in kunit_out.read_text(errors="replace").splitlines()
+                if "ERROR" in ln or "Missing" in ln or "error:" in ln]
+        raise HarnessError(f"{name}: kunit.py booted no kernel (status {status}): "
+                           + (said[-1].strip() if said else f"see {kunit_out}"))
+    shutil.copyfile(test_log, out / f"{name}.log")
+    lines = test_log.read_text(errors="replace").splitlines()
+    log, symbols = analyse(ctx, lines)
+    found = calibrate.findings(log, symbols, list(symbols.leaks))
+    if not log.crash and (not log.kmemleak or not log.kmemleak.canary_found):
+        # a dead oracle must not pass for a clean run
+        found.append(calibrate.Finding("kmemleak-canary-missing", name, 0))
+    if any("KASAN did not report the canary" in line for line in lines):
+        found.append(calibrate.Finding("kasan-canary-missing", name, 0))
+    return found, seconds, status, lines
+
+
+def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
+    target = ctx.target
+    if not target.defect_patches or not target.sweep_suite:
+        raise HarnessError(f"target {target.name} has no [defects] patches or sweep_suite: "
+                           "nothing to calibrate")
+    patches = sorted((ctx.repo / target.defect_patches).glob("*.patch"))
+    if not patches:
+        raise HarnessError(f"no defect patches in {target.defect_patches}")
+    expected = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
+    out = (ctx.out / "calibrate").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    extra = [f"--kconfig_add={kc}" for kc in kconfig_add]
+    print(f"calibrate: the correct {target.name} and {len(patches)} seeded defect patches, "
+          f"one build and boot each; logs in {out}/", flush=True)
+    base, seconds, status, _ = _sweep(ctx, out, "none", extra)
+    outcome = calibrate.Outcome("none", [], list(base), seconds)
+    if status and not base:
+        outcome.findings.append(calibrate.Finding("kunit-failure", "none.log", 0))
+    outcomes = [outcome]
+    print(f"calibrate: none: {'ok' if outcome.detected else 'FINDINGS'} ({seconds:.1f} s)",
+          flush=True)
+    scratch = out / "tree"
+    try:
+        for patch in patches:
+            scratch_copy(ctx, scratch, [patch], f"defect patch {patch.name}")
+            found, seconds, _, _ = _sweep(dataclasses.replace(ctx, repo=scratch), out,
+                                          patch.stem, extra)
+            new = [f for f in found if f not in base]
+            outcome = calibrate.Outcome(patch.stem, expected[patch.stem], new, seconds)
+            outcomes.append(outcome)
+            hit = outcome.match
+            print(f"calibrate: {patch.stem}: "
+                  + (f"new {hit.verdict} at {hit.where}; its reverse fixes it" if hit
+                     else "NOT DETECTED") + f" ({seconds:.1f} s)", flush=True)
+    finally:
+        tree.link(ctx.kdir, ctx.repo)
+        if scratch.exists():
+            shutil.rmtree(scratch)
+    table = calibrate.matrix(outcomes)
+    (out / "calibration.md").write_text(f"# kfault calibration of {target.name}\n\n"
+                                        + "\n".join(table) + "\n")
+    print("\n".join(table))
+    missed = [o.defect for o in outcomes if not o.detected]
+    if missed:
+        print(f"kfault: error: calibration failed for: {', '.join(missed)}", file=sys.stderr)
+        return 1
+    print(f"calibrate: all {len(patches)} defect patches reviewed: each a new finding at "
+          f"its marked line, fixed by its reverse; the correct {target.name} has no findings")
+    return 0

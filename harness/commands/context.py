@@ -1,0 +1,227 @@
+"""What every flow shares: the checkout, the tree, the target, the runner.
+
+A flow is one command's sequence of boots and analyses.  It starts no
+process itself (the Runner does) and prints progress and results; it
+returns an exit code or raises HarnessError.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..checkout import configs, identity, suite_sources, targets, tree
+from ..checkout import known_bugs
+from ..results import model, report, reports_io
+from ..errors import HarnessError
+from ..proc.runner import KunitRequest, Runner
+from ..checkout.targets import Target
+
+EXIT_FINDING = 1
+EXIT_COVERAGE = 3
+
+
+@dataclass
+class Context:
+    repo: Path                  # this checkout
+    kdir: Path                  # the kernel tree
+    target: Target
+    runner: Runner
+    out: Path
+    build_dir: Path | None = None
+    timeout: int = 600
+    kernel_args: list[str] = field(default_factory=list)
+    ccache_dir: Path | None = None
+    kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
+    suite_files: frozenset[str] = frozenset()   # any-suite sweep: the suites' C files
+    run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
+
+    @property
+    def config_dir(self) -> Path:
+        return self.repo / "configs"
+
+    def default_build(self, name: str = ".kunit-kfault") -> Path:
+        return self.build_dir or self.kdir / name
+
+    @property
+    def vmlinux(self) -> Path:
+        return self.default_build() / "vmlinux"
+
+    @property
+    def files(self) -> frozenset[str]:
+        return frozenset(self.target.file_names(self.kdir))
+
+
+def compositions(config_dir: Path) -> dict[Path, tuple[str, ...]]:
+    """The committed kunitconfigs and the fragments each is made of."""
+    all_targets = targets.load_all(config_dir)
+    builtin = configs.builtin_fragments([t.fragments for t in all_targets])
+    modules = configs.module_fragments([t.modules.fragments for t in all_targets if t.modules]
+                                       + [t.user.fragments for t in all_targets if t.user])
+    return {config_dir / ".kunitconfig": builtin,
+            config_dir / "modules/.kunitconfig": modules}
+
+
+def write_configs(config_dir: Path, check: bool = False) -> list[Path]:
+    """(Re)write the compositions; with check, fail if one is stale.  Returns what changed."""
+    changed = []
+    for path, fragments in compositions(config_dir).items():
+        text = configs.compose(config_dir, fragments)
+        if path.is_file() and path.read_text() == text:
+            continue
+        if check:
+            raise HarnessError(f"{path.relative_to(config_dir.parent)} is stale: run "
+                               "'make configs' and commit it")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+        changed.append(path)
+    return changed
+
+
+def build_id(ctx: Context, modules: bool = False) -> identity.BuildId:
+    config = ctx.config_dir / ("modules/.kunitconfig" if modules else ".kunitconfig")
+    extra = [p for t in targets.load_all(ctx.config_dir) for p in t.source_files(ctx.kdir)
+             if not p.resolve().is_relative_to(ctx.repo.resolve())]
+    return identity.compute(ctx.repo, config, extra)
+
+
+def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
+            ) -> identity.BuildId:
+    """Link the checkout into the tree, refresh the compositions, and make sure the
+    build directory rebuilds what another checkout or other sources left there."""
+    tree.link(ctx.kdir, ctx.repo)
+    write_configs(ctx.config_dir)
+    bid = build_id(ctx, modules)
+    said = identity.refresh(build_dir or ctx.default_build(), bid)
+    if said:
+        print(f"kfault: {said}", flush=True)
+    return bid
+
+
+def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str] = [],
+            extra: list[str] = [], build_dir: Path | None = None) -> KunitRequest:
+    """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
+    return KunitRequest(
+        kdir=ctx.kdir, build_dir=build_dir or ctx.default_build(),
+        kunitconfig_dir=ctx.kunitconfig_dir or ctx.config_dir, filter_glob=suites,
+        timeout=ctx.timeout,
+        ccache_dir=ctx.ccache_dir, command="run" if first else "exec", run_as=ctx.run_as,
+        kernel_args=["kasan_multi_shot"] + kernel_args + ctx.kernel_args, extra=extra)
+
+
+def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols]:
+    """Parse a console once and symbolise it once (one nm, one addr2line)."""
+    log = model.build(lines, ctx.target.prefix)
+    functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
+    model.place_crash(log, functions)
+    addrs = sorted(a - 1 for a in model.addresses(log, functions))
+    chains = ctx.runner.addr2line(ctx.vmlinux, addrs) if addrs else {}
+    return log, model.Symbols(chains, ctx.files, tuple(model.leak_addresses(log, functions)))
+
+
+def lost_points(log: model.RunLog, where: Path) -> str | None:
+    """One line when the console lost points' results (None: nothing lost)."""
+    lost = log.missing()
+    if not lost:
+        return None
+    parts = [f"{op} {gap[0]}..{gap[-1]} ({len(gap)})" for op, gap in sorted(lost.items())]
+    return (f"the console lost the results of {sum(map(len, lost.values()))} fault points "
+            f"({', '.join(parts)}): a flooded printk buffer? The run is incomplete; "
+            f"see {where}")
+
+
+def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
+                  started: datetime, baseline: Path | None = None,
+                  finished: datetime | None = None) -> Path:
+    fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
+    meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
+                          git_revision=ctx.runner.git_revision(ctx.repo), started=started,
+                          finished=finished or datetime.now(timezone.utc),
+                          reproduce=reproduce_template(ctx), known=ctx.target.known)
+    return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
+                                    bugs=known_bugs.load_bugs(ctx.config_dir))
+
+
+def reproduce_template(ctx: Context) -> str:
+    """How a user reruns one point of this run (report.reproduce fills it in)."""
+    if ctx.target.user:
+        return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{nth}}\""
+    glob = next((a.split("=", 1)[1] for a in ctx.kernel_args
+                 if a.startswith("kfault.suites=")), None)
+    if ctx.target.name == SUITES_TARGET and glob:
+        return (f"make sweep SUITE='{glob}' SWEEP_ARGS=\"--fresh {{resume}}"
+                f"--kernel-arg kfault.only={{op}}\"")
+    target = "" if ctx.target.default else f" TARGET={ctx.target.name}"
+    return f"make repro{target} POINT={{op}}:{{point}}"
+
+
+SUITES_TARGET = "suites"
+MAX_DIRS_LEN = 127      # kfault.suites_dirs (suites.c)
+
+
+def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
+    """The directories of the suites glob names, for the leak check's tags, and
+    their source files."""
+    files = {}
+    # the tree, and our own suites, which its drivers/misc/kfault link holds
+    ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
+    for root, rel in ((ctx.kdir, ""), (ctx.repo / "kunit", ours)):
+        for path in ctx.runner.files_containing(root, "kunit_suite", ".c"):
+            names = suite_sources.suite_names(path.read_text(errors="replace"))
+            if names:
+                files[rel + str(path.relative_to(root))] = names
+    dirs = suite_sources.dirs_for(glob, files)
+    if not dirs:
+        raise HarnessError(f"SUITE={glob!r}: no struct kunit_suite of {ctx.kdir} has a "
+                           "matching .name")
+    if len(",".join(dirs)) > MAX_DIRS_LEN:
+        tops = sorted({d.split("/")[0] + "/" for d in dirs})
+        print(f"kfault: suites {glob}: {len(dirs)} directories do not fit "
+              f"kfault.suites_dirs; the leak check takes their top directories", flush=True)
+        dirs = tops
+    if len(",".join(dirs)) > MAX_DIRS_LEN:
+        raise HarnessError(f"SUITE={glob!r}: its suites live in {len(dirs)} directories, "
+                           f"more than kfault.suites_dirs holds: {', '.join(dirs)}")
+    print(f"kfault: suites {glob}: leak check over the allocation tags of "
+          f"{', '.join(dirs)}", flush=True)
+    return dirs, suite_sources.files_for(glob, files)
+
+
+def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context:
+    """Sweep any built-in KUnit suites matching glob (kunit/kfault/suites.c): the
+    runner suite kfault_suites with kfault.suites=GLOB.  kunitconfig: the user's,
+    relative to the kernel tree or absolute; our oracle fragments are added and
+    the kernel gets a build directory of its own."""
+    if not glob or any(c in glob for c in " :,"):
+        raise HarnessError(f"SUITE={glob!r}: want a KUnit suite glob, e.g. 'list*'")
+    path = None
+    if kunitconfig is not None:
+        path = kunitconfig if kunitconfig.is_absolute() else ctx.kdir / kunitconfig
+        if path.is_dir():
+            path = path / ".kunitconfig"
+        if not path.is_file():
+            raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
+    dirs, sources = suite_dirs(ctx, glob)
+    target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
+                    suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
+                    prefix="", kmemleak=True,
+                    known=known_bugs.load_suite_findings(ctx.config_dir))
+    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
+                              suite_files=frozenset(Path(f).name for f in sources),
+                              kernel_args=ctx.kernel_args + [
+                                  f"kfault.suites={glob}", f"kfault.suites_dirs={','.join(dirs)}"])
+    if path is not None:
+        config_dir = ctx.out / "suites-config"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        # quiet.config turns off UML's PCI (a WARN at every boot), which
+        # all_tests.config's PCI, USB4, sound and wifi tests need
+        text = configs.compose(ctx.config_dir, tuple(
+            f for f in configs.ORACLES if f != "quiet.config"))
+        (config_dir / ".kunitconfig").write_text(
+            text + f"\n# ---- {path}\n" + path.read_text())
+        own = ctx.build_dir in (None, ctx.kdir / ".kunit-kfault")
+        out = dataclasses.replace(out, kunitconfig_dir=config_dir,
+                                  build_dir=ctx.kdir / ".kunit-kfault-suites" if own
+                                  else ctx.build_dir)
+    return out

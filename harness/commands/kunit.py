@@ -1,0 +1,76 @@
+"""One 'make kunit': build, boot the target's suites once, check, report."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..checkout import known_bugs
+from ..results import coverage, known, reports_io, sites, summary
+from ..console import kunit_results
+from ..errors import HarnessError
+from .context import EXIT_COVERAGE, Context, analyse, lost_points, prepare, request, write_reports
+
+
+def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
+    prepare(ctx)
+    glob = suites or ctx.target.suites
+    build_dir = ctx.default_build()
+    log_path = build_dir / "test.log"
+    log_path.unlink(missing_ok=True)        # never summarise a stale log
+    if baseline:
+        reports_io.load_baseline(baseline)  # a bad baseline fails before the build
+    started = datetime.now(timezone.utc)
+    status = ctx.runner.run_kunit(request(ctx, glob))
+    if not log_path.is_file():
+        raise HarnessError("kunit.py did not boot a kernel: the config or the build failed "
+                           "(its output above says why)", exit_code=status or 2)
+    lines = log_path.read_text(errors="replace").splitlines()
+    log, symbols = analyse(ctx, lines)
+    if not log.totals.total and log.crash is None:
+        raise HarnessError(f"no test ran: {glob!r} matches no suite of this kernel "
+                           f"(target {ctx.target.name}: {ctx.target.suites})" if suites else
+                           f"the kernel ran no test; see {log_path}")
+    lost = lost_points(log, log_path)
+    if lost:
+        print(f"kfault: error: {lost}", file=sys.stderr)
+        status = status or 2
+    t = log.totals
+    print(f"kfault: kernel counted: pass {t.passed}, fail {t.failed}, skip {t.skipped}, "
+          f"total {t.total}")
+    if t.failed and not status:
+        print(f"kfault: error: kunit.py reported success but the kernel counted {t.failed} "
+              f"failed tests (a result line it could not parse); see {log_path}",
+              file=sys.stderr)
+        status = 1
+    elif status and ctx.target.known:
+        # kunit.py fails the run for any failed point; known findings do not
+        failed = [(r.path, r.log) for r in kunit_results.results(ctx.kdir, lines)
+                  if r.status not in ("SUCCESS", "SKIPPED")]
+        bad = known.unexplained(failed, ctx.target.known)
+        if failed and not bad:
+            print(f"kfault: all {len(failed)} failed KUnit results are known findings "
+                  f"of {ctx.target.name} (configs/targets/{ctx.target.name}.toml)")
+            status = 0
+    if log.crash:
+        where = symbols.place(log.crash.addr)
+        print(f"kfault: CRASH in {log.crash.case} (last point: {log.crash.last_point}): "
+              f"{log.crash.title}; target frame {log.crash.frame}"
+              + (f" at {where[0]}:{where[1]}" if where else ""))
+        status = status or 1
+    out = write_reports(ctx, log, symbols, ctx.out / "report", started, baseline)
+    print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
+    bugs = known_bugs.load_bugs(ctx.config_dir)
+    for line in summary.kernel_reports(log) + summary.sweep(log, ctx.target.known, bugs):
+        print(line)
+    if not log.results:
+        return status
+    cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.kdir)), log, symbols)
+    for line in summary.coverage(cov, ctx.target.name, ctx.target.require_coverage):
+        print(line)
+    if cov.never and ctx.target.require_coverage:
+        if suites:
+            print("kfault: (coverage is partial because of the suite filter)")
+            return status
+        return status or EXIT_COVERAGE
+    return status

@@ -1,0 +1,267 @@
+"""'make review PATCH=...': what a driver patch breaks or fixes on its error
+paths.  The checkout is never modified: the patch goes to a scratch copy of
+it, linked into the kernel tree for the patched sweep and unlinked after
+(the build directory's identity check rebuilds our objects each way).  Both
+sides are swept with the target's sweep and compared by stable point id."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import pwd
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..results import baseline, review_doc
+from ..checkout import diff, suite_sources, tree
+from ..errors import HarnessError
+from . import sweep
+from . import context
+from .context import Context
+
+EXIT_NEW = 1
+
+
+def patch_files(path: Path) -> list[Path]:
+    """The patches PATCH names: a file (one patch, a series or an mbox) or a
+    directory of *.patch files, applied in name order."""
+    if path.is_dir():
+        found = sorted(path.glob("*.patch"))
+        if not found:
+            raise HarnessError(f"PATCH={path}: a directory with no *.patch file")
+        return found
+    if not path.is_file():
+        raise HarnessError(f"PATCH={path}: no such file or directory")
+    return [path]
+
+
+def _report(out: Path) -> dict[str, Any]:
+    path = out / "sweep" / "report" / "report.json"
+    if not path.is_file():
+        raise HarnessError(f"the sweep wrote no report: {path}")
+    return baseline.validate(json.loads(path.read_text()), str(path))
+
+
+def scratch_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> int:
+    """A copy of the checkout at where with patches applied; HarnessError (and
+    no copy) when one does not apply."""
+    if where.exists():
+        shutil.rmtree(where)
+    copied = ctx.runner.copy_checkout(ctx.repo, where)
+    said = ctx.runner.apply_patches(where, patches)
+    if said:
+        shutil.rmtree(where)
+        raise HarnessError(f"{what} does not apply to {ctx.repo}: {said}; nothing was changed")
+    return copied
+
+
+CHECKOUT_DIRS = ("module", "kunit", "harness", "configs", "docs")
+UNTRUSTED = ".kfault-untrusted"     # marks a review's copy: its code is not root's
+REVIEW_USER = "kfault"
+
+
+def in_checkout(ctx: Context, path: str) -> bool:
+    """Is a patched path this checkout's (the driver and its suites) rather than
+    the kernel tree's?"""
+    return (ctx.repo / path).exists() or path.split("/")[0] in CHECKOUT_DIRS
+
+
+def unprivileged() -> tuple[int, int] | None:
+    """Who builds and boots patched code: the user kfault when we are root
+    (make setup creates it), else ourselves (None)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam(REVIEW_USER)
+    except KeyError:
+        raise HarnessError(f"running as root, patched code is built and booted as the user "
+                           f"{REVIEW_USER!r}, which does not exist: run 'make setup'") from None
+    return pw.pw_uid, pw.pw_gid
+
+
+def scratch_root(ctx: Context, side: str) -> Path:
+    """Where a review's copies go: outside root's home, so that the user who
+    builds them can reach them (KFAULT_SCRATCH, default /var/tmp/kfault)."""
+    base = Path(os.environ.get("KFAULT_SCRATCH", "/var/tmp/kfault"))
+    digest = hashlib.sha1(str(ctx.out.resolve()).encode()).hexdigest()[:8]
+    return base / f"review-{digest}" / side
+
+
+def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[Path],
+                 what: str) -> Context:
+    """A copy of the kernel tree (sharing its source files, its build directory
+    copied) and of this checkout at where, with the patches applied to each:
+    the context that builds and boots it in the copy's build directory, as an
+    unprivileged user when we are root.  HarnessError, and no copy, when a
+    patch does not apply."""
+    run_as = unprivileged()
+    build = ctx.default_build()
+    if build.parent.resolve() != ctx.kdir.resolve():
+        raise HarnessError(f"review needs the build directory inside KDIR ({ctx.kdir}), "
+                           f"not {build}")
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    for parent in [where] + list(where.parents)[:2]:
+        parent.chmod(0o755)
+    linux, kfault = where / "linux", where / "kfault"
+    private = sorted({e.relpath for e in tree.EDITS + tree.STALE})
+    ctx.runner.copy_tree(ctx.kdir, linux, build.name, private)
+    ctx.runner.copy_checkout(ctx.repo, kfault)
+    for root, patches in ((kfault, checkout), (linux, kernel)):
+        said = ctx.runner.apply_patches(root, patches) if patches else None
+        if said:
+            shutil.rmtree(where)
+            raise HarnessError(f"{what} does not apply to "
+                               f"{ctx.repo if root == kfault else ctx.kdir}: {said}; "
+                               "nothing was changed")
+    (kfault / UNTRUSTED).write_text("a kfault review's patched copy: built and booted "
+                                    "unprivileged\n")
+    if run_as:
+        ctx.runner.give(linux / build.name, *run_as)
+        ctx.runner.give(kfault, *run_as)
+    return dataclasses.replace(ctx, repo=kfault, kdir=linux, build_dir=linux / build.name,
+                               run_as=run_as)
+
+
+MAX_SUITES = 4
+
+
+def covering_suites(ctx: Context, files: list[str]) -> list[str]:
+    """The KUnit suites of the tree whose directory (or, for a test/ directory,
+    its parent: the code it tests) holds a touched kernel file: the any-suite
+    sweeps a review runs besides the target's (at most MAX_SUITES)."""
+    if not files:
+        return []
+    found: set[str] = set()
+    for path in ctx.runner.files_containing(ctx.kdir, "kunit_suite", ".c"):
+        names = suite_sources.suite_names(path.read_text(errors="replace"))
+        rel = str(path.relative_to(ctx.kdir))
+        if names and any(f.startswith(d) for d in suite_sources.dirs_for("*", {rel: names})
+                         for f in files):
+            found.update(names)
+    return sorted(found)[:MAX_SUITES]
+
+
+def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path, Path]:
+    """For BASE=/HEAD= in a git kernel tree: the patch that takes its work tree to
+    each revision (applied to a copy of it), and the diff BASE..HEAD reviewed."""
+    if not (ctx.kdir / ".git").exists():
+        raise HarnessError(f"BASE=/HEAD= need KDIR to be a git work tree: {ctx.kdir} is not")
+    out.mkdir(parents=True, exist_ok=True)
+    to_base, to_head, reviewed = out / "to-base.patch", out / "to-head.patch", \
+        out / "base-head.patch"
+    to_base.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", base]))
+    to_head.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", head]))
+    text = ctx.runner.git_diff(ctx.kdir, [base, head])
+    if not text.strip():
+        raise HarnessError(f"BASE={base} and HEAD={head} have the same tree: nothing to review")
+    reviewed.write_text(text)
+    return to_base, to_head, reviewed
+
+
+def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> int:
+    """make review BASE= HEAD=: the tree at each revision, built and swept in a copy."""
+    to_base, to_head, reviewed = revisions(ctx, base, head, (ctx.out / "review").resolve())
+    return review(ctx, reviewed, max_boots, base_kernel=to_base, head_kernel=to_head,
+                  title=f"{base}..{head}")
+
+
+def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
+           base_kernel: Path | None = None, head_kernel: Path | None = None,
+           title: str = "") -> int:
+    """on: patches the base has first (to review a fix of a bug they add).
+    base_kernel, head_kernel: instead, the patches that take the kernel tree to
+    the base and to the head (BASE=/HEAD=); patch is then only read."""
+    patches = patch_files(patch)
+    base_patches = [p for path in on for p in patch_files(path)]
+    parsed = diff.parse("\n".join(p.read_text(errors="replace") for p in patches))
+    if not parsed.files:
+        raise HarnessError(f"PATCH={patch}: no diff in it (want a unified diff, git "
+                           "format-patch output or an mbox of them)")
+    if base_kernel is not None and head_kernel is not None:
+        nonempty = [p for p in (base_kernel, head_kernel) if p.read_text().strip()]
+        base_ctx = patched_side(ctx, scratch_root(ctx, "base"), [],
+                                [base_kernel] if base_kernel in nonempty else [], "BASE")
+        patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [],
+                                   [head_kernel] if head_kernel in nonempty else [], "HEAD")
+        return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
+                        [patch])
+    kinds: dict[Path, bool] = {}
+    for p in patches + base_patches:
+        ours = {in_checkout(ctx, f) for f in diff.parse(p.read_text(errors="replace")).files}
+        if len(ours) > 1:
+            raise HarnessError(f"{p.name} touches this checkout and the kernel tree: split it")
+        kinds[p] = ours == {True}
+    out = (ctx.out / "review").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    base_ctx = ctx
+    if base_patches:
+        base_ctx = patched_side(ctx, scratch_root(ctx, "base"),
+                                [p for p in base_patches if kinds[p]],
+                                [p for p in base_patches if not kinds[p]], "the base's patches")
+    mine = base_patches + patches
+    patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [p for p in mine if kinds[p]],
+                               [p for p in mine if not kinds[p]], f"PATCH={patch}")
+    return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
+                    patches)
+
+
+def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
+             patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> int:
+    """Sweep both sides, compare them by stable id, write and print review.md."""
+    out = (ctx.out / "review").resolve()
+    who = f"uid {patched_ctx.run_as[0]} ({REVIEW_USER})" if patched_ctx.run_as else "this user"
+    print(f"review: {title} applied to copies in "
+          f"{patched_ctx.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
+          f"kernel builds and boots as {who}", flush=True)
+    base_out, patched_out = out / "base", out / "patched"
+    suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx, f)])
+    if suites:
+        print(f"review: KUnit suites whose directories hold the touched files: "
+              f"{', '.join(suites)}", flush=True)
+    try:
+        for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
+            print(f"review: sweeping the {side} copy", flush=True)
+            sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True, max_boots)
+            for name in suites:
+                sweep.sweep(context.suites_context(
+                    dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
+                    True, max_boots)
+    finally:
+        tree.link(ctx.kdir, ctx.repo)
+    vmlinux = patched_ctx.vmlinux
+    if patched_ctx.run_as and vmlinux.is_file():
+        print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
+    base, patched = _report(base_out), _report(patched_out)
+    for name in suites:         # a suite's points are 'suite.case' operations of their own
+        for doc, side in ((base, "base"), (patched, "patched")):
+            more = _report(out / f"{side}-{name}" / "suites")
+            doc["points"] = list(doc["points"]) + list(more["points"])
+            doc["baselines"] = list(doc["baselines"]) + list(more["baselines"])
+    cmp = baseline.compare(patched, base)
+    checks = ctx.runner.checkpatch(ctx.kdir, reviewed)
+    # sparse on the touched C files, in the patched build (it compiles them)
+    objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx, f)
+               else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
+    said = ctx.runner.sparse(patched_ctx.kdir, patched_ctx.default_build(), objects,
+                             patched_ctx.run_as)
+    for root in (patched_ctx.repo, patched_ctx.kdir):
+        checks = [c.replace(str(root) + "/", "") for c in checks]
+        said = None if said is None else [c.replace(str(root) + "/", "") for c in said]
+    rerun = (f"make -C {patched_ctx.repo} KDIR={patched_ctx.kdir} "
+             f"BUILD_DIR={patched_ctx.default_build()} ")
+    if said is None:
+        said = ["sparse is not installed (make setup installs it)"]
+    # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c
+    said = [x.replace(f"../drivers/misc/{tree.LINK_NAME}/", "").replace("../", "")
+            for x in said]
+    lines = review_doc.markdown(title, parsed, cmp, base, patched, checks, rerun,
+                                said if objects else None)
+    (out / "review.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
+          f"unchanged; {out / 'review.md'}")
+    return EXIT_NEW if cmp.new else 0

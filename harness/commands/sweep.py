@@ -1,0 +1,307 @@
+"""'make sweep': the target's fault suite across as many boots as crashes need.
+
+Every finished point is appended to results.jsonl; a boot that crashes
+or hangs at a point gets a crash/hang record for it and the next boot
+resumes right after (kfault.resume=OP:KEY).  A run killed with kill -9 is
+picked up by the next one: the boot it left is stopped, what that boot
+finished is kept.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..console import kmemleak, oops
+from ..checkout import known_bugs
+from ..results import known, model
+from ..engine import resume
+from ..errors import HarnessError
+from ..console.kmemleak import Leak
+from ..console.protocol import TryLine, point_key
+from ..engine.resume import Record
+from .context import SUITES_TARGET, Context, analyse, lost_points, prepare, request, write_reports
+
+
+def _append(path: Path, records: list[Record]) -> None:
+    with path.open("a") as out:
+        for rec in records:
+            out.write(rec.json() + "\n")
+
+
+def _pick_up_killed(ctx: Context, out: Path, running: Path, boot: int) -> list[Record]:
+    """The last run was killed during a boot: stop what it left, keep what it finished."""
+    test_log = ctx.default_build() / "test.log"
+    if not running.is_file() or not test_log.is_file():
+        return []
+    killed, _, rest = running.read_text().partition(" ")
+    pgid, _, owner = rest.partition(" ")
+    # the harness that ran it may outlive a killed 'make': stop it first
+    if owner and int(owner) != os.getpid():
+        ctx.runner.stop_process(int(owner))
+    if pgid and ctx.runner.stop_group(int(pgid)):
+        time.sleep(1)
+    killed_boot = int(killed or boot)
+    lines = test_log.read_text(errors="replace").splitlines()
+    partial = resume.points(model.build(lines, ctx.target.prefix), killed_boot)
+    shutil.copyfile(test_log, out / f"boot-{killed_boot}.log")
+    print(f"sweep: boot {killed_boot} was interrupted; kept its {len(partial)} finished points")
+    return partial
+
+
+def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: list[str],
+             at: TryLine, boot: int) -> Record:
+    crash = log.crash
+    assert crash is not None
+    place = symbols.place(crash.addr)
+    if ctx.suite_files:
+        # any suite: blame the first frame of the trace in the suite's own file
+        frames = oops.trace_after(lines, crash)
+        chains = ctx.runner.addr2line(ctx.vmlinux, [a - 1 for _, a in frames])
+        for fn, addr in frames:
+            hit = model.call_site(list(chains.get(addr - 1, [])), set(ctx.suite_files))
+            if hit:
+                place = hit
+                crash = dataclasses.replace(crash, frame=fn, addr=addr)
+                break
+    where = f"at {place[0]}:{place[1]}" if place else ""
+    return resume.crash_record(crash, at, where, boot, resume.excerpt(lines, crash))
+
+
+def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
+    suite = ctx.target.sweep_suite
+    if not suite:
+        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    bid = prepare(ctx)
+    started = datetime.now(timezone.utc)
+    out = ctx.out / "sweep"
+    stamp = out / "build-id"
+    old = stamp.read_text().strip() if stamp.is_file() else None
+    if not fresh and out.is_dir() and old != bid.content:
+        print(f"kfault: the results in {out} came from another kernel (build "
+              f"{(old or 'unknown')[:12]}, now {bid.short}): starting a fresh sweep", flush=True)
+        fresh = True
+    if fresh and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(bid.content + "\n")
+    # the report's duration covers every boot since the sweep began
+    began = out / "started"
+    if not began.is_file():
+        began.write_text(started.isoformat() + "\n")
+    started = datetime.fromisoformat(began.read_text().strip())
+    jsonl, running = out / "results.jsonl", out / "running"
+    records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
+    boot = max((r.boot for r in records), default=0) + 1
+    partial = _pick_up_killed(ctx, out, running, boot)
+    if partial or running.is_file():
+        _append(jsonl, partial)
+        records += partial
+        boot = max(boot, max((r.boot for r in partial), default=0) + 1)
+    running.unlink(missing_ok=True)
+    if records and records[-1].kind == "complete":
+        print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
+    else:
+        records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
+    finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
+        if jsonl.is_file() else None
+    merged, symbols = union(ctx, out, records)
+    write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
+    why = known_findings(merged, ctx.target.known)
+    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.config_dir)}
+    for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
+        print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
+              f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
+    bad = [r for r in records if not r.ok and (r.op, r.point) not in why]
+    for r in records:
+        if not r.ok and (r.op, r.point) in why:
+            print(f"kfault: KNOWN {r.op} {r.point}: {r.verdict}: {why[r.op, r.point]}")
+    for r in bad:
+        print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
+              f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
+    print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
+          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings"
+          f"{f', {len(why)} known' if why else ''}; "
+          f"results in {jsonl}, reports in {out}/report/")
+    return 1 if bad else 0
+
+
+def known_findings(log: model.RunLog, found: tuple[known_bugs.Known, ...]
+                   ) -> dict[tuple[str, str], str]:
+    """(operation, point) -> why, for the failed points a known finding explains."""
+    out = {}
+    for res in log.results:
+        hit = None if res.line.verdict.ok else known.match(found, res)
+        if hit:
+            out[res.op, res.line.key] = hit.why
+    return out
+
+
+def union(ctx: Context, out: Path, records: list[Record]
+          ) -> tuple[model.RunLog, model.Symbols]:
+    """Every boot's console as one run, each crash and hang a point of its own.  A
+    point a boot printed but its records left out - swept again by a later boot
+    after a gap in its console - is that later boot's only."""
+    logs: list[model.RunLog] = []
+    chains: dict[int, list[tuple[str, str]]] = {}
+    kept = {(r.boot, r.op, r.point) for r in records if r.kind == "point"}
+    last: dict[str, int] = {}           # the last boot that swept each operation
+    for r in records:
+        if r.kind == "point":
+            last[r.op] = max(last.get(r.op, 0), r.boot)
+    for path in sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1])):
+        boot = int(path.stem.split("-")[1])
+        log, symbols = analyse(ctx, path.read_text(errors="replace").splitlines())
+        log.results = [r for r in log.results if (boot, r.op, r.line.key) in kept
+                       or last.get(r.op, 0) <= boot]
+        logs.append(log)
+        chains.update(symbols.chains)
+    merged = model.merge(logs)
+    suite = ctx.target.sweep_suite or "-"
+    merged.results += [resume.as_result(r, ctx.target.name, suite) for r in records
+                       if r.kind == "crash"]
+    return merged, model.Symbols(chains, ctx.files)
+
+
+SKIP_CASE = 400         # KFAULT_MAX_NTH: suites.c skips a case resumed there
+
+
+def skip_case(ctx: Context, started: TryLine) -> str | None:
+    """Where to resume when a suite case's baseline (point 0, nothing failing)
+    took the kernel down: after the whole case, not at its point 1."""
+    if ctx.target.name == SUITES_TARGET and started.nth == 0 and not started.fill:
+        return f"{started.op}:{SKIP_CASE}"
+    return None
+
+
+def unexplained_leaks(ctx: Context, log: model.RunLog, count: int) -> int:
+    """The confirmation's leaks of the target that no known kernel bug explains
+    (configs/known-bugs.toml): a suite's point may run into the kernel's own."""
+    own = [leak for leak in log.leaks if not leak.kernel]
+    if len(own) < count:
+        return count            # not all printed: none can be explained away
+    return len(_unexplained(ctx, own))
+
+
+def _unexplained(ctx: Context, leaks: list[Leak]) -> list[Leak]:
+    bugs = known_bugs.load_bugs(ctx.config_dir)
+    return [leak for leak in leaks if not any(b.matches_leak(leak) for b in bugs)]
+
+
+def leak_records(ctx: Context, log: model.RunLog, boot: int) -> tuple[list[Record], int]:
+    """A kmemleak record for each point whose thread allocated a leak the
+    confirmation found and no known kernel bug explains (a suite sweep prints
+    each attempt's thread: kfault: thread), and how many leaks they hold."""
+    by_point = kmemleak.by_thread(_unexplained(ctx, [x for x in log.leaks if not x.kernel]),
+                                  log.threads)
+    records = []
+    for (op, nth), leaks in by_point.items():
+        chain = leaks[0].callers()
+        records.append(Record(
+            boot, "kmemleak", op, point_key(nth, 0), "leak",
+            site=str(chain[0]) if chain else "-",
+            detail=f"kmemleak: {len(leaks)} object(s) allocated by this point's thread "
+                   f"(pid {leaks[0].pid}), {sum(x.size for x in leaks)} bytes; first: "
+                   + " < ".join(f.function for f in chain[:6])))
+    return records, sum(map(len, by_point.values()))
+
+
+def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
+           records: list[Record], boot: int, max_boots: int) -> list[Record]:
+    at = resume.resume_point(records)
+    retried: str | None = None
+    test_log = ctx.default_build() / "test.log"
+    for num in range(max_boots):
+        running.write_text(str(boot))
+        req = request(ctx, suite, first=not num,
+                      kernel_args=[f"kfault.resume={at}"] if at else [])
+        test_log.unlink(missing_ok=True)
+
+        def started_boot(pid: int, n: int = boot) -> None:
+            running.write_text(f"{n} {pid} {os.getpid()}")
+
+        ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
+        if not test_log.is_file():
+            raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
+        shutil.copyfile(test_log, out / f"boot-{boot}.log")
+        lines = (out / f"boot-{boot}.log").read_text(errors="replace").splitlines()
+        log, symbols = analyse(ctx, lines)
+        new = resume.points(log, boot)
+        started = log.last_started()
+        key = f"{started.op}:{started.key}" if started else None
+
+        def keep(more: list[Record]) -> None:
+            _append(jsonl, more)
+            records.extend(more)
+            running.unlink(missing_ok=True)
+
+        gap = resume.first_gap(log)
+        if gap:
+            lost = lost_points(log, out / f"boot-{boot}.log")
+            # UML's console drops output when kunit.py's pipe is full (a flood
+            # of KASAN reports): sweep from the gap again, once
+            keep(resume.before_gap(new, *gap))
+            again = f"{gap[0]}:{gap[1] - 1}"
+            if again == retried:
+                raise HarnessError(f"boot {boot}: {lost} (again)")
+            print(f"sweep: boot {boot}: {lost}; sweeping again from {again}", flush=True)
+            at, retried = again, again
+            boot += 1
+            continue
+        if not log.crash and not log.totals.total:
+            if not started:
+                keep(new)
+                raise HarnessError(f"boot {boot} stopped after the fault points of "
+                                   f"{oops.last_case(lines)}, with "
+                                   f"no panic: a hang, or --timeout {ctx.timeout} is too "
+                                   f"short; see {out}/boot-{boot}.log")
+            # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
+            kunit_out = out / f"boot-{boot}.kunit.txt"
+            new.append(resume.hang_record(started, boot, ctx.timeout,
+                                          kunit_out.read_text(errors="replace")
+                                          if kunit_out.is_file() else ""))
+            keep(new)
+            if key == at:
+                raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
+            at = skip_case(ctx, started) or key
+            print(f"sweep: boot {boot} ended at {at} ({new[-1].verdict}); resuming after it",
+                  flush=True)
+            boot += 1
+            continue
+        if log.crash and (not started or key == at):
+            keep(new)
+            raise HarnessError(f"boot {boot} crashed outside a fault point ({log.crash.title}); "
+                               f"cannot resume past it: see {out}/boot-{boot}.log")
+        if log.crash and started:
+            new.append(_crashed(ctx, log, symbols, lines, started, boot))
+            at = skip_case(ctx, started) or key
+        else:
+            k = log.kmemleak
+            placed, attributed = leak_records(ctx, log, boot) if ctx.target.kmemleak \
+                else ([], 0)
+            new += placed
+            # the leaks no point's thread made stay the boot's
+            if ctx.target.kmemleak and (not k or not k.canary_found
+                                        or unexplained_leaks(ctx, log, k.target_leaks)
+                                        > attributed):
+                new.append(Record(
+                    boot, "kmemleak", verdict="leak" if k else "report",
+                    detail=(f"kmemleak confirmation: canary "
+                            f"{'found' if k.canary_found else 'MISSING'}, "
+                            f"{k.target_leaks} {k.target} leak(s), {attributed} of them "
+                            f"placed at their points") if k
+                    else "no kmemleak confirmation in the log"))
+            new.append(Record(boot, "complete"))
+        keep(new)
+        bad = [r for r in records if not r.ok]
+        print(f"sweep: boot {boot}: {len(new)} records; {len(records)} points so far, "
+              f"{len(bad)} findings", flush=True)
+        boot += 1
+        if not log.crash:
+            break
+    else:
+        print(f"sweep: stopped after {max_boots} boots")
+    return records

@@ -1,0 +1,640 @@
+"""'make sweep TARGET=<a target with [user]>': module loads and system calls
+swept from user space, in the modules kernel.
+
+harness/user/kfault-user.c runs in a UML boot on the host's root
+(harness/user/usersweep-init.sh) and writes its records into this sweep's directory;
+a boot that crashes or hangs at a point gets a crash/hang point, and the
+next boot resumes after it.  kmemleak looks once per boot, after the last
+point; its objects go to the point whose process allocated them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePath
+
+from ..console import kmemleak, kreport
+from ..checkout import known_bugs
+from ..results import known, model
+from ..engine import userspace as usersweep
+from ..errors import HarnessError
+from ..console.protocol import ResultLine, Verdict
+from ..proc.runner import KunitRequest
+from ..checkout.targets import User
+from .context import Context, prepare, write_reports
+from .determinism import agreement
+
+SKIP_OP = 99999         # resume there: the rest of the operation is skipped
+SPREAD = 2              # the second pass: SPREAD points either side of the target's
+REPRO_SPREAD = 8        # --only OP:NTH runs NTH-8..NTH+8: in a fresh boot the drift is larger
+REPASS = 1_000_000      # analysis keys of a second pass's points: beyond any nth
+
+
+def modules_build(ctx: Context) -> Path:
+    """The modules kernel's build directory (the built-in one's sibling)."""
+    build = ctx.default_build(".kunit-kfault-modules")
+    return build.with_name(".kunit-kfault-modules") if build.name == ".kunit-kfault" else build
+
+
+def _build(ctx: Context, build_dir: Path, out: Path) -> None:
+    req = KunitRequest(kdir=ctx.kdir, build_dir=build_dir,
+                       kunitconfig_dir=ctx.config_dir / "modules", command="build",
+                       ccache_dir=ctx.ccache_dir, run_as=ctx.run_as)
+    print(f"usersweep: building {build_dir} (configs/modules)", flush=True)
+    if ctx.runner.run_kunit(req, output=out / "build.txt"):
+        said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
+                if "error" in ln.lower() or "Missing" in ln]
+        raise HarnessError("the modules kernel's build failed: " + (
+            said[-1].strip() if said else f"see {out}/build.txt"))
+
+
+def reject_range(ctx: Context, build_dir: Path) -> str:
+    """kmemleak's text in the modules kernel, as START-END for the stack filter's
+    reject range ("-" when it cannot be found)."""
+    obj = build_dir / "mm/kmemleak.o"
+    if not obj.is_file():
+        return "-"
+    names = {n for _, _, n in ctx.runner.text_symbols(obj)}
+    found = usersweep.text_range(ctx.runner.text_symbols(build_dir / "vmlinux"), names,
+                                 "__create_object")
+    return f"{found[0]:#x}-{found[1]:#x}" if found else "-"
+
+
+def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
+          reject: str) -> int | None:
+    args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
+            f"init={ctx.repo / 'harness/user/usersweep-init.sh'}", "kasan_multi_shot",
+            f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
+            f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + ctx.kernel_args
+    (out / f"boot-{num}.records").unlink(missing_ok=True)
+
+    def started(pgid: int) -> None:
+        (out / "running").write_text(f"{num} {pgid} {os.getpid()}\n")
+
+    status = ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
+                                 ctx.timeout, started)
+    (out / "running").unlink(missing_ok=True)
+    return status
+
+
+def _stop_killed(ctx: Context, out: Path) -> None:
+    """A run killed during a boot left its UML (and maybe its harness) running:
+    stop them before this run writes into the same directory."""
+    running = out / "running"
+    if not running.is_file():
+        return
+    parts = running.read_text().split()
+    if len(parts) == 3:
+        if int(parts[2]) != os.getpid():
+            ctx.runner.stop_process(int(parts[2]))
+        if ctx.runner.stop_group(int(parts[1])):
+            print(f"usersweep: stopped boot {parts[0]}, left running by a killed run",
+                  flush=True)
+            time.sleep(1)
+    running.unlink(missing_ok=True)
+
+
+def _read_boot(out: Path, num: int) -> usersweep.Boot:
+    path = out / f"boot-{num}.records"
+    lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
+    return usersweep.boot(usersweep.parse(lines))
+
+
+def _console(out: Path, num: int) -> list[str]:
+    path = out / f"boot-{num}.console"
+    return path.read_text(errors="replace").splitlines() if path.is_file() else []
+
+
+def _boot_seconds(out: Path, num: int) -> float:
+    """How long a boot took (run_boots writes it; 0 for a boot that was killed)."""
+    path = out / f"boot-{num}.seconds"
+    try:
+        return float(path.read_text())
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _repass_boots(out: Path) -> set[int]:
+    path = out / "repass"
+    return {int(x) for x in path.read_text().split()} if path.is_file() else set()
+
+
+def repass(ctx: Context, build_dir: Path, out: Path, found: "Analysis") -> None:
+    """A second pass over each operation's window of points that failed a call
+    in the target (SPREAD either side), all in one boot: fail-nth drifts by
+    one or two with the kernel's state, so a call of the target the first
+    pass stepped over is likely failed by the second (seen: modtests' kzalloc
+    at kfault_init_leak.c:27, missed in one run).  An operation whose first
+    pass failed none of the target's calls is run whole again (seen:
+    kfault_exit_null_init's two allocations both stepped over)."""
+    if (out / "repass").is_file():
+        return
+    files = ctx.files
+    assert ctx.target.user is not None
+    windows = []
+    ends: dict[str, int] = {}
+    for num in _boots(out):
+        ends.update(_read_boot(out, num).done)
+    for op in ctx.target.user.ops:
+        nths = [r.line.nth for r in found.log.results
+                if r.op == op.name and r.line.nth and r.line.file in files]
+        if nths:
+            first, last = max(min(nths) - SPREAD, 1), max(nths) + SPREAD
+            windows.append((op.name, first, last))
+        elif 1 < ends.get(op.name, 0) < SKIP_OP:
+            # the first pass failed none of the target's calls: all again
+            windows.append((op.name, 1, ends[op.name]))
+    if not windows:
+        (out / "repass").write_text("\n")
+        return
+    num = (_boots(out) or [0])[-1] + 1
+    start = time.monotonic()
+    _boot(ctx, build_dir, out, num,
+          "windows:" + ":".join(f"{op}:{first}:{last - first + 1}" for op, first, last in windows),
+          reject_range(ctx, build_dir))
+    (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
+    (out / "repass").write_text(f"{num}\n")
+    print("usersweep: second pass over "
+          + ", ".join(f"{op} {first}..{last}" for op, first, last in windows)
+          + f": boot {num}, {time.monotonic() - start:.1f} s", flush=True)
+
+
+def _boots(out: Path) -> list[int]:
+    return sorted(int(p.name.split("-")[1].split(".")[0]) for p in out.glob("boot-*.records"))
+
+
+def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
+              only: str | None = None) -> None:
+    """Boot until every operation is swept; each crash or hang ends a boot, the
+    next resumes after its point."""
+    _stop_killed(ctx, out)
+    every = _boots(out)
+    num = (every[-1] + 1) if every else 1
+    # the first pass's boots say where it stands; a second pass's do not
+    done = [n for n in every if n not in _repass_boots(out)]
+    resume = "-"
+    if done:
+        last = _read_boot(out, done[-1])
+        if last.finished:
+            print(f"usersweep: already complete in {out} (--fresh to sweep again)")
+            return
+        p = last.unfinished
+        ended = [q for q in last.points if q.end]
+        if p and usersweep.crash_of(_console(out, done[-1]), ctx.target.prefix):
+            resume = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
+        elif ended:     # killed: that point again
+            resume = f"{ended[-1].op}:{ended[-1].nth}"
+    if only:
+        resume = only
+    reject = reject_range(ctx, build_dir)
+    for _ in range(max_boots):
+        start = time.monotonic()
+        status = _boot(ctx, build_dir, out, num, resume, reject)
+        (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
+        b = _read_boot(out, num)
+        print(f"usersweep: boot {num}: {sum(1 for p in b.points if p.end)} points, "
+              f"{time.monotonic() - start:.1f} s", flush=True)
+        if b.finished or only:
+            return
+        p = b.unfinished
+        if p is None:
+            said = [ln for ln in _console(out, num) if "kfault-user" in ln][-3:]
+            raise HarnessError(f"boot {num} ended between points, the helper unfinished: "
+                               f"{'; '.join(said) or 'no word'}; see {out}/boot-{num}.console")
+        if status is None:
+            print(f"usersweep: boot {num} hung at {p.op} {p.nth}; killed after "
+                  f"{ctx.timeout} s", flush=True)
+        else:
+            crash = usersweep.crash_of(_console(out, num), ctx.target.prefix)
+            print(f"usersweep: boot {num} crashed at {p.op} {p.nth}: "
+                  f"{crash.title if crash else 'no crash line'}", flush=True)
+        new = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
+        if new == resume:
+            raise HarnessError(f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
+        resume = new
+        num += 1
+    print(f"usersweep: stopped after {max_boots} boots")
+
+
+def _module_paths(build_dir: Path) -> dict[str, Path]:
+    """Module name -> its .ko in the build directory (modules.order)."""
+    order = build_dir / "modules.order"
+    out = {}
+    for line in (order.read_text().splitlines() if order.is_file() else []):
+        ko = build_dir / (line.strip()[:-2] + ".ko")
+        out[PurePath(ko).stem.replace("-", "_")] = ko
+    return out
+
+
+def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
+               ) -> dict[str, usersweep.Chain]:
+    """Inline chains for "function+off/size" frames: vmlinux's through one nm and
+    one addr2line (the size tells same-named static functions apart), a
+    module's through scripts/faddr2line (its sections start at 0)."""
+    kos = _module_paths(build_dir)
+    chains: dict[str, usersweep.Chain] = {}
+    by_object: dict[Path, list[str]] = {}
+    builtin = sorted(f for f, mod in frames if not mod)
+    if builtin:
+        vmlinux = build_dir / "vmlinux"
+        where = usersweep.frame_addresses(ctx.runner.text_symbols(vmlinux), builtin)
+        found = ctx.runner.addr2line(vmlinux, sorted(set(where.values())))
+        chains.update({f: list(found.get(a, [])) for f, a in where.items()})
+    for frame, mod in frames:
+        obj = kos.get(mod) if mod else None
+        if obj:
+            by_object.setdefault(obj, []).append(frame)
+    for obj, wanted in by_object.items():
+        chains.update(ctx.runner.faddr2line(ctx.kdir, obj, sorted(wanted)))
+    # a module's paths come out as BUILD/../drivers/...: name them as the tree does
+    roots = [str(ctx.kdir.resolve()) + "/", str(ctx.kdir) + "/"]
+    for frame, chain in chains.items():
+        fixed = []
+        for func, where_ in chain:
+            path = os.path.normpath(where_) if where_.startswith("/") else where_
+            for root in roots:
+                path = path.removeprefix(root)
+            fixed.append((func, path))
+        chains[frame] = fixed
+    return chains
+
+
+def _result(ctx: Context, op: str, nth: int, where: usersweep.Site | None, ident: str,
+            judged: usersweep.Judged, us: int, boot: int) -> model.Result:
+    return model.Result(ctx.target.name, "user", op, ResultLine(
+        op=op, nth=nth, fill=0, attr=where.attr if where else "-",
+        allocator=where.allocator if where else "-", inner=where.inner or "-" if where else "-",
+        site=where.function if where else "-",
+        file=PurePath(where.file).name if where else None, line=where.line if where else 0,
+        addr=0, id=ident, verdict=judged.verdict, ret=judged.ret, us=us, leaked=judged.leaked,
+        report=judged.report, report_site=judged.report_site, report_addr=0,
+        detail=judged.detail), boot)
+
+
+@dataclass
+class Analysis:
+    log: model.RunLog
+    points: int                     # points run, before same call paths are merged
+    known_leaks: dict[str, int]     # kmemleak objects of each known kernel bug
+    unplaced: list[kmemleak.Leak]   # kmemleak objects no point's process allocated
+
+
+def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
+    """Every boot's records as one run: a result per point (the last boot's when
+    a point ran twice), the crash and hang points, kmemleak's objects placed at
+    the points whose process allocated them; kmemleak objects of known kernel
+    bugs counted apart."""
+    user = ctx.target.user
+    assert user is not None
+    ops = {o.name: o for o in user.ops}
+    dirs = ctx.target.srcdirs + user.leak_dirs
+    points: dict[tuple[str, int], tuple[int, usersweep.Point]] = {}
+    # the point a boot ended in: (boot, console, its crash or None for a hang)
+    crashes: dict[tuple[str, int], tuple[int, list[str], usersweep.CrashSeen | None]] = {}
+    # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
+    leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
+    bugs = known_bugs.load_bugs(ctx.config_dir)
+    known_objects: dict[str, int] = {}
+    boots = _boots(out)
+    again = _repass_boots(out)
+    for num in boots:
+        b = _read_boot(out, num)
+        # a second pass's points are results of their own (key beyond any nth)
+        base = REPASS * num if num in again else 0
+        for p in b.points:
+            if p.end:
+                points[p.op, p.nth + base] = (num, p)
+                crashes.pop((p.op, p.nth + base), None)
+        cut = b.unfinished
+        if cut:
+            console = _console(out, num)
+            crash = usersweep.crash_of(console, ctx.target.prefix)
+            # a crash, or a hang a later boot resumed past; not a killed run's
+            if crash or num != boots[-1]:
+                crashes[cut.op, cut.nth + base] = (num, console, crash)
+                points[cut.op, cut.nth + base] = (num, cut)
+        leak_file = out / f"boot-{num}.kmemleak"
+        if leak_file.is_file():
+            for leak in kmemleak.raw_leaks(leak_file.read_text(errors="replace").splitlines()):
+                bug = next((b for b in bugs if b.matches_leak(leak)), None)
+                if bug:
+                    known_objects[bug.id] = known_objects.get(bug.id, 0) + 1
+                    continue
+                leaks_by_pid.setdefault((num, leak.pid), []).append(leak)
+    # what each point needs placed: the injected failure's frames, the crash's
+    # or the first report's guilty frame
+    injected: dict[tuple[str, int], tuple[str, list[tuple[str, str]]] | None] = {}
+    guilty: dict[tuple[str, int], tuple[str, str]] = {}
+    seen_crash: dict[tuple[str, int], usersweep.CrashSeen | None] = {}
+    for key, (num, p) in points.items():
+        if key in crashes:
+            _, console, c = crashes[key]
+            seen_crash[key] = c
+            injected[key] = usersweep.last_injection(console, c.line if c else len(console))
+            if c and c.frame != "-":
+                guilty[key] = (c.frame, c.module)
+            continue
+        injected[key] = usersweep.injection(p.kmsg) or usersweep.traced(p.trace)
+        reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
+        if reports:
+            f = usersweep.frame_of(p.kmsg, reports[0].line, reports[0].frame)
+            if f:
+                guilty[key] = f
+    frames = set(guilty.values())
+    for inj in injected.values():
+        frames |= set(inj[1]) if inj else set()
+    chains = _symbolise(ctx, build_dir, frames)
+
+    def place(key: tuple[str, int]) -> tuple[str, int] | None:
+        chain = chains.get(guilty[key][0], []) if key in guilty else []
+        for _func, where in chain:
+            path, _, line = where.rpartition(":")
+            if line.split(" ")[0].isdigit() and not path.startswith("include/"):
+                return PurePath(path).name, int(line.split(" ")[0])
+        return None
+
+    log = model.RunLog()
+    for num in boots[:1]:
+        seen = re.search(r"Linux version (\S+)", "\n".join(_console(out, num)[:200]))
+        log.kernel_version = seen.group(1) if seen else None
+    by_id: dict[tuple[str, str], model.Result] = {}
+    order = [o.name for o in user.ops]
+    for key in sorted(points, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1])):
+        num, p = points[key]
+        op = ops.get(key[0])
+        if op is None or (p.fired and not p.fired.fired):
+            continue        # the point that did not fire ends the operation
+        inj = injected[key]
+        where = usersweep.site(inj[0], inj[1], chains, dirs, usersweep.modules(op)) \
+            if inj else None
+        ident = usersweep.stable_id(key[0], where) if p.nth else "0" * 8
+        at = place(key)
+        crash = seen_crash.get(key)
+        if key in crashes:
+            judged = _crash_judged(ctx, crashes[key][0], crash, at)
+            if at and crash:
+                # a crash is placed where it happened, its failed site is the "inner"
+                where = usersweep.Site(
+                    crash.frame.split("+")[0], at[0], at[1], where.allocator if where else "-",
+                    where.attr if where else "-",
+                    f"failed: {where.function} ({where.where})" if where else "")
+        else:
+            judged = usersweep.judge(p, op, dirs, prefix=ctx.target.prefix)
+            if where and not judged.verdict.ok and where.callers:
+                judged = dataclasses.replace(
+                    judged, detail=f"{judged.detail}; failed: {where.allocator} < "
+                    + " < ".join(where.callers))
+            if p.nth and where is None and not judged.detail:
+                judged = dataclasses.replace(
+                    judged, detail="the failure fired with no FAULT_INJECTION dump and no "
+                    "kmem event: an allocation that neither warns nor traces, site unknown")
+            if at and judged.verdict == Verdict.REPORT:
+                judged = dataclasses.replace(
+                    judged, report_site=f"{judged.report_site} ({at[0]}:{at[1]})",
+                    detail=f"{judged.detail} at {at[0]}:{at[1]}")
+            mine = leaks_by_pid.get((num, p.pid), []) if p.pid else []
+            if mine and judged.verdict.ok:
+                chain = mine[0].callers()
+                judged = usersweep.Judged(
+                    Verdict.LEAK, judged.ret, (" < ".join(f.function for f in chain[:4]),),
+                    "", "-",
+                    f"kmemleak: {len(mine)} object(s) allocated by this point's process "
+                    f"(pid {p.pid}), {sum(x.size for x in mine)} bytes; first: "
+                    + " < ".join(f.function for f in chain[:6]))
+        us = int(p.end.seconds * 1e6) if p.end else 0
+        if p.nth and not judged.verdict.ok:
+            # the same call path fails differently in different contexts (each
+            # KUnit case goes through the executor's): a finding is its
+            # outcome too
+            ident = usersweep.stable_id(key[0], where if key not in crashes else None,
+                                        usersweep.outcome(judged, at), base=ident)
+        res = _result(ctx, key[0], p.nth, where, ident, judged, us, num)
+        # a call path hit by several points that end alike is one result
+        old = by_id.get((key[0], ident)) if p.nth else None
+        if old is None:
+            by_id[key[0], ident] = res
+            log.results.append(res)
+        elif _severity(res.line.verdict) > _severity(old.line.verdict):
+            log.results[log.results.index(old)] = by_id[key[0], ident] = res
+    pids = {(num, p.pid) for num, p in points.values() if p.pid}
+    unplaced = [leak for pid, leaks in leaks_by_pid.items() if pid not in pids
+                for leak in leaks]
+    return Analysis(log, sum(1 for _, p in points.values() if p.nth), known_objects, unplaced)
+
+
+_WORST = (Verdict.CRASH, Verdict.HANG, Verdict.REPORT, Verdict.LEAK, Verdict.BAD_STATE,
+          Verdict.WRONG_ERRNO)
+
+
+def _severity(v: Verdict) -> int:
+    """How bad a verdict is, to keep the worst of the points of one call path."""
+    return len(_WORST) - _WORST.index(v) if v in _WORST else 0
+
+
+def _crash_judged(ctx: Context, num: int, crash: usersweep.CrashSeen | None,
+                  at: tuple[str, int] | None) -> usersweep.Judged:
+    if crash is None:
+        return usersweep.Judged(Verdict.HANG, 0, (), "", "-",
+                                f"boot {num}: no output after the point started and no "
+                                f"crash line; killed after {ctx.timeout} s")
+    where = f" at {at[0]}:{at[1]}" if at else ""
+    return usersweep.Judged(Verdict.CRASH, 0, (), crash.title, crash.frame + where,
+                            f"{crash.title}; {crash.frame}{where}\n{crash.excerpt}")
+
+
+def _compare(ctx: Context, user: User, log: model.RunLog) -> list[str]:
+    """Sites the in-kernel sweep of the same operation reached in the target's
+    sources that the sweep from user space did not: one line each."""
+    if not user.compare or not user.same_as:
+        return []
+    path = ctx.repo / user.compare if not Path(user.compare).is_absolute() else \
+        Path(user.compare)
+    if not path.is_file():
+        print(f"usersweep: no in-kernel report at {path} to compare with "
+              "('make kunit' writes it)")
+        return []
+    files = ctx.files
+    theirs: dict[str, set[str]] = {}
+    for p in json.loads(path.read_text()).get("points", []):
+        s = p.get("failed_site") or {}
+        if s.get("file") in files and p.get("nth"):
+            theirs.setdefault(p["operation"], set()).add(f"{s['file']}:{s['line']}")
+    missing = []
+    for mine, kernel_op in user.same_as:
+        ours = {f"{r.line.file}:{r.line.line}" for r in log.results
+                if r.op == mine and r.line.file in files and r.line.nth}
+        want = theirs.get(kernel_op, set())
+        print(f"usersweep: compare {mine} with in-kernel {kernel_op}: {len(want)} call "
+              f"site(s) in-kernel, {len(want & ours)} reached from user space"
+              + (f", {len(ours - want)} more" if ours - want else ""))
+        missing += [f"compare {mine}: in-kernel {kernel_op} reaches {w}, user space does not"
+                    for w in sorted(want - ours)]
+    return missing
+
+
+def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = None) -> int:
+    user = ctx.target.user
+    if user is None:
+        raise HarnessError(f"target {ctx.target.name} has no [user] table")
+    build_dir = modules_build(ctx)
+    bid = prepare(ctx, build_dir, modules=True)
+    out = ctx.out / "usersweep" / ctx.target.name
+    if only:
+        op_name, _, nth = only.partition(":")
+        if op_name not in {o.name for o in user.ops} or not nth.isdigit() or not int(nth):
+            raise HarnessError(f"--only {only!r}: expected OP:NTH, OP one of "
+                               + ", ".join(o.name for o in user.ops))
+        out = out / f"only-{op_name}-{nth}"
+        fresh = True
+    stamp = out / "build-id"
+    old = stamp.read_text().strip() if stamp.is_file() else None
+    if not fresh and out.is_dir() and old != bid.content:
+        print(f"kfault: the results in {out} came from another kernel: starting afresh")
+        fresh = True
+    if fresh and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    began = out / "started"
+    if not began.is_file():
+        began.write_text(datetime.now(timezone.utc).isoformat() + "\n")
+    _build(ctx, build_dir, out)
+    stamp.write_text(bid.content + "\n")
+    ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
+    (out / "plan.txt").write_text(usersweep.plan(user.ops, str(build_dir.resolve()),
+                                                 ctx.target.srcdirs + user.leak_dirs))
+    first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
+    run_boots(ctx, build_dir, out, max_boots,
+              f"{op_name}:{first - 1}:only:{int(nth) + REPRO_SPREAD - first + 1}" if only
+              else None)
+    found = analyse(ctx, build_dir, out)
+    if not only and not (out / "repass").is_file():
+        repass(ctx, build_dir, out, found)
+        found = analyse(ctx, build_dir, out)
+    # the boots' time, this run's and earlier runs' (kill and resume)
+    elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
+    write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
+                  datetime.fromisoformat(began.read_text().strip()))
+    if only:
+        return _reproduced(ctx, found, op_name, int(nth), out.parent / "report/report.json")
+    return _summarise(ctx, user, found, out, elapsed)
+
+
+def _reproduced(ctx: Context, found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
+    """--only OP:NTH: the points around NTH, and whether the sweep's point at NTH
+    came again - its id and verdict at any of them (its nth may drift)."""
+    for r in found.log.results:
+        if r.line.nth:
+            where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
+            said = r.line.detail.splitlines()[0][:160] if r.line.detail else ""
+            print(f"repro: {r.op} {r.line.nth} [{r.line.id}] {r.line.verdict} at {where} "
+                  f"({r.line.site}) {said}".rstrip())
+    if not sweep_report.is_file():
+        print(f"repro: no sweep report at {sweep_report} to compare with")
+        return 1
+    was = next((p for p in json.loads(sweep_report.read_text())["points"]
+                if p["operation"] == op and p["nth"] == nth), None)
+    if was is None:
+        print(f"repro: the sweep's report has no result for {op} {nth} (merged into another "
+              "point of its call path, or not swept)")
+        return 1
+    ident, verdict = was["failed_site"]["stable_id"], was["verdict"]
+    again = [r for r in found.log.results if r.line.id == ident
+             and str(r.line.verdict) == verdict]
+    print(f"repro: {op} {nth} was [{ident}] {verdict} in the sweep; "
+          + (f"again at nth {again[0].line.nth}: deterministic" if again
+             else f"not seen at nth {max(nth - REPRO_SPREAD, 1)}..{nth + REPRO_SPREAD}"))
+    return 0 if again else 1
+
+
+def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float) -> int:
+    log = found.log
+    points = [r for r in log.results if r.line.nth]
+    by_op: dict[str, dict[str, int]] = {}
+    for r in points:
+        counts = by_op.setdefault(r.op, {})
+        counts[str(r.line.verdict)] = counts.get(str(r.line.verdict), 0) + 1
+    for op in user.ops:
+        counts = by_op.get(op.name, {})
+        print(f"usersweep: {op.name}: {sum(counts.values())} call paths: "
+              + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
+    bad = [r for r in log.results if not r.line.verdict.ok]
+    explained = {id(r): k.why for r in bad for k in [known.match(ctx.target.known, r)] if k}
+    # the target's own sources may mark lines whose finding the sweep must give
+    marks = [e for f in ctx.target.source_files(ctx.kdir)
+             for e in usersweep.expectations(f.name, f.read_text(errors="replace"))]
+    unmet = []
+    for e in marks:
+        hits = [r for r in bad if usersweep.meets(e, str(r.line.verdict), r.line.file,
+                                                  r.line.line, r.line.leaked)]
+        for r in hits:
+            explained[id(r)] = f"expected: kfault-expect {e.verdict} at {e.file}:{e.line}"
+        print(f"usersweep: expected {e.verdict} at {e.file}:{e.line}: "
+              + (f"found at {len(hits)} point(s), first {hits[0].op} {hits[0].line.nth}"
+                 if hits else "NOT FOUND"))
+        if not hits:
+            unmet.append(f"expected {e.verdict} at {e.file}:{e.line} (kfault-expect mark), "
+                         "no point shows it")
+    for r in bad:
+        where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
+        first = (r.line.detail or "").splitlines()[0] if r.line.detail else ""
+        tag = "EXPECTED" if explained.get(id(r), "").startswith("expected:") else \
+            "KNOWN" if id(r) in explained else "FAIL"
+        print(f"kfault: {tag} {r.op} {r.line.nth} [{r.line.id}]: {r.line.verdict} "
+              f"at {where} ({r.line.site}): {first}"[:400])
+        if tag == "FAIL":
+            print(f"  reproduce: {reproduce(ctx, r.op, r.line.nth)}")
+    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.config_dir)}
+    for bug_id, count in sorted(found.known_leaks.items()):
+        print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
+              f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
+    missing = _compare(ctx, user, log) + unmet
+    if found.unplaced:
+        lost = found.unplaced[0]
+        missing.append(f"kmemleak: {len(found.unplaced)} object(s) that no point's process "
+                       f"allocated (first: {lost.comm} pid {lost.pid}, "
+                       + " < ".join(f.function for f in lost.callers()[:6]) + ")")
+    for line in missing:
+        print(f"kfault: FAIL {line}")
+    findings = len(bad) - len(explained) + len(missing)
+    expected = sum(1 for why in explained.values() if why.startswith("expected:"))
+    rate = found.points / elapsed if elapsed else 0.0
+    print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} call paths) "
+          f"in {elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
+          f"{f', {expected} expected' if expected else ''}"
+          f"{f', {len(explained) - expected} known' if len(explained) > expected else ''}; "
+          f"reports in {out}/report/")
+    return 1 if findings else 0
+
+
+def reproduce(ctx: Context, op: str, nth: int) -> str:
+    return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {op}:{nth}\""
+
+
+def determinism(ctx: Context, runs: int, max_boots: int = 30) -> int:
+    """The sweep from user space RUNS times: the share of (operation, id, verdict)
+    every run agrees on (fail-nth drifts; ids are call paths)."""
+    if runs < 2:
+        raise HarnessError(f"--runs {runs}: need at least 2 runs to compare")
+    found: list[set[tuple[str, str, str]]] = []
+    for num in range(1, runs + 1):
+        run_ctx = dataclasses.replace(ctx, out=ctx.out / "determinism" / f"run-{num}")
+        user_sweep(run_ctx, fresh=True, max_boots=max_boots)
+        report = run_ctx.out / "usersweep" / ctx.target.name / "report/report.json"
+        points = json.loads(report.read_text())["points"]
+        found.append({(p["operation"], p["failed_site"]["stable_id"] or "-", p["verdict"])
+                      for p in points if p["nth"]})
+        print(f"determinism: run {num}: {len(found[-1])} call paths", flush=True)
+    same, total = agreement(found)
+    common = set(found[0]).intersection(*found[1:])
+    print(f"determinism: {same} of {total} (operation, id, verdict) agree in all {runs} runs "
+          f"of {ctx.target.name}: {100.0 * same / total if total else 100.0:.1f} %")
+    for num, triples in enumerate(found, 1):
+        for op, ident, verdict in sorted(triples - common)[:10]:
+            print(f"determinism:   only in some runs (run {num} has it): {op} {ident} {verdict}")
+    return 0 if same == total else 1

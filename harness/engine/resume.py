@@ -1,0 +1,135 @@
+"""Crash survival and resume for multi-boot sweeps (pure).
+
+Before each point the kernel prints a 'try' line, after it a 'ran' line
+(protocol.py).  From a console (complete, crashed, or cut short by a kill)
+this module derives one JSON-lines record per finished point, a crash or
+hang record for the point that took the boot down, and where the next boot
+resumes (kfault.resume=OP:KEY, KEY "7" for pass nth 7 or "f2" for the
+second targeted fill-in attempt).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+
+from ..results.model import Result, RunLog
+from ..console.oops import Crash
+from ..console.protocol import ResultLine, TryLine, Verdict, strip_time
+
+
+@dataclass(frozen=True)
+class Record:
+    boot: int
+    kind: str               # "point", "crash", "kmemleak", "complete"
+    op: str = ""
+    point: str = ""         # protocol.point_key()
+    verdict: str = ""
+    site: str = ""
+    id: str = ""
+    detail: str = ""
+
+    def json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @property
+    def ok(self) -> bool:
+        if self.kind == "complete":
+            return True
+        try:
+            return Verdict(self.verdict).ok
+        except ValueError:
+            return False
+
+
+def points(log: RunLog, boot: int) -> list[Record]:
+    """A record for each point the console says finished.  An operation's sweep
+    ends on a point that did not fire, with no id: no record.  A point with an
+    id that did not fire was counted and did not come again: it stays."""
+    return [Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id) for r in log.ran
+            if r.verdict != Verdict.NOT_FIRED or r.id.strip("0")]
+
+
+def first_gap(log: RunLog) -> tuple[str, int] | None:
+    """(operation, first lost nth) of the earliest gap on the console, or None."""
+    lost = log.missing()
+    if not lost:
+        return None
+    where = {op: min((i for i, t in log.tries if t.op == op), default=0) for op in lost}
+    op = min(lost, key=lambda o: where[o])
+    return op, lost[op][0]
+
+
+def before_gap(records: list[Record], op: str, nth: int) -> list[Record]:
+    """The points a boot finished before its console lost op's point nth: what
+    came after is swept again (the next boot resumes at op:nth-1)."""
+    out = []
+    for rec in records:
+        if rec.kind != "point" or (rec.op == op and rec.point.isdigit() and int(rec.point) >= nth):
+            break
+        out.append(rec)
+    return out
+
+
+def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) -> str:
+    """The console around the crash line: registers/RIP, the panic, first frames."""
+    part = lines[max(0, crash.line - before):crash.line + after]
+    return "\n".join(strip_time(ln) for ln in part)
+
+
+def crash_record(crash: Crash, at: TryLine, where: str, boot: int, context: str = "") -> Record:
+    detail = f"{crash.title}; {crash.frame} {where}".strip()
+    return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, "",
+                  detail + (f"\n{context}" if context else ""))
+
+
+KUNIT_PY_CRASHED = "The kernel seems to have crashed"
+
+
+def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "") -> Record:
+    """The point a boot ended in with no panic line and no KTAP totals: a hang
+    that kunit.py's timeout killed, or - when kunit.py saw the kernel die - a
+    crash whose last lines the console lost (UML's console drops output)."""
+    if KUNIT_PY_CRASHED in kunit_output:
+        return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", "",
+                      "the kernel died during the point and the console lost its last "
+                      "lines (no panic line; kunit.py: the kernel seems to have crashed)")
+    return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
+                  f"no output after the point started; killed after {timeout} s "
+                  "(kunit.py --timeout)")
+
+
+def load(text: str) -> list[Record]:
+    """Records of earlier boots; a line cut short by a kill, or of an older format,
+    is ignored."""
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(Record(**json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def resume_point(records: list[Record]) -> str | None:
+    """kfault.resume value for the next boot: after the last crash or finished point."""
+    last = next((r for r in reversed(records) if r.kind in ("point", "crash")), None)
+    return f"{last.op}:{last.point}" if last else None
+
+
+_AT = re.compile(r" at ([\w.-]+\.c):(\d+)$")
+
+
+def as_result(rec: Record, target: str, suite: str) -> Result:
+    """A crash or hang record as a point of the report: its verdict, the target
+    frame and file:line it was placed at, the panic and the console excerpt."""
+    title, _, excerpt = rec.detail.partition("\n")
+    at = _AT.search(title)
+    fill = int(rec.point[1:]) if rec.point.startswith("f") else 0
+    nth = 1 if fill else int(rec.point or 0)
+    return Result(target, suite, f"{rec.op}_fault_sweep", ResultLine(
+        op=rec.op, nth=nth, fill=fill, attr="-", allocator="-", inner="-",
+        site=rec.site or "-", file=at.group(1) if at else None,
+        line=int(at.group(2)) if at else 0, addr=0, id="", verdict=Verdict(rec.verdict),
+        ret=0, us=0, leaked=(), report=title.split(";")[0], report_site=rec.site or "-",
+        report_addr=0, detail=(title + ("\n" + excerpt if excerpt else ""))), rec.boot)

@@ -1,0 +1,649 @@
+"""Sweeps from user space (pure): the plan harness/user/kfault-user.c reads,
+the records it writes, and each point's verdict.
+
+kfault-user runs inside a UML boot on the host's root.  For each operation
+of a target's [user] table it runs points nth = 0, 1, 2, ... in a child
+process each: setup steps, /proc/thread-self/fail-nth armed around the
+steps, teardown steps.  One record per line, one parser per kind:
+
+    op NAME pages=0|1                       an operation starts
+    begin OP NTH                            a point starts (on disk before it runs)
+    pid OP NTH PID                          the point's process (kmemleak's "pid")
+    step OP NTH IDX setup|step|teardown RET a step's result: >= 0, or -errno
+    fired OP NTH 0|1 LEFT                   fail-nth read back after the steps
+    alloc OP NTH BYTES CALLS TAG            /proc/allocinfo: a call site that grew
+    kmsg OP NTH TEXT                        a kernel message of the point (/dev/kmsg)
+    kmsg-lost OP NTH                        /dev/kmsg overwrote messages
+    trace OP NTH TEXT                       a failed allocation's kmem event and stack
+    end OP NTH STATUS SECONDS               the point is over
+    done OP NTH                             nth did not fire: the operation is swept
+    finished                                every operation is swept
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Callable, Iterable, Union
+
+from ..console import kreport, oops
+from ..console.protocol import Verdict, strip_time
+from ..checkout.targets import UserOp
+
+ENOENT = 2
+
+
+@dataclass(frozen=True)
+class OpRec:
+    op: str
+    pages: bool
+
+
+@dataclass(frozen=True)
+class BeginRec:
+    op: str
+    nth: int
+
+
+@dataclass(frozen=True)
+class PidRec:
+    op: str
+    nth: int
+    pid: int
+
+
+@dataclass(frozen=True)
+class StepRec:
+    op: str
+    nth: int
+    index: int
+    phase: str
+    ret: int
+
+
+@dataclass(frozen=True)
+class FiredRec:
+    op: str
+    nth: int
+    fired: bool
+    left: int
+
+
+@dataclass(frozen=True)
+class AllocRec:
+    op: str
+    nth: int
+    bytes: int
+    calls: int
+    tag: str
+
+
+@dataclass(frozen=True)
+class KmsgRec:
+    op: str
+    nth: int
+    text: str
+
+
+@dataclass(frozen=True)
+class TraceRec:
+    op: str
+    nth: int
+    text: str
+
+
+@dataclass(frozen=True)
+class KmsgLostRec:
+    op: str
+    nth: int
+
+
+@dataclass(frozen=True)
+class EndRec:
+    op: str
+    nth: int
+    status: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DoneRec:
+    op: str
+    nth: int
+
+
+@dataclass(frozen=True)
+class FinishedRec:
+    pass
+
+
+Rec = Union[OpRec, BeginRec, PidRec, StepRec, FiredRec, AllocRec, KmsgRec, TraceRec,
+            KmsgLostRec, EndRec, DoneRec, FinishedRec]
+
+
+def _op(w: list[str]) -> Rec:
+    return OpRec(w[1], w[2] == "pages=1")
+
+
+def _begin(w: list[str]) -> Rec:
+    return BeginRec(w[1], int(w[2]))
+
+
+def _pid(w: list[str]) -> Rec:
+    return PidRec(w[1], int(w[2]), int(w[3]))
+
+
+def _step(w: list[str]) -> Rec:
+    if w[4] not in ("setup", "step", "teardown"):
+        raise ValueError(w[4])
+    return StepRec(w[1], int(w[2]), int(w[3]), w[4], int(w[5]))
+
+
+def _fired(w: list[str]) -> Rec:
+    return FiredRec(w[1], int(w[2]), w[3] == "1", int(w[4]))
+
+
+def _alloc(w: list[str]) -> Rec:
+    return AllocRec(w[1], int(w[2]), int(w[3]), int(w[4]), " ".join(w[5:]))
+
+
+def _kmsg_lost(w: list[str]) -> Rec:
+    return KmsgLostRec(w[1], int(w[2]))
+
+
+def _end(w: list[str]) -> Rec:
+    return EndRec(w[1], int(w[2]), int(w[3]), float(w[4]))
+
+
+def _done(w: list[str]) -> Rec:
+    return DoneRec(w[1], int(w[2]))
+
+
+_PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
+    "op": (3, _op), "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
+    "fired": (5, _fired), "alloc": (6, _alloc), "kmsg-lost": (3, _kmsg_lost),
+    "end": (5, _end), "done": (3, _done), "finished": (1, lambda w: FinishedRec()),
+}
+
+
+def parse_line(line: str) -> Rec | None:
+    """One record, or None for a line cut short by a crash or not ours."""
+    if line.startswith(("kmsg ", "trace ")):
+        parts = line.split(" ", 3)
+        if len(parts) < 3 or not parts[2].lstrip("-").isdigit():
+            return None
+        text = parts[3] if len(parts) > 3 else ""
+        if parts[0] == "kmsg":
+            return KmsgRec(parts[1], int(parts[2]), text)
+        return TraceRec(parts[1], int(parts[2]), text)
+    words = line.split()
+    if not words or words[0] not in _PARSERS:
+        return None
+    least, parser = _PARSERS[words[0]]
+    if len(words) < least:
+        return None
+    try:
+        return parser(words)
+    except ValueError:
+        return None
+
+
+def parse(lines: Iterable[str]) -> list[Rec]:
+    return [r for r in map(parse_line, lines) if r is not None]
+
+
+# ---- points -----------------------------------------------------------------
+
+@dataclass
+class Point:
+    """Everything the records say of one point."""
+
+    op: str
+    nth: int
+    pid: int = 0
+    steps: list[StepRec] = field(default_factory=list)
+    fired: FiredRec | None = None
+    allocs: list[AllocRec] = field(default_factory=list)
+    kmsg: list[str] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+    lost: bool = False
+    end: EndRec | None = None
+
+
+@dataclass
+class Boot:
+    """One boot's records, read once."""
+
+    points: list[Point] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)
+    finished: bool = False
+
+    @property
+    def unfinished(self) -> Point | None:
+        """The point that was running when the boot ended (None: it ended between points)."""
+        last = self.points[-1] if self.points else None
+        return last if last and last.end is None else None
+
+
+def boot(recs: Iterable[Rec]) -> Boot:
+    out = Boot()
+    at: dict[tuple[str, int], Point] = {}
+    for rec in recs:
+        if isinstance(rec, BeginRec):
+            at[rec.op, rec.nth] = Point(rec.op, rec.nth)
+            out.points.append(at[rec.op, rec.nth])
+        elif isinstance(rec, DoneRec):
+            out.done[rec.op] = rec.nth
+        elif isinstance(rec, FinishedRec):
+            out.finished = True
+        elif isinstance(rec, OpRec):
+            continue
+        elif (rec.op, rec.nth) in at:
+            p = at[rec.op, rec.nth]
+            if isinstance(rec, PidRec):
+                p.pid = rec.pid
+            elif isinstance(rec, StepRec):
+                p.steps.append(rec)
+            elif isinstance(rec, FiredRec):
+                p.fired = rec
+            elif isinstance(rec, AllocRec):
+                p.allocs.append(rec)
+            elif isinstance(rec, KmsgRec):
+                # /dev/kmsg escapes a record's inner newlines
+                p.kmsg.extend(rec.text.split("\\x0a"))
+            elif isinstance(rec, TraceRec):
+                p.trace.append(rec.text)
+            elif isinstance(rec, KmsgLostRec):
+                p.lost = True
+            elif isinstance(rec, EndRec):
+                p.end = rec
+    return out
+
+
+# ---- the plan ---------------------------------------------------------------
+
+def plan(ops: Iterable[UserOp], build_dir: str, dirs: Iterable[str]) -> str:
+    """kfault-user's plan: module paths made absolute in the build directory;
+    the leak check's scope (dirs, and the modules each operation loads)."""
+    lines = []
+    dirs = tuple(dirs)
+    for op in ops:
+        lines.append(f"op {op.name} pages={int(op.pages)}")
+        lines += [f"scope {d.rstrip('/')}/" for d in dirs]
+        lines += [f"scope [{m}]" for m in sorted(modules(op))]
+        for phase, steps in (("setup", op.setup), ("step", op.steps),
+                             ("teardown", op.teardown)):
+            for step in steps:
+                words = step.split()
+                if words[0] == "insmod" and not words[1].startswith("/"):
+                    words[1] = f"{build_dir}/{words[1]}"
+                lines.append(f"{phase} {' '.join(words)}")
+        lines.append("end")
+    return "\n".join(lines) + "\n"
+
+
+def modules(op: UserOp) -> set[str]:
+    """The module names an operation loads (allocinfo's "[name]")."""
+    return {PurePath(s.split()[1]).stem.replace("-", "_")
+            for s in op.setup + op.steps if s.split()[0] == "insmod"}
+
+
+# ---- allocation tags, injected failures, leaks ------------------------------
+
+@dataclass(frozen=True)
+class Tag:
+    """An allocinfo call site: "file:line [module] func:name"."""
+
+    file: str
+    line: int
+    module: str
+    function: str
+
+    def __str__(self) -> str:
+        return f"{PurePath(self.file).name}:{self.line} {self.function}"
+
+
+_TAG = re.compile(r"^(\S+):(\d+)(?: \[(\w+)\])? func:(\S+)")
+
+
+def parse_tag(text: str) -> Tag | None:
+    m = _TAG.match(text)
+    return Tag(m.group(1), int(m.group(2)), m.group(3) or "", m.group(4)) if m else None
+
+
+def in_scope(tag: Tag, dirs: Iterable[str], mods: set[str]) -> bool:
+    """A call site whose allocations a point must free: in the target's source
+    directories or leak_dirs, or in a module the operation loads."""
+    return tag.module in mods or any(tag.file.startswith(d.rstrip("/") + "/") for d in dirs)
+
+
+_UNLOAD = re.compile(r"(\S+):(\d+) module (\w+) func:(\S+) has (\d+) allocated at module unload")
+
+
+def unload_leaks(kmsg: Iterable[str]) -> list[tuple[Tag, int]]:
+    """alloc_tag's warning when a module is freed with allocations of its own
+    call sites still live (lib/alloc_tag.c): the call site and its bytes."""
+    out = []
+    for line in kmsg:
+        m = _UNLOAD.search(line)
+        if m:
+            out.append((Tag(m.group(1), int(m.group(2)), m.group(3), m.group(4)),
+                        int(m.group(5))))
+    return out
+
+
+_FRAME = re.compile(r"^\s*\[<[0-9a-f]+>\] (\? )?([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
+_RIP = re.compile(r"^RIP: [0-9a-f]+:()([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
+
+
+def injection(kmsg: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
+    """The injected failure's dump (lib/fault-inject.c, verbose=2): its fault_attr
+    ("failslab", "fail_page_alloc") and the reliable frames of its stack,
+    innermost first, as (function+off/size, module or "")."""
+    start = next((i for i, ln in enumerate(kmsg) if "FAULT_INJECTION: forcing a failure" in ln),
+                 None)
+    if start is None:
+        return None
+    attr = "-"
+    frames: list[tuple[str, str]] = []
+    for ln in kmsg[start + 1:start + 120]:
+        if ln.startswith("name "):
+            attr = ln.split()[1].rstrip(",")
+            continue
+        m = _FRAME.match(ln)
+        if m:
+            if not m.group(1):
+                frames.append((m.group(2), m.group(3) or ""))
+        elif frames and ln.strip() and not ln.startswith(" "):
+            break
+    return attr, frames
+
+
+_EVENT = re.compile(r"\s(kmalloc|kmem_cache_alloc|mm_page_alloc): ")
+_STACK = re.compile(r"^\s*=> ([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
+
+
+def traced(trace: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
+    """The first failed allocation's kmem event (tracefs, filtered to failures)
+    and its stack, innermost first: the site of a failure injected silently
+    (__GFP_NOWARN prints no FAULT_INJECTION dump)."""
+    start = next((i for i, ln in enumerate(trace) if _EVENT.search(ln)), None)
+    if start is None:
+        return None
+    event = _EVENT.search(trace[start])
+    attr = "fail_page_alloc" if event and event.group(1) == "mm_page_alloc" else "failslab"
+    frames = []
+    for ln in trace[start + 1:]:
+        m = _STACK.match(ln)
+        if m:
+            frames.append((m.group(1), m.group(2) or ""))
+        elif frames or _EVENT.search(ln):
+            break
+    return attr, frames
+
+
+# the allocator's and the fault injector's own code: a site is past them
+_MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c", "kernel/trace/",
+                    "kernel/stacktrace.c",
+                    "lib/kasprintf.c", "arch/", "kernel/printk/")
+Chain = list[tuple[str, str]]        # faddr2line: (function, file:line), innermost first
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the injected failure hit: the caller, past the allocator."""
+
+    function: str
+    file: str                   # as the tree names it
+    line: int
+    allocator: str              # the allocator's entry frame, e.g. __kmalloc_cache_noprof
+    attr: str
+    inner: str                  # the first frame past the allocator, when site is further out
+    path: tuple[str, ...] = ()  # the id's call path: the calling line, then functions
+    callers: tuple[str, ...] = ()   # the functions past the allocator, outwards (evidence)
+
+    @property
+    def where(self) -> str:
+        return f"{PurePath(self.file).name}:{self.line}"
+
+
+def _file_line(where: str) -> tuple[str, int] | None:
+    path, _, line = where.rpartition(":")
+    line = line.split(" ")[0]
+    return (path, int(line)) if path and line.isdigit() else None
+
+
+def site(attr: str, frames: list[tuple[str, str]], chains: dict[str, Chain],
+         dirs: Iterable[str], mods: set[str]) -> Site | None:
+    """The failed call's site: the innermost frame in the target (its source
+    directories or its modules), else the first frame past the allocator."""
+    dirs = tuple(dirs)
+    entries: list[tuple[str, str, int, bool]] = []     # (function, file, line, in target)
+    allocator = "-"
+    for frame, mod in frames:
+        for func, where in chains.get(frame, []):
+            fl = _file_line(where)
+            if fl is None:
+                continue
+            if fl[0].startswith(_MACHINERY_FILES):
+                if not entries:
+                    allocator = frame.split("+")[0]   # the outermost allocator frame so far
+                continue
+            entries.append((func, fl[0], fl[1], mod in mods or any(
+                fl[0].startswith(d.rstrip("/") + "/") for d in dirs)))
+    if not entries:
+        return None
+    first = entries[0]
+    mine = next((e for e in entries if e[3]), first)
+    inner = "" if mine is first else f"{first[0]} ({PurePath(first[1]).name}:{first[2]})"
+    path = tuple(f"{e[0]}:{e[2]}" for e in entries[:PATH_DEPTH])
+    return Site(mine[0], mine[1], mine[2], allocator, attr, inner, path,
+                tuple(e[0] for e in entries[:CALLERS]))
+
+
+CALLERS = 16
+
+
+PATH_DEPTH = 4
+
+
+def stable_id(op: str, where: Site | None, outcome: str = "", base: str = "") -> str:
+    """A point's id across runs: its operation, the allocator and the call path
+    into it (PATH_DEPTH function:line).  fail-nth counts every
+    allocation of the task, and some come and go with the kernel's state (an
+    xarray node, a slab's extension vector), so the nth of a call drifts by
+    one or two from run to run: a call path hit twice is one id, not two."""
+    key = base or f"{op}|{where.allocator if where else '-'}|" \
+        f"{'<'.join(where.path) if where else '-'}"
+    return hashlib.sha1(f"{key}|{outcome}".encode() if outcome else key.encode()).hexdigest()[:8]
+
+
+def outcome(judged: Judged, at: tuple[str, int] | None) -> str:
+    """What a failed point's id adds to its call path: its verdict and where it
+    ended (the crash's or report's place, the leaked sites, the errno), with
+    counts and addresses left out."""
+    if judged.verdict in (Verdict.CRASH, Verdict.HANG, Verdict.REPORT):
+        title = re.sub(r"0x[0-9a-f]+", "0x", judged.report)
+        return f"{judged.verdict}|{title}|{at[0] if at else '-'}:{at[1] if at else 0}"
+    if judged.verdict == Verdict.LEAK:
+        return "leak|" + ",".join(sorted(x.split(" (")[0] for x in judged.leaked))
+    return f"{judged.verdict}|{judged.ret}|{judged.detail.split(';')[0]}"
+
+
+# ---- verdicts ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Judged:
+    verdict: Verdict
+    ret: int
+    leaked: tuple[str, ...]
+    report: str
+    report_site: str
+    detail: str
+
+
+def _errno_name(ret: int) -> str:
+    return f"{ret}" if ret >= 0 else f"-{-ret}"
+
+
+def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] = (),
+          prefix: str = "") -> Judged:
+    """A finished point's verdict: a kernel report, then a leak (allocinfo grew
+    at a call site in scope, or a module was freed with its allocations live),
+    then the state (a setup step failed, or a teardown step with another error
+    than -ENOENT), then the errno."""
+    mods = modules(op)
+    dirs = tuple(dirs)
+    reports = [r for r in kreport.parse(p.kmsg, prefix) if not r.artefact
+               and "allocated at module unload" not in "".join(p.kmsg[r.line:r.line + 2])]
+    armed = [s for s in p.steps if s.phase == "step"]
+    failed = next((s for s in armed if s.ret < 0), None)
+    ret = failed.ret if failed else 0
+    leaked = []
+    for a in p.allocs:
+        tag = parse_tag(a.tag)
+        if tag and in_scope(tag, dirs, mods) and a.calls > 0 and str(tag) not in known_leaks:
+            leaked.append(f"{tag} ({a.calls} live, {a.bytes} bytes)")
+    for tag, size in unload_leaks(p.kmsg):
+        leaked.append(f"{tag} ({size} bytes at module unload)")
+    if reports:
+        first = reports[0]
+        return Judged(Verdict.REPORT, ret, tuple(leaked), first.title, first.frame,
+                      f"{first.title} (guilty: {first.frame})"
+                      + (f"; {len(reports)} reports" if len(reports) > 1 else ""))
+    if leaked:
+        return Judged(Verdict.LEAK, ret, tuple(leaked), "", "-",
+                      "still allocated after the point: " + "; ".join(leaked))
+    # a teardown removes what may not be there (the failure stopped its creation)
+    bad = [s for s in p.steps if s.phase in ("setup", "teardown") and s.ret < 0
+           and not (s.ret == -ENOENT and s.phase == "teardown")]
+    if bad:
+        s = bad[0]
+        what = (op.setup + op.steps + op.teardown)[s.index] if s.index < len(
+            op.setup + op.steps + op.teardown) else "?"
+        return Judged(Verdict.BAD_STATE, ret, (), "", "-",
+                      f"{s.phase} step '{what}' returned {_errno_name(s.ret)}")
+    if p.nth == 0:
+        if failed:
+            return Judged(Verdict.BAD_STATE, ret, (), "", "-",
+                          f"with nothing failing, step {failed.index} returned "
+                          f"{_errno_name(ret)}")
+        return Judged(Verdict.HANDLED, 0, (), "", "-", "")
+    if not failed:
+        return Judged(Verdict.ABSORBED, 0, (), "", "-", "")
+    if -ret in op.expect:
+        return Judged(Verdict.HANDLED, ret, (), "", "-", "")
+    return Judged(Verdict.WRONG_ERRNO, ret, (), "", "-",
+                  f"returned {_errno_name(ret)}, expected "
+                  + " or ".join(f"-{e}" for e in op.expect))
+
+
+@dataclass(frozen=True)
+class CrashSeen:
+    """The crash that ended a boot."""
+
+    title: str
+    frame: str          # guilty "function+off/size", or "-"
+    module: str         # the frame's module, "" for vmlinux
+    line: int           # the crash line's index in the console
+    excerpt: str
+
+
+def crash_of(console: list[str], prefix: str) -> CrashSeen | None:
+    crash = oops.find_crash(console, prefix)
+    if crash is None:
+        return None
+    part = console[max(0, crash.line - 12):crash.line + 6]
+    module = ""
+    for ln in console[max(0, crash.line - 80):crash.line + 80]:
+        text = strip_time(ln)
+        m = _RIP.match(text) if crash.rip else _FRAME.match(text)
+        if m and m.group(2) == crash.frame:
+            module = m.group(3) or ""
+            break
+    return CrashSeen(crash.title, crash.frame, module, crash.line,
+                     "\n".join(strip_time(x) for x in part))
+
+
+def last_injection(console: list[str], upto: int) -> tuple[str, list[tuple[str, str]]] | None:
+    """The dump of the last failure injected before a console line (a crashed
+    point's records end before the kernel's messages were drained)."""
+    text = [strip_time(ln) for ln in console[:upto]]
+    start = max((i for i, ln in enumerate(text) if "FAULT_INJECTION: forcing a failure" in ln),
+                default=None)
+    return injection(text[start:]) if start is not None else None
+
+
+def frame_of(lines: list[str], start: int, function: str) -> tuple[str, str] | None:
+    """The first reliable frame of function at or after line start, as
+    (function+off/size, module or "")."""
+    for ln in lines[start:start + 200]:
+        m = _FRAME.match(strip_time(ln))
+        if m and not m.group(1) and m.group(2).split("+")[0] == function:
+            return m.group(2), m.group(3) or ""
+    return None
+
+
+_EXPECT = re.compile(r"/\* kfault-expect: ([\w-]+) \*/")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A line of the target's sources marked with the verdict its sweep must give."""
+
+    file: str           # basename
+    line: int
+    verdict: str
+
+
+def expectations(name: str, text: str) -> list[Expect]:
+    return [Expect(name, num, m.group(1)) for num, ln in enumerate(text.splitlines(), 1)
+            for m in [_EXPECT.search(ln)] if m]
+
+
+def meets(e: Expect, verdict: str, file: str | None, line: int, leaked: Iterable[str]) -> bool:
+    """Whether a point shows the expectation: its verdict, at the marked line
+    (where it crashed or was reported), or a leak allocated there."""
+    if verdict != e.verdict:
+        return False
+    return (file, line) == (e.file, e.line) or any(
+        x.startswith(f"{e.file}:{e.line} ") for x in leaked)
+
+
+def text_range(symbols: list[tuple[int, int, str]], names: set[str], seed: str
+               ) -> tuple[int, int] | None:
+    """The address range of one object file's .text in a linked kernel: from
+    the seed function, the neighbouring symbols (by address) that the object
+    defines.  The stack filter rejects what passes through it: kmemleak's
+    own allocations would otherwise take every other fail-nth point."""
+    at = next((i for i, (_, _, n) in enumerate(symbols) if n == seed), None)
+    if at is None:
+        return None
+    lo = hi = at
+    while lo > 0 and symbols[lo - 1][2] in names:
+        lo -= 1
+    while hi + 1 < len(symbols) and symbols[hi + 1][2] in names:
+        hi += 1
+    end = symbols[hi][0] + (symbols[hi][1] or 1)
+    return symbols[lo][0], end
+
+
+def frame_addresses(symbols: list[tuple[int, int, str]], frames: Iterable[str]
+                    ) -> dict[str, int]:
+    """The call's address (return address - 1) of each "function+off/size" frame,
+    from nm's (address, size, name): of same-named functions, the one whose
+    size the frame gives."""
+    by_name: dict[str, list[tuple[int, int]]] = {}
+    for addr, size, name in symbols:
+        by_name.setdefault(name, []).append((addr, size))
+    out = {}
+    for frame in frames:
+        m = re.match(r"([\w.]+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)$", frame)
+        if not m or m.group(1) not in by_name:
+            continue
+        size = int(m.group(3), 16)
+        candidates = by_name[m.group(1)]
+        addr = next((a for a, s in candidates if s == size), candidates[0][0])
+        out[frame] = addr + max(int(m.group(2), 16) - 1, 0)
+    return out

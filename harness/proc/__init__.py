@@ -1,0 +1,1 @@
+"""The one module that starts processes (runner.py) and the live progress line."""

@@ -1,0 +1,500 @@
+"""The only module that starts processes: kunit.py, UML boots, addr2line, nm, git.
+
+Flows get a Runner (ProcessRunner here; tests pass a fake that replays
+captured consoles) and never start a process themselves.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from typing import Callable, Protocol
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import HarnessError
+from .progress import Progress
+
+
+@dataclass
+class KunitRequest:
+    """One 'kunit.py run' of our configs."""
+
+    kdir: Path
+    build_dir: Path
+    kunitconfig_dir: Path
+    kernel_args: list[str] = field(default_factory=lambda: ["kasan_multi_shot"])
+    filter_glob: str = ""
+    timeout: int = 1200
+    jobs: int = 0
+    use_ccache: bool = True
+    ccache_dir: Path | None = None      # default: <build_dir>/../ccache
+    extra: list[str] = field(default_factory=list)
+    command: str = "run"                # or "exec": boot the kernel already built
+    # (uid, gid) that builds and boots: patched code never runs as root
+    run_as: tuple[int, int] | None = None
+
+
+def as_user(argv: list[str], run_as: tuple[int, int] | None) -> list[str]:
+    """argv run as (uid, gid) through setpriv, or as it is (pure)."""
+    if not run_as:
+        return argv
+    return ["setpriv", f"--reuid={run_as[0]}", f"--regid={run_as[1]}", "--clear-groups",
+            "--"] + argv
+
+
+def user_env(env: dict[str, str], build_dir: Path) -> dict[str, str]:
+    """The environment of a build as another user: its own build directory is
+    all it may write, and root's ccache is not its ("ccache gcc" then runs gcc,
+    so the objects' recorded command stays the same)."""
+    out = dict(env, HOME=str(build_dir), CCACHE_DISABLE="1")
+    out.pop("CCACHE_DIR", None)
+    return out
+
+
+def kunit_argv(req: KunitRequest) -> list[str]:
+    """The kunit.py command line for req (pure; tested)."""
+    argv = [sys.executable, str(req.kdir / "tools/testing/kunit/kunit.py"), req.command,
+            f"--build_dir={req.build_dir}"]
+    if req.command != "build":
+        argv.append(f"--timeout={req.timeout}")
+    if req.command in ("run", "build"):
+        argv.append(f"--kunitconfig={req.kunitconfig_dir}")
+    if req.command != "build":
+        argv += [f"--kernel_args={arg}" for arg in req.kernel_args]
+    if req.jobs:
+        argv.append(f"--jobs={req.jobs}")
+    # as another user too: the same CC keeps the copied objects' commands (Kbuild
+    # rebuilds all on a changed one); its environment switches ccache off
+    if req.command in ("run", "build") and req.use_ccache and shutil.which("ccache"):
+        argv.append("--make_options=CC=ccache gcc")
+    argv += req.extra
+    if req.filter_glob and req.command != "build":
+        argv.append(req.filter_glob)
+    return as_user(argv, req.run_as)
+
+
+TICK_S = 10.0
+
+
+def run_kunit(req: KunitRequest, output: Path | None = None,
+              on_start: Callable[[int], None] | None = None, label: str = "kfault") -> int:
+    """Run kunit.py with its output on our stdout (or into output), with progress
+    lines (progress.py) while it builds and boots; return its exit code.
+
+    on_start gets the process group id (kunit.py and the UML kernel it boots),
+    so that a later run can stop a boot this process left behind."""
+    req.build_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    if req.run_as:
+        env = user_env(env, req.build_dir)
+    else:
+        env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
+    progress = Progress(req.build_dir, label, echo=output is None)
+    stop = threading.Event()
+
+    def ticker() -> None:
+        while not stop.wait(TICK_S):
+            progress.tick()
+
+    try:
+        with (output.open("w") if output else open(os.devnull)) as out:
+            proc = subprocess.Popen(kunit_argv(req), cwd=req.kdir, env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, errors="replace",
+                                    start_new_session=on_start is not None)
+            if on_start:
+                on_start(proc.pid)
+            thread = threading.Thread(target=ticker, daemon=True)
+            thread.start()
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                (out if output else sys.stdout).write(line)
+                if not output:
+                    sys.stdout.flush()
+                progress.line(line)
+            code = proc.wait()
+            stop.set()
+            thread.join()
+            progress.close()
+            return code
+    except OSError as err:
+        raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
+
+
+def stop_process(pid: int) -> bool:
+    """Kill a process left by an interrupted run; True if it was there."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def stop_group(pgid: int) -> bool:
+    """Kill a process group left by an interrupted run; True if it was there."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Inline chains (function, file:line), innermost first, for each address."""
+    if not addrs:
+        return {}
+    if not binary.is_file():
+        raise HarnessError(f"no {binary} to symbolise with: build the kernel first")
+    argv = ["addr2line", "-a", "-i", "-f", "-e", str(binary)] + [hex(a) for a in addrs]
+    try:
+        out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"addr2line failed on {binary}: {err}") from err
+    chains: dict[int, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    lines = out.splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("0x"):
+            current = chains.setdefault(int(lines[i], 16), [])
+            i += 1
+            continue
+        if i + 1 < len(lines):
+            current.append((lines[i], lines[i + 1]))
+        i += 2
+    return chains
+
+
+def symbol_addresses(binary: Path, names: set[str]) -> dict[str, int]:
+    """Addresses of the named functions in binary (nm)."""
+    if not names:
+        return {}
+    try:
+        out = subprocess.run(["nm", str(binary)], check=True, capture_output=True,
+                             text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"nm failed on {binary}: {err}") from err
+    found: dict[str, int] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] in names and parts[1] in "tT":
+            found[parts[2]] = int(parts[0], 16)
+    return found
+
+
+def text_symbols(binary: Path) -> list[tuple[int, int, str]]:
+    """(address, size, name) of every function symbol in binary (nm -S), by address."""
+    try:
+        out = subprocess.run(["nm", "-S", "--defined-only", str(binary)], check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise HarnessError(f"nm failed on {binary}: {err}") from err
+    found = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "tT":
+            found.append((int(parts[0], 16), int(parts[1], 16), parts[3]))
+        elif len(parts) == 3 and parts[1] in "tT":
+            found.append((int(parts[0], 16), 0, parts[2]))
+    return sorted(found)
+
+
+def git_revision(repo: Path) -> str | None:
+    """HEAD of the checkout, with '-dirty' when it has local changes; None outside git."""
+    try:
+        rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], check=True,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return rev + ("-dirty" if dirty else "")
+
+
+def files_containing(root: Path, needle: str, suffix: str) -> list[Path]:
+    """The files under root named *suffix that contain needle (grep -r, which
+    follows no symlink; hidden directories such as build directories are left
+    out)."""
+    dirs = [str(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.is_symlink()
+            and not p.name.startswith(".")]
+    if not dirs:
+        return []
+    proc = subprocess.run(["grep", "-rlF", f"--include=*{suffix}", "-e", needle] + dirs,
+                          capture_output=True, text=True)
+    if proc.returncode > 1:
+        raise HarnessError(f"grep over {root} failed: {proc.stderr.strip()}")
+    return [Path(line) for line in proc.stdout.splitlines()]
+
+
+def copy_checkout(src: Path, dst: Path) -> int:
+    """Copy the files git tracks in src (as they are in the work tree, local
+    changes included) to a new directory dst; returns how many."""
+    proc = subprocess.run(["git", "-C", str(src), "ls-files", "-z"], capture_output=True)
+    if proc.returncode:
+        raise HarnessError(f"{src} is not a git checkout: {proc.stderr.decode().strip()}")
+    names = [n for n in proc.stdout.decode().split("\0") if n]
+    for name in names:
+        target = dst / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (src / name).is_file():
+            shutil.copy2(src / name, target)
+    return len(names)
+
+
+def copy_tree(kdir: Path, dst: Path, build: str, private: list[str]) -> None:
+    """A kernel tree at dst sharing kdir's source files (hard links: git apply
+    writes a new file, so a patched file never reaches kdir), with a real copy
+    of its build directory named build (gcc rewrites objects in place) and of
+    the private files (the tree files our link edits).  Other build
+    directories (.kunit-*) are left out."""
+    dst.mkdir(parents=True)
+    for entry in sorted(kdir.iterdir()):
+        if entry.name.startswith(".kunit"):
+            continue
+        proc = subprocess.run(["cp", "-al", str(entry), str(dst / entry.name)],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise HarnessError(f"cannot link {entry} into {dst}: {proc.stderr.strip()}")
+    for name in private:
+        if (dst / name).is_file() and not (dst / name).is_symlink():
+            (dst / name).unlink()
+            shutil.copy2(kdir / name, dst / name)
+    if (kdir / build).is_dir():
+        proc = subprocess.run(["cp", "-a", str(kdir / build), str(dst / build)],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise HarnessError(f"cannot copy {kdir / build}: {proc.stderr.strip()}")
+
+
+def sparse(kdir: Path, build_dir: Path, objects: list[str],
+           run_as: tuple[int, int] | None) -> list[str] | None:
+    """sparse (make C=2) on the objects of a configured build directory: its
+    warnings and errors; None when sparse is not installed.  Builds what it
+    checks, so as run_as when given."""
+    if not shutil.which("sparse"):
+        return None
+    if not objects:
+        return []
+    argv = ["make", "-s", "ARCH=um", f"O={build_dir}", "C=2", "CC=ccache gcc"] + objects
+    env = user_env(dict(os.environ), build_dir) if run_as else dict(os.environ)
+    proc = subprocess.run(as_user(argv, run_as), cwd=kdir, env=env, capture_output=True,
+                          text=True)
+    return [x for x in (proc.stdout + proc.stderr).splitlines()
+            if ": warning:" in x or ": error:" in x]
+
+
+def git_diff(repo: Path, args: list[str]) -> str:
+    """git diff --binary ARGS in repo (a work tree): its text; HarnessError with
+    git's first line (a bad revision, not a git tree)."""
+    proc = subprocess.run(["git", "-C", str(repo), "diff", "--binary", "--no-color",
+                           "--no-ext-diff"] + args, capture_output=True, text=True)
+    if proc.returncode:
+        said = next((x for x in proc.stderr.splitlines() if x.strip()), "git diff failed")
+        raise HarnessError(f"git diff {' '.join(args)} in {repo}: {said.strip()}")
+    return proc.stdout
+
+
+def give(path: Path, uid: int, gid: int) -> None:
+    """chown -R path to uid:gid (a real copy only: never hard links into a tree)."""
+    proc = subprocess.run(["chown", "-R", f"{uid}:{gid}", str(path)], capture_output=True,
+                          text=True)
+    if proc.returncode:
+        raise HarnessError(f"cannot give {path} to uid {uid}: {proc.stderr.strip()}")
+
+
+def apply_patches(tree: Path, patches: list[Path]) -> str | None:
+    """Apply the patches to tree in order (a scratch copy: the caller throws it
+    away when one fails): None, or what git apply said about the first hunk
+    that did not apply.  No repository above tree is used."""
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(tree.parent))
+    for patch in patches:
+        proc = subprocess.run(["git", "apply", str(patch.resolve())], cwd=tree, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode:
+            said = [x.strip() for x in proc.stderr.splitlines() if x.strip()]
+            return f"{patch.name}: " + ("; ".join(said[:2]) or "git apply failed")
+    return None
+
+
+def checkpatch(kdir: Path, files: list[Path]) -> list[str]:
+    """scripts/checkpatch.pl --strict --no-tree on patches: what they add that it
+    flags (a review is about the patch, not the file's older lines)."""
+    out: list[str] = []
+    for f in files:
+        # on stdin: a patch file that git tracks would be checked as a source file
+        proc = subprocess.run(["perl", str(kdir / "scripts/checkpatch.pl"), "--strict",
+                               "--no-tree", "--no-signoff", "--quiet", "--show-types",
+                               "--no-summary", "-"], input=f.read_text(errors="replace"),
+                              capture_output=True, text=True)
+        out += [x for x in proc.stdout.splitlines() if x.strip()]
+    return out
+
+
+def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
+             on_start: Callable[[int], None] | None = None) -> int | None:
+    """Boot a UML kernel as an ordinary process, console into log; None on timeout.
+    on_start gets its process group (a session of its own)."""
+    if not kernel.is_file():
+        raise HarnessError(f"no UML kernel at {kernel}: the build failed")
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(kernel)] + args, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        if on_start:
+            on_start(proc.pid)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return None
+
+
+def faddr2line(kdir: Path, binary: Path, frames: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """The kernel's scripts/faddr2line on "func+0xoff/0xsize" frames of vmlinux or a
+    module (a return address: the call is placed at off - 1): inline chains
+    (function, file:line), innermost first, keyed by the frame as given."""
+    if not frames:
+        return {}
+    if not binary.is_file():
+        raise HarnessError(f"no {binary} to symbolise with: build the kernel first")
+    asked = {}
+    for frame in frames:
+        func, _, rest = frame.partition("+")
+        off = int(rest.split("/")[0], 16)
+        asked[f"{func}+{max(off - 1, 0):#x}"] = frame
+    try:
+        out = subprocess.run([str(kdir / "scripts/faddr2line"), str(binary)] + list(asked),
+                             capture_output=True, text=True, check=False).stdout
+    except OSError as err:
+        raise HarnessError(f"faddr2line failed on {binary}: {err}") from err
+    chains: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
+    for line in out.splitlines():
+        line = line.strip()
+        head = line[:-1].split("/")[0] if line.endswith(":") else ""
+        if head in asked:       # "func+0xoff/0xsize:" (the size faddr2line found)
+            current = chains.setdefault(asked[head], [])
+        elif current is not None and " at " in line:
+            func, _, where = line.removeprefix("(inlined by) ").partition(" at ")
+            current.append((func, where))
+    return chains
+
+
+def compile_c(src: Path, dst: Path) -> None:
+    """A user-space helper, with the host's compiler and libc only."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["cc", "-O2", "-Wall", "-o", str(dst), str(src)],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        said = [x for x in proc.stderr.splitlines() if "error" in x]
+        raise HarnessError(f"cc {src.name} failed: " + (said[0] if said else proc.stderr[:200]))
+
+
+class Runner(Protocol):
+    """What a flow may ask of the outside world."""
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int: ...
+
+    def addr2line(self, binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]: ...
+
+    def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]: ...
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None: ...
+
+    def git_revision(self, repo: Path) -> str | None: ...
+
+    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]: ...
+
+    def stop_process(self, pid: int) -> bool: ...
+
+    def stop_group(self, pgid: int) -> bool: ...
+
+    def copy_checkout(self, src: Path, dst: Path) -> int: ...
+
+    def apply_patches(self, tree: Path, patches: list[Path]) -> str | None: ...
+
+    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None: ...
+
+    def give(self, path: Path, uid: int, gid: int) -> None: ...
+
+    def git_diff(self, repo: Path, args: list[str]) -> str: ...
+
+    def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
+               run_as: tuple[int, int] | None) -> list[str] | None: ...
+
+    def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]: ...
+
+    def compile_c(self, src: Path, dst: Path) -> None: ...
+
+    def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]: ...
+
+
+class ProcessRunner:
+    """The real thing: processes on this machine."""
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int:
+        return run_kunit(req, output, on_start)
+
+    def addr2line(self, binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
+        return addr2line(binary, addrs)
+
+    def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]:
+        return symbol_addresses(binary, names)
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
+        return boot_uml(kernel, args, log, timeout, on_start)
+
+    def git_revision(self, repo: Path) -> str | None:
+        return git_revision(repo)
+
+    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]:
+        return files_containing(root, needle, suffix)
+
+    def stop_process(self, pid: int) -> bool:
+        return stop_process(pid)
+
+    def stop_group(self, pgid: int) -> bool:
+        return stop_group(pgid)
+
+    def copy_checkout(self, src: Path, dst: Path) -> int:
+        return copy_checkout(src, dst)
+
+    def apply_patches(self, tree: Path, patches: list[Path]) -> str | None:
+        return apply_patches(tree, patches)
+
+    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
+        copy_tree(kdir, dst, build, private)
+
+    def give(self, path: Path, uid: int, gid: int) -> None:
+        give(path, uid, gid)
+
+    def git_diff(self, repo: Path, args: list[str]) -> str:
+        return git_diff(repo, args)
+
+    def sparse(self, kdir: Path, build_dir: Path, objects: list[str],
+               run_as: tuple[int, int] | None) -> list[str] | None:
+        return sparse(kdir, build_dir, objects, run_as)
+
+    def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
+        return checkpatch(kdir, files)
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]:
+        return faddr2line(kdir, binary, frames)
+
+    def compile_c(self, src: Path, dst: Path) -> None:
+        compile_c(src, dst)
+
+    def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]:
+        return text_symbols(binary)

@@ -1,0 +1,142 @@
+"""Compare a run's report with an earlier one: new, fixed and unchanged findings (pure).
+
+Both sides are report dicts (the JSON of schema kfault-report/1, see report.py).
+Results are matched by (operation, key): the key is the point's stable id,
+which survives unrelated code moving, else "nth=N" (a point the kernel
+could not name), and "baseline" for an operation's nth=0 run.  A finding
+is a result whose verdict is not ok (handled, absorbed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..errors import HarnessError
+from .report import SCHEMA
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A result on one side, as the comparison lists it."""
+
+    operation: str
+    key: str
+    nth: int
+    name: str
+    verdict: str                # this run's (for disappeared: the baseline's)
+    evidence: str               # of the finding (for fixed: the baseline's)
+    was: str | None = None      # the baseline's verdict, when both sides have it
+
+
+@dataclass(frozen=True)
+class Comparison:
+    new: tuple[Entry, ...]          # findings now, absent or ok in the baseline
+    fixed: tuple[Entry, ...]        # findings in the baseline, ok now
+    unchanged: tuple[Entry, ...]    # findings on both sides (the verdict may differ)
+    appeared: tuple[Entry, ...]     # results now that the baseline does not have
+    disappeared: tuple[Entry, ...]  # results of the baseline this run does not have
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.new)
+
+
+def validate(data: object, source: str) -> dict[str, Any]:
+    """data if it is a kfault-report/1 document, else HarnessError (one line)."""
+    if not isinstance(data, dict):
+        raise HarnessError(f"{source}: not a kfault report (a JSON {type(data).__name__}, "
+                           f"expected an object with schema {SCHEMA!r})")
+    if data.get("schema") != SCHEMA:
+        raise HarnessError(f"{source}: schema is {data.get('schema')!r}, expected {SCHEMA!r}")
+    for part in ("points", "baselines"):
+        items = data.get(part)
+        if not isinstance(items, list):
+            raise HarnessError(f"{source}: {part!r} is not a list")
+        for num, item in enumerate(items):
+            if not (isinstance(item, dict) and isinstance(item.get("operation"), str)
+                    and isinstance(item.get("nth"), int) and isinstance(item.get("verdict"), str)
+                    and isinstance(item.get("ok"), bool)):
+                raise HarnessError(f"{source}: {part}[{num}] lacks operation, nth, verdict "
+                                   f"or ok")
+    return data
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _entries(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    keyed: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in list(doc["baselines"]) + list(doc["points"]):
+        site = item.get("failed_site") or {}
+        stable = _text(site.get("stable_id")) if isinstance(site, dict) else ""
+        key = "baseline" if not item["nth"] else stable or f"nth={item['nth']}"
+        unique, num = key, 2
+        while (item["operation"], unique) in keyed:
+            unique, num = f"{key}/{num}", num + 1
+        keyed[(item["operation"], unique)] = item
+    return keyed
+
+
+def _evidence(item: Mapping[str, Any]) -> str:
+    ev = item.get("evidence")
+    return _text(ev.get("summary")) if isinstance(ev, dict) else ""
+
+
+def _entry(key: tuple[str, str], item: Mapping[str, Any], evidence_from: Mapping[str, Any],
+           was: Mapping[str, Any] | None = None) -> Entry:
+    return Entry(operation=key[0], key=key[1], nth=item["nth"],
+                 name=_text(item.get("name")) or f"{key[0]}: nth {item['nth']}",
+                 verdict=item["verdict"], evidence=_evidence(evidence_from),
+                 was=was["verdict"] if was is not None else None)
+
+
+def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparison:
+    """What changed from baseline to current (both validated report dicts)."""
+    now, before = _entries(current), _entries(baseline)
+    new, fixed, unchanged, appeared = [], [], [], []
+    for key, item in now.items():
+        old = before.get(key)
+        if old is None:
+            appeared.append(_entry(key, item, item))
+        if not item["ok"]:
+            if old is None or old["ok"]:
+                new.append(_entry(key, item, item, old))
+            else:
+                unchanged.append(_entry(key, item, item, old))
+        elif old is not None and not old["ok"]:
+            fixed.append(_entry(key, item, old, old))
+    disappeared = [_entry(key, item, item) for key, item in before.items() if key not in now]
+    return Comparison(tuple(new), tuple(fixed), tuple(unchanged), tuple(appeared),
+                      tuple(disappeared))
+
+
+def _md(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or "-"
+
+
+def _table(entries: tuple[Entry, ...], limit: int) -> list[str]:
+    out = ["| operation | result | verdict | evidence |", "|---|---|---|---|"]
+    for e in entries[:limit]:
+        verdict = e.verdict if e.was in (None, e.verdict) else f"{e.was} -> {e.verdict}"
+        out.append(f"| {_md(e.operation)} | {_md(e.name)} ({_md(e.key)}) | {_md(verdict)} | "
+                   f"{_md(e.evidence)} |")
+    if len(entries) > limit:
+        out.append(f"| ... | {len(entries) - limit} more | | |")
+    return out
+
+
+def markdown(cmp: Comparison, baseline_name: str = "the baseline", limit: int = 50) -> list[str]:
+    """The comparison as Markdown lines."""
+    lost = sum(e.verdict not in ("handled", "absorbed") for e in cmp.disappeared)
+    out = [f"## Compared with {baseline_name}", "",
+           f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
+           f"unchanged; {len(cmp.appeared)} result(s) appeared, {len(cmp.disappeared)} "
+           f"disappeared" + (f" ({lost} of them findings)" if lost else "") + ".**"]
+    for title, entries in (("New findings", cmp.new), ("Fixed", cmp.fixed),
+                           ("Unchanged findings", cmp.unchanged),
+                           ("Results that appeared", cmp.appeared),
+                           ("Results that disappeared", cmp.disappeared)):
+        if entries:
+            out += ["", f"### {title}", ""] + _table(entries, limit)
+    return out

@@ -1,0 +1,263 @@
+"""A report rendered for machines and people: JUnit XML, Markdown, HTML (pure).
+
+Each function takes a ``report.Report`` and returns text; ``reports_io``
+writes it.  The HTML page is self-contained (inline CSS and JS, no URL)
+and built from ``templates/report.html.j2`` with autoescaping on.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ..console.protocol import Verdict
+from .report import Point, Report
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Best first: protocol.Verdict's order; unknown verdicts sort last.
+VERDICTS = tuple(str(v) for v in Verdict)
+
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+OK_VERDICTS = {str(v) for v in Verdict if v.ok}     # a suite's passed and test-failed too
+
+
+def _x(text: str) -> str:
+    """Text XML 1.0 can carry (a console line may hold control characters)."""
+    return _XML_BAD.sub("?", text)
+
+
+def verdict_rank(verdict: str) -> int:
+    return VERDICTS.index(verdict) if verdict in VERDICTS else len(VERDICTS)
+
+
+def evidence_lines(p: Point) -> list[str]:
+    """The evidence of one point, one "key: value" per line."""
+    s, e = p.failed_site, p.evidence
+    out = [f"verdict: {p.verdict} (ret {e.ret}, {p.us} us)"]
+    if p.nth:
+        site = f"{s.allocator or '-'} <- {s.caller}"
+        if s.inner:
+            site += f" (in {s.inner})"
+        out.append(f"failed site: {site}")
+        if s.where:
+            out.append(f"file: {s.where}" + (" (addr2line)" if s.location == "symbols" else ""))
+        out.append(f"stable id: {s.stable_id or '-'}   addr: {s.addr or '-'}   "
+                   f"attr: {s.attr or '-'}")
+    out += [f"leaked: {item}" for item in e.leaked]
+    if e.report:
+        out.append(f"report: {e.report}")
+    if e.report_site:
+        out.append(f"report site: {e.report_site}")
+    if e.detail:
+        out.append(f"detail: {e.detail}")
+    if p.reproduce:
+        out.append(f"reproduce: {p.reproduce}")
+    return out
+
+
+def _cases(report: Report, op: str) -> list[Point]:
+    return [p for p in report.baselines + report.points if p.operation == op]
+
+
+def junit_xml(report: Report) -> str:
+    """One <testsuite> per operation, one <testcase> per result (the baseline and
+    each fault point, named like the KUnit case), a <failure> for each verdict that
+    is not ok; an <error> case for counted points without a result and for a crash."""
+    root = ET.Element("testsuites", name="kfault")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    seconds = 0.0
+    for op in report.operations:
+        cases = _cases(report, op)
+        missing = report.summary.missing.get(op, 0)
+        time = sum(p.us for p in cases) / 1e6
+        suite = ET.SubElement(root, "testsuite", name=_x(f"kfault.{op}"),
+                              tests=str(len(cases) + bool(missing)),
+                              failures=str(sum(not p.ok for p in cases)),
+                              errors=str(int(bool(missing))), skipped="0", time=f"{time:.6f}")
+        for p in cases:
+            case = ET.SubElement(suite, "testcase", classname=_x(f"kfault.{op}"),
+                                 name=_x(p.name), time=f"{p.us / 1e6:.6f}")
+            if p.failed_site.file:
+                case.set("file", _x(p.failed_site.file))
+                case.set("line", str(p.failed_site.line))
+            if not p.ok:
+                fail = ET.SubElement(case, "failure", type=_x(p.verdict),
+                                     message=_x(f"{p.verdict}: {p.evidence.summary}".rstrip(": ")))
+                fail.text = _x("\n".join(evidence_lines(p)))
+        if missing:
+            case = ET.SubElement(suite, "testcase", classname=_x(f"kfault.{op}"),
+                                 name=_x(f"{op}: results of all counted points"))
+            err = ET.SubElement(case, "error", type="missing",
+                                message=f"{missing} counted point(s) have no result")
+            err.text = "the log is truncated or the kernel crashed during the sweep"
+        totals["tests"] += int(suite.get("tests", "0"))
+        totals["failures"] += int(suite.get("failures", "0"))
+        totals["errors"] += int(suite.get("errors", "0"))
+        seconds += time
+    if report.crash:
+        c = report.crash
+        suite = ET.SubElement(root, "testsuite", name="kfault.crash", tests="1", failures="0",
+                              errors="1", skipped="0", time="0")
+        case = ET.SubElement(suite, "testcase", classname="kfault.crash", name=_x(c.title))
+        err = ET.SubElement(case, "error", type="crash", message=_x(c.title))
+        err.text = _x(f"case: {c.case}\nlast point: {c.last_point}\ndriver frame: {c.frame}")
+        totals["tests"] += 1
+        totals["errors"] += 1
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", f"{seconds:.6f}")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell or list item."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    text = _md(text)
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if text else "-"
+
+
+def status(report: Report) -> str:
+    return "PASS" if report.summary.passed else "FAIL"
+
+
+def facts(report: Report) -> list[tuple[str, str]]:
+    """The run's facts as (label, text), for both Markdown and HTML."""
+    run, t = report.run, report.run.kunit_totals
+    rows = [("kernel", run.kernel_version or "unknown"),
+            ("git revision", run.git_revision or "unknown"),
+            ("configs", ", ".join(run.configs) or "unknown")]
+    if run.started:
+        rows.append(("started", run.started + (f" ({run.duration_s:g} s)"
+                                               if run.duration_s is not None else "")))
+    rows.append(("KUnit (kernel's count)",
+                 f"pass {t.passed}, fail {t.failed}, skip {t.skipped}, total {t.total}"))
+    if run.points_per_s is not None:
+        rows.append(("sweep speed", f"{run.sweep_points} points (all passes) in "
+                                    f"{run.sweep_ms} ms, {run.points_per_s} points/s"))
+    k = report.kmemleak
+    rows.append(("kmemleak", "no confirmation line in the log" if k is None else
+                 f"canary {'found' if k.canary_found else 'MISSING'}, {k.driver_leaks} "
+                 f"{', '.join(run.targets) or 'target'} leak(s), {k.kernel_leaks} kernel "
+                 f"leak(s) under its calls"))
+    return rows
+
+
+def headline(report: Report) -> str:
+    s = report.summary
+    ops = len(s.operations)
+    text = (f"{s.points} fault point{'s' * (s.points != 1)} in {ops} "
+            f"operation{'s' * (ops != 1)}: {s.ok} ok, {s.failed} failed")
+    if s.baselines_failed:
+        text += f", {s.baselines_failed} baseline(s) failed"
+    if s.missing:
+        text += f", {sum(s.missing.values())} point(s) without a result"
+    if report.crash:
+        text += ", the kernel crashed"
+    return text
+
+
+def markdown(report: Report) -> str:
+    """The summary people read first: verdicts, failures with file:line, kmemleak, speed."""
+    s = report.summary
+    out = [f"# kfault report: {status(report)}", "", f"**{headline(report)}.**", "",
+           "| | |", "|---|---|"]
+    out += [f"| {label} | {_md(text)} |" for label, text in facts(report)]
+    out += ["", "| verdict | points |", "|---|---:|"]
+    for verdict, n in sorted(s.verdicts.items(), key=lambda kv: verdict_rank(kv[0])):
+        out.append(f"| {_md(verdict)} | {n} |")
+    out += ["", "## Operations", "",
+            "| operation | points | ok | failed | missing | bookkeeping | baseline |",
+            "|---|---:|---:|---:|---:|---:|---|"]
+    base = {p.operation: p.verdict for p in report.baselines}
+    for o in s.operations:
+        ok = sum(n for v, n in o.verdicts.items() if v in OK_VERDICTS)
+        out.append(f"| {_md(o.operation)} | {o.reported} | {ok} | {o.reported - ok} | "
+                   f"{o.missing} | {'-' if o.bookkeeping is None else o.bookkeeping} | "
+                   f"{_md(base.get(o.operation, 'no result'))} |")
+    out += ["", "## Failures", ""]
+    if not s.failures:
+        out.append("None: every fault point was handled or absorbed.")
+    for g in s.failures:
+        nths = ", ".join(str(n) for n in g.nths[:40]) + (" ..." if g.count > 40 else "")
+        out += [f"### {_md(g.operation)}: {_md(g.verdict)}, {g.count} point(s)", "",
+                f"- evidence: {_code(g.evidence)}"]
+        out += [f"- site: {_code(site)}" for site in g.sites]
+        if g.reproduce:
+            out.append(f"- reproduce (nth {g.nths[0]}): {_code(g.reproduce)}")
+        out += [f"- nth: {nths}" + (" (0 is the baseline)" if 0 in g.nths else ""), ""]
+    for op, n in s.missing.items():
+        out.append(f"- {_md(op)}: {n} counted point(s) have no result "
+                   f"(truncated log or crash)")
+    if report.crash:
+        c = report.crash
+        out += ["", "## Crash", "", f"- {_code(c.title)}", f"- case: {_code(c.case)}",
+                f"- last point: {_code(c.last_point)}", f"- driver frame: {_code(c.frame)}"]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One heatmap cell: a result, or a counted point without one."""
+
+    index: int                  # unique in the page; -1 for a missing result
+    label: str                  # nth, shown in the cell
+    verdict: str
+    css: str
+    title: str
+    point: Point | None
+
+
+@dataclass(frozen=True)
+class Row:
+    operation: str
+    cells: tuple[Cell, ...]
+    failed: int
+    points: int
+
+
+def css_class(verdict: str) -> str:
+    return "v-" + (verdict if verdict in VERDICTS else "unknown")
+
+
+def heatmap(report: Report) -> list[Row]:
+    """Rows = operations, cells = the baseline then the fault points in reported order."""
+    rows = []
+    index = 0
+    for op in report.operations:
+        cells = []
+        for p in _cases(report, op):
+            title = f"{p.name}: {p.verdict}"
+            if p.failed_site.where:
+                title += f" ({p.failed_site.where})"
+            cells.append(Cell(index, "B" if not p.nth else str(p.nth), p.verdict,
+                              css_class(p.verdict) + (" base" if not p.nth else ""), title, p))
+            index += 1
+        for _ in range(report.summary.missing.get(op, 0)):
+            cells.append(Cell(-1, "?", "missing", "v-missing",
+                              f"{op}: a counted point without a result", None))
+        points = [c.point for c in cells if c.point and c.point.nth]
+        rows.append(Row(op, tuple(cells), sum(not p.ok for p in points), len(points)))
+    return rows
+
+
+def html(report: Report) -> str:
+    """The self-contained HTML page with the verdict heatmap."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    template = env.get_template("report.html.j2")
+    verdicts = sorted(report.summary.verdicts.items(), key=lambda kv: verdict_rank(kv[0]))
+    return template.render(report=report, status=status(report), headline=headline(report),
+                           facts=facts(report), rows=heatmap(report), verdicts=verdicts,
+                           legend=VERDICTS, css_class=css_class, evidence=evidence_lines)
