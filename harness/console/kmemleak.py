@@ -15,21 +15,11 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from . import protocol
+from .frames import BARE, TRACE, Frame, parse as parse_frame
+from .tables import allocator_frame
 
-_FRAME = re.compile(r"^\s+(?:\[<[0-9a-f]+>\] )?([A-Za-z_][\w.]*)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)"
-                    r"(?: \[\w+\])?\s*$")
 _COMM = re.compile(r'^\s+comm "([^"]*)", pid (\d+), jiffies')
 _RAW_HEAD = re.compile(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\):")
-
-
-@dataclass(frozen=True)
-class Frame:
-    function: str
-    offset: int
-    size: int
-
-    def __str__(self) -> str:
-        return f"{self.function}+{self.offset:#x}/{self.size:#x}"
 
 
 @dataclass
@@ -48,16 +38,9 @@ class Leak:
         """The backtrace from the allocator's caller out: without kmemleak's and
         the allocator's own frames (6.12 saves the stack inside kmemleak)."""
         out = list(self.frames)
-        while out and out[0].function.lstrip("_").startswith(_MACHINERY):
+        while out and allocator_frame(out[0].function):
             out.pop(0)
         return out
-
-
-# what lies between an allocation and its caller in kmemleak's backtrace
-_MACHINERY = ("save_stack_trace", "stack_trace_save", "set_track", "alloc_object",
-              "create_object", "kmemleak_", "kmalloc", "kmem_cache_alloc", "kvmalloc",
-              "krealloc", "kzalloc", "kcalloc", "vmalloc", "vzalloc", "alloc_pages",
-              "slab_post_alloc_hook", "slab_alloc", "do_kmalloc")
 
 
 def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
@@ -82,10 +65,9 @@ def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
         if comm and not current.frames:
             current.comm, current.pid = comm.group(1), int(comm.group(2))
             continue
-        frame = _FRAME.match(text)
-        if frame:
-            current.frames.append(Frame(frame.group(1), int(frame.group(2), 16),
-                                        int(frame.group(3), 16)))
+        frame = parse_frame(text)
+        if frame is not None and frame.kind in (BARE, TRACE) and frame.reliable:
+            current.frames.append(frame)
         elif rec is not None or re.match(r"^\s*(not )?ok ", text):
             current = None
     return leaks

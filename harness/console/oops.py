@@ -16,21 +16,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import protocol
+from . import frames, protocol
+from .tables import report_machinery
 
 _CRASH = re.compile(r"Kernel panic - not syncing|BUG: kernel NULL pointer|general protection fault"
                     r"|Oops:|kernel BUG at")
-_RIP = re.compile(r"^RIP: [0-9a-f]+:(\S+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)")
-_FRAME = re.compile(r"^\s*\[<([0-9a-f]+)>\] (\? )?(\S+)")
 _CASE = re.compile(r"^\s*# Subtest: (\S+)")
 _BUG = re.compile(r"^(BUG: failure at |kernel BUG at )")
 _LOOKBACK = 80
-# With no target prefix (any KUnit suite), the frame to blame is the first
-# one that is not the report's or the panic's own machinery.
-_MACHINERY = ("show_stack", "dump_stack", "panic", "__warn", "warn_slowpath", "report_bug",
-              "die", "__die", "oops_", "make_task_dead", "do_exit", "kasan_", "__kasan",
-              "print_report", "end_report", "__asan", "segv", "relay_signal", "sig_handler",
-              "unblock_signals", "_printk", "vprintk", "lbug_with_loc")
 
 
 @dataclass(frozen=True)
@@ -44,11 +37,12 @@ class Crash:
     rip: bool           # frame is the faulting instruction itself (no address)
     case: str           # the KUnit case (or suite) running at the time
     last_point: str     # "op key" of the last point the sweep started, or "-"
+    module: str = ""    # the frame's module, "" for vmlinux
 
     @property
     def function_offset(self) -> tuple[str, int] | None:
-        m = re.match(r"([\w.]+)\+(0x[0-9a-f]+)", self.frame)
-        return (m.group(1), int(m.group(2), 16)) if m else None
+        f = frames.parse_text(self.frame)
+        return (f.function, f.offset) if f else None
 
 
 def last_case(lines: Iterable[str]) -> str:
@@ -90,16 +84,13 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
     if start and _BUG.match(text[start - 1]):
         title = text[start - 1].strip()     # "BUG: failure at net/core/dev.c:11607/..."
     before = text[max(0, start - _LOOKBACK):start]
-    for ln in before:
-        rip = _RIP.match(ln)
-        if rip and rip.group(1).startswith(driver_prefix):
-            return Crash(title, start, f"{rip.group(1)}+{rip.group(2)}/{rip.group(3)}", 0, True,
-                         case, last)
-    for ln in text[start:start + _LOOKBACK] + before:
-        f = _FRAME.match(ln)
-        if f and not f.group(2) and f.group(3).startswith(driver_prefix) \
-                and (driver_prefix or not f.group(3).startswith(_MACHINERY)):
-            return Crash(title, start, f.group(3), int(f.group(1), 16), False, case, last)
+    for rip in frames.trace(before, (frames.RIP,)):
+        if rip.function.startswith(driver_prefix):
+            return Crash(title, start, rip.text, 0, True, case, last, rip.module)
+    for f in frames.trace(text[start:start + _LOOKBACK] + before):
+        if f.function.startswith(driver_prefix) \
+                and (driver_prefix or not report_machinery(f.function)):
+            return Crash(title, start, f.text, f.address, False, case, last, f.module)
     return Crash(title, start, "-", 0, False, case, last)
 
 
@@ -107,9 +98,4 @@ def trace_after(lines: Iterable[str], crash: Crash) -> list[tuple[str, int]]:
     """(function+offset, return address) of the call trace printed after the
     crash line, '?' guesses left out: where to look for the suite's frame."""
     text = [_strip(line) for line in lines][crash.line:crash.line + _LOOKBACK]
-    out = []
-    for ln in text:
-        f = _FRAME.match(ln)
-        if f and not f.group(2):
-            out.append((f.group(3), int(f.group(1), 16)))
-    return out
+    return [(f.text, f.address) for f in frames.trace(text)]

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Iterable, Union
 
-from ..console import kreport, oops
+from ..console import frames, kreport, oops
+from ..console.frames import FTRACE, TRACE, parse as parse_frame
+from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
 from ..console.protocol import Verdict, strip_time
 from ..checkout.targets import UserOp
 
@@ -333,16 +335,11 @@ def unload_leaks(kmsg: Iterable[str]) -> list[tuple[Tag, int]]:
     return out
 
 
-_FRAME = re.compile(r"^\s*\[<[0-9a-f]+>\] (\? )?([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
-_RIP = re.compile(r"^RIP: [0-9a-f]+:()([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
-
-
 def injection(kmsg: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
     """The injected failure's dump (lib/fault-inject.c, verbose=2): its fault_attr
     ("failslab", "fail_page_alloc") and the reliable frames of its stack,
     innermost first, as (function+off/size, module or "")."""
-    start = next((i for i, ln in enumerate(kmsg) if "FAULT_INJECTION: forcing a failure" in ln),
-                 None)
+    start = next((i for i, ln in enumerate(kmsg) if INJECTION_HEAD in ln), None)
     if start is None:
         return None
     attr = "-"
@@ -351,17 +348,16 @@ def injection(kmsg: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
         if ln.startswith("name "):
             attr = ln.split()[1].rstrip(",")
             continue
-        m = _FRAME.match(ln)
-        if m:
-            if not m.group(1):
-                frames.append((m.group(2), m.group(3) or ""))
+        f = parse_frame(ln)
+        if f is not None and f.kind == TRACE:
+            if f.reliable:
+                frames.append((f.text, f.module))
         elif frames and ln.strip() and not ln.startswith(" "):
             break
     return attr, frames
 
 
 _EVENT = re.compile(r"\s(kmalloc|kmem_cache_alloc|mm_page_alloc): ")
-_STACK = re.compile(r"^\s*=> ([\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+)(?: \[(\w+)\])?")
 
 
 def traced(trace: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
@@ -375,18 +371,14 @@ def traced(trace: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
     attr = "fail_page_alloc" if event and event.group(1) == "mm_page_alloc" else "failslab"
     frames = []
     for ln in trace[start + 1:]:
-        m = _STACK.match(ln)
-        if m:
-            frames.append((m.group(1), m.group(2) or ""))
+        f = parse_frame(ln)
+        if f is not None and f.kind == FTRACE:
+            frames.append((f.text, f.module))
         elif frames or _EVENT.search(ln):
             break
     return attr, frames
 
 
-# the allocator's and the fault injector's own code: a site is past them
-_MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c", "kernel/trace/",
-                    "kernel/stacktrace.c",
-                    "lib/kasprintf.c", "arch/", "kernel/printk/")
 Chain = list[tuple[str, str]]        # faddr2line: (function, file:line), innermost first
 
 
@@ -426,7 +418,7 @@ def site(attr: str, frames: list[tuple[str, str]], chains: dict[str, Chain],
             fl = _file_line(where)
             if fl is None:
                 continue
-            if fl[0].startswith(_MACHINERY_FILES):
+            if fl[0].startswith(MACHINERY_FILES):
                 if not entries:
                     allocator = frame.split("+")[0]   # the outermost allocator frame so far
                 continue
@@ -555,14 +547,7 @@ def crash_of(console: list[str], prefix: str) -> CrashSeen | None:
     if crash is None:
         return None
     part = console[max(0, crash.line - 12):crash.line + 6]
-    module = ""
-    for ln in console[max(0, crash.line - 80):crash.line + 80]:
-        text = strip_time(ln)
-        m = _RIP.match(text) if crash.rip else _FRAME.match(text)
-        if m and m.group(2) == crash.frame:
-            module = m.group(3) or ""
-            break
-    return CrashSeen(crash.title, crash.frame, module, crash.line,
+    return CrashSeen(crash.title, crash.frame, crash.module, crash.line,
                      "\n".join(strip_time(x) for x in part))
 
 
@@ -570,18 +555,16 @@ def last_injection(console: list[str], upto: int) -> tuple[str, list[tuple[str, 
     """The dump of the last failure injected before a console line (a crashed
     point's records end before the kernel's messages were drained)."""
     text = [strip_time(ln) for ln in console[:upto]]
-    start = max((i for i, ln in enumerate(text) if "FAULT_INJECTION: forcing a failure" in ln),
-                default=None)
+    start = max((i for i, ln in enumerate(text) if INJECTION_HEAD in ln), default=None)
     return injection(text[start:]) if start is not None else None
 
 
 def frame_of(lines: list[str], start: int, function: str) -> tuple[str, str] | None:
     """The first reliable frame of function at or after line start, as
     (function+off/size, module or "")."""
-    for ln in lines[start:start + 200]:
-        m = _FRAME.match(strip_time(ln))
-        if m and not m.group(1) and m.group(2).split("+")[0] == function:
-            return m.group(2), m.group(3) or ""
+    for f in frames.trace(strip_time(ln) for ln in lines[start:start + 200]):
+        if f.function == function:
+            return f.text, f.module
     return None
 
 
@@ -629,7 +612,7 @@ def text_range(symbols: list[tuple[int, int, str]], names: set[str], seed: str
     return symbols[lo][0], end
 
 
-def frame_addresses(symbols: list[tuple[int, int, str]], frames: Iterable[str]
+def frame_addresses(symbols: list[tuple[int, int, str]], texts: Iterable[str]
                     ) -> dict[str, int]:
     """The call's address (return address - 1) of each "function+off/size" frame,
     from nm's (address, size, name): of same-named functions, the one whose
@@ -638,12 +621,11 @@ def frame_addresses(symbols: list[tuple[int, int, str]], frames: Iterable[str]
     for addr, size, name in symbols:
         by_name.setdefault(name, []).append((addr, size))
     out = {}
-    for frame in frames:
-        m = re.match(r"([\w.]+)\+(0x[0-9a-f]+)/(0x[0-9a-f]+)$", frame)
-        if not m or m.group(1) not in by_name:
+    for text in texts:
+        f = frames.parse_text(text)
+        if f is None or f.function not in by_name:
             continue
-        size = int(m.group(3), 16)
-        candidates = by_name[m.group(1)]
-        addr = next((a for a, s in candidates if s == size), candidates[0][0])
-        out[frame] = addr + max(int(m.group(2), 16) - 1, 0)
+        candidates = by_name[f.function]
+        addr = next((a for a, s in candidates if s == f.size), candidates[0][0])
+        out[text] = addr + max(f.offset - 1, 0)
     return out

@@ -5,7 +5,7 @@ from . import model
 from .coverage import Coverage
 from ..checkout.known_bugs import KernelBug, Known
 from .known import kernel_leaks, match
-from ..console.kreport import ARTEFACTS
+from ..console.tables import ARTEFACTS
 
 
 def kernel_reports(log: model.RunLog) -> list[str]:
