@@ -26,6 +26,7 @@ class Entry:
     verdict: str                # this run's (for disappeared: the baseline's)
     evidence: str               # of the finding (for fixed: the baseline's)
     was: str | None = None      # the baseline's verdict, when both sides have it
+    ok: bool = True             # the verdict is not a finding (handled, absorbed, passed, ...)
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _entry(key: tuple[str, str], item: Mapping[str, Any], evidence_from: Mapping
     return Entry(operation=key[0], key=key[1], nth=item["nth"],
                  name=_text(item.get("name")) or f"{key[0]}: nth {item['nth']}",
                  verdict=item["verdict"], evidence=_evidence(evidence_from),
-                 was=was["verdict"] if was is not None else None)
+                 was=was["verdict"] if was is not None else None, ok=item["ok"])
 
 
 def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparison:
@@ -128,7 +129,7 @@ def _table(entries: tuple[Entry, ...], limit: int) -> list[str]:
 
 def markdown(cmp: Comparison, baseline_name: str = "the baseline", limit: int = 50) -> list[str]:
     """The comparison as Markdown lines."""
-    lost = sum(e.verdict not in ("handled", "absorbed") for e in cmp.disappeared)
+    lost = sum(not e.ok for e in cmp.disappeared)
     out = [f"## Compared with {baseline_name}", "",
            f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
            f"unchanged; {len(cmp.appeared)} result(s) appeared, {len(cmp.disappeared)} "

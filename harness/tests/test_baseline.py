@@ -64,3 +64,18 @@ def test_markdown_lists_are_capped() -> None:
 def test_validate_rejects_what_is_not_a_report(data: object) -> None:
     with pytest.raises(HarnessError):
         baseline.validate(data, "x.json")
+
+
+def test_vanished_passed_and_test_failed_points_are_not_findings() -> None:
+    # any-suite sweeps (kunit/kfault/suites.c): passed and test-failed are ok
+    # verdicts, so a run that lost them lost no finding; the report one lost is
+    old = [doc(name) for name in ("suites_rerun_fails.log", "suites_init_deref_crash.log")]
+    items = [p for d in old for p in d["points"] + d["baselines"]]
+    assert {"passed", "test-failed", "report"} <= {p["verdict"] for p in items}
+    both = dict(old[0], points=[p for d in old for p in d["points"]],
+                baselines=[p for d in old for p in d["baselines"]])
+    cmp = baseline.compare(dict(both, points=[], baselines=[]), both)
+    assert len(cmp.disappeared) == len(items) and not cmp.new
+    lost = sum(not p["ok"] for p in items)
+    assert lost == sum(p["verdict"] == "report" for p in items) == 1
+    assert f"disappeared ({lost} of them findings)" in baseline.markdown(cmp)[2]
