@@ -9,7 +9,6 @@ finished is kept.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import time
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from ..errors import HarnessError
 from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, point_key
 from ..engine.resume import Record
+from ..engine.state import SweepDir
 from .context import SUITES_TARGET, Context, analyse, lost_points, prepare, request, write_reports
 
 
@@ -32,19 +32,15 @@ def _append(path: Path, records: list[Record]) -> None:
             out.write(rec.json() + "\n")
 
 
-def _pick_up_killed(ctx: Context, out: Path, running: Path, boot: int) -> list[Record]:
+def _pick_up_killed(ctx: Context, out: Path, state: SweepDir, boot: int) -> list[Record]:
     """The last run was killed during a boot: stop what it left, keep what it finished."""
     test_log = ctx.default_build() / "test.log"
-    if not running.is_file() or not test_log.is_file():
+    if state.running() is None or not test_log.is_file():
         return []
-    killed, _, rest = running.read_text().partition(" ")
-    pgid, _, owner = rest.partition(" ")
-    # the harness that ran it may outlive a killed 'make': stop it first
-    if owner and int(owner) != os.getpid():
-        ctx.runner.stop_process(int(owner))
-    if pgid and ctx.runner.stop_group(int(pgid)):
+    was, stopped = state.pick_up(ctx.runner.stop_process, ctx.runner.stop_group)
+    if stopped:
         time.sleep(1)
-    killed_boot = int(killed or boot)
+    killed_boot = was.boot if was and was.boot else boot
     lines = test_log.read_text(errors="replace").splitlines()
     partial = resume.points(model.build(lines, ctx.target.prefix), killed_boot)
     shutil.copyfile(test_log, out / f"boot-{killed_boot}.log")
@@ -76,36 +72,30 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
     if not suite:
         raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
     bid = prepare(ctx)
-    started = datetime.now(timezone.utc)
     out = ctx.out / "sweep"
-    stamp = out / "build-id"
-    old = stamp.read_text().strip() if stamp.is_file() else None
-    if not fresh and out.is_dir() and old != bid.content:
+    state = SweepDir(out)
+    if not fresh and state.stale(bid.content):
         print(f"kfault: the results in {out} came from another kernel (build "
-              f"{(old or 'unknown')[:12]}, now {bid.short}): starting a fresh sweep", flush=True)
+              f"{(state.built_from() or 'unknown')[:12]}, now {bid.short}): starting a fresh "
+              f"sweep", flush=True)
         fresh = True
-    if fresh and out.is_dir():
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(bid.content + "\n")
-    # the report's duration covers every boot since the sweep began
-    began = out / "started"
-    if not began.is_file():
-        began.write_text(started.isoformat() + "\n")
-    started = datetime.fromisoformat(began.read_text().strip())
-    jsonl, running = out / "results.jsonl", out / "running"
+    state.open(fresh)
+    state.write_stamp(bid.content)
+    started = state.started
+    jsonl = out / "results.jsonl"
     records = resume.load(jsonl.read_text()) if jsonl.is_file() else []
     boot = max((r.boot for r in records), default=0) + 1
-    partial = _pick_up_killed(ctx, out, running, boot)
-    if partial or running.is_file():
+    interrupted = state.running() is not None
+    partial = _pick_up_killed(ctx, out, state, boot)
+    if partial or interrupted:
         _append(jsonl, partial)
         records += partial
         boot = max(boot, max((r.boot for r in partial), default=0) + 1)
-    running.unlink(missing_ok=True)
+    state.clear_running()
     if records and records[-1].kind == "complete":
         print(f"sweep: already complete in {jsonl} (--fresh to sweep again)")
     else:
-        records = _boots(ctx, suite, out, jsonl, running, records, boot, max_boots)
+        records = _boots(ctx, suite, out, jsonl, state, records, boot, max_boots)
     finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
         if jsonl.is_file() else None
     merged, symbols = union(ctx, out, records)
@@ -209,19 +199,19 @@ def leak_records(ctx: Context, log: model.RunLog, boot: int) -> tuple[list[Recor
     return records, sum(map(len, by_point.values()))
 
 
-def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
+def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
            records: list[Record], boot: int, max_boots: int) -> list[Record]:
     at = resume.resume_point(records)
     retried: str | None = None
     test_log = ctx.default_build() / "test.log"
     for num in range(max_boots):
-        running.write_text(str(boot))
+        state.mark_starting(boot)
         req = request(ctx, suite, first=not num,
                       kernel_args=[f"kfault.resume={at}"] if at else [])
         test_log.unlink(missing_ok=True)
 
         def started_boot(pid: int, n: int = boot) -> None:
-            running.write_text(f"{n} {pid} {os.getpid()}")
+            state.mark_running(n, pid)
 
         ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
         if not test_log.is_file():
@@ -236,7 +226,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, running: Path,
         def keep(more: list[Record]) -> None:
             _append(jsonl, more)
             records.extend(more)
-            running.unlink(missing_ok=True)
+            state.clear_running()
 
         gap = resume.first_gap(log)
         if gap:

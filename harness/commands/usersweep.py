@@ -13,16 +13,15 @@ import dataclasses
 import json
 import os
 import re
-import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path, PurePath
 
 from ..console import kmemleak, kreport
 from ..checkout import known_bugs
 from ..results import known, model
-from ..engine import userspace as usersweep
+from ..engine import userspace
+from ..engine.state import SweepDir
 from ..errors import HarnessError
 from ..console.protocol import ResultLine, Verdict
 from ..proc.runner import KunitRequest
@@ -61,7 +60,7 @@ def reject_range(ctx: Context, build_dir: Path) -> str:
     if not obj.is_file():
         return "-"
     names = {n for _, _, n in ctx.runner.text_symbols(obj)}
-    found = usersweep.text_range(ctx.runner.text_symbols(build_dir / "vmlinux"), names,
+    found = userspace.text_range(ctx.runner.text_symbols(build_dir / "vmlinux"), names,
                                  "__create_object")
     return f"{found[0]:#x}-{found[1]:#x}" if found else "-"
 
@@ -73,37 +72,32 @@ def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
             f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
             f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + ctx.kernel_args
     (out / f"boot-{num}.records").unlink(missing_ok=True)
+    state = SweepDir(out)
 
     def started(pgid: int) -> None:
-        (out / "running").write_text(f"{num} {pgid} {os.getpid()}\n")
+        state.mark_running(num, pgid)
 
     status = ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
                                  ctx.timeout, started)
-    (out / "running").unlink(missing_ok=True)
+    state.clear_running()
     return status
 
 
 def _stop_killed(ctx: Context, out: Path) -> None:
     """A run killed during a boot left its UML (and maybe its harness) running:
     stop them before this run writes into the same directory."""
-    running = out / "running"
-    if not running.is_file():
-        return
-    parts = running.read_text().split()
-    if len(parts) == 3:
-        if int(parts[2]) != os.getpid():
-            ctx.runner.stop_process(int(parts[2]))
-        if ctx.runner.stop_group(int(parts[1])):
-            print(f"usersweep: stopped boot {parts[0]}, left running by a killed run",
-                  flush=True)
-            time.sleep(1)
-    running.unlink(missing_ok=True)
+    state = SweepDir(out)
+    was, stopped = state.pick_up(ctx.runner.stop_process, ctx.runner.stop_group)
+    if was and stopped:
+        print(f"usersweep: stopped boot {was.boot}, left running by a killed run", flush=True)
+        time.sleep(1)
+    state.clear_running()
 
 
-def _read_boot(out: Path, num: int) -> usersweep.Boot:
+def _read_boot(out: Path, num: int) -> userspace.Boot:
     path = out / f"boot-{num}.records"
     lines = path.read_text(errors="replace").splitlines() if path.is_file() else []
-    return usersweep.boot(usersweep.parse(lines))
+    return userspace.boot(userspace.parse(lines))
 
 
 def _console(out: Path, num: int) -> list[str]:
@@ -186,7 +180,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
             return
         p = last.unfinished
         ended = [q for q in last.points if q.end]
-        if p and usersweep.crash_of(_console(out, done[-1]), ctx.target.prefix):
+        if p and userspace.crash_of(_console(out, done[-1]), ctx.target.prefix):
             resume = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
         elif ended:     # killed: that point again
             resume = f"{ended[-1].op}:{ended[-1].nth}"
@@ -211,7 +205,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
             print(f"usersweep: boot {num} hung at {p.op} {p.nth}; killed after "
                   f"{ctx.timeout} s", flush=True)
         else:
-            crash = usersweep.crash_of(_console(out, num), ctx.target.prefix)
+            crash = userspace.crash_of(_console(out, num), ctx.target.prefix)
             print(f"usersweep: boot {num} crashed at {p.op} {p.nth}: "
                   f"{crash.title if crash else 'no crash line'}", flush=True)
         new = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
@@ -233,17 +227,17 @@ def _module_paths(build_dir: Path) -> dict[str, Path]:
 
 
 def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
-               ) -> dict[str, usersweep.Chain]:
+               ) -> dict[str, userspace.Chain]:
     """Inline chains for "function+off/size" frames: vmlinux's through one nm and
     one addr2line (the size tells same-named static functions apart), a
     module's through scripts/faddr2line (its sections start at 0)."""
     kos = _module_paths(build_dir)
-    chains: dict[str, usersweep.Chain] = {}
+    chains: dict[str, userspace.Chain] = {}
     by_object: dict[Path, list[str]] = {}
     builtin = sorted(f for f, mod in frames if not mod)
     if builtin:
         vmlinux = build_dir / "vmlinux"
-        where = usersweep.frame_addresses(ctx.runner.text_symbols(vmlinux), builtin)
+        where = userspace.frame_addresses(ctx.runner.text_symbols(vmlinux), builtin)
         found = ctx.runner.addr2line(vmlinux, sorted(set(where.values())))
         chains.update({f: list(found.get(a, [])) for f, a in where.items()})
     for frame, mod in frames:
@@ -265,8 +259,8 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
     return chains
 
 
-def _result(ctx: Context, op: str, nth: int, where: usersweep.Site | None, ident: str,
-            judged: usersweep.Judged, us: int, boot: int) -> model.Result:
+def _result(ctx: Context, op: str, nth: int, where: userspace.Site | None, ident: str,
+            judged: userspace.Judged, us: int, boot: int) -> model.Result:
     return model.Result(ctx.target.name, "user", op, ResultLine(
         op=op, nth=nth, fill=0, attr=where.attr if where else "-",
         allocator=where.allocator if where else "-", inner=where.inner or "-" if where else "-",
@@ -294,9 +288,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     assert user is not None
     ops = {o.name: o for o in user.ops}
     dirs = ctx.target.srcdirs + user.leak_dirs
-    points: dict[tuple[str, int], tuple[int, usersweep.Point]] = {}
+    points: dict[tuple[str, int], tuple[int, userspace.Point]] = {}
     # the point a boot ended in: (boot, console, its crash or None for a hang)
-    crashes: dict[tuple[str, int], tuple[int, list[str], usersweep.CrashSeen | None]] = {}
+    crashes: dict[tuple[str, int], tuple[int, list[str], userspace.CrashSeen | None]] = {}
     # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
     leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
     bugs = known_bugs.load_bugs(ctx.config_dir)
@@ -314,7 +308,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         cut = b.unfinished
         if cut:
             console = _console(out, num)
-            crash = usersweep.crash_of(console, ctx.target.prefix)
+            crash = userspace.crash_of(console, ctx.target.prefix)
             # a crash, or a hang a later boot resumed past; not a killed run's
             if crash or num != boots[-1]:
                 crashes[cut.op, cut.nth + base] = (num, console, crash)
@@ -331,19 +325,19 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     # or the first report's guilty frame
     injected: dict[tuple[str, int], tuple[str, list[tuple[str, str]]] | None] = {}
     guilty: dict[tuple[str, int], tuple[str, str]] = {}
-    seen_crash: dict[tuple[str, int], usersweep.CrashSeen | None] = {}
+    seen_crash: dict[tuple[str, int], userspace.CrashSeen | None] = {}
     for key, (num, p) in points.items():
         if key in crashes:
             _, console, c = crashes[key]
             seen_crash[key] = c
-            injected[key] = usersweep.last_injection(console, c.line if c else len(console))
+            injected[key] = userspace.last_injection(console, c.line if c else len(console))
             if c and c.frame != "-":
                 guilty[key] = (c.frame, c.module)
             continue
-        injected[key] = usersweep.injection(p.kmsg) or usersweep.traced(p.trace)
+        injected[key] = userspace.injection(p.kmsg) or userspace.traced(p.trace)
         reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
         if reports:
-            f = usersweep.frame_of(p.kmsg, reports[0].line, reports[0].frame)
+            f = userspace.frame_of(p.kmsg, reports[0].line, reports[0].frame)
             if f:
                 guilty[key] = f
     frames = set(guilty.values())
@@ -371,21 +365,21 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         if op is None or (p.fired and not p.fired.fired):
             continue        # the point that did not fire ends the operation
         inj = injected[key]
-        where = usersweep.site(inj[0], inj[1], chains, dirs, usersweep.modules(op)) \
+        where = userspace.site(inj[0], inj[1], chains, dirs, userspace.modules(op)) \
             if inj else None
-        ident = usersweep.stable_id(key[0], where) if p.nth else "0" * 8
+        ident = userspace.stable_id(key[0], where) if p.nth else "0" * 8
         at = place(key)
         crash = seen_crash.get(key)
         if key in crashes:
             judged = _crash_judged(ctx, crashes[key][0], crash, at)
             if at and crash:
                 # a crash is placed where it happened, its failed site is the "inner"
-                where = usersweep.Site(
+                where = userspace.Site(
                     crash.frame.split("+")[0], at[0], at[1], where.allocator if where else "-",
                     where.attr if where else "-",
                     f"failed: {where.function} ({where.where})" if where else "")
         else:
-            judged = usersweep.judge(p, op, dirs, prefix=ctx.target.prefix)
+            judged = userspace.judge(p, op, dirs, prefix=ctx.target.prefix)
             if where and not judged.verdict.ok and where.callers:
                 judged = dataclasses.replace(
                     judged, detail=f"{judged.detail}; failed: {where.allocator} < "
@@ -401,7 +395,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             mine = leaks_by_pid.get((num, p.pid), []) if p.pid else []
             if mine and judged.verdict.ok:
                 chain = mine[0].callers()
-                judged = usersweep.Judged(
+                judged = userspace.Judged(
                     Verdict.LEAK, judged.ret, (" < ".join(f.function for f in chain[:4]),),
                     "", "-",
                     f"kmemleak: {len(mine)} object(s) allocated by this point's process "
@@ -412,8 +406,8 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             # the same call path fails differently in different contexts (each
             # KUnit case goes through the executor's): a finding is its
             # outcome too
-            ident = usersweep.stable_id(key[0], where if key not in crashes else None,
-                                        usersweep.outcome(judged, at), base=ident)
+            ident = userspace.stable_id(key[0], where if key not in crashes else None,
+                                        userspace.outcome(judged, at), base=ident)
         res = _result(ctx, key[0], p.nth, where, ident, judged, us, num)
         # a call path hit by several points that end alike is one result
         old = by_id.get((key[0], ident)) if p.nth else None
@@ -437,14 +431,14 @@ def _severity(v: Verdict) -> int:
     return len(_WORST) - _WORST.index(v) if v in _WORST else 0
 
 
-def _crash_judged(ctx: Context, num: int, crash: usersweep.CrashSeen | None,
-                  at: tuple[str, int] | None) -> usersweep.Judged:
+def _crash_judged(ctx: Context, num: int, crash: userspace.CrashSeen | None,
+                  at: tuple[str, int] | None) -> userspace.Judged:
     if crash is None:
-        return usersweep.Judged(Verdict.HANG, 0, (), "", "-",
+        return userspace.Judged(Verdict.HANG, 0, (), "", "-",
                                 f"boot {num}: no output after the point started and no "
                                 f"crash line; killed after {ctx.timeout} s")
     where = f" at {at[0]}:{at[1]}" if at else ""
-    return usersweep.Judged(Verdict.CRASH, 0, (), crash.title, crash.frame + where,
+    return userspace.Judged(Verdict.CRASH, 0, (), crash.title, crash.frame + where,
                             f"{crash.title}; {crash.frame}{where}\n{crash.excerpt}")
 
 
@@ -492,21 +486,15 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
                                + ", ".join(o.name for o in user.ops))
         out = out / f"only-{op_name}-{nth}"
         fresh = True
-    stamp = out / "build-id"
-    old = stamp.read_text().strip() if stamp.is_file() else None
-    if not fresh and out.is_dir() and old != bid.content:
+    state = SweepDir(out)
+    if not fresh and state.stale(bid.content):
         print(f"kfault: the results in {out} came from another kernel: starting afresh")
         fresh = True
-    if fresh and out.is_dir():
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
-    began = out / "started"
-    if not began.is_file():
-        began.write_text(datetime.now(timezone.utc).isoformat() + "\n")
+    state.open(fresh)
     _build(ctx, build_dir, out)
-    stamp.write_text(bid.content + "\n")
+    state.write_stamp(bid.content)
     ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
-    (out / "plan.txt").write_text(usersweep.plan(user.ops, str(build_dir.resolve()),
+    (out / "plan.txt").write_text(userspace.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
     first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
     run_boots(ctx, build_dir, out, max_boots,
@@ -518,8 +506,7 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
         found = analyse(ctx, build_dir, out)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
-    write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
-                  datetime.fromisoformat(began.read_text().strip()))
+    write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report", state.started)
     if only:
         return _reproduced(ctx, found, op_name, int(nth), out.parent / "report/report.json")
     return _summarise(ctx, user, found, out, elapsed)
@@ -567,10 +554,10 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     explained = {id(r): k.why for r in bad for k in [known.match(ctx.target.known, r)] if k}
     # the target's own sources may mark lines whose finding the sweep must give
     marks = [e for f in ctx.target.source_files(ctx.kdir)
-             for e in usersweep.expectations(f.name, f.read_text(errors="replace"))]
+             for e in userspace.expectations(f.name, f.read_text(errors="replace"))]
     unmet = []
     for e in marks:
-        hits = [r for r in bad if usersweep.meets(e, str(r.line.verdict), r.line.file,
+        hits = [r for r in bad if userspace.meets(e, str(r.line.verdict), r.line.file,
                                                   r.line.line, r.line.leaked)]
         for r in hits:
             explained[id(r)] = f"expected: kfault-expect {e.verdict} at {e.file}:{e.line}"
