@@ -21,7 +21,6 @@ steps, teardown steps.  One record per line, one parser per kind:
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -32,6 +31,7 @@ from ..console.frames import FTRACE, TRACE, parse as parse_frame
 from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
 from ..console.protocol import Verdict, strip_time
 from ..checkout.targets import UserOp
+from ..results import ids
 
 ENOENT = 2
 
@@ -448,7 +448,7 @@ def stable_id(op: str, where: Site | None, outcome: str = "", base: str = "") ->
     one or two from run to run: a call path hit twice is one id, not two."""
     key = base or f"{op}|{where.allocator if where else '-'}|" \
         f"{'<'.join(where.path) if where else '-'}"
-    return hashlib.sha1(f"{key}|{outcome}".encode() if outcome else key.encode()).hexdigest()[:8]
+    return ids.stable_id(key, outcome) if outcome else ids.stable_id(key)
 
 
 def outcome(judged: Judged, at: tuple[str, int] | None) -> str:

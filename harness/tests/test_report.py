@@ -224,3 +224,12 @@ def test_a_failed_point_says_how_to_rerun_it() -> None:
     assert reproduce(suites, "hlist.t", 0, "00000000") == (
         "make sweep SUITE='kunit*' SWEEP_ARGS=\"--fresh --kernel-arg kfault.only=hlist.t\"")
     assert reproduce("", "open", 3, "e3e5e880") is None
+
+
+def test_ids_are_the_kernels_fnv() -> None:
+    # kunit/kfault/kfault_test.c's kfault_fnv_stable: the same vectors
+    from harness.results import ids
+    assert ids.fnv(b"") == ids.FNV_SEED == 2166136261
+    assert ids.fnv(b"a") == 0xe40c292c
+    assert ids.stable_id("a") == "e40c292c"
+    assert ids.stable_id("op", "x") == f"{ids.fnv(b'op|x'):08x}"
