@@ -63,8 +63,7 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
                 place = hit
                 crash = dataclasses.replace(crash, frame=fn, addr=addr)
                 break
-    where = f"at {place[0]}:{place[1]}" if place else ""
-    return resume.crash_record(crash, at, where, boot, resume.excerpt(lines, crash))
+    return resume.crash_record(crash, at, place, boot, resume.excerpt(lines, crash))
 
 
 def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:

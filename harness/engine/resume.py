@@ -10,7 +10,6 @@ second targeted fill-in attempt).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 
 from ..results.model import Result, RunLog
@@ -27,7 +26,11 @@ class Record:
     verdict: str = ""
     site: str = ""
     id: str = ""
-    detail: str = ""
+    detail: str = ""        # one line: what happened
+    file: str = ""          # a crash's place in the target's sources, "" if none
+    line: int = 0
+    excerpt: str = ""       # the console around a crash
+    title: str = ""         # a crash's first line
 
     def json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -77,10 +80,13 @@ def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) ->
     return "\n".join(strip_time(ln) for ln in part)
 
 
-def crash_record(crash: Crash, at: TryLine, where: str, boot: int, context: str = "") -> Record:
-    detail = f"{crash.title}; {crash.frame} {where}".strip()
+def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot: int,
+                 context: str = "") -> Record:
+    """The point a crash took down, placed at file:line when the symbols know it."""
+    where = f" at {place[0]}:{place[1]}" if place else ""
     return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, "",
-                  detail + (f"\n{context}" if context else ""))
+                  f"{crash.title}; {crash.frame}{where}",
+                  place[0] if place else "", place[1] if place else 0, context, crash.title)
 
 
 KUNIT_PY_CRASHED = "The kernel seems to have crashed"
@@ -117,19 +123,15 @@ def resume_point(records: list[Record]) -> str | None:
     return f"{last.op}:{last.point}" if last else None
 
 
-_AT = re.compile(r" at ([\w.-]+\.c):(\d+)$")
-
-
 def as_result(rec: Record, target: str, suite: str) -> Result:
     """A crash or hang record as a point of the report: its verdict, the target
     frame and file:line it was placed at, the panic and the console excerpt."""
-    title, _, excerpt = rec.detail.partition("\n")
-    at = _AT.search(title)
+    title, excerpt = rec.detail, rec.excerpt
     fill = int(rec.point[1:]) if rec.point.startswith("f") else 0
     nth = 1 if fill else int(rec.point or 0)
     return Result(target, suite, f"{rec.op}_fault_sweep", ResultLine(
         op=rec.op, nth=nth, fill=fill, attr="-", allocator="-", inner="-",
-        site=rec.site or "-", file=at.group(1) if at else None,
-        line=int(at.group(2)) if at else 0, addr=0, id="", verdict=Verdict(rec.verdict),
-        ret=0, us=0, leaked=(), report=title.split(";")[0], report_site=rec.site or "-",
+        site=rec.site or "-", file=rec.file or None, line=rec.line, addr=0, id="",
+        verdict=Verdict(rec.verdict), ret=0, us=0, leaked=(),
+        report=rec.title or title.split(";")[0], report_site=rec.site or "-",
         report_addr=0, detail=(title + ("\n" + excerpt if excerpt else ""))), rec.boot)

@@ -31,11 +31,16 @@ def test_a_crash_becomes_a_record_and_the_next_boot_skips_its_point() -> None:
     assert crash is not None
     at = log.last_started()
     assert at == TryLine("open", 1, 0)
-    rec = resume.crash_record(crash, at, "at refdev_session.c:38", boot=1,
+    rec = resume.crash_record(crash, at, ("refdev_session.c", 38), boot=1,
                               context=resume.excerpt(text, crash))
     assert (rec.kind, rec.verdict, rec.op, rec.point) == ("crash", "crash", "open", "1")
     assert "Segfault with no mm" in rec.detail and "refdev_session.c:38" in rec.detail
-    assert "RIP: 0033:refdev_open+0x2bc/0x730" in rec.detail    # the excerpt
+    assert "RIP: 0033:refdev_open+0x2bc/0x730" in rec.excerpt
+    assert (rec.file, rec.line) == ("refdev_session.c", 38)
+    back = resume.load(rec.json() + "\n")[0]
+    point = resume.as_result(back, "refdev", "refdev_fault")
+    assert (point.line.file, point.line.line) == ("refdev_session.c", 38)
+    assert "RIP: 0033:refdev_open" in point.line.detail
     assert resume.resume_point([rec]) == "open:1"
 
 
@@ -65,7 +70,7 @@ def test_a_crash_during_a_targeted_fill_in_is_a_point_and_resumed_after() -> Non
     assert at == TryLine("open", 1, 1, "refdev_open+0x13a/0x730") and at.key == "f1"
     assert log.crash is not None and log.crash.last_point == "open f1"
     assert log.crash.frame == "refdev_open+0x2bc/0x730"
-    rec = resume.crash_record(log.crash, at, "at refdev_session.c:38", boot=1)
+    rec = resume.crash_record(log.crash, at, ("refdev_session.c", 38), boot=1)
     assert (rec.op, rec.point, rec.verdict) == ("open", "f1", "crash")
     assert resume.resume_point([rec]) == "open:f1"
 
