@@ -60,7 +60,7 @@ def repro(ctx: Context, point: str) -> int:
     r = first.line
     print(f"repro: {op} {r.key} {r.allocator} <- {r.site} id {r.id}: {r.verdict} "
           f"{r.detail}".rstrip())
-    for what, value in (("leaked", ", ".join(r.leaked)), ("report", r.report),
+    for what, value in (("leaked", ", ".join(map(str, r.leaked))), ("report", r.report),
                         ("report site", r.report_site)):
         if value and value != "-":
             print(f"repro:   {what}: {value}")

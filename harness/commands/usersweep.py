@@ -23,7 +23,7 @@ from ..results import known, model
 from ..engine import userspace
 from ..engine.state import SweepDir
 from ..errors import HarnessError
-from ..console.protocol import ResultLine, Verdict
+from ..console.protocol import LeakedSite, ResultLine, Verdict
 from ..proc.runner import KunitRequest
 from ..checkout.targets import User
 from .context import Context, prepare, write_reports
@@ -396,7 +396,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             if mine and judged.verdict.ok:
                 chain = mine[0].callers()
                 judged = userspace.Judged(
-                    Verdict.LEAK, judged.ret, (" < ".join(f.function for f in chain[:4]),),
+                    Verdict.LEAK, judged.ret, (LeakedSite(
+                        " < ".join(f.function for f in chain[:4]), 0, "", len(mine),
+                        sum(x.size for x in mine), "raw"),),
                     "", "-",
                     f"kmemleak: {len(mine)} object(s) allocated by this point's process "
                     f"(pid {p.pid}), {sum(x.size for x in mine)} bytes; first: "

@@ -62,6 +62,53 @@ class Verdict(enum.StrEnum):
                         Verdict.TEST_FAILED)
 
 
+@dataclass(frozen=True)
+class LeakedSite:
+    """An allocation call site still holding objects after a point: the
+    kernel's leak check (site.c, kfault_tags_diff: "file:line fn +N/+BB") or
+    the user-space sweep's allocinfo growth."""
+
+    file: str           # as the allocation tag names it (a basename in the kernel's)
+    line: int
+    function: str
+    calls: int          # objects still live
+    bytes: int
+    how: str = ""       # "" the kernel's check, "live" allocinfo, "unload" at module
+    #                     unload, "raw" a site cut short (file holds its text)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    @property
+    def key(self) -> str:
+        """The site without its counts: what stays the same across runs."""
+        return self.file if self.how == "raw" else f"{self.where} {self.function}"
+
+    def __str__(self) -> str:
+        if self.how == "raw":
+            return self.file
+        if self.how == "live":
+            return f"{self.where} {self.function} ({self.calls} live, {self.bytes} bytes)"
+        if self.how == "unload":
+            return f"{self.where} {self.function} ({self.bytes} bytes at module unload)"
+        return f"{self.where} {self.function} {self.calls:+d}/{self.bytes:+d}B"
+
+
+_LEAKED = re.compile(r"^(\S+):(\d+) (\S+) ([+-]\d+)/([+-]\d+)B$")
+
+
+def parse_leaked(text: str) -> LeakedSite | None:
+    """One site of a result's leaked=[...] list (None for an empty one); a site
+    the kernel's buffer cut short is kept as its text."""
+    text = text.strip()
+    m = _LEAKED.match(text)
+    if m is None:
+        return LeakedSite(text, 0, "", 0, 0, "raw") if text else None
+    return LeakedSite(m.group(1), int(m.group(2)), m.group(3), int(m.group(4)),
+                      int(m.group(5)))
+
+
 def point_key(nth: int, fill: int) -> str:
     """How a point is named for resume and records: "7" (pass nth 7) or "f2" (fill-in 2)."""
     return f"f{fill}" if fill else str(nth)
@@ -158,7 +205,7 @@ class ResultLine:
     verdict: Verdict
     ret: int
     us: int
-    leaked: tuple[str, ...]
+    leaked: tuple[LeakedSite, ...]
     report: str
     report_site: str
     report_addr: int
@@ -262,7 +309,7 @@ def _result(f: dict[str, str]) -> ResultLine:
         allocator=f.get("allocator", "-"), inner=f.get("inner", "-"), site=f.get("site", "-"),
         file=file, line=line, addr=_int(f.get("addr", "0")), id=f.get("id", ""),
         verdict=_verdict(f["verdict"]), ret=int(f.get("ret", "0")), us=int(f.get("us", "0")),
-        leaked=tuple(s.strip() for s in f.get("leaked", "").split(",") if s.strip()),
+        leaked=tuple(x for x in map(parse_leaked, f.get("leaked", "").split(",")) if x),
         report=f.get("report", ""), report_site=f.get("report_site", "-"),
         report_addr=_int(f.get("report_addr", "0")), detail=f.get("detail", ""))
 

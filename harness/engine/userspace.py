@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Union
 from ..console import frames, kreport, oops
 from ..console.frames import FTRACE, TRACE, parse as parse_frame
 from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
-from ..console.protocol import Verdict, strip_time
+from ..console.protocol import LeakedSite, Verdict, strip_time
 from ..checkout.targets import UserOp
 from ..results import ids
 
@@ -459,7 +459,7 @@ def outcome(judged: Judged, at: tuple[str, int] | None) -> str:
         title = re.sub(r"0x[0-9a-f]+", "0x", judged.report)
         return f"{judged.verdict}|{title}|{at[0] if at else '-'}:{at[1] if at else 0}"
     if judged.verdict == Verdict.LEAK:
-        return "leak|" + ",".join(sorted(x.split(" (")[0] for x in judged.leaked))
+        return "leak|" + ",".join(sorted(x.key for x in judged.leaked))
     return f"{judged.verdict}|{judged.ret}|{judged.detail.split(';')[0]}"
 
 
@@ -469,7 +469,7 @@ def outcome(judged: Judged, at: tuple[str, int] | None) -> str:
 class Judged:
     verdict: Verdict
     ret: int
-    leaked: tuple[str, ...]
+    leaked: tuple[LeakedSite, ...]
     report: str
     report_site: str
     detail: str
@@ -496,9 +496,11 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
     for a in p.allocs:
         tag = parse_tag(a.tag)
         if tag and in_scope(tag, dirs, mods) and a.calls > 0 and str(tag) not in known_leaks:
-            leaked.append(f"{tag} ({a.calls} live, {a.bytes} bytes)")
+            leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, a.calls,
+                                     a.bytes, "live"))
     for tag, size in unload_leaks(p.kmsg):
-        leaked.append(f"{tag} ({size} bytes at module unload)")
+        leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, 0, size,
+                                 "unload"))
     if reports:
         first = reports[0]
         return Judged(Verdict.REPORT, ret, tuple(leaked), first.title, first.frame,
@@ -506,7 +508,7 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
                       + (f"; {len(reports)} reports" if len(reports) > 1 else ""))
     if leaked:
         return Judged(Verdict.LEAK, ret, tuple(leaked), "", "-",
-                      "still allocated after the point: " + "; ".join(leaked))
+                      "still allocated after the point: " + "; ".join(map(str, leaked)))
     # a teardown removes what may not be there (the failure stopped its creation)
     bad = [s for s in p.steps if s.phase in ("setup", "teardown") and s.ret < 0
            and not (s.ret == -ENOENT and s.phase == "teardown")]
@@ -585,13 +587,14 @@ def expectations(name: str, text: str) -> list[Expect]:
             for m in [_EXPECT.search(ln)] if m]
 
 
-def meets(e: Expect, verdict: str, file: str | None, line: int, leaked: Iterable[str]) -> bool:
+def meets(e: Expect, verdict: str, file: str | None, line: int,
+          leaked: Iterable[LeakedSite]) -> bool:
     """Whether a point shows the expectation: its verdict, at the marked line
     (where it crashed or was reported), or a leak allocated there."""
     if verdict != e.verdict:
         return False
     return (file, line) == (e.file, e.line) or any(
-        x.startswith(f"{e.file}:{e.line} ") for x in leaked)
+        (x.file, x.line) == (e.file, e.line) for x in leaked)
 
 
 def text_range(symbols: list[tuple[int, int, str]], names: set[str], seed: str

@@ -53,8 +53,7 @@ def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int]) -> list[Findi
         r = res.line
         if r.verdict == Verdict.LEAK:
             for item in r.leaked:
-                name, _, num = item.split()[0].rpartition(":")
-                out.append(Finding("leak", name, int(num) if num.isdigit() else 0))
+                out.append(Finding("leak", item.file, item.line))
         elif r.verdict == Verdict.REPORT:
             place("report", r.report_addr)
         elif r.verdict in (Verdict.WRONG_ERRNO, Verdict.BAD_STATE):

@@ -225,7 +225,7 @@ def evidence(r: ResultLine) -> str:
     if r.report and r.verdict == Verdict.REPORT:
         return _VOLATILE.sub(r"\1\2 -", r.report)
     if r.leaked:
-        return "leaked " + ",".join(r.leaked)
+        return "leaked " + ",".join(map(str, r.leaked))
     return r.detail
 
 

@@ -255,8 +255,9 @@ def reproduce(template: str, op: str, nth: int, ident: str, fill: int = 0) -> st
 
 def _point(res: model.Result, symbols: Symbols | None, meta: RunMeta) -> Point:
     r = res.line
-    ev = Evidence(leaked=r.leaked, report=r.report or None, report_site=_opt(r.report_site),
-                  detail=r.detail or None, ret=r.ret, summary=model.evidence(r))
+    ev = Evidence(leaked=tuple(map(str, r.leaked)), report=r.report or None,
+                  report_site=_opt(r.report_site), detail=r.detail or None, ret=r.ret,
+                  summary=model.evidence(r))
     return Point(suite=res.suite, case=res.case, operation=r.op, nth=r.nth,
                  name=point_name(r.op, r.nth, r.fill, r.allocator, r.site, r.inner),
                  verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,

@@ -25,7 +25,8 @@ def test_leak_run_names_the_leaked_site_for_every_point_after_it() -> None:
     log = build("sweep_probe_leak.log")
     leaks = [r for r in log.points if r.line.verdict == Verdict.LEAK]
     assert len(leaks) == 27
-    assert all(r.line.leaked == ("refdev_dev.c:110 refdev_probe +1/+8192B",) for r in leaks)
+    assert all(tuple(map(str, r.line.leaked)) == ("refdev_dev.c:110 refdev_probe +1/+8192B",)
+               for r in leaks)
     assert min(r.line.nth for r in leaks) == 8  # points 1-7 fail before the ring exists
     assert {op: c.points for op, c in log.counts.items()} == {"probe": 31}
     groups = model.failures(log.results)

@@ -28,7 +28,10 @@ def test_a_leak_result_keeps_its_leaked_sites() -> None:
     rec = protocol.parse_line(first("sweep_probe_leak.log", "verdict=leak"))
     assert isinstance(rec, protocol.ResultLine)
     assert rec.verdict is Verdict.LEAK and not rec.verdict.ok
-    assert rec.leaked == ("refdev_dev.c:110 refdev_probe +1/+8192B",)
+    assert tuple(map(str, rec.leaked)) == ("refdev_dev.c:110 refdev_probe +1/+8192B",)
+    site = rec.leaked[0]
+    assert (site.where, site.function, site.calls, site.bytes) == (
+        "refdev_dev.c:110", "refdev_probe", 1, 8192)
 
 
 def test_count_and_point_lines() -> None:

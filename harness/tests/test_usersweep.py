@@ -14,7 +14,7 @@ from harness.engine import userspace as usersweep
 from harness.errors import HarnessError
 from harness.commands import context
 from harness.commands import usersweep as usersweep_flow
-from harness.console.protocol import Verdict
+from harness.console.protocol import LeakedSite, Verdict
 from harness.proc.runner import KunitRequest
 from harness.tests.test_flows import FakeRunner
 
@@ -156,8 +156,8 @@ def test_a_module_freed_with_its_allocations_live_is_a_leak_at_their_line() -> N
     assert t.user
     judged = usersweep.judge(p, t.user.ops[0], t.srcdirs, prefix=t.prefix)
     assert judged.verdict == Verdict.LEAK and judged.ret == -12
-    assert judged.leaked == ("kfault_init_leak.c:24 kfault_init_leak_init "
-                             "(256 bytes at module unload)",)
+    assert tuple(map(str, judged.leaked)) == ("kfault_init_leak.c:24 kfault_init_leak_init "
+                                              "(256 bytes at module unload)",)
     [mark] = usersweep.expectations("kfault_init_leak.c", (
         REPO / "kunit/modtests/kfault_init_leak.c").read_text())
     assert (mark.line, mark.verdict) == (24, "leak")
@@ -341,9 +341,10 @@ def test_a_findings_outcome_leaves_out_addresses_and_counts() -> None:
                              "-", "")
     again = dataclasses.replace(crash, report="Kernel mode fault at addr 0x0, ip 0xa680d03a")
     assert usersweep.outcome(crash, ("x.c", 38)) == usersweep.outcome(again, ("x.c", 38))
-    leaked = ("test.c:856 kunit_kmalloc_array (2 live, 160 bytes)",)
+    leaked = (LeakedSite("test.c", 856, "kunit_kmalloc_array", 2, 160, "live"),)
+    assert str(leaked[0]) == "test.c:856 kunit_kmalloc_array (2 live, 160 bytes)"
     leak = usersweep.Judged(Verdict.LEAK, -12, leaked, "", "-", "")
-    more = dataclasses.replace(leak, leaked=("test.c:856 kunit_kmalloc_array (3 live, 320 "
-                                             "bytes)",))
+    more = dataclasses.replace(leak, leaked=(
+        LeakedSite("test.c", 856, "kunit_kmalloc_array", 3, 320, "live"),))
     assert usersweep.outcome(leak, None) == usersweep.outcome(more, None)
     assert usersweep.stable_id("op", None, "a") != usersweep.stable_id("op", None, "b")
