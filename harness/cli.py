@@ -30,10 +30,11 @@ def make_context(args: argparse.Namespace) -> context.Context:
     target = targets.load(REPO / "configs", args.target)
     # a review's patched copy (make -C it repro ...): its kernel is not root's to run
     run_as = review.unprivileged() if (REPO / review.UNTRUSTED).exists() else None
-    return context.Context(repo=REPO, kdir=args.kdir, target=target, runner=ProcessRunner(),
-                           out=args.out, build_dir=args.build_dir, timeout=args.timeout,
-                           kernel_args=list(getattr(args, "kernel_arg", [])),
-                           ccache_dir=default_cache() / "ccache", run_as=run_as)
+    boot = context.BootSpec(kdir=args.kdir, build_dir=args.build_dir, timeout=args.timeout,
+                            kernel_args=tuple(getattr(args, "kernel_arg", [])),
+                            ccache_dir=default_cache() / "ccache", run_as=run_as)
+    return context.Context(checkout=context.Checkout(REPO), target=target,
+                           runner=ProcessRunner(), out=args.out, boot=boot)
 
 
 def cmd_link(args: argparse.Namespace) -> int:

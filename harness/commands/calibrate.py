@@ -16,7 +16,7 @@ from pathlib import Path
 from ..results import calibration as calibrate
 from ..checkout import defects, tree
 from ..errors import HarnessError
-from .context import Context, analyse, prepare, request
+from .context import Checkout, Context, analyse, prepare, request
 from .review import scratch_copy
 
 
@@ -24,7 +24,7 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
            ) -> tuple[list[calibrate.Finding], float, int, list[str]]:
     """One build and one boot of the target's sweep: findings, seconds, kunit.py
     status and the console."""
-    test_log = ctx.default_build() / "test.log"
+    test_log = ctx.boot.default_build() / "test.log"
     test_log.unlink(missing_ok=True)
     prepare(ctx)
     start = time.monotonic()
@@ -54,7 +54,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
     if not target.defect_patches or not target.sweep_suite:
         raise HarnessError(f"target {target.name} has no [defects] patches or sweep_suite: "
                            "nothing to calibrate")
-    patches = sorted((ctx.repo / target.defect_patches).glob("*.patch"))
+    patches = sorted((ctx.checkout.repo / target.defect_patches).glob("*.patch"))
     if not patches:
         raise HarnessError(f"no defect patches in {target.defect_patches}")
     expected = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
@@ -74,7 +74,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
     try:
         for patch in patches:
             scratch_copy(ctx, scratch, [patch], f"defect patch {patch.name}")
-            found, seconds, _, _ = _sweep(dataclasses.replace(ctx, repo=scratch), out,
+            found, seconds, _, _ = _sweep(dataclasses.replace(ctx, checkout=Checkout(scratch)), out,
                                           patch.stem, extra)
             new = [f for f in found if f not in base]
             outcome = calibrate.Outcome(patch.stem, expected[patch.stem], new, seconds)
@@ -84,7 +84,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
                   + (f"new {hit.verdict} at {hit.where}; its reverse fixes it" if hit
                      else "NOT DETECTED") + f" ({seconds:.1f} s)", flush=True)
     finally:
-        tree.link(ctx.kdir, ctx.repo)
+        tree.link(ctx.boot.kdir, ctx.checkout.repo)
         if scratch.exists():
             shutil.rmtree(scratch)
     table = calibrate.matrix(outcomes)

@@ -7,7 +7,7 @@ returns an exit code or raises HarnessError.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,24 +22,29 @@ EXIT_FINDING = 1
 EXIT_COVERAGE = 3
 
 
-@dataclass
-class Context:
-    repo: Path                  # this checkout
-    kdir: Path                  # the kernel tree
-    target: Target
-    runner: Runner
-    out: Path
-    build_dir: Path | None = None
-    timeout: int = 600
-    kernel_args: list[str] = field(default_factory=list)
-    ccache_dir: Path | None = None
-    kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
-    suite_files: frozenset[str] = frozenset()   # any-suite sweep: the suites' C files
-    run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
+@dataclass(frozen=True)
+class Checkout:
+    """This checkout of kfault (or a review's copy of it)."""
+
+    repo: Path
 
     @property
     def config_dir(self) -> Path:
         return self.repo / "configs"
+
+
+@dataclass(frozen=True)
+class BootSpec:
+    """How a kernel is built and booted: the tree, its build directory, kunit.py's
+    options, and who runs it."""
+
+    kdir: Path                              # the kernel tree
+    build_dir: Path | None = None           # None: KDIR/.kunit-kfault
+    timeout: int = 600
+    kernel_args: tuple[str, ...] = ()
+    ccache_dir: Path | None = None
+    kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
+    run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
 
     def default_build(self, name: str = ".kunit-kfault") -> Path:
         return self.build_dir or self.kdir / name
@@ -48,9 +53,29 @@ class Context:
     def vmlinux(self) -> Path:
         return self.default_build() / "vmlinux"
 
+
+@dataclass(frozen=True)
+class Suites:
+    """An any-suite sweep's selection (make sweep SUITE=GLOB)."""
+
+    glob: str
+    dirs: tuple[str, ...]               # the leak check's directories
+    files: frozenset[str]               # the suites' C files (basenames)
+
+
+@dataclass(frozen=True)
+class Context:
+    checkout: Checkout
+    target: Target
+    runner: Runner
+    out: Path
+    boot: BootSpec
+    suites: Suites | None = None
+
     @property
     def files(self) -> frozenset[str]:
-        return frozenset(self.target.file_names(self.kdir))
+        """The target's source files, by basename."""
+        return frozenset(self.target.file_names(self.boot.kdir))
 
 
 def compositions(config_dir: Path) -> dict[Path, tuple[str, ...]]:
@@ -80,20 +105,21 @@ def write_configs(config_dir: Path, check: bool = False) -> list[Path]:
 
 
 def build_id(ctx: Context, modules: bool = False) -> identity.BuildId:
-    config = ctx.config_dir / ("modules/.kunitconfig" if modules else ".kunitconfig")
-    extra = [p for t in targets.load_all(ctx.config_dir) for p in t.source_files(ctx.kdir)
-             if not p.resolve().is_relative_to(ctx.repo.resolve())]
-    return identity.compute(ctx.repo, config, extra)
+    config = ctx.checkout.config_dir / ("modules/.kunitconfig" if modules else ".kunitconfig")
+    extra = [p for t in targets.load_all(ctx.checkout.config_dir)
+             for p in t.source_files(ctx.boot.kdir)
+             if not p.resolve().is_relative_to(ctx.checkout.repo.resolve())]
+    return identity.compute(ctx.checkout.repo, config, extra)
 
 
 def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
             ) -> identity.BuildId:
     """Link the checkout into the tree, refresh the compositions, and make sure the
     build directory rebuilds what another checkout or other sources left there."""
-    tree.link(ctx.kdir, ctx.repo)
-    write_configs(ctx.config_dir)
+    tree.link(ctx.boot.kdir, ctx.checkout.repo)
+    write_configs(ctx.checkout.config_dir)
     bid = build_id(ctx, modules)
-    said = identity.refresh(build_dir or ctx.default_build(), bid)
+    said = identity.refresh(build_dir or ctx.boot.default_build(), bid)
     if said:
         print(f"kfault: {said}", flush=True)
     return bid
@@ -103,20 +129,29 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
             extra: list[str] = [], build_dir: Path | None = None) -> KunitRequest:
     """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
     return KunitRequest(
-        kdir=ctx.kdir, build_dir=build_dir or ctx.default_build(),
-        kunitconfig_dir=ctx.kunitconfig_dir or ctx.config_dir, filter_glob=suites,
-        timeout=ctx.timeout,
-        ccache_dir=ctx.ccache_dir, command="run" if first else "exec", run_as=ctx.run_as,
-        kernel_args=["kasan_multi_shot"] + kernel_args + ctx.kernel_args, extra=extra)
+        kdir=ctx.boot.kdir, build_dir=build_dir or ctx.boot.default_build(),
+        kunitconfig_dir=ctx.boot.kunitconfig_dir or ctx.checkout.config_dir, filter_glob=suites,
+        timeout=ctx.boot.timeout,
+        ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,
+        kernel_args=["kasan_multi_shot"] + kernel_args + list(ctx.boot.kernel_args)
+        + suite_args(ctx.suites), extra=extra)
+
+
+def suite_args(suites: Suites | None) -> list[str]:
+    """An any-suite sweep's selection, as kunit/kfault/suites.c reads it."""
+    if suites is None:
+        return []
+    return [f"kfault.suites={suites.glob}", f"kfault.suites_dirs={','.join(suites.dirs)}"]
 
 
 def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols]:
     """Parse a console once and symbolise it once (one nm, one addr2line)."""
     log = model.build(lines, ctx.target.prefix)
-    functions = ctx.runner.symbol_addresses(ctx.vmlinux, model.functions(log, ctx.target.prefix))
+    functions = ctx.runner.symbol_addresses(ctx.boot.vmlinux,
+                                            model.functions(log, ctx.target.prefix))
     model.place_crash(log, functions)
     addrs = sorted(a - 1 for a in model.addresses(log, functions))
-    chains = ctx.runner.addr2line(ctx.vmlinux, addrs) if addrs else {}
+    chains = ctx.runner.addr2line(ctx.boot.vmlinux, addrs) if addrs else {}
     return log, model.Symbols(chains, ctx.files, tuple(model.leak_addresses(log, functions)))
 
 
@@ -136,21 +171,19 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
                   finished: datetime | None = None) -> Path:
     fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
-                          git_revision=ctx.runner.git_revision(ctx.repo), started=started,
+                          git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
                           reproduce=reproduce_template(ctx), known=ctx.target.known)
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
-                                    bugs=known_bugs.load_bugs(ctx.config_dir))
+                                    bugs=known_bugs.load_bugs(ctx.checkout.config_dir))
 
 
 def reproduce_template(ctx: Context) -> str:
     """How a user reruns one point of this run (report.reproduce fills it in)."""
     if ctx.target.user:
         return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{nth}}\""
-    glob = next((a.split("=", 1)[1] for a in ctx.kernel_args
-                 if a.startswith("kfault.suites=")), None)
-    if ctx.target.name == SUITES_TARGET and glob:
-        return (f"make sweep SUITE='{glob}' SWEEP_ARGS=\"--fresh {{resume}}"
+    if ctx.suites is not None:
+        return (f"make sweep SUITE='{ctx.suites.glob}' SWEEP_ARGS=\"--fresh {{resume}}"
                 f"--kernel-arg kfault.only={{op}}\"")
     target = "" if ctx.target.default else f" TARGET={ctx.target.name}"
     return f"make repro{target} POINT={{op}}:{{point}}"
@@ -166,14 +199,14 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
     files = {}
     # the tree, and our own suites, which its drivers/misc/kfault link holds
     ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
-    for root, rel in ((ctx.kdir, ""), (ctx.repo / "kunit", ours)):
+    for root, rel in ((ctx.boot.kdir, ""), (ctx.checkout.repo / "kunit", ours)):
         for path in ctx.runner.files_containing(root, "kunit_suite", ".c"):
             names = suite_sources.suite_names(path.read_text(errors="replace"))
             if names:
                 files[rel + str(path.relative_to(root))] = names
     dirs = suite_sources.dirs_for(glob, files)
     if not dirs:
-        raise HarnessError(f"SUITE={glob!r}: no struct kunit_suite of {ctx.kdir} has a "
+        raise HarnessError(f"SUITE={glob!r}: no struct kunit_suite of {ctx.boot.kdir} has a "
                            "matching .name")
     if len(",".join(dirs)) > MAX_DIRS_LEN:
         tops = sorted({d.split("/")[0] + "/" for d in dirs})
@@ -197,7 +230,7 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
         raise HarnessError(f"SUITE={glob!r}: want a KUnit suite glob, e.g. 'list*'")
     path = None
     if kunitconfig is not None:
-        path = kunitconfig if kunitconfig.is_absolute() else ctx.kdir / kunitconfig
+        path = kunitconfig if kunitconfig.is_absolute() else ctx.boot.kdir / kunitconfig
         if path.is_dir():
             path = path / ".kunitconfig"
         if not path.is_file():
@@ -206,22 +239,20 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
     target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
                     suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
                     prefix="", kmemleak=True,
-                    known=known_bugs.load_suite_findings(ctx.config_dir))
-    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites",
-                              suite_files=frozenset(Path(f).name for f in sources),
-                              kernel_args=ctx.kernel_args + [
-                                  f"kfault.suites={glob}", f"kfault.suites_dirs={','.join(dirs)}"])
+                    known=known_bugs.load_suite_findings(ctx.checkout.config_dir))
+    out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites", suites=Suites(
+        glob, tuple(dirs), frozenset(Path(f).name for f in sources)))
     if path is not None:
         config_dir = ctx.out / "suites-config"
         config_dir.mkdir(parents=True, exist_ok=True)
         # quiet.config turns off UML's PCI (a WARN at every boot), which
         # all_tests.config's PCI, USB4, sound and wifi tests need
-        text = configs.compose(ctx.config_dir, tuple(
+        text = configs.compose(ctx.checkout.config_dir, tuple(
             f for f in configs.ORACLES if f != "quiet.config"))
         (config_dir / ".kunitconfig").write_text(
             text + f"\n# ---- {path}\n" + path.read_text())
-        own = ctx.build_dir in (None, ctx.kdir / ".kunit-kfault")
-        out = dataclasses.replace(out, kunitconfig_dir=config_dir,
-                                  build_dir=ctx.kdir / ".kunit-kfault-suites" if own
-                                  else ctx.build_dir)
+        own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
+        out = dataclasses.replace(out, boot=dataclasses.replace(
+            ctx.boot, kunitconfig_dir=config_dir,
+            build_dir=ctx.boot.kdir / ".kunit-kfault-suites" if own else ctx.boot.build_dir))
     return out

@@ -30,7 +30,7 @@ def determinism(ctx: Context, runs: int) -> int:
     prepare(ctx)
     out = ctx.out / "determinism"
     out.mkdir(parents=True, exist_ok=True)
-    test_log = ctx.default_build() / "test.log"
+    test_log = ctx.boot.default_build() / "test.log"
     found: list[set[Triple]] = []
     for num in range(runs):
         test_log.unlink(missing_ok=True)

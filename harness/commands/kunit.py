@@ -15,7 +15,7 @@ from .context import EXIT_COVERAGE, Context, analyse, lost_points, prepare, requ
 def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
     prepare(ctx)
     glob = suites or ctx.target.suites
-    build_dir = ctx.default_build()
+    build_dir = ctx.boot.default_build()
     log_path = build_dir / "test.log"
     log_path.unlink(missing_ok=True)        # never summarise a stale log
     if baseline:
@@ -45,7 +45,7 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
         status = 1
     elif status and ctx.target.known:
         # kunit.py fails the run for any failed point; known findings do not
-        failed = [(r.path, r.log) for r in kunit_results.results(ctx.kdir, lines)
+        failed = [(r.path, r.log) for r in kunit_results.results(ctx.boot.kdir, lines)
                   if r.status not in ("SUCCESS", "SKIPPED")]
         bad = known.unexplained(failed, ctx.target.known)
         if failed and not bad:
@@ -60,12 +60,12 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
         status = status or 1
     out = write_reports(ctx, log, symbols, ctx.out / "report", started, baseline)
     print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
-    bugs = known_bugs.load_bugs(ctx.config_dir)
+    bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     for line in summary.kernel_reports(log) + summary.sweep(log, ctx.target.known, bugs):
         print(line)
     if not log.results:
         return status
-    cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.kdir)), log, symbols)
+    cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.boot.kdir)), log, symbols)
     for line in summary.coverage(cov, ctx.target.name, ctx.target.require_coverage):
         print(line)
     if cov.never and ctx.target.require_coverage:

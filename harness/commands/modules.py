@@ -14,13 +14,13 @@ def modules_test(ctx: Context) -> int:
     mods = ctx.target.modules
     if mods is None:
         raise HarnessError(f"target {ctx.target.name} has no [modules] in its target file")
-    build_dir = ctx.default_build(".kunit-kfault-modules")
+    build_dir = ctx.boot.default_build(".kunit-kfault-modules")
     prepare(ctx, build_dir, modules=True)
     out = ctx.out / "modules"
     out.mkdir(parents=True, exist_ok=True)
-    req = KunitRequest(kdir=ctx.kdir, build_dir=build_dir,
-                       kunitconfig_dir=ctx.config_dir / "modules", command="build",
-                       ccache_dir=ctx.ccache_dir)
+    req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
+                       kunitconfig_dir=ctx.checkout.config_dir / "modules", command="build",
+                       ccache_dir=ctx.boot.ccache_dir)
     print(f"modules: building {build_dir} (configs/modules)", flush=True)
     if ctx.runner.run_kunit(req, output=out / "build.txt"):
         said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
@@ -29,16 +29,16 @@ def modules_test(ctx: Context) -> int:
                                                           else f"see {out}/build.txt"))
     kos = [build_dir / ko for ko in mods.load + mods.tests]
     boot_args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
-                 f"init={ctx.repo / 'harness/user/modules-init.sh'}", "kasan_multi_shot",
+                 f"init={ctx.checkout.repo / 'harness/user/modules-init.sh'}", "kasan_multi_shot",
                  "KFAULT_MODULES=" + ":".join(str(k) for k in kos)]
     print("modules: booting UML on the host's root: insmod, suites, rmmod, kmemleak", flush=True)
     start = time.monotonic()
     status = ctx.runner.boot_uml(build_dir / "linux", boot_args, out / "console.log",
-                                 ctx.timeout)
+                                 ctx.boot.timeout)
     lines = (out / "console.log").read_text(errors="replace").splitlines()
     problems = [ln.split("kfault-init: ", 1)[1] for ln in lines if "kfault-init: FAILED" in ln]
     if status is None:
-        problems.append(f"the boot hung: killed after {ctx.timeout} s")
+        problems.append(f"the boot hung: killed after {ctx.boot.timeout} s")
     elif not any("kfault-init: done" in ln for ln in lines):
         crash = oops.find_crash(lines, ctx.target.prefix)
         problems.append(f"the boot ended early: {crash.title if crash else 'no crash line'}")
@@ -48,7 +48,7 @@ def modules_test(ctx: Context) -> int:
     loaded = next((i for i, ln in enumerate(lines)
                    if first_test and "kfault-init: insmod" in ln and first_test in ln),
                   len(lines))
-    found = (kunit_results.results(ctx.kdir, lines[loaded:])
+    found = (kunit_results.results(ctx.boot.kdir, lines[loaded:])
              if any("KTAP" in ln for ln in lines[loaded:]) else [])
     bad = [r for r in found if r.status not in ("SUCCESS", "SKIPPED")]
     problems += [f"KUnit {r.name}: {r.status}" for r in bad]

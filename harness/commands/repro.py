@@ -21,7 +21,7 @@ def repro(ctx: Context, point: str) -> int:
     prepare(ctx)
     out = ctx.out / "repro"
     out.mkdir(parents=True, exist_ok=True)
-    test_log = ctx.default_build() / "test.log"
+    test_log = ctx.boot.default_build() / "test.log"
     found: list[Result | None] = []
     by_call = "+" in key
     args = [f"kfault.only={op}"] + ([f"kfault.target={op}:{key}"] if by_call else [])

@@ -19,7 +19,7 @@ from ..checkout import diff, suite_sources, tree
 from ..errors import HarnessError
 from . import sweep
 from . import context
-from .context import Context
+from .context import Checkout, Context
 
 EXIT_NEW = 1
 
@@ -49,11 +49,12 @@ def scratch_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> i
     no copy) when one does not apply."""
     if where.exists():
         shutil.rmtree(where)
-    copied = ctx.runner.copy_checkout(ctx.repo, where)
+    copied = ctx.runner.copy_checkout(ctx.checkout.repo, where)
     said = ctx.runner.apply_patches(where, patches)
     if said:
         shutil.rmtree(where)
-        raise HarnessError(f"{what} does not apply to {ctx.repo}: {said}; nothing was changed")
+        raise HarnessError(f"{what} does not apply to {ctx.checkout.repo}: {said}; "
+                           "nothing was changed")
     return copied
 
 
@@ -62,10 +63,10 @@ UNTRUSTED = ".kfault-untrusted"     # marks a review's copy: its code is not roo
 REVIEW_USER = "kfault"
 
 
-def in_checkout(ctx: Context, path: str) -> bool:
+def in_checkout(checkout: Checkout, path: str) -> bool:
     """Is a patched path this checkout's (the driver and its suites) rather than
     the kernel tree's?"""
-    return (ctx.repo / path).exists() or path.split("/")[0] in CHECKOUT_DIRS
+    return (checkout.repo / path).exists() or path.split("/")[0] in CHECKOUT_DIRS
 
 
 def unprivileged() -> tuple[int, int] | None:
@@ -81,11 +82,11 @@ def unprivileged() -> tuple[int, int] | None:
     return pw.pw_uid, pw.pw_gid
 
 
-def scratch_root(ctx: Context, side: str) -> Path:
+def scratch_root(out: Path, side: str) -> Path:
     """Where a review's copies go: outside root's home, so that the user who
     builds them can reach them (KFAULT_SCRATCH, default /var/tmp/kfault)."""
     base = Path(os.environ.get("KFAULT_SCRATCH", "/var/tmp/kfault"))
-    digest = hashlib.sha1(str(ctx.out.resolve()).encode()).hexdigest()[:8]
+    digest = hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:8]
     return base / f"review-{digest}" / side
 
 
@@ -97,9 +98,9 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     unprivileged user when we are root.  HarnessError, and no copy, when a
     patch does not apply."""
     run_as = unprivileged()
-    build = ctx.default_build()
-    if build.parent.resolve() != ctx.kdir.resolve():
-        raise HarnessError(f"review needs the build directory inside KDIR ({ctx.kdir}), "
+    build = ctx.boot.default_build()
+    if build.parent.resolve() != ctx.boot.kdir.resolve():
+        raise HarnessError(f"review needs the build directory inside KDIR ({ctx.boot.kdir}), "
                            f"not {build}")
     if where.exists():
         shutil.rmtree(where)
@@ -108,22 +109,22 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
         parent.chmod(0o755)
     linux, kfault = where / "linux", where / "kfault"
     private = sorted({e.relpath for e in tree.EDITS + tree.STALE})
-    ctx.runner.copy_tree(ctx.kdir, linux, build.name, private)
-    ctx.runner.copy_checkout(ctx.repo, kfault)
+    ctx.runner.copy_tree(ctx.boot.kdir, linux, build.name, private)
+    ctx.runner.copy_checkout(ctx.checkout.repo, kfault)
     for root, patches in ((kfault, checkout), (linux, kernel)):
         said = ctx.runner.apply_patches(root, patches) if patches else None
         if said:
             shutil.rmtree(where)
             raise HarnessError(f"{what} does not apply to "
-                               f"{ctx.repo if root == kfault else ctx.kdir}: {said}; "
+                               f"{ctx.checkout.repo if root == kfault else ctx.boot.kdir}: {said}; "
                                "nothing was changed")
     (kfault / UNTRUSTED).write_text("a kfault review's patched copy: built and booted "
                                     "unprivileged\n")
     if run_as:
         ctx.runner.give(linux / build.name, *run_as)
         ctx.runner.give(kfault, *run_as)
-    return dataclasses.replace(ctx, repo=kfault, kdir=linux, build_dir=linux / build.name,
-                               run_as=run_as)
+    return dataclasses.replace(ctx, checkout=Checkout(kfault), boot=dataclasses.replace(
+        ctx.boot, kdir=linux, build_dir=linux / build.name, run_as=run_as))
 
 
 MAX_SUITES = 4
@@ -136,9 +137,9 @@ def covering_suites(ctx: Context, files: list[str]) -> list[str]:
     if not files:
         return []
     found: set[str] = set()
-    for path in ctx.runner.files_containing(ctx.kdir, "kunit_suite", ".c"):
+    for path in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", ".c"):
         names = suite_sources.suite_names(path.read_text(errors="replace"))
-        rel = str(path.relative_to(ctx.kdir))
+        rel = str(path.relative_to(ctx.boot.kdir))
         if names and any(f.startswith(d) for d in suite_sources.dirs_for("*", {rel: names})
                          for f in files):
             found.update(names)
@@ -148,14 +149,14 @@ def covering_suites(ctx: Context, files: list[str]) -> list[str]:
 def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path, Path]:
     """For BASE=/HEAD= in a git kernel tree: the patch that takes its work tree to
     each revision (applied to a copy of it), and the diff BASE..HEAD reviewed."""
-    if not (ctx.kdir / ".git").exists():
-        raise HarnessError(f"BASE=/HEAD= need KDIR to be a git work tree: {ctx.kdir} is not")
+    if not (ctx.boot.kdir / ".git").exists():
+        raise HarnessError(f"BASE=/HEAD= need KDIR to be a git work tree: {ctx.boot.kdir} is not")
     out.mkdir(parents=True, exist_ok=True)
     to_base, to_head, reviewed = out / "to-base.patch", out / "to-head.patch", \
         out / "base-head.patch"
-    to_base.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", base]))
-    to_head.write_text(ctx.runner.git_diff(ctx.kdir, ["-R", head]))
-    text = ctx.runner.git_diff(ctx.kdir, [base, head])
+    to_base.write_text(ctx.runner.git_diff(ctx.boot.kdir, ["-R", base]))
+    to_head.write_text(ctx.runner.git_diff(ctx.boot.kdir, ["-R", head]))
+    text = ctx.runner.git_diff(ctx.boot.kdir, [base, head])
     if not text.strip():
         raise HarnessError(f"BASE={base} and HEAD={head} have the same tree: nothing to review")
     reviewed.write_text(text)
@@ -183,15 +184,16 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
                            "format-patch output or an mbox of them)")
     if base_kernel is not None and head_kernel is not None:
         nonempty = [p for p in (base_kernel, head_kernel) if p.read_text().strip()]
-        base_ctx = patched_side(ctx, scratch_root(ctx, "base"), [],
+        base_ctx = patched_side(ctx, scratch_root(ctx.out, "base"), [],
                                 [base_kernel] if base_kernel in nonempty else [], "BASE")
-        patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [],
+        patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [],
                                    [head_kernel] if head_kernel in nonempty else [], "HEAD")
         return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
                         [patch])
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
-        ours = {in_checkout(ctx, f) for f in diff.parse(p.read_text(errors="replace")).files}
+        touched = diff.parse(p.read_text(errors="replace")).files
+        ours = {in_checkout(ctx.checkout, f) for f in touched}
         if len(ours) > 1:
             raise HarnessError(f"{p.name} touches this checkout and the kernel tree: split it")
         kinds[p] = ours == {True}
@@ -199,11 +201,11 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
     out.mkdir(parents=True, exist_ok=True)
     base_ctx = ctx
     if base_patches:
-        base_ctx = patched_side(ctx, scratch_root(ctx, "base"),
+        base_ctx = patched_side(ctx, scratch_root(ctx.out, "base"),
                                 [p for p in base_patches if kinds[p]],
                                 [p for p in base_patches if not kinds[p]], "the base's patches")
     mine = base_patches + patches
-    patched_ctx = patched_side(ctx, scratch_root(ctx, "patched"), [p for p in mine if kinds[p]],
+    patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}")
     return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
                     patches)
@@ -213,12 +215,13 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
              patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> int:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
-    who = f"uid {patched_ctx.run_as[0]} ({REVIEW_USER})" if patched_ctx.run_as else "this user"
+    run_as = patched_ctx.boot.run_as
+    who = f"uid {run_as[0]} ({REVIEW_USER})" if run_as else "this user"
     print(f"review: {title} applied to copies in "
-          f"{patched_ctx.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
+          f"{patched_ctx.checkout.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
     base_out, patched_out = out / "base", out / "patched"
-    suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx, f)])
+    suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx.checkout, f)])
     if suites:
         print(f"review: KUnit suites whose directories hold the touched files: "
               f"{', '.join(suites)}", flush=True)
@@ -231,9 +234,9 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
                     dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
                     True, max_boots)
     finally:
-        tree.link(ctx.kdir, ctx.repo)
-    vmlinux = patched_ctx.vmlinux
-    if patched_ctx.run_as and vmlinux.is_file():
+        tree.link(ctx.boot.kdir, ctx.checkout.repo)
+    vmlinux = patched_ctx.boot.vmlinux
+    if patched_ctx.boot.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
     base, patched = _report(base_out), _report(patched_out)
     for name in suites:         # a suite's points are 'suite.case' operations of their own
@@ -242,17 +245,17 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             doc["points"] = list(doc["points"]) + list(more["points"])
             doc["baselines"] = list(doc["baselines"]) + list(more["baselines"])
     cmp = baseline.compare(patched, base)
-    checks = ctx.runner.checkpatch(ctx.kdir, reviewed)
+    checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)
-    objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx, f)
+    objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx.checkout, f)
                else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
-    said = ctx.runner.sparse(patched_ctx.kdir, patched_ctx.default_build(), objects,
-                             patched_ctx.run_as)
-    for root in (patched_ctx.repo, patched_ctx.kdir):
+    said = ctx.runner.sparse(patched_ctx.boot.kdir, patched_ctx.boot.default_build(), objects,
+                             patched_ctx.boot.run_as)
+    for root in (patched_ctx.checkout.repo, patched_ctx.boot.kdir):
         checks = [c.replace(str(root) + "/", "") for c in checks]
         said = None if said is None else [c.replace(str(root) + "/", "") for c in said]
-    rerun = (f"make -C {patched_ctx.repo} KDIR={patched_ctx.kdir} "
-             f"BUILD_DIR={patched_ctx.default_build()} ")
+    rerun = (f"make -C {patched_ctx.checkout.repo} KDIR={patched_ctx.boot.kdir} "
+             f"BUILD_DIR={patched_ctx.boot.default_build()} ")
     if said is None:
         said = ["sparse is not installed (make setup installs it)"]
     # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c

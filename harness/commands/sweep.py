@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..console import kmemleak, oops
 from ..checkout import known_bugs
+from ..checkout.known_bugs import KernelBug
 from ..results import known, model
 from ..engine import resume
 from ..errors import HarnessError
@@ -23,7 +24,7 @@ from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, point_key
 from ..engine.resume import Record
 from ..engine.state import SweepDir
-from .context import SUITES_TARGET, Context, analyse, lost_points, prepare, request, write_reports
+from .context import Context, Suites, analyse, lost_points, prepare, request, write_reports
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -34,7 +35,7 @@ def _append(path: Path, records: list[Record]) -> None:
 
 def _pick_up_killed(ctx: Context, out: Path, state: SweepDir, boot: int) -> list[Record]:
     """The last run was killed during a boot: stop what it left, keep what it finished."""
-    test_log = ctx.default_build() / "test.log"
+    test_log = ctx.boot.default_build() / "test.log"
     if state.running() is None or not test_log.is_file():
         return []
     was, stopped = state.pick_up(ctx.runner.stop_process, ctx.runner.stop_group)
@@ -53,12 +54,12 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
     crash = log.crash
     assert crash is not None
     place = symbols.place(crash.addr)
-    if ctx.suite_files:
+    if ctx.suites is not None and ctx.suites.files:
         # any suite: blame the first frame of the trace in the suite's own file
         frames = oops.trace_after(lines, crash)
-        chains = ctx.runner.addr2line(ctx.vmlinux, [a - 1 for _, a in frames])
+        chains = ctx.runner.addr2line(ctx.boot.vmlinux, [a - 1 for _, a in frames])
         for fn, addr in frames:
-            hit = model.call_site(list(chains.get(addr - 1, [])), set(ctx.suite_files))
+            hit = model.call_site(list(chains.get(addr - 1, [])), set(ctx.suites.files))
             if hit:
                 place = hit
                 crash = dataclasses.replace(crash, frame=fn, addr=addr)
@@ -100,7 +101,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
     merged, symbols = union(ctx, out, records)
     write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
     why = known_findings(merged, ctx.target.known)
-    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.config_dir)}
+    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
@@ -158,34 +159,34 @@ def union(ctx: Context, out: Path, records: list[Record]
 SKIP_CASE = 400         # KFAULT_MAX_NTH: suites.c skips a case resumed there
 
 
-def skip_case(ctx: Context, started: TryLine) -> str | None:
+def skip_case(suites: Suites | None, started: TryLine) -> str | None:
     """Where to resume when a suite case's baseline (point 0, nothing failing)
     took the kernel down: after the whole case, not at its point 1."""
-    if ctx.target.name == SUITES_TARGET and started.nth == 0 and not started.fill:
+    if suites is not None and started.nth == 0 and not started.fill:
         return f"{started.op}:{SKIP_CASE}"
     return None
 
 
-def unexplained_leaks(ctx: Context, log: model.RunLog, count: int) -> int:
+def unexplained_leaks(bugs: tuple[KernelBug, ...], log: model.RunLog, count: int) -> int:
     """The confirmation's leaks of the target that no known kernel bug explains
     (configs/known-bugs.toml): a suite's point may run into the kernel's own."""
     own = [leak for leak in log.leaks if not leak.kernel]
     if len(own) < count:
         return count            # not all printed: none can be explained away
-    return len(_unexplained(ctx, own))
+    return len(_unexplained(bugs, own))
 
 
-def _unexplained(ctx: Context, leaks: list[Leak]) -> list[Leak]:
-    bugs = known_bugs.load_bugs(ctx.config_dir)
+def _unexplained(bugs: tuple[KernelBug, ...], leaks: list[Leak]) -> list[Leak]:
     return [leak for leak in leaks if not any(b.matches_leak(leak) for b in bugs)]
 
 
-def leak_records(ctx: Context, log: model.RunLog, boot: int) -> tuple[list[Record], int]:
+def leak_records(bugs: tuple[KernelBug, ...], log: model.RunLog, boot: int
+                 ) -> tuple[list[Record], int]:
     """A kmemleak record for each point whose thread allocated a leak the
     confirmation found and no known kernel bug explains (a suite sweep prints
     each attempt's thread: kfault: thread), and how many leaks they hold."""
-    by_point = kmemleak.by_thread(_unexplained(ctx, [x for x in log.leaks if not x.kernel]),
-                                  log.threads)
+    own = [x for x in log.leaks if not x.kernel]
+    by_point = kmemleak.by_thread(_unexplained(bugs, own), log.threads)
     records = []
     for (op, nth), leaks in by_point.items():
         chain = leaks[0].callers()
@@ -202,7 +203,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
            records: list[Record], boot: int, max_boots: int) -> list[Record]:
     at = resume.resume_point(records)
     retried: str | None = None
-    test_log = ctx.default_build() / "test.log"
+    test_log = ctx.boot.default_build() / "test.log"
     for num in range(max_boots):
         state.mark_starting(boot)
         req = request(ctx, suite, first=not num,
@@ -245,17 +246,17 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
                 keep(new)
                 raise HarnessError(f"boot {boot} stopped after the fault points of "
                                    f"{oops.last_case(lines)}, with "
-                                   f"no panic: a hang, or --timeout {ctx.timeout} is too "
+                                   f"no panic: a hang, or --timeout {ctx.boot.timeout} is too "
                                    f"short; see {out}/boot-{boot}.log")
             # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
             kunit_out = out / f"boot-{boot}.kunit.txt"
-            new.append(resume.hang_record(started, boot, ctx.timeout,
+            new.append(resume.hang_record(started, boot, ctx.boot.timeout,
                                           kunit_out.read_text(errors="replace")
                                           if kunit_out.is_file() else ""))
             keep(new)
             if key == at:
                 raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
-            at = skip_case(ctx, started) or key
+            at = skip_case(ctx.suites, started) or key
             print(f"sweep: boot {boot} ended at {at} ({new[-1].verdict}); resuming after it",
                   flush=True)
             boot += 1
@@ -266,15 +267,16 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
                                f"cannot resume past it: see {out}/boot-{boot}.log")
         if log.crash and started:
             new.append(_crashed(ctx, log, symbols, lines, started, boot))
-            at = skip_case(ctx, started) or key
+            at = skip_case(ctx.suites, started) or key
         else:
             k = log.kmemleak
-            placed, attributed = leak_records(ctx, log, boot) if ctx.target.kmemleak \
+            bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
+            placed, attributed = leak_records(bugs, log, boot) if ctx.target.kmemleak \
                 else ([], 0)
             new += placed
             # the leaks no point's thread made stay the boot's
             if ctx.target.kmemleak and (not k or not k.canary_found
-                                        or unexplained_leaks(ctx, log, k.target_leaks)
+                                        or unexplained_leaks(bugs, log, k.target_leaks)
                                         > attributed):
                 new.append(Record(
                     boot, "kmemleak", verdict="leak" if k else "report",

@@ -24,9 +24,9 @@ from ..engine import userspace
 from ..engine.state import SweepDir
 from ..errors import HarnessError
 from ..console.protocol import LeakedSite, ResultLine, Verdict
-from ..proc.runner import KunitRequest
+from ..proc.runner import KunitRequest, Runner
 from ..checkout.targets import User
-from .context import Context, prepare, write_reports
+from .context import BootSpec, Context, prepare, write_reports
 from .determinism import agreement
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
@@ -35,16 +35,16 @@ REPRO_SPREAD = 8        # --only OP:NTH runs NTH-8..NTH+8: in a fresh boot the d
 REPASS = 1_000_000      # analysis keys of a second pass's points: beyond any nth
 
 
-def modules_build(ctx: Context) -> Path:
+def modules_build(boot: BootSpec) -> Path:
     """The modules kernel's build directory (the built-in one's sibling)."""
-    build = ctx.default_build(".kunit-kfault-modules")
+    build = boot.default_build(".kunit-kfault-modules")
     return build.with_name(".kunit-kfault-modules") if build.name == ".kunit-kfault" else build
 
 
 def _build(ctx: Context, build_dir: Path, out: Path) -> None:
-    req = KunitRequest(kdir=ctx.kdir, build_dir=build_dir,
-                       kunitconfig_dir=ctx.config_dir / "modules", command="build",
-                       ccache_dir=ctx.ccache_dir, run_as=ctx.run_as)
+    req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
+                       kunitconfig_dir=ctx.checkout.config_dir / "modules", command="build",
+                       ccache_dir=ctx.boot.ccache_dir, run_as=ctx.boot.run_as)
     print(f"usersweep: building {build_dir} (configs/modules)", flush=True)
     if ctx.runner.run_kunit(req, output=out / "build.txt"):
         said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
@@ -53,14 +53,14 @@ def _build(ctx: Context, build_dir: Path, out: Path) -> None:
             said[-1].strip() if said else f"see {out}/build.txt"))
 
 
-def reject_range(ctx: Context, build_dir: Path) -> str:
+def reject_range(runner: Runner, build_dir: Path) -> str:
     """kmemleak's text in the modules kernel, as START-END for the stack filter's
     reject range ("-" when it cannot be found)."""
     obj = build_dir / "mm/kmemleak.o"
     if not obj.is_file():
         return "-"
-    names = {n for _, _, n in ctx.runner.text_symbols(obj)}
-    found = userspace.text_range(ctx.runner.text_symbols(build_dir / "vmlinux"), names,
+    names = {n for _, _, n in runner.text_symbols(obj)}
+    found = userspace.text_range(runner.text_symbols(build_dir / "vmlinux"), names,
                                  "__create_object")
     return f"{found[0]:#x}-{found[1]:#x}" if found else "-"
 
@@ -68,9 +68,9 @@ def reject_range(ctx: Context, build_dir: Path) -> str:
 def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
           reject: str) -> int | None:
     args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
-            f"init={ctx.repo / 'harness/user/usersweep-init.sh'}", "kasan_multi_shot",
+            f"init={ctx.checkout.repo / 'harness/user/usersweep-init.sh'}", "kasan_multi_shot",
             f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
-            f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + ctx.kernel_args
+            f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + list(ctx.boot.kernel_args)
     (out / f"boot-{num}.records").unlink(missing_ok=True)
     state = SweepDir(out)
 
@@ -78,16 +78,16 @@ def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
         state.mark_running(num, pgid)
 
     status = ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
-                                 ctx.timeout, started)
+                                 ctx.boot.timeout, started)
     state.clear_running()
     return status
 
 
-def _stop_killed(ctx: Context, out: Path) -> None:
+def _stop_killed(runner: Runner, out: Path) -> None:
     """A run killed during a boot left its UML (and maybe its harness) running:
     stop them before this run writes into the same directory."""
     state = SweepDir(out)
-    was, stopped = state.pick_up(ctx.runner.stop_process, ctx.runner.stop_group)
+    was, stopped = state.pick_up(runner.stop_process, runner.stop_group)
     if was and stopped:
         print(f"usersweep: stopped boot {was.boot}, left running by a killed run", flush=True)
         time.sleep(1)
@@ -151,7 +151,7 @@ def repass(ctx: Context, build_dir: Path, out: Path, found: "Analysis") -> None:
     start = time.monotonic()
     _boot(ctx, build_dir, out, num,
           "windows:" + ":".join(f"{op}:{first}:{last - first + 1}" for op, first, last in windows),
-          reject_range(ctx, build_dir))
+          reject_range(ctx.runner, build_dir))
     (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
     (out / "repass").write_text(f"{num}\n")
     print("usersweep: second pass over "
@@ -167,7 +167,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
               only: str | None = None) -> None:
     """Boot until every operation is swept; each crash or hang ends a boot, the
     next resumes after its point."""
-    _stop_killed(ctx, out)
+    _stop_killed(ctx.runner, out)
     every = _boots(out)
     num = (every[-1] + 1) if every else 1
     # the first pass's boots say where it stands; a second pass's do not
@@ -186,7 +186,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
             resume = f"{ended[-1].op}:{ended[-1].nth}"
     if only:
         resume = only
-    reject = reject_range(ctx, build_dir)
+    reject = reject_range(ctx.runner, build_dir)
     for _ in range(max_boots):
         start = time.monotonic()
         status = _boot(ctx, build_dir, out, num, resume, reject)
@@ -203,7 +203,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
                                f"{'; '.join(said) or 'no word'}; see {out}/boot-{num}.console")
         if status is None:
             print(f"usersweep: boot {num} hung at {p.op} {p.nth}; killed after "
-                  f"{ctx.timeout} s", flush=True)
+                  f"{ctx.boot.timeout} s", flush=True)
         else:
             crash = userspace.crash_of(_console(out, num), ctx.target.prefix)
             print(f"usersweep: boot {num} crashed at {p.op} {p.nth}: "
@@ -245,9 +245,9 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
         if obj:
             by_object.setdefault(obj, []).append(frame)
     for obj, wanted in by_object.items():
-        chains.update(ctx.runner.faddr2line(ctx.kdir, obj, sorted(wanted)))
+        chains.update(ctx.runner.faddr2line(ctx.boot.kdir, obj, sorted(wanted)))
     # a module's paths come out as BUILD/../drivers/...: name them as the tree does
-    roots = [str(ctx.kdir.resolve()) + "/", str(ctx.kdir) + "/"]
+    roots = [str(ctx.boot.kdir.resolve()) + "/", str(ctx.boot.kdir) + "/"]
     for frame, chain in chains.items():
         fixed = []
         for func, where_ in chain:
@@ -259,9 +259,9 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
     return chains
 
 
-def _result(ctx: Context, op: str, nth: int, where: userspace.Site | None, ident: str,
+def _result(target: str, op: str, nth: int, where: userspace.Site | None, ident: str,
             judged: userspace.Judged, us: int, boot: int) -> model.Result:
-    return model.Result(ctx.target.name, "user", op, ResultLine(
+    return model.Result(target, "user", op, ResultLine(
         op=op, nth=nth, fill=0, attr=where.attr if where else "-",
         allocator=where.allocator if where else "-", inner=where.inner or "-" if where else "-",
         site=where.function if where else "-",
@@ -293,7 +293,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     crashes: dict[tuple[str, int], tuple[int, list[str], userspace.CrashSeen | None]] = {}
     # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
     leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
-    bugs = known_bugs.load_bugs(ctx.config_dir)
+    bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     known_objects: dict[str, int] = {}
     boots = _boots(out)
     again = _repass_boots(out)
@@ -371,7 +371,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         at = place(key)
         crash = seen_crash.get(key)
         if key in crashes:
-            judged = _crash_judged(ctx, crashes[key][0], crash, at)
+            judged = _crash_judged(ctx.boot.timeout, crashes[key][0], crash, at)
             if at and crash:
                 # a crash is placed where it happened, its failed site is the "inner"
                 where = userspace.Site(
@@ -410,7 +410,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             # outcome too
             ident = userspace.stable_id(key[0], where if key not in crashes else None,
                                         userspace.outcome(judged, at), base=ident)
-        res = _result(ctx, key[0], p.nth, where, ident, judged, us, num)
+        res = _result(ctx.target.name, key[0], p.nth, where, ident, judged, us, num)
         # a call path hit by several points that end alike is one result
         old = by_id.get((key[0], ident)) if p.nth else None
         if old is None:
@@ -433,12 +433,12 @@ def _severity(v: Verdict) -> int:
     return len(_WORST) - _WORST.index(v) if v in _WORST else 0
 
 
-def _crash_judged(ctx: Context, num: int, crash: userspace.CrashSeen | None,
+def _crash_judged(timeout: int, num: int, crash: userspace.CrashSeen | None,
                   at: tuple[str, int] | None) -> userspace.Judged:
     if crash is None:
         return userspace.Judged(Verdict.HANG, 0, (), "", "-",
                                 f"boot {num}: no output after the point started and no "
-                                f"crash line; killed after {ctx.timeout} s")
+                                f"crash line; killed after {timeout} s")
     where = f" at {at[0]}:{at[1]}" if at else ""
     return userspace.Judged(Verdict.CRASH, 0, (), crash.title, crash.frame + where,
                             f"{crash.title}; {crash.frame}{where}\n{crash.excerpt}")
@@ -449,7 +449,7 @@ def _compare(ctx: Context, user: User, log: model.RunLog) -> list[str]:
     sources that the sweep from user space did not: one line each."""
     if not user.compare or not user.same_as:
         return []
-    path = ctx.repo / user.compare if not Path(user.compare).is_absolute() else \
+    path = ctx.checkout.repo / user.compare if not Path(user.compare).is_absolute() else \
         Path(user.compare)
     if not path.is_file():
         print(f"usersweep: no in-kernel report at {path} to compare with "
@@ -478,7 +478,7 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     user = ctx.target.user
     if user is None:
         raise HarnessError(f"target {ctx.target.name} has no [user] table")
-    build_dir = modules_build(ctx)
+    build_dir = modules_build(ctx.boot)
     bid = prepare(ctx, build_dir, modules=True)
     out = ctx.out / "usersweep" / ctx.target.name
     if only:
@@ -495,7 +495,7 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     state.open(fresh)
     _build(ctx, build_dir, out)
     state.write_stamp(bid.content)
-    ctx.runner.compile_c(ctx.repo / "harness/user/kfault-user.c", out / "kfault-user")
+    ctx.runner.compile_c(ctx.checkout.repo / "harness/user/kfault-user.c", out / "kfault-user")
     (out / "plan.txt").write_text(userspace.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
     first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
@@ -510,11 +510,11 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
     write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report", state.started)
     if only:
-        return _reproduced(ctx, found, op_name, int(nth), out.parent / "report/report.json")
+        return _reproduced(found, op_name, int(nth), out.parent / "report/report.json")
     return _summarise(ctx, user, found, out, elapsed)
 
 
-def _reproduced(ctx: Context, found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
+def _reproduced(found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
     """--only OP:NTH: the points around NTH, and whether the sweep's point at NTH
     came again - its id and verdict at any of them (its nth may drift)."""
     for r in found.log.results:
@@ -541,6 +541,17 @@ def _reproduced(ctx: Context, found: Analysis, op: str, nth: int, sweep_report: 
     return 0 if again else 1
 
 
+KNOWN, EXPECTED = "KNOWN", "EXPECTED"
+
+
+@dataclass(frozen=True)
+class Explained:
+    """Why a failed point is not a finding."""
+
+    kind: str           # KNOWN (a target's [[known]] finding) or EXPECTED (a kfault-expect mark)
+    why: str
+
+
 def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float) -> int:
     log = found.log
     points = [r for r in log.results if r.line.nth]
@@ -553,16 +564,20 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
         print(f"usersweep: {op.name}: {sum(counts.values())} call paths: "
               + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
     bad = [r for r in log.results if not r.line.verdict.ok]
-    explained = {id(r): k.why for r in bad for k in [known.match(ctx.target.known, r)] if k}
+    # id(result) -> why it is not a finding: a known finding, or a kfault-expect mark
+    explained: dict[int, Explained] = {
+        id(r): Explained(KNOWN, k.why) for r in bad for k in [known.match(ctx.target.known, r)]
+        if k}
     # the target's own sources may mark lines whose finding the sweep must give
-    marks = [e for f in ctx.target.source_files(ctx.kdir)
+    marks = [e for f in ctx.target.source_files(ctx.boot.kdir)
              for e in userspace.expectations(f.name, f.read_text(errors="replace"))]
     unmet = []
     for e in marks:
         hits = [r for r in bad if userspace.meets(e, str(r.line.verdict), r.line.file,
                                                   r.line.line, r.line.leaked)]
         for r in hits:
-            explained[id(r)] = f"expected: kfault-expect {e.verdict} at {e.file}:{e.line}"
+            explained[id(r)] = Explained(EXPECTED,
+                                         f"kfault-expect {e.verdict} at {e.file}:{e.line}")
         print(f"usersweep: expected {e.verdict} at {e.file}:{e.line}: "
               + (f"found at {len(hits)} point(s), first {hits[0].op} {hits[0].line.nth}"
                  if hits else "NOT FOUND"))
@@ -572,13 +587,12 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     for r in bad:
         where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
         first = (r.line.detail or "").splitlines()[0] if r.line.detail else ""
-        tag = "EXPECTED" if explained.get(id(r), "").startswith("expected:") else \
-            "KNOWN" if id(r) in explained else "FAIL"
+        tag = explained[id(r)].kind if id(r) in explained else "FAIL"
         print(f"kfault: {tag} {r.op} {r.line.nth} [{r.line.id}]: {r.line.verdict} "
               f"at {where} ({r.line.site}): {first}"[:400])
         if tag == "FAIL":
-            print(f"  reproduce: {reproduce(ctx, r.op, r.line.nth)}")
-    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.config_dir)}
+            print(f"  reproduce: {reproduce(ctx.target.name, r.op, r.line.nth)}")
+    bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in sorted(found.known_leaks.items()):
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
@@ -591,7 +605,7 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     for line in missing:
         print(f"kfault: FAIL {line}")
     findings = len(bad) - len(explained) + len(missing)
-    expected = sum(1 for why in explained.values() if why.startswith("expected:"))
+    expected = sum(1 for why in explained.values() if why.kind == EXPECTED)
     rate = found.points / elapsed if elapsed else 0.0
     print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} call paths) "
           f"in {elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
@@ -601,8 +615,8 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     return 1 if findings else 0
 
 
-def reproduce(ctx: Context, op: str, nth: int) -> str:
-    return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {op}:{nth}\""
+def reproduce(target: str, op: str, nth: int) -> str:
+    return f"make sweep TARGET={target} SWEEP_ARGS=\"--only {op}:{nth}\""
 
 
 def determinism(ctx: Context, runs: int, max_boots: int = 30) -> int:

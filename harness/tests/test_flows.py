@@ -94,8 +94,10 @@ class FakeRunner:
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],
          target: str = "refdev") -> tuple[context.Context, FakeRunner]:
     runner = FakeRunner(consoles)
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(REPO / "configs", target),
-                          runner=runner, out=tmp_path / "out", build_dir=tmp_path / "build")
+    ctx = context.Context(checkout=context.Checkout(REPO),
+                          target=targets.load(REPO / "configs", target), runner=runner,
+                          out=tmp_path / "out",
+                          boot=context.BootSpec(kdir=fake_tree, build_dir=tmp_path / "build"))
     return ctx, runner
 
 
@@ -150,8 +152,8 @@ def test_a_killed_boot_is_picked_up_by_the_next_run(fake_tree: Path, tmp_path: P
     (ctx.out / "sweep").mkdir(parents=True)
     (ctx.out / "sweep/build-id").write_text(context.build_id(ctx).content)
     (ctx.out / "sweep/running").write_text("1")
-    ctx.default_build().mkdir(parents=True)
-    shutil.copyfile(DATA / "sweep_killed_boot.log", ctx.default_build() / "test.log")
+    ctx.boot.default_build().mkdir(parents=True)
+    shutil.copyfile(DATA / "sweep_killed_boot.log", ctx.boot.default_build() / "test.log")
     sweep.sweep(ctx, fresh=False, max_boots=2)
     recs = records(ctx)
     assert {r["boot"] for r in recs} == {1, 2}
@@ -245,14 +247,14 @@ def test_results_of_another_kernel_are_not_resumed(fake_tree: Path, tmp_path: Pa
 def test_a_build_dir_of_another_checkout_is_rebuilt(fake_tree: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     ctx, _ = make(fake_tree, tmp_path, [])
-    objs = ctx.default_build() / "drivers/misc/kfault/module"
+    objs = ctx.boot.default_build() / "drivers/misc/kfault/module"
     objs.mkdir(parents=True)
     (objs / "refdev_core.o").write_text("the other clone's object")
-    identity.record(ctx.default_build(), identity.BuildId("/elsewhere/kfault", "1" * 64))
+    identity.record(ctx.boot.default_build(), identity.BuildId("/elsewhere/kfault", "1" * 64))
     context.prepare(ctx)
     assert "was built from checkout /elsewhere/kfault" in capsys.readouterr().out
     assert not objs.exists()
-    assert identity.recorded(ctx.default_build()) == context.build_id(ctx)
+    assert identity.recorded(ctx.boot.default_build()) == context.build_id(ctx)
     context.prepare(ctx)                    # the same checkout again: nothing removed
     assert "was built from" not in capsys.readouterr().out
 
@@ -318,6 +320,6 @@ def test_a_suite_case_whose_baseline_crashed_is_skipped_not_resumed_at_point_1(
     ctx, _ = make(fake_tree, tmp_path, [])
     suites = context.suites_context(ctx, "kfault_init_deref", None)
     base = TryLine(op="kunit_device.kunit_device_driver_test", nth=0, fill=0)
-    assert sweep.skip_case(suites, base) == "kunit_device.kunit_device_driver_test:400"
-    assert sweep.skip_case(suites, TryLine(op=base.op, nth=3, fill=0)) is None
-    assert sweep.skip_case(ctx, TryLine(op="open", nth=0, fill=0)) is None    # an op target
+    assert sweep.skip_case(suites.suites, base) == "kunit_device.kunit_device_driver_test:400"
+    assert sweep.skip_case(suites.suites, TryLine(op=base.op, nth=3, fill=0)) is None
+    assert sweep.skip_case(ctx.suites, TryLine(op="open", nth=0, fill=0)) is None    # an op target

@@ -22,6 +22,14 @@ REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
 
 
+def user_context(fake_tree: Path, tmp_path: Path, runner: FakeRunner,
+                 build_dir: Path | None = None) -> context.Context:
+    return context.Context(checkout=context.Checkout(REPO),
+                           target=targets.load(CONFIGS, "modtests"), runner=runner,
+                           out=tmp_path / "out",
+                           boot=context.BootSpec(kdir=fake_tree, build_dir=build_dir))
+
+
 def test_the_plan_makes_module_paths_absolute_and_keeps_the_phases_in_order() -> None:
     t = targets.load(CONFIGS, "refdev-syscalls")
     assert t.user
@@ -216,10 +224,8 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
                                                       capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
     runner = ReplayRunner(["modtests-crash", "modtests-last"])
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
-                          runner=runner, out=tmp_path / "out",
-                          build_dir=tmp_path / ".kunit-kfault")
-    assert usersweep_flow.modules_build(ctx) == tmp_path / ".kunit-kfault-modules"
+    ctx = user_context(fake_tree, tmp_path, runner, tmp_path / ".kunit-kfault")
+    assert usersweep_flow.modules_build(ctx.boot) == tmp_path / ".kunit-kfault-modules"
     code = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
     said = capsys.readouterr().out
     # boot 1 died at exit_null 116: boot 2 starts after it
@@ -247,8 +253,7 @@ def test_only_reruns_the_points_around_one_and_finds_it_again(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the sweep: boot 1 crashes at exit_null 116, boot 2 ends the op
     runner = ReplayRunner(["modtests-crash", "modtests-last", "", "modtests-crash"])
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
-                          runner=runner, out=tmp_path / "out")
+    ctx = user_context(fake_tree, tmp_path, runner)
     usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
     # no point failed a call of the target (nothing is placed here): the
     # second pass runs exit_null whole again
@@ -271,8 +276,7 @@ def test_only_reruns_the_points_around_one_and_finds_it_again(
 def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     runner = ReplayRunner(["modtests-crash", "modtests-last", ""] * 2)
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
-                          runner=runner, out=tmp_path / "out")
+    ctx = user_context(fake_tree, tmp_path, runner)
     assert usersweep_flow.determinism(ctx, 2) == 0
     said = capsys.readouterr().out
     assert "determinism: run 1: 2 call paths" in said
@@ -285,8 +289,7 @@ def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Pat
 def test_a_killed_run_is_picked_up_at_its_last_finished_point(
         fake_tree: Path, tmp_path: Path) -> None:
     runner = ReplayRunner(["modtests-last"])
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
-                          runner=runner, out=tmp_path / "out")
+    ctx = user_context(fake_tree, tmp_path, runner)
     out = tmp_path / "sweep"
     out.mkdir()
     # the killed run's boot: its records end inside exit_null 116, no crash
@@ -315,8 +318,7 @@ def test_a_second_pass_reruns_the_window_of_the_targets_points(
     build = fake_tree / ".kunit-kfault-modules"
     build.mkdir()
     (build / "modules.order").write_text("drivers/misc/kfault/kunit/modtests/kfault_exit_null.o\n")
-    ctx = context.Context(repo=REPO, kdir=fake_tree, target=targets.load(CONFIGS, "modtests"),
-                          runner=runner, out=tmp_path / "out")
+    ctx = user_context(fake_tree, tmp_path, runner)
     usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
     assert "KFAULT_RESUME=windows:exit_null:114:5" in runner.args[2]
     out = ctx.out / "usersweep/modtests"
