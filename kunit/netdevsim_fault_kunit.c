@@ -206,11 +206,40 @@ static int nsf_run(void *ctx)
 	return nsf_write_file(c->file, c->text);
 }
 
-/* new_device with autoprobe off: nsim_bus_dev_new() alone */
-static int new_device_setup(void *ctx)
+/* What each op writes, to which file, from which state (its setup_arg). */
+enum nsf_op_id {
+	NSF_OP_NEW_DEVICE,
+	NSF_OP_PROBE,
+	NSF_OP_PORT_ADD,
+	NSF_OP_PORT_DEL,
+	NSF_OP_DEL_DEVICE,
+};
+
+static const struct nsf_step {
+	enum nsf_level level;
+	const char *path;
+	const char *text;
+} nsf_steps[] = {
+	/* new_device with autoprobe off: nsim_bus_dev_new() alone */
+	[NSF_OP_NEW_DEVICE] = { NSF_NOTHING, NSF_BUS "new_device",
+				__stringify(NSF_ID) " 1" },
+	/* bind: nsim_drv_probe() - devlink, ports, netdevs, debugfs */
+	[NSF_OP_PROBE] = { NSF_UNBOUND, NSF_BUS "drivers/netdevsim/bind",
+			   NSF_DEV },
+	/* new_port 1: nsim_drv_port_add() */
+	[NSF_OP_PORT_ADD] = { NSF_BOUND, NSF_DEVDIR "new_port", "1" },
+	/* del_port 1: nsim_drv_port_del() */
+	[NSF_OP_PORT_DEL] = { NSF_TWO_PORTS, NSF_DEVDIR "del_port", "1" },
+	/* del_device: the remove path; no errno, must free everything */
+	[NSF_OP_DEL_DEVICE] = { NSF_BOUND, NSF_BUS "del_device",
+				__stringify(NSF_ID) },
+};
+
+static int nsf_setup(void *ctx, unsigned long op)
 {
-	return nsf_prepare(ctx, NSF_NOTHING, NSF_BUS "new_device",
-			   __stringify(NSF_ID) " 1");
+	const struct nsf_step *s = &nsf_steps[op];
+
+	return nsf_prepare(ctx, s->level, s->path, s->text);
 }
 
 static int new_device_none(void *ctx)
@@ -221,13 +250,6 @@ static int new_device_none(void *ctx)
 static int new_device_created(void *ctx)
 {
 	return nsf_exists(ctx) ? 0 : -ENODEV;
-}
-
-/* bind: nsim_drv_probe() - devlink, ports, netdevs, debugfs */
-static int probe_setup(void *ctx)
-{
-	return nsf_prepare(ctx, NSF_UNBOUND, NSF_BUS "drivers/netdevsim/bind",
-			   NSF_DEV);
 }
 
 static int probe_unbound(void *ctx)
@@ -242,12 +264,6 @@ static int probe_bound(void *ctx)
 	return nsf_bound(ctx) && nsf_debugfs_has(0) ? 0 : -ENODEV;
 }
 
-/* new_port 1: nsim_drv_port_add() */
-static int port_add_setup(void *ctx)
-{
-	return nsf_prepare(ctx, NSF_BOUND, NSF_DEVDIR "new_port", "1");
-}
-
 static int port_absent(void *ctx)
 {
 	return nsf_debugfs_has(1) ? -EEXIST : 0;
@@ -258,56 +274,34 @@ static int port_present(void *ctx)
 	return nsf_debugfs_has(1) ? 0 : -ENODEV;
 }
 
-/* del_port 1: nsim_drv_port_del() */
-static int port_del_setup(void *ctx)
-{
-	return nsf_prepare(ctx, NSF_TWO_PORTS, NSF_DEVDIR "del_port", "1");
-}
-
-/* del_device: the remove path; no errno to return, must free everything */
-static int del_device_setup(void *ctx)
-{
-	return nsf_prepare(ctx, NSF_BOUND, NSF_BUS "del_device",
-			   __stringify(NSF_ID));
-}
-
 static int nsf_ok(void *ctx)
 {
 	return 0;
 }
 
-#define NSF_OP(_name, _setup, _rollback, _success, _verify)		\
-static const struct kfault_op _name##_op = {				\
-	.name = #_name,							\
-	.ctx_size = sizeof(struct nsf_ctx),				\
-	.mode = KFAULT_STACK_FILTER,					\
-	.expected_err = -ENOMEM,					\
-	.setup = _setup,						\
-	.run = nsf_run,							\
-	.check_rollback = _rollback,					\
-	.check_success = _success,					\
-	.verify = _verify,						\
-	.teardown = nsf_teardown,					\
-}
+#define NSF_OP(_name, _id, _rollback, _success)				\
+KFAULT_OP(netdevsim_target, _name,					\
+	  .ctx_size = sizeof(struct nsf_ctx),				\
+	  .mode = KFAULT_STACK_FILTER,					\
+	  .expected_err = -ENOMEM,					\
+	  .setup = nsf_setup, .setup_arg = _id,				\
+	  .run = nsf_run,						\
+	  .check_rollback = _rollback,					\
+	  .check_success = _success,					\
+	  .teardown = nsf_teardown)
 
-NSF_OP(new_device, new_device_setup, new_device_none, new_device_created, NULL);
-NSF_OP(probe, probe_setup, probe_unbound, probe_bound, NULL);
-NSF_OP(port_add, port_add_setup, port_absent, port_present, NULL);
-NSF_OP(port_del, port_del_setup, port_present, port_absent, NULL);
-NSF_OP(del_device, del_device_setup, nsf_ok, new_device_none, NULL);
-
-KFAULT_OP_PARAMS(netdevsim_target, new_device_op);
-KFAULT_OP_PARAMS(netdevsim_target, probe_op);
-KFAULT_OP_PARAMS(netdevsim_target, port_add_op);
-KFAULT_OP_PARAMS(netdevsim_target, port_del_op);
-KFAULT_OP_PARAMS(netdevsim_target, del_device_op);
+NSF_OP(new_device, NSF_OP_NEW_DEVICE, new_device_none, new_device_created);
+NSF_OP(probe, NSF_OP_PROBE, probe_unbound, probe_bound);
+NSF_OP(port_add, NSF_OP_PORT_ADD, port_absent, port_present);
+NSF_OP(port_del, NSF_OP_PORT_DEL, port_present, port_absent);
+NSF_OP(del_device, NSF_OP_DEL_DEVICE, nsf_ok, new_device_none);
 
 static struct kunit_case netdevsim_fault_cases[] = {
-	KFAULT_OP_CASE(new_device_op, "new_device"),
-	KFAULT_OP_CASE(probe_op, "probe"),
-	KFAULT_OP_CASE(port_add_op, "port_add"),
-	KFAULT_OP_CASE(port_del_op, "port_del"),
-	KFAULT_OP_CASE(del_device_op, "del_device"),
+	KFAULT_OP_CASE(new_device),
+	KFAULT_OP_CASE(probe),
+	KFAULT_OP_CASE(port_add),
+	KFAULT_OP_CASE(port_del),
+	KFAULT_OP_CASE(del_device),
 	KUNIT_CASE(kfault_canary_fault_injection),
 	KUNIT_CASE(kfault_canary_kasan),
 	KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),

@@ -209,34 +209,10 @@ static int sweep_unchanged(void *ctx)
 
 /* ---- the operations --------------------------------------------------- */
 
-static int sweep_setup_nothing(void *ctx)
+/* Every op's setup: the state built up to its level (the op's setup_arg). */
+static int sweep_setup(void *ctx, unsigned long level)
 {
-	return sweep_build(ctx, SWEEP_NOTHING);
-}
-
-static int sweep_setup_device(void *ctx)
-{
-	return sweep_build(ctx, SWEEP_DEVICE);
-}
-
-static int sweep_setup_probed(void *ctx)
-{
-	return sweep_build(ctx, SWEEP_PROBED);
-}
-
-static int sweep_setup_session(void *ctx)
-{
-	return sweep_build(ctx, SWEEP_SESSION);
-}
-
-static int sweep_setup_queued(void *ctx)
-{
-	return sweep_build(ctx, SWEEP_QUEUED_REQS);
-}
-
-static int sweep_setup_file(void *ctx)
-{
-	return sweep_build(ctx, SWEEP_FILE);
+	return sweep_build(ctx, level);
 }
 
 /* module init: the core (request cache, instance ids) */
@@ -399,10 +375,11 @@ static int read_done(void *ctx)
 	return sinfo.nr_completed < c->sinfo.nr_completed ? 0 : -EBADE;
 }
 
-static int read_setup(void *ctx)
+/* queued requests, completed by an interrupt: data to read */
+static int read_setup(void *ctx, unsigned long level)
 {
 	struct sweep_ctx *c = ctx;
-	int ret = sweep_build(ctx, SWEEP_QUEUED_REQS);
+	int ret = sweep_build(ctx, level);
 
 	if (ret)
 		return ret;
@@ -566,91 +543,75 @@ static int sweep_ok(void *ctx)
 	return 0;
 }
 
-#define SWEEP_OP(_name, _setup, _run, _rollback, _success, _verify)	\
-static const struct kfault_op _name##_op = {				\
-	.name = #_name,							\
-	.ctx_size = sizeof(struct sweep_ctx),				\
-	.expected_err = -ENOMEM,					\
-	.setup = _setup,						\
-	.run = _run,							\
-	.check_rollback = _rollback,					\
-	.check_success = _success,					\
-	.verify = _verify,						\
-	.teardown = sweep_teardown,					\
-}
+/* An op of refdev_target: its setup level, call, checks (kfault.h). */
+#define SWEEP_OP(_name, _setup, _level, _run, _rollback, _success, _verify) \
+KFAULT_OP(refdev_target, _name,						\
+	  .ctx_size = sizeof(struct sweep_ctx),				\
+	  .expected_err = -ENOMEM,					\
+	  .setup = _setup, .setup_arg = _level,				\
+	  .run = _run,							\
+	  .check_rollback = _rollback,					\
+	  .check_success = _success,					\
+	  .verify = _verify,						\
+	  .teardown = sweep_teardown)
 
-SWEEP_OP(core_create, sweep_setup_nothing, core_create_run, core_create_none,
-	 core_create_created, core_create_run);
-SWEEP_OP(probe, sweep_setup_device, probe_run, probe_unbound, probe_bound,
-	 probe_verify);
-SWEEP_OP(open, sweep_setup_probed, open_run, sweep_unchanged, open_done,
-	 open_verify);
-SWEEP_OP(submit, sweep_setup_session, submit_run, sweep_unchanged,
+SWEEP_OP(core_create, sweep_setup, SWEEP_NOTHING, core_create_run,
+	 core_create_none, core_create_created, core_create_run);
+SWEEP_OP(probe, sweep_setup, SWEEP_DEVICE, probe_run, probe_unbound,
+	 probe_bound, probe_verify);
+SWEEP_OP(open, sweep_setup, SWEEP_PROBED, open_run, sweep_unchanged,
+	 open_done, open_verify);
+SWEEP_OP(submit, sweep_setup, SWEEP_SESSION, submit_run, sweep_unchanged,
 	 submit_done, submit_run);
-SWEEP_OP(irq, sweep_setup_queued, irq_run, irq_partial, irq_done,
-	 irq_verify);
-SWEEP_OP(read, read_setup, read_run, sweep_unchanged, read_done, read_run);
-SWEEP_OP(resize, sweep_setup_session, resize_run, sweep_unchanged,
+SWEEP_OP(irq, sweep_setup, SWEEP_QUEUED_REQS, irq_run, irq_partial,
+	 irq_done, irq_verify);
+SWEEP_OP(read, read_setup, SWEEP_QUEUED_REQS, read_run, sweep_unchanged, read_done,
+	 read_run);
+SWEEP_OP(resize, sweep_setup, SWEEP_SESSION, resize_run, sweep_unchanged,
 	 resize_done, resize_run);
-SWEEP_OP(channels, sweep_setup_session, channels_run, sweep_unchanged,
-	 channels_done, channels_run);
-SWEEP_OP(firmware, sweep_setup_probed, firmware_run, sweep_unchanged,
-	 firmware_done, firmware_run);
-SWEEP_OP(dma, sweep_setup_session, dma_run, sweep_unchanged, dma_done,
-	 dma_run);
-static const struct kfault_op fop_open_op = {
-	.name = "fop_open",
-	.ctx_size = sizeof(struct sweep_ctx),
-	.mode = KFAULT_STACK_FILTER,
-	.expected_err = -ENOMEM,
-	.setup = sweep_setup_probed,
-	.run = fop_open_run,
-	.check_rollback = sweep_unchanged,
-	.check_success = fop_open_done,
-	.teardown = sweep_teardown,
-};
-
-SWEEP_OP(fop_write, sweep_setup_file, fop_write_run, sweep_unchanged,
+SWEEP_OP(channels, sweep_setup, SWEEP_SESSION, channels_run,
+	 sweep_unchanged, channels_done, channels_run);
+SWEEP_OP(firmware, sweep_setup, SWEEP_PROBED, firmware_run,
+	 sweep_unchanged, firmware_done, firmware_run);
+SWEEP_OP(dma, sweep_setup, SWEEP_SESSION, dma_run, sweep_unchanged,
+	 dma_done, dma_run);
+/* the stack filter: the window holds the VFS's own allocations too */
+KFAULT_OP(refdev_target, fop_open,
+	  .ctx_size = sizeof(struct sweep_ctx),
+	  .mode = KFAULT_STACK_FILTER,
+	  .expected_err = -ENOMEM,
+	  .setup = sweep_setup, .setup_arg = SWEEP_PROBED,
+	  .run = fop_open_run,
+	  .check_rollback = sweep_unchanged,
+	  .check_success = fop_open_done,
+	  .teardown = sweep_teardown);
+SWEEP_OP(fop_write, sweep_setup, SWEEP_FILE, fop_write_run, sweep_unchanged,
 	 submit_done, fop_write_run);
-SWEEP_OP(fop_load_fw, sweep_setup_file, fop_load_fw_run, sweep_unchanged,
-	 fop_load_fw_done, fop_load_fw_run);
-SWEEP_OP(release, sweep_setup_queued, release_run, sweep_ok, sweep_ok, NULL);
-SWEEP_OP(remove, sweep_setup_probed, remove_run, sweep_ok, sweep_ok, NULL);
+SWEEP_OP(fop_load_fw, sweep_setup, SWEEP_FILE, fop_load_fw_run,
+	 sweep_unchanged, fop_load_fw_done, fop_load_fw_run);
+SWEEP_OP(release, sweep_setup, SWEEP_QUEUED_REQS, release_run, sweep_ok,
+	 sweep_ok, NULL);
+SWEEP_OP(remove, sweep_setup, SWEEP_PROBED, remove_run, sweep_ok, sweep_ok,
+	 NULL);
 
 /* ---- the suite ---------------------------------------------------------- */
 
-KFAULT_OP_PARAMS(refdev_target, core_create_op);
-KFAULT_OP_PARAMS(refdev_target, probe_op);
-KFAULT_OP_PARAMS(refdev_target, open_op);
-KFAULT_OP_PARAMS(refdev_target, submit_op);
-KFAULT_OP_PARAMS(refdev_target, irq_op);
-KFAULT_OP_PARAMS(refdev_target, read_op);
-KFAULT_OP_PARAMS(refdev_target, resize_op);
-KFAULT_OP_PARAMS(refdev_target, channels_op);
-KFAULT_OP_PARAMS(refdev_target, firmware_op);
-KFAULT_OP_PARAMS(refdev_target, dma_op);
-KFAULT_OP_PARAMS(refdev_target, fop_open_op);
-KFAULT_OP_PARAMS(refdev_target, fop_write_op);
-KFAULT_OP_PARAMS(refdev_target, fop_load_fw_op);
-KFAULT_OP_PARAMS(refdev_target, release_op);
-KFAULT_OP_PARAMS(refdev_target, remove_op);
-
 static struct kunit_case refdev_fault_cases[] = {
-	KFAULT_OP_CASE(core_create_op, "core_create"),
-	KFAULT_OP_CASE(probe_op, "probe"),
-	KFAULT_OP_CASE(open_op, "open"),
-	KFAULT_OP_CASE(submit_op, "submit"),
-	KFAULT_OP_CASE(irq_op, "irq"),
-	KFAULT_OP_CASE(read_op, "read"),
-	KFAULT_OP_CASE(resize_op, "resize"),
-	KFAULT_OP_CASE(channels_op, "channels"),
-	KFAULT_OP_CASE(firmware_op, "firmware"),
-	KFAULT_OP_CASE(dma_op, "dma"),
-	KFAULT_OP_CASE(fop_open_op, "fop_open"),
-	KFAULT_OP_CASE(fop_write_op, "fop_write"),
-	KFAULT_OP_CASE(fop_load_fw_op, "fop_load_fw"),
-	KFAULT_OP_CASE(release_op, "release"),
-	KFAULT_OP_CASE(remove_op, "remove"),
+	KFAULT_OP_CASE(core_create),
+	KFAULT_OP_CASE(probe),
+	KFAULT_OP_CASE(open),
+	KFAULT_OP_CASE(submit),
+	KFAULT_OP_CASE(irq),
+	KFAULT_OP_CASE(read),
+	KFAULT_OP_CASE(resize),
+	KFAULT_OP_CASE(channels),
+	KFAULT_OP_CASE(firmware),
+	KFAULT_OP_CASE(dma),
+	KFAULT_OP_CASE(fop_open),
+	KFAULT_OP_CASE(fop_write),
+	KFAULT_OP_CASE(fop_load_fw),
+	KFAULT_OP_CASE(release),
+	KFAULT_OP_CASE(remove),
 	KUNIT_CASE(kfault_canary_fault_injection),
 	KUNIT_CASE(kfault_canary_kasan),
 	KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),

@@ -29,11 +29,12 @@
  * reads /proc/allocinfo before and after the point and records each call
  * site whose live count grew, and the kernel's messages of the point
  * (/dev/kmsg), and the failed allocations' kmem events with their stacks
- * (tracefs, set up by harness/user/usersweep-init.sh).  Every record is one line of RECORDS (read by
- * harness/usersweep.py); "begin" is on the host's disk before the point
- * starts, so a point that crashes the kernel is known.  OP NTH resumes
- * after that point; with "only", the COUNT (default 1) points after it
- * alone are run (after the warm-up run), to reproduce one.  "windows OP
+ * (tracefs, set up by harness/user/usersweep-init.sh).  Every record is one
+ * line of RECORDS (read by harness/engine/userspace.py); "begin" is on the
+ * host's disk before the point starts, so a point that crashes the kernel
+ * is known.  OP NTH resumes after that point; with "only", the COUNT
+ * (default 1) points after it alone are run (after the warm-up run), to
+ * reproduce one.  "windows OP
  * FIRST COUNT ..." runs those points of those operations only: a second
  * pass, in one boot.
  */

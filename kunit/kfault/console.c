@@ -10,30 +10,20 @@
 
 #include "internal.h"
 
-/*
- * Kernel reports that fault injection itself causes, outside the target:
- * a failed slab extension vector (MEM_ALLOC_PROFILING) WARNs in 6.12, and
- * KUnit WARNs when it cannot allocate the stream that prints a failed
- * assertion (lib/kunit/test.c, seen sweeping property-entry).
- */
-static const char * const kfault_artefacts[] = {
-	"alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion",
-};
-
-void kfault_log_mark(struct kfault_env *env)
+void kfault_console_mark(struct kfault_console *c)
 {
-	kmsg_dump_rewind(&env->console.iter);
-	env->console.iter.cur_seq = env->console.iter.next_seq;
+	kmsg_dump_rewind(&c->iter);
+	c->iter.cur_seq = c->iter.next_seq;
 }
 
 /* Next record since the mark, with the "[ time] " prefix removed. */
-const char *kfault_log_next(struct kfault_env *env)
+static const char *kfault_console_next(struct kfault_console *c)
 {
-	char *line = env->console.line;
+	char *line = c->line;
 	size_t len;
 	char *p;
 
-	if (!kmsg_dump_get_line(&env->console.iter, false, line,
+	if (!kmsg_dump_get_line(&c->iter, false, line,
 				KFAULT_LINE_LEN - 1, &len))
 		return NULL;
 	line[len] = '\0';
@@ -49,31 +39,14 @@ const char *kfault_log_next(struct kfault_env *env)
 	return p;
 }
 
-bool kfault_log_seen(struct kfault_env *env, const char *needle)
+bool kfault_console_seen(struct kfault_console *c, const char *needle)
 {
 	const char *line;
 	bool seen = false;
 
-	while ((line = kfault_log_next(env)))
+	while ((line = kfault_console_next(c)))
 		seen |= !!strstr(line, needle);
 	return seen;
-}
-
-static bool kfault_is_report(const char *line)
-{
-	static const char * const heads[] = {
-		"BUG: ", "WARNING: ", "UBSAN: ", "Oops", "kernel BUG",
-		"INFO: possible recursive locking",
-	};
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(kfault_artefacts); i++)
-		if (strstr(line, kfault_artefacts[i]))
-			return false;
-	for (i = 0; i < ARRAY_SIZE(heads); i++)
-		if (str_has_prefix(line, heads[i]))
-			return true;
-	return false;
 }
 
 struct kfault_trace {
@@ -93,7 +66,7 @@ struct kfault_trace {
  * come from the tracepoints); fills site as frames go by, hashed the way
  * site.c hashes a saved stack.
  */
-static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
+static void kfault_trace_line(const struct kfault_text *text, struct kfault_trace *t,
 			      const char *line, struct kfault_site *site)
 {
 	unsigned long addr;
@@ -104,7 +77,7 @@ static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
 	line += n;
 	if (str_has_prefix(line, "? "))
 		return;		/* not proven by frame pointers */
-	if (kfault_in_target(env, addr)) {
+	if (kfault_in_text(text, addr)) {
 		size_t fn = strcspn(line, "+");
 
 		if (!t->target_frames++) {
@@ -129,14 +102,14 @@ static void kfault_trace_line(struct kfault_env *env, struct kfault_trace *t,
 }
 
 /* The first target frame of the report being read, if this line is one. */
-static void kfault_report_frame(struct kfault_env *env, const char *line,
+static void kfault_report_frame(const struct kfault_text *text, const char *line,
 				struct kfault_result *res)
 {
 	unsigned long addr;
 	int n = 0;
 
 	if (sscanf(line, " [<%lx>] %n", &addr, &n) != 1 || !n ||
-	    str_has_prefix(line + n, "? ") || !kfault_in_target(env, addr))
+	    str_has_prefix(line + n, "? ") || !kfault_in_text(text, addr))
 		return;
 	res->report_addr = addr;
 	strscpy(res->report_site, line + n, sizeof(res->report_site));
@@ -146,14 +119,15 @@ static void kfault_report_frame(struct kfault_env *env, const char *line,
  * Read the log since the last read: the site of the first injected failure
  * (if @site) and the first kernel report with its first target frame.
  */
-void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
-		     struct kfault_result *res)
+void kfault_console_scan(struct kfault_console *c,
+			 const struct kfault_text *text, struct kfault_site *site,
+			 struct kfault_result *res)
 {
 	struct kfault_trace t = { };
 	const char *line, *name;
 	bool in_report = false;
 
-	while ((line = kfault_log_next(env))) {
+	while ((line = kfault_console_next(c))) {
 		if (strstr(line, "FAULT_INJECTION: forcing a failure")) {
 			name = strstr(line, "name ");
 			if (site && !t.seen && name)
@@ -166,12 +140,12 @@ void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
 			continue;
 		}
 		if (t.in_dump && !t.done)
-			kfault_trace_line(env, &t, line, site);
+			kfault_trace_line(text, &t, line, site);
 		if (!res->report[0] && kfault_is_report(line)) {
 			strscpy(res->report, line, sizeof(res->report));
 			in_report = true;
 		} else if (in_report && !res->report_addr) {
-			kfault_report_frame(env, line, res);
+			kfault_report_frame(text, line, res);
 		}
 	}
 	if (site && t.target_frames)

@@ -99,7 +99,7 @@ struct kfault_console {
 struct kfault_stats {
 	unsigned int points;
 	unsigned int attempts;
-	unsigned int verdicts[KFAULT_REPORT + 1];
+	unsigned int verdicts[KFAULT_NR_VERDICTS];
 	u64 ns;
 };
 
@@ -123,8 +123,13 @@ struct kfault_env {
 	unsigned int last_events;	/* the last operation's, counted */
 };
 
+bool kfault_in_text(const struct kfault_text *text, unsigned long addr);
 bool kfault_in_target(const struct kfault_env *env, unsigned long addr);
 enum kfault_nesting kfault_nesting(const struct kfault_site *site);
+/* ---- tables.c: which lines and frames are whose ------------------------ */
+
+bool kfault_is_report(const char *line);
+bool kfault_is_alloc_frame(const char *function);
 bool kfault_is_bookkeeping(const char *function);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
@@ -160,17 +165,23 @@ u32 kfault_fnv(u32 h, const void *s, size_t n);
 #define KFAULT_FNV_SEED		2166136261u
 
 void kfault_settle(void);
-void kfault_log_mark(struct kfault_env *env);
-const char *kfault_log_next(struct kfault_env *env);
-void kfault_log_scan(struct kfault_env *env, struct kfault_site *site,
-		     struct kfault_result *res);
-bool kfault_log_seen(struct kfault_env *env, const char *needle);
+void kfault_console_mark(struct kfault_console *c);
+void kfault_console_scan(struct kfault_console *c,
+			 const struct kfault_text *text, struct kfault_site *site,
+			 struct kfault_result *res);
+bool kfault_console_seen(struct kfault_console *c, const char *needle);
 
 /* ---- output.c: every "kfault:" line ------------------------------------- */
 
 void kfault_point_desc(const struct kfault_op *op,
 		       const struct kfault_point *point, char *buf, size_t len);
 void kfault_print_target(const struct kfault_env *env);
+void kfault_print_try_name(const char *op, unsigned int nth);
+void kfault_print_ran_name(const char *op, unsigned int nth,
+			   enum kfault_verdict v, const struct kfault_site *s);
+void kfault_print_thread(const char *op, unsigned int nth, pid_t pid);
+void kfault_print_event(unsigned int nr, const struct kfault_site *s);
+void kfault_print_canary_read(int value);
 void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		      unsigned int fill, unsigned long target);
 void kfault_print_ran(const struct kfault_op *op,
@@ -184,11 +195,22 @@ void kfault_log_point(struct kunit *test, const struct kfault_op *op,
 void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 		       const struct kfault_point *point,
 		       const struct kfault_result *res);
+void kfault_log_any_result(struct kunit *test, const char *op, unsigned int nth,
+			   enum kfault_verdict v, int ret,
+			   const struct kfault_result *res, const char *param);
+void kfault_log_cap(struct kunit *test, const char *op, unsigned int events);
 void kfault_log_stats(struct kunit *test, const struct kfault_env *env);
+void kfault_log_leak(struct kunit *test, const char *block);
+void kfault_log_second_canary(struct kunit *test);
 void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
 			 bool canary, unsigned int target, unsigned int kernel);
 void kfault_log_kernel_leak(struct kunit *test, const char *block,
 			    const char *caller);
+
+/* ---- kunit.c, kmemleak.c ----------------------------------------------- */
+
+struct kfault_env *kfault_test_env(struct kunit *test);
+void kfault_canary_run(struct kunit *test, int (*fn)(void *));
 
 /* ---- sweep.c ------------------------------------------------------------ */
 

@@ -8,9 +8,12 @@
  *		.name = "mydrv", .srcdir = "drivers/misc/mydrv/",
  *		.prefix = "mydrv_",
  *	};
- *	KFAULT_OP_PARAMS(mydrv_target, probe_op);
+ *	KFAULT_OP(mydrv_target, probe, .ctx_size = sizeof(struct my_ctx),
+ *		  .expected_err = -ENOMEM, .setup = my_setup, .run = my_probe,
+ *		  .check_rollback = my_unbound, .check_success = my_bound,
+ *		  .teardown = my_teardown);
  *	static struct kunit_case mydrv_fault_cases[] = {
- *		KFAULT_OP_CASE(probe_op, "probe"),
+ *		KFAULT_OP_CASE(probe),
  *		KUNIT_CASE(kfault_canary_fault_injection),
  *		KUNIT_CASE(kfault_canary_kasan),
  *		KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),
@@ -69,7 +72,13 @@
 #define KFAULT_MAX_NTH		400	/* like iommufd_fail_nth's cap */
 #define KFAULT_TEXT_LEN		160
 
-/* Verdicts, best first. */
+/*
+ * Verdicts.  The first eight are an operation's, best first; passed and
+ * test-failed are the any-suite sweep's (suites.c): the case passed although
+ * an allocation failed, or failed its own expectations because of it.  Their
+ * names (output.c) are the harness's Verdict (harness/console/protocol.py),
+ * which adds the harness's own crash and hang; a test checks they agree.
+ */
 enum kfault_verdict {
 	KFAULT_HANDLED,
 	KFAULT_ABSORBED,
@@ -79,13 +88,17 @@ enum kfault_verdict {
 	KFAULT_BAD_STATE,
 	KFAULT_LEAK,
 	KFAULT_REPORT,
+	KFAULT_PASSED,
+	KFAULT_TEST_FAILED,
+	KFAULT_NR_VERDICTS,
 };
 
 const char *kfault_verdict_name(enum kfault_verdict v);
 
 static inline bool kfault_verdict_ok(enum kfault_verdict v)
 {
-	return v == KFAULT_HANDLED || v == KFAULT_ABSORBED;
+	return v == KFAULT_HANDLED || v == KFAULT_ABSORBED ||
+	       v == KFAULT_PASSED || v == KFAULT_TEST_FAILED;
 }
 
 /* Which allocation failed, relative to the call the driver made. */
@@ -124,16 +137,18 @@ enum kfault_mode {
 
 /*
  * One operation of the target.  Every callback gets the op's private
- * context (ctx_size bytes, zeroed).  setup() builds a fresh state and
- * records whatever check_rollback() compares against; run() is the call
- * under test; teardown() frees everything, whatever run() returned.
+ * context (ctx_size bytes, zeroed).  setup() builds a fresh state, given
+ * the op's setup_arg (how far to build it, say), and records whatever
+ * check_rollback() compares against; run() is the call under test;
+ * teardown() frees everything, whatever run() returned.
  */
 struct kfault_op {
 	const char *name;
 	size_t ctx_size;
 	enum kfault_mode mode;
 	int expected_err;			/* usually -ENOMEM */
-	int (*setup)(void *ctx);
+	unsigned long setup_arg;
+	int (*setup)(void *ctx, unsigned long arg);
 	int (*run)(void *ctx);
 	int (*check_rollback)(void *ctx);	/* 0: state as before run() */
 	int (*check_success)(void *ctx);	/* 0: state as after a clean run */
@@ -201,14 +216,20 @@ struct kfault_param {
 	unsigned int index;		/* 0: baseline, else points[index - 1] */
 };
 
+/*
+ * An operation's case.  Its points, results and parameters are allocated
+ * when KUnit asks for the first parameter and freed after the last: a
+ * suite of twenty operations does not keep 9 MiB of them in .data.
+ */
 struct kfault_case_state {
 	struct kfault_target *target;
 	const struct kfault_op *op;
 	int nr;				/* points swept, or errno */
 	unsigned int bookkeeping;
-	struct kfault_point points[KFAULT_MAX_POINTS];
-	struct kfault_result results[KFAULT_MAX_POINTS];
-	struct kfault_param params[KFAULT_MAX_POINTS + 1];
+	struct kfault_point *points;	/* KFAULT_MAX_POINTS each */
+	struct kfault_result *results;
+	struct kfault_param *params;	/* KFAULT_MAX_POINTS + 1 */
+	struct kfault_param first;	/* parameter 0, if they cannot be */
 };
 
 const void *kfault_param_next(struct kfault_case_state *st, const void *prev,
@@ -222,20 +243,27 @@ void kfault_canary_kasan(struct kunit *test);
 void kfault_kmemleak_confirmation(struct kunit *test);
 void kfault_sweep_summary(struct kunit *test);
 
-/* The parameter generator of operation _op (a struct kfault_op). */
-#define KFAULT_OP_PARAMS(_target, _op)					\
-static struct kfault_case_state _op##_kfault_state = {			\
-	.target = &(_target), .op = &(_op),				\
+/*
+ * Operation _name of _target: its struct kfault_op (the fields after the
+ * name, e.g. .ctx_size = ..., .run = ...) and its parameter generator.  The
+ * name is written once: the op's .name and its case's name come from it.
+ */
+#define KFAULT_OP(_target, _name, ...)					\
+static const struct kfault_op _name##_kfault_op = {			\
+	.name = #_name, __VA_ARGS__					\
 };									\
-static const void *_op##_kfault_gen(const void *prev, char *desc)	\
+static struct kfault_case_state _name##_kfault_state = {		\
+	.target = &(_target), .op = &_name##_kfault_op,			\
+};									\
+static const void *_name##_kfault_gen(const void *prev, char *desc)	\
 {									\
-	return kfault_param_next(&_op##_kfault_state, prev, desc);	\
+	return kfault_param_next(&_name##_kfault_state, prev, desc);	\
 }
 
 /* Its case, named "<name>_fault_sweep". */
-#define KFAULT_OP_CASE(_op, _name)					\
-	{ .run_case = kfault_case_run, .name = _name "_fault_sweep",	\
-	  .generate_params = _op##_kfault_gen,				\
+#define KFAULT_OP_CASE(_name)						\
+	{ .run_case = kfault_case_run, .name = #_name "_fault_sweep",	\
+	  .generate_params = _name##_kfault_gen,			\
 	  .module_name = KBUILD_MODNAME }
 
 /*

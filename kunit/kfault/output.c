@@ -6,7 +6,10 @@
  *   target  the code under test: name, prefix, srcdir, text range, tags
  *   try     a point is about to run (a crash right after is that point's)
  *   ran     a point finished, with its verdict (resume keeps these)
+ *   thread  the thread a suite's point ran in (kmemleak names it)
  *   done    the operation's points are all run
+ *   event   one counted allocation (kfault.trace_events=1, debugging ids)
+ *   canary  the KASAN canary's read, and a second kmemleak canary
  *   count   an operation's number of points and bookkeeping failures
  *   point   one counted point and its failed site
  *   op=     one point's result: the KUnit parameter's verdict and evidence
@@ -22,6 +25,24 @@
 #include <linux/string.h>
 
 #include "internal.h"
+
+static const char * const kfault_verdict_names[] = {
+	[KFAULT_HANDLED] = "handled",
+	[KFAULT_ABSORBED] = "absorbed",
+	[KFAULT_NOT_FIRED] = "not-fired",
+	[KFAULT_SITE_CHANGED] = "site-changed",
+	[KFAULT_WRONG_ERRNO] = "wrong-errno",
+	[KFAULT_BAD_STATE] = "bad-state",
+	[KFAULT_LEAK] = "leak",
+	[KFAULT_REPORT] = "report",
+	[KFAULT_PASSED] = "passed",
+	[KFAULT_TEST_FAILED] = "test-failed",
+};
+
+const char *kfault_verdict_name(enum kfault_verdict v)
+{
+	return kfault_verdict_names[v];
+}
 
 static const char *kfault_or_dash(const char *s)
 {
@@ -61,6 +82,11 @@ void kfault_print_target(const struct kfault_env *env)
 		env->text.start, env->text.end, env->tags.nr);
 }
 
+void kfault_print_try_name(const char *op, unsigned int nth)
+{
+	pr_info("kfault: try op=%s nth=%u\n", op, nth);
+}
+
 void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		      unsigned int fill, unsigned long target)
 {
@@ -68,7 +94,31 @@ void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		pr_info("kfault: try op=%s fill=%u target=%pS\n", op->name, fill,
 			(void *)target);
 	else
-		pr_info("kfault: try op=%s nth=%u\n", op->name, nth);
+		kfault_print_try_name(op->name, nth);
+}
+
+void kfault_print_ran_name(const char *op, unsigned int nth,
+			   enum kfault_verdict v, const struct kfault_site *s)
+{
+	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+		op, nth, kfault_verdict_name(v), s->nested, s->allocator,
+		s->inner, s->caller, s->id);
+}
+
+void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
+{
+	pr_info("kfault: thread op=%s nth=%u pid=%d\n", op, nth, pid);
+}
+
+void kfault_print_event(unsigned int nr, const struct kfault_site *s)
+{
+	pr_info("kfault: event %u hash=%08x %s/%s/%s %s:%u\n", nr, s->hash,
+		s->allocator, s->inner, s->caller, s->file, s->line);
+}
+
+void kfault_print_canary_read(int value)
+{
+	pr_info("kfault: canary reads past a 13-byte object: %d\n", value);
 }
 
 void kfault_print_ran(const struct kfault_op *op,
@@ -81,9 +131,7 @@ void kfault_print_ran(const struct kfault_op *op,
 			op->name, s->fill, kfault_verdict_name(res->verdict),
 			s->nested, s->allocator, s->inner, s->caller, s->id);
 	else
-		pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
-			op->name, res->nth, kfault_verdict_name(res->verdict),
-			s->nested, s->allocator, s->inner, s->caller, s->id);
+		kfault_print_ran_name(op->name, res->nth, res->verdict, s);
 }
 
 void kfault_print_done_name(const char *op, unsigned int nth)
@@ -134,13 +182,41 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 		   res->detail);
 }
 
+/*
+ * A point of the any-suite sweep (suites.c): the same line, with the case's
+ * init error as its ret, no address or timing, and the KUnit parameter the
+ * point ran under after its detail.
+ */
+void kfault_log_any_result(struct kunit *test, const char *op, unsigned int nth,
+			   enum kfault_verdict v, int ret,
+			   const struct kfault_result *res, const char *param)
+{
+	const struct kfault_site *s = &res->site;
+
+	kunit_info(test,
+		   "kfault: op=%s nth=%u fill=0 ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x0 id=%08x verdict=%s ret=%d us=0 leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx detail=[%s%s%s]\n",
+		   op, nth, nth, kfault_or_dash(s->attr),
+		   kfault_or_dash(s->allocator), kfault_or_dash(s->inner),
+		   kfault_or_dash(s->caller), kfault_or_dash(s->file), s->line,
+		   nth ? s->id : 0, kfault_verdict_name(v), ret, res->leaks,
+		   res->report, kfault_or_dash(res->report_site),
+		   res->report_addr, res->detail, param[0] ? " param " : "",
+		   param);
+}
+
+void kfault_log_cap(struct kunit *test, const char *op, unsigned int events)
+{
+	kunit_warn(test, "kfault: op=%s: cap of %u allocations reached (%u counted)\n",
+		   op, KFAULT_MAX_NTH, events);
+}
+
 void kfault_log_stats(struct kunit *test, const struct kfault_env *env)
 {
 	const struct kfault_stats *st = &env->stats;
 	u64 ms = div_u64(st->ns, NSEC_PER_MSEC);
 	unsigned int v;
 
-	for (v = 0; v <= KFAULT_REPORT; v++)
+	for (v = 0; v < KFAULT_NR_VERDICTS; v++)
 		if (st->verdicts[v])
 			kunit_info(test, "kfault: verdict %s: %u\n",
 				   kfault_verdict_name(v), st->verdicts[v]);
@@ -155,6 +231,17 @@ void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,
 	kunit_info(test, "kfault: kmemleak confirmation: target=%s canary=%s target_leaks=%u kernel_leaks=%u\n",
 		   env->target->name, canary ? "found" : "MISSING", target,
 		   kernel);
+}
+
+/* A leak of the target: kmemleak's block as it printed it. */
+void kfault_log_leak(struct kunit *test, const char *block)
+{
+	kunit_info(test, "kfault: kmemleak: %s\n", block);
+}
+
+void kfault_log_second_canary(struct kunit *test)
+{
+	kunit_info(test, "kfault: kmemleak did not report the canary: a second one\n");
 }
 
 /*

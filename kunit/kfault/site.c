@@ -161,9 +161,14 @@ int kfault_find_text(const struct kfault_target *target,
 	return 0;
 }
 
+bool kfault_in_text(const struct kfault_text *text, unsigned long addr)
+{
+	return addr >= text->start && addr < text->end;
+}
+
 bool kfault_in_target(const struct kfault_env *env, unsigned long addr)
 {
-	return addr >= env->text.start && addr < env->text.end;
+	return kfault_in_text(&env->text, addr);
 }
 
 /* ---- the target's allocation tags ---------------------------------------- */
@@ -261,35 +266,6 @@ unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
 
 /* ---- allocation events: the tracepoints ------------------------------- */
 
-/*
- * What inside an allocator is the kernel's own bookkeeping, never the
- * target's, and comes and goes between runs: kmemleak's metadata, slab
- * pages and their extension vectors, KASAN's shadow and stack depot, page
- * tables of vmalloc mappings, and the per-cpu preloads - vmalloc's
- * vmap_area, the radix tree's nodes for IDR users such as kernfs - which
- * allocate or not depending on what an earlier caller left in the pool
- * (seen in 'make determinism'; failing them takes the error path of the
- * allocation next to them).
- */
-static const char * const kfault_bookkeeping[] = {
-	"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
-	"allocate_slab", "new_slab", "alloc_slab_page", "kasan_", "stack_depot",
-	"depot_", "__pte_alloc", "pte_alloc", "__pmd_alloc", "__pud_alloc",
-	"__p4d_alloc", "vmap_pages", "set_track", "alloc_vmap_area",
-	"radix_tree_node_alloc", "__radix_tree_preload", "radix_tree_preload",
-	"idr_preload",
-};
-
-bool kfault_is_bookkeeping(const char *function)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(kfault_bookkeeping); i++)
-		if (str_has_prefix(function, kfault_bookkeeping[i]))
-			return true;
-	return false;
-}
-
 enum kfault_nesting kfault_nesting(const struct kfault_site *site)
 {
 	if (!site->inner[0] || !strcmp(site->inner, site->allocator))
@@ -297,28 +273,6 @@ enum kfault_nesting kfault_nesting(const struct kfault_site *site)
 	if (kfault_is_bookkeeping(site->inner))
 		return KFAULT_BOOKKEEPING;
 	return KFAULT_INTERNAL;
-}
-
-/*
- * Frames of the page allocator, the tracepoints and the fault-injection
- * machinery: what lies between an allocation and its caller.
- */
-static const char * const kfault_machinery[] = {
-	"kfault_", "__traceiter_", "__alloc_pages", "alloc_pages", "__alloc_frozen",
-	"alloc_frozen", "__folio_alloc", "folio_alloc", "__get_free_pages",
-	"get_zeroed_page", "prepare_alloc_pages", "should_fail", "fail_dump",
-	"dump_stack", "__dump_stack", "show_stack", "stack_trace_save",
-	"save_stack_trace",
-};
-
-bool kfault_is_machinery(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(kfault_machinery); i++)
-		if (str_has_prefix(name, kfault_machinery[i]))
-			return true;
-	return false;
 }
 
 /*
@@ -566,9 +520,7 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	}
 	c->events++;
 	if (trace_events)
-		pr_info("kfault: event %u hash=%08x %s/%s/%s %s:%u\n", c->events,
-			site.hash, site.allocator, site.inner, site.caller,
-			site.file, site.line);
+		kfault_print_event(c->events, &site);
 	if (seen == c->arm_occurrence) {
 		WRITE_ONCE(current->fail_nth, c->arm_count);
 		c->fail_armed = true;

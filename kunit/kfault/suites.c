@@ -326,7 +326,7 @@ static void kfault_any_page_failure(struct kfault_any *a,
 	struct kfault_site seen = { };
 	const char *fn;
 
-	kfault_log_scan(env, &seen, res);
+	kfault_console_scan(&env->console, &env->text, &seen, res);
 	if (strcmp(want->allocator, "page") ||
 	    strcmp(seen.attr, "fail_page_alloc"))
 		return;
@@ -347,8 +347,7 @@ static void kfault_any_page_failure(struct kfault_any *a,
 static void kfault_any_thread(const struct kfault_any *a,
 			      struct task_struct *task)
 {
-	pr_info("kfault: thread op=%s nth=%u pid=%d\n", a->op, a->nth,
-		task_pid_nr(task));
+	kfault_print_thread(a->op, a->nth, task_pid_nr(task));
 }
 
 /* One run of the point: suite_init, init, the case, exit, suite_exit. */
@@ -362,7 +361,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	memset(res, 0, sizeof(*res));
 	res->nth = a->nth;
 	kfault_tags_snapshot(env);
-	kfault_log_mark(env);
+	kfault_console_mark(&env->console);
 	/*
 	 * With KUNIT_DEBUGFS a case has a log (kunit-test.c's log tests use
 	 * it); one of the point's own, gone before the leak check.
@@ -433,7 +432,7 @@ judge:
 		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
 			   &a->nth, sizeof(a->nth));
 	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
-	kfault_log_scan(env, NULL, res);
+	kfault_console_scan(&env->console, &env->text, NULL, res);
 }
 
 /*
@@ -455,21 +454,21 @@ static void kfault_any_point(struct kfault_any *a, struct kfault_env *env)
 	a->arm_count = 1;
 }
 
-static const char *kfault_any_verdict(const struct kfault_any *a)
+static enum kfault_verdict kfault_any_verdict(const struct kfault_any *a)
 {
 	const struct kfault_result *res = &a->res;
 
 	if (a->nth && !res->fired)
-		return "not-fired";
+		return KFAULT_NOT_FIRED;
 	if (res->report[0])
-		return "report";
+		return KFAULT_REPORT;
 	if (res->leaks[0])
-		return "leak";
+		return KFAULT_LEAK;
 	if (a->nth && !a->hit)
-		return "site-changed";	/* another allocation failed instead */
+		return KFAULT_SITE_CHANGED;	/* another allocation failed instead */
 	if (a->inner.status == KUNIT_FAILURE || a->init_err)
-		return "test-failed";
-	return "passed";
+		return KFAULT_TEST_FAILED;
+	return KFAULT_PASSED;
 }
 
 /*
@@ -509,7 +508,7 @@ static void kfault_suites_point(struct kunit *test)
 	struct kfault_result *res;
 	const struct kfault_site *s;
 	unsigned int nth;
-	const char *verdict;
+	enum kfault_verdict verdict;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, env);
@@ -522,7 +521,7 @@ static void kfault_suites_point(struct kunit *test)
 		 * Also after a resume: the points need this case's events.
 		 * A crash in this run is the baseline's (point 0).
 		 */
-		pr_info("kfault: try op=%s nth=0\n", a->op);
+		kfault_print_try_name(a->op, 0);
 		a->nth = 0;
 		kfault_any_count(a, env);
 		a->nth = nth;
@@ -531,11 +530,10 @@ static void kfault_suites_point(struct kunit *test)
 		memcpy(a->expect, env->catch.hash, sizeof(a->expect));
 		a->counted = true;
 		if (env->catch.events > KFAULT_MAX_NTH)
-			kunit_warn(test, "kfault: op=%s: cap of %u allocations reached (%u counted)\n",
-				   a->op, KFAULT_MAX_NTH, env->catch.events);
+			kfault_log_cap(test, a->op, env->catch.events);
 	}
 	if (nth)
-		pr_info("kfault: try op=%s nth=%u\n", a->op, nth);
+		kfault_print_try_name(a->op, nth);
 	if (nth > a->events) {
 		kfault_print_done_name(a->op, nth);
 		kunit_skip(test, "%s makes %u allocations", a->op, a->events);
@@ -543,24 +541,15 @@ static void kfault_suites_point(struct kunit *test)
 	if (nth)
 		kfault_any_point(a, env);
 	verdict = kfault_any_verdict(a);
-	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
-		a->op, nth, verdict, s->nested, s->allocator, s->inner,
-		s->caller, s->id);
+	kfault_print_ran_name(a->op, nth, verdict, s);
 	if (nth == a->events)
 		kfault_print_done_name(a->op, nth + 1);
 	if (res->detail[0])
 		kunit_skip(test, "%s", res->detail);
 	if (nth && !res->fired)
 		kunit_skip(test, "allocation %u was not reached this time", nth);
-	kunit_info(test, "kfault: op=%s nth=%u fill=0 ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x0 id=%08x verdict=%s ret=%d us=0 leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx detail=[%s%s%s]\n",
-		   a->op, nth, nth, s->attr[0] ? s->attr : "-",
-		   s->allocator[0] ? s->allocator : "-",
-		   s->inner[0] ? s->inner : "-", s->caller[0] ? s->caller : "-",
-		   s->file[0] ? s->file : "-", s->line, nth ? s->id : 0,
-		   verdict, a->init_err, res->leaks, res->report,
-		   res->report_site[0] ? res->report_site : "-",
-		   res->report_addr, res->detail,
-		   a->param_desc[0] ? " param " : "", a->param_desc);
+	kfault_log_any_result(test, a->op, nth, verdict, a->init_err, res,
+			      a->param_desc);
 	KUNIT_EXPECT_TRUE_MSG(test, !res->report[0], "kernel report: %s",
 			      res->report);
 	KUNIT_EXPECT_TRUE_MSG(test, !res->leaks[0], "leaked: %s", res->leaks);

@@ -59,22 +59,6 @@ static char target[KSYM_NAME_LEN + 48];
 module_param_string(target, target, sizeof(target), 0644);
 MODULE_PARM_DESC(target, "OP:SYMBOL+0xOFF - fail that call of OP alone");
 
-static const char * const kfault_verdict_names[] = {
-	[KFAULT_HANDLED] = "handled",
-	[KFAULT_ABSORBED] = "absorbed",
-	[KFAULT_NOT_FIRED] = "not-fired",
-	[KFAULT_SITE_CHANGED] = "site-changed",
-	[KFAULT_WRONG_ERRNO] = "wrong-errno",
-	[KFAULT_BAD_STATE] = "bad-state",
-	[KFAULT_LEAK] = "leak",
-	[KFAULT_REPORT] = "report",
-};
-
-const char *kfault_verdict_name(enum kfault_verdict v)
-{
-	return kfault_verdict_names[v];
-}
-
 const char *kfault_resume(void)
 {
 	return resume;
@@ -144,7 +128,7 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 
 	kfault_catch_arm(c, env->calls.expect, nth, 1 + env->calls.skip);
 	c->stack_filter = op->mode == KFAULT_STACK_FILTER;
-	kfault_log_mark(env);
+	kfault_console_mark(&env->console);
 	kfault_filter(env, op, true);
 	WRITE_ONCE(current->fail_nth, nth == 1 ? c->arm_count : 0);
 	WRITE_ONCE(c->armed, current);
@@ -242,14 +226,14 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	res->nth = nth;
 	env->stats.attempts++;
 	kfault_tags_snapshot(env);
-	kfault_log_mark(env);
+	kfault_console_mark(&env->console);
 	ctx = kzalloc(op->ctx_size, GFP_KERNEL);
 	if (!ctx) {
 		res->verdict = KFAULT_BAD_STATE;
 		strscpy(res->detail, "no memory for the context", sizeof(res->detail));
 		return;
 	}
-	err = op->setup(ctx);
+	err = op->setup(ctx, op->setup_arg);
 	if (err) {
 		op->teardown(ctx);
 		kfree(ctx);
@@ -260,12 +244,12 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	res->ret = kfault_call(env, op, ctx, nth, &res->fired, &res->site);
 	if (res->fired && !env->catch.captured) {
 		/* a page: the console's FAULT_INJECTION dump says where */
-		kfault_log_scan(env, &res->site, res);
+		kfault_console_scan(&env->console, &env->text, &res->site, res);
 		res->site.occurrence = kfault_occurrence(env->catch.hash,
 							 env->catch.armed_at,
 							 res->site.hash);
 	} else {
-		kfault_log_scan(env, NULL, res);
+		kfault_console_scan(&env->console, &env->text, NULL, res);
 	}
 	res->site.silent = res->fired && !res->site.hash;
 	res->site.id = kfault_site_id(&res->site);
@@ -275,7 +259,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	kfault_settle();
 	leaks = leak_check ? kfault_tags_diff(env, res->leaks,
 					      sizeof(res->leaks)) : 0;
-	kfault_log_scan(env, NULL, res);
+	kfault_console_scan(&env->console, &env->text, NULL, res);
 	if (res->report[0])
 		res->verdict = KFAULT_REPORT;
 	else if (leaks)
@@ -425,7 +409,7 @@ static int kfault_warm_up(const struct kfault_op *op)
 
 	if (!ctx)
 		return -ENOMEM;
-	err = op->setup(ctx);
+	err = op->setup(ctx, op->setup_arg);
 	if (!err)
 		err = op->run(ctx);
 	op->teardown(ctx);

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfault: the tables that say which console lines and which stack frames
+ * are whose.  The harness's side of them is harness/console/tables.py;
+ * harness/tests/test_tables.py checks that the lists both sides use to
+ * decide the same thing (report heads, artefacts, allocator frames) agree.
+ */
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* How a kernel report's first line starts (tables.py: REPORT_HEADERS). */
+static const char * const kfault_report_heads[] = {
+	"BUG: ", "WARNING: ", "UBSAN: ", "Oops", "kernel BUG",
+	"INFO: possible recursive locking", "INFO: task ",
+};
+
+/*
+ * Kernel reports that fault injection itself causes, outside the target:
+ * a failed slab extension vector (MEM_ALLOC_PROFILING) WARNs in 6.12, and
+ * KUnit WARNs when it cannot allocate the stream that prints a failed
+ * assertion (lib/kunit/test.c, seen sweeping property-entry).
+ */
+static const char * const kfault_artefacts[] = {
+	"alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion",
+};
+
+/*
+ * What lies between an allocation and its caller in kmemleak's backtrace,
+ * compared with the frame's name stripped of leading underscores
+ * (tables.py: ALLOCATOR_FRAMES).
+ */
+static const char * const kfault_alloc_frames[] = {
+	"save_stack_trace", "stack_trace_save", "set_track", "alloc_object",
+	"create_object", "kmemleak_", "kmalloc", "kmem_cache_alloc", "vmalloc",
+	"vzalloc", "kvmalloc", "kvzalloc", "kmemdup", "kstrdup", "kstrndup",
+	"krealloc", "kzalloc", "kcalloc", "memdup_user", "alloc_pages", "devm_",
+	"alloc_dr", "devres_alloc", "kvasprintf", "kasprintf",
+	"slab_post_alloc_hook", "slab_alloc", "do_kmalloc",
+};
+
+/*
+ * What inside an allocator is the kernel's own bookkeeping, never the
+ * target's, and comes and goes between runs: kmemleak's metadata, slab
+ * pages and their extension vectors, KASAN's shadow and stack depot, page
+ * tables of vmalloc mappings, and the per-cpu preloads - vmalloc's
+ * vmap_area, the radix tree's nodes for IDR users such as kernfs - which
+ * allocate or not depending on what an earlier caller left in the pool
+ * (seen in 'make determinism'; failing them takes the error path of the
+ * allocation next to them).
+ */
+static const char * const kfault_bookkeeping[] = {
+	"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
+	"allocate_slab", "new_slab", "alloc_slab_page", "kasan_", "stack_depot",
+	"depot_", "__pte_alloc", "pte_alloc", "__pmd_alloc", "__pud_alloc",
+	"__p4d_alloc", "vmap_pages", "set_track", "alloc_vmap_area",
+	"radix_tree_node_alloc", "__radix_tree_preload", "radix_tree_preload",
+	"idr_preload",
+};
+
+/*
+ * Frames of the page allocator, the tracepoints and the fault-injection
+ * machinery: what lies between an allocation and its caller.
+ */
+static const char * const kfault_machinery[] = {
+	"kfault_", "__traceiter_", "__alloc_pages", "alloc_pages", "__alloc_frozen",
+	"alloc_frozen", "__folio_alloc", "folio_alloc", "__get_free_pages",
+	"get_zeroed_page", "prepare_alloc_pages", "should_fail", "fail_dump",
+	"dump_stack", "__dump_stack", "show_stack", "stack_trace_save",
+	"save_stack_trace",
+};
+
+static bool kfault_starts_with_any(const char *s, const char * const *table,
+				   unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (str_has_prefix(s, table[i]))
+			return true;
+	return false;
+}
+
+static bool kfault_contains_any(const char *s, const char * const *table,
+				unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (strstr(s, table[i]))
+			return true;
+	return false;
+}
+
+bool kfault_is_report(const char *line)
+{
+	return !kfault_contains_any(line, kfault_artefacts,
+				    ARRAY_SIZE(kfault_artefacts)) &&
+	       kfault_starts_with_any(line, kfault_report_heads,
+				      ARRAY_SIZE(kfault_report_heads));
+}
+
+bool kfault_is_alloc_frame(const char *function)
+{
+	while (*function == '_')
+		function++;
+	return kfault_starts_with_any(function, kfault_alloc_frames,
+				      ARRAY_SIZE(kfault_alloc_frames));
+}
+
+bool kfault_is_bookkeeping(const char *function)
+{
+	return kfault_starts_with_any(function, kfault_bookkeeping,
+				      ARRAY_SIZE(kfault_bookkeeping));
+}
+
+bool kfault_is_machinery(const char *name)
+{
+	return kfault_starts_with_any(name, kfault_machinery,
+				      ARRAY_SIZE(kfault_machinery));
+}
