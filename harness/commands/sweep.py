@@ -22,6 +22,7 @@ from ..engine import resume
 from ..errors import HarnessError
 from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, point_key
+from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
 from .context import Context, Suites, analyse, lost_points, prepare, request, write_reports
@@ -200,99 +201,95 @@ def leak_records(bugs: tuple[KernelBug, ...], log: model.RunLog, boot: int
 
 
 def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
-           records: list[Record], boot: int, max_boots: int) -> list[Record]:
-    at = resume.resume_point(records)
-    retried: str | None = None
+           records: list[Record], first: int, max_boots: int) -> list[Record]:
     test_log = ctx.boot.default_build() / "test.log"
-    for num in range(max_boots):
+    retried: list[str] = []
+
+    def keep(more: list[Record]) -> None:
+        _append(jsonl, more)
+        records.extend(more)
+        state.clear_running()
+
+    def one(boot: int, at: str | None) -> Ended:
         state.mark_starting(boot)
-        req = request(ctx, suite, first=not num,
+        req = request(ctx, suite, first=boot == first,
                       kernel_args=[f"kfault.resume={at}"] if at else [])
         test_log.unlink(missing_ok=True)
 
-        def started_boot(pid: int, n: int = boot) -> None:
-            state.mark_running(n, pid)
+        def started_boot(pid: int) -> None:
+            state.mark_running(boot, pid)
 
         ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
         if not test_log.is_file():
             raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
-        shutil.copyfile(test_log, out / f"boot-{boot}.log")
-        lines = (out / f"boot-{boot}.log").read_text(errors="replace").splitlines()
+        console = out / f"boot-{boot}.log"
+        shutil.copyfile(test_log, console)
+        lines = console.read_text(errors="replace").splitlines()
         log, symbols = analyse(ctx, lines)
         new = resume.points(log, boot)
         started = log.last_started()
         key = f"{started.op}:{started.key}" if started else None
-
-        def keep(more: list[Record]) -> None:
-            _append(jsonl, more)
-            records.extend(more)
-            state.clear_running()
-
         gap = resume.first_gap(log)
         if gap:
-            lost = lost_points(log, out / f"boot-{boot}.log")
+            lost = lost_points(log, console)
             # UML's console drops output when kunit.py's pipe is full (a flood
             # of KASAN reports): sweep from the gap again, once
             keep(resume.before_gap(new, *gap))
             again = f"{gap[0]}:{gap[1] - 1}"
-            if again == retried:
-                raise HarnessError(f"boot {boot}: {lost} (again)")
-            print(f"sweep: boot {boot}: {lost}; sweeping again from {again}", flush=True)
-            at, retried = again, again
-            boot += 1
-            continue
+            if retried and retried[-1] == again:
+                return Ended(fatal=f"boot {boot}: {lost} (again)")
+            retried.append(again)
+            return Ended(resume=again, said=f"boot {boot}: {lost}; sweeping again from {again}")
         if not log.crash and not log.totals.total:
             if not started:
                 keep(new)
-                raise HarnessError(f"boot {boot} stopped after the fault points of "
-                                   f"{oops.last_case(lines)}, with "
-                                   f"no panic: a hang, or --timeout {ctx.boot.timeout} is too "
-                                   f"short; see {out}/boot-{boot}.log")
+                return Ended(fatal=f"boot {boot} stopped after the fault points of "
+                             f"{oops.last_case(lines)}, with no panic: a hang, or --timeout "
+                             f"{ctx.boot.timeout} is too short; see {console}")
             # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
             kunit_out = out / f"boot-{boot}.kunit.txt"
             new.append(resume.hang_record(started, boot, ctx.boot.timeout,
                                           kunit_out.read_text(errors="replace")
                                           if kunit_out.is_file() else ""))
             keep(new)
-            if key == at:
-                raise HarnessError(f"boot {boot} hung again at {at}; see {out}/boot-{boot}.log")
-            at = skip_case(ctx.suites, started) or key
-            print(f"sweep: boot {boot} ended at {at} ({new[-1].verdict}); resuming after it",
-                  flush=True)
-            boot += 1
-            continue
+            nxt = skip_case(ctx.suites, started) or key
+            return Ended(resume=nxt, said=f"boot {boot} ended at {nxt} ({new[-1].verdict}); "
+                         "resuming after it",
+                         stuck=f"boot {boot} hung again at {at}; see {console}")
         if log.crash and (not started or key == at):
             keep(new)
-            raise HarnessError(f"boot {boot} crashed outside a fault point ({log.crash.title}); "
-                               f"cannot resume past it: see {out}/boot-{boot}.log")
+            return Ended(fatal=f"boot {boot} crashed outside a fault point ({log.crash.title}); "
+                         f"cannot resume past it: see {console}")
         if log.crash and started:
             new.append(_crashed(ctx, log, symbols, lines, started, boot))
-            at = skip_case(ctx.suites, started) or key
         else:
-            k = log.kmemleak
-            bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
-            placed, attributed = leak_records(bugs, log, boot) if ctx.target.kmemleak \
-                else ([], 0)
-            new += placed
-            # the leaks no point's thread made stay the boot's
-            if ctx.target.kmemleak and (not k or not k.canary_found
-                                        or unexplained_leaks(bugs, log, k.target_leaks)
-                                        > attributed):
-                new.append(Record(
-                    boot, "kmemleak", verdict="leak" if k else "report",
-                    detail=(f"kmemleak confirmation: canary "
-                            f"{'found' if k.canary_found else 'MISSING'}, "
-                            f"{k.target_leaks} {k.target} leak(s), {attributed} of them "
-                            f"placed at their points") if k
-                    else "no kmemleak confirmation in the log"))
+            new += _confirmation(ctx, log, boot)
             new.append(Record(boot, "complete"))
         keep(new)
         bad = [r for r in records if not r.ok]
         print(f"sweep: boot {boot}: {len(new)} records; {len(records)} points so far, "
               f"{len(bad)} findings", flush=True)
-        boot += 1
-        if not log.crash:
-            break
-    else:
-        print(f"sweep: stopped after {max_boots} boots")
+        if not log.crash or not started:
+            return Ended(complete=True)
+        return Ended(resume=skip_case(ctx.suites, started) or key)
+
+    boot_until_done(one, first, resume.resume_point(records), max_boots, "sweep")
     return records
+
+
+def _confirmation(ctx: Context, log: model.RunLog, boot: int) -> list[Record]:
+    """The kmemleak confirmation's records: a leak at each point whose thread
+    made it, and one for the boot when the canary is missing or leaks of the
+    target are left that no point's thread made."""
+    if not ctx.target.kmemleak:
+        return []
+    k = log.kmemleak
+    bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
+    placed, attributed = leak_records(bugs, log, boot)
+    if k and k.canary_found and unexplained_leaks(bugs, log, k.target_leaks) <= attributed:
+        return placed
+    return placed + [Record(
+        boot, "kmemleak", verdict="leak" if k else "report",
+        detail=(f"kmemleak confirmation: canary {'found' if k.canary_found else 'MISSING'}, "
+                f"{k.target_leaks} {k.target} leak(s), {attributed} of them placed at their "
+                "points") if k else "no kmemleak confirmation in the log")]

@@ -21,6 +21,7 @@ from ..console import kmemleak, kreport
 from ..checkout import known_bugs
 from ..results import known, model
 from ..engine import userspace
+from ..engine.boots import Ended, boot_until_done
 from ..engine.state import SweepDir
 from ..errors import HarnessError
 from ..console.protocol import LeakedSite, ResultLine, Verdict
@@ -187,33 +188,32 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
     if only:
         resume = only
     reject = reject_range(ctx.runner, build_dir)
-    for _ in range(max_boots):
+
+    def one(num: int, resume: str | None) -> Ended:
         start = time.monotonic()
-        status = _boot(ctx, build_dir, out, num, resume, reject)
+        status = _boot(ctx, build_dir, out, num, resume or "-", reject)
         (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
         b = _read_boot(out, num)
         print(f"usersweep: boot {num}: {sum(1 for p in b.points if p.end)} points, "
               f"{time.monotonic() - start:.1f} s", flush=True)
         if b.finished or only:
-            return
+            return Ended(complete=True)
         p = b.unfinished
         if p is None:
             said = [ln for ln in _console(out, num) if "kfault-user" in ln][-3:]
-            raise HarnessError(f"boot {num} ended between points, the helper unfinished: "
-                               f"{'; '.join(said) or 'no word'}; see {out}/boot-{num}.console")
+            return Ended(fatal=f"boot {num} ended between points, the helper unfinished: "
+                         f"{'; '.join(said) or 'no word'}; see {out}/boot-{num}.console")
         if status is None:
-            print(f"usersweep: boot {num} hung at {p.op} {p.nth}; killed after "
-                  f"{ctx.boot.timeout} s", flush=True)
+            how = f"hung at {p.op} {p.nth}; killed after {ctx.boot.timeout} s"
         else:
             crash = userspace.crash_of(_console(out, num), ctx.target.prefix)
-            print(f"usersweep: boot {num} crashed at {p.op} {p.nth}: "
-                  f"{crash.title if crash else 'no crash line'}", flush=True)
+            how = f"crashed at {p.op} {p.nth}: {crash.title if crash else 'no crash line'}"
         new = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
-        if new == resume:
-            raise HarnessError(f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
-        resume = new
-        num += 1
-    print(f"usersweep: stopped after {max_boots} boots")
+        print(f"usersweep: boot {num} {how}", flush=True)
+        return Ended(resume=new,
+                     stuck=f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
+
+    boot_until_done(one, num, None if resume == "-" else resume, max_boots, "usersweep")
 
 
 def _module_paths(build_dir: Path) -> dict[str, Path]:
