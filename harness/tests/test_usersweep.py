@@ -190,9 +190,10 @@ def test_a_boot_that_crashed_in_module_exit() -> None:
 class ReplayRunner(FakeRunner):
     """Each UML boot 'writes' the next captured records and console."""
 
-    def __init__(self, boots: list[str]) -> None:
+    def __init__(self, boots: list[str], data: Path = DATA) -> None:
         super().__init__([])
         self.boots = list(boots)
+        self.data = data
         self.args: list[list[str]] = []
         self.stopped: list[int] = []
 
@@ -214,8 +215,8 @@ class ReplayRunner(FakeRunner):
         if not name:            # a boot that printed nothing (a second pass, here)
             log.write_text("")
             return 0
-        shutil.copyfile(DATA / f"{name}.console", log)
-        shutil.copyfile(DATA / f"{name}.records",
+        shutil.copyfile(self.data / f"{name}.console", log)
+        shutil.copyfile(self.data / f"{name}.records",
                         Path(env["KFAULT_USER_DIR"]) / f"boot-{env['KFAULT_BOOT']}.records")
         return 0
 
@@ -350,3 +351,68 @@ def test_a_findings_outcome_leaves_out_addresses_and_counts() -> None:
         LeakedSite("test.c", 856, "kunit_kmalloc_array", 3, 320, "live"),))
     assert usersweep.outcome(leak, None) == usersweep.outcome(more, None)
     assert usersweep.stable_id("op", None, "a") != usersweep.stable_id("op", None, "b")
+
+
+class HangingRunner(ReplayRunner):
+    """Replays the captured boots; the boot at index hang is killed by the timeout."""
+
+    def __init__(self, boots: list[str], hang: int = -1, build_fails: str = "",
+                 data: Path = DATA) -> None:
+        super().__init__(boots, data)
+        self.hang = hang
+        self.build_fails = build_fails
+
+    def run_kunit(self, req: KunitRequest, output: Path | None = None,
+                  on_start: Callable[[int], None] | None = None) -> int:
+        if output:
+            output.write_text(self.build_fails or "build\n")
+        return 1 if self.build_fails else 0
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
+        status = super().boot_uml(kernel, args, log, timeout, on_start)
+        return None if len(self.args) - 1 == self.hang else status
+
+
+def test_a_boot_killed_by_the_timeout_is_a_hang_at_its_point(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # modtests-crash's records end inside exit_null 116: killed, no panic
+    runner = HangingRunner(["modtests-crash", "modtests-last", ""], hang=0)
+    ctx = user_context(fake_tree, tmp_path, runner)
+    usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+    said = capsys.readouterr().out
+    assert f"boot 1 hung at exit_null 116; killed after {ctx.boot.timeout} s" in said
+    assert "KFAULT_RESUME=exit_null:116" in runner.args[1]
+
+
+def test_a_boot_that_ends_at_the_point_it_resumed_after_stops(
+        fake_tree: Path, tmp_path: Path) -> None:
+    runner = HangingRunner(["modtests-crash", "modtests-crash"])
+    ctx = user_context(fake_tree, tmp_path, runner)
+    with pytest.raises(HarnessError, match=r"boot 2 ended at exit_null:116 again: see "):
+        usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+
+
+def test_a_boot_that_ends_between_points_stops_with_the_helpers_word(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # modtests-crash's records cut after exit_null 115's end: no point is
+    # unfinished, and the helper never said 'finished'
+    cut = tmp_path / "data"
+    cut.mkdir()
+    lines = (DATA / "modtests-crash.records").read_text().splitlines()
+    last_end = max(i for i, ln in enumerate(lines) if ln.startswith("end "))
+    (cut / "between.records").write_text("\n".join(lines[:last_end + 1]) + "\n")
+    shutil.copyfile(DATA / "modtests-crash.console", cut / "between.console")
+    runner = HangingRunner(["between"], data=cut)
+    ctx = user_context(fake_tree, tmp_path, runner)
+    with pytest.raises(HarnessError, match="boot 1 ended between points, the helper "
+                                           "unfinished"):
+        usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
+
+
+def test_a_failed_modules_build_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
+    runner = HangingRunner([], build_fails="CC  x.o\nx.c:3: error: expected ';'\n")
+    ctx = user_context(fake_tree, tmp_path, runner)
+    with pytest.raises(HarnessError, match="the modules kernel's build failed: "
+                                           "x.c:3: error: expected ';'"):
+        usersweep_flow.user_sweep(ctx, fresh=True, max_boots=1)
