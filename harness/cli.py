@@ -72,7 +72,7 @@ def suite_context(args: argparse.Namespace) -> context.Context:
 
 
 def cmd_kunit(args: argparse.Namespace) -> int:
-    return kunit.run(suite_context(args), args.filter, args.baseline)
+    return kunit.run(suite_context(args), args.filter, args.baseline).code
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -81,31 +81,28 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if args.suite:
             raise HarnessError(f"target {ctx.target.name} is swept from user space: "
                                "SUITE= does not apply")
-        return usersweep.user_sweep(ctx, args.fresh, args.max_boots, args.only or None)
+        return usersweep.user_sweep(ctx, args.fresh, args.max_boots, args.only or None).code
     if args.only:
         raise HarnessError("--only OP:NTH is for targets swept from user space "
                            "(make repro POINT= reruns a suite's point)")
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
-    return sweep.sweep(ctx, args.fresh, args.max_boots)
+    return sweep.sweep(ctx, args.fresh, args.max_boots).code
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    return repro.repro(suite_context(args), args.point)
+    return repro.repro(suite_context(args), args.point).code
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    return calibrate.calibrate_target(suite_context(args), args.kconfig_add)
+    return calibrate.calibrate_target(suite_context(args), args.kconfig_add).code
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:
     ctx = make_context(args)
-    if ctx.target.user and not args.suite:
-        return usersweep.determinism(ctx, args.runs)
-    ctx = suite_context(args)
     if args.suite:
-        ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
-    return determinism.determinism(ctx, args.runs)
+        ctx = context.suites_context(suite_context(args), args.suite, args.kunitconfig)
+    return determinism.determinism(ctx, args.runs).code
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -114,12 +111,12 @@ def cmd_review(args: argparse.Namespace) -> int:
                            "for a git kernel tree (KDIR=)")
     if args.base is not None:
         return review.review_revisions(suite_context(args), args.base, args.head,
-                                       args.max_boots)
-    return review.review(suite_context(args), args.patch, args.max_boots, args.on)
+                                       args.max_boots).code
+    return review.review(suite_context(args), args.patch, args.max_boots, args.on).code
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
-    return modules.modules_test(make_context(args))
+    return modules.modules_test(make_context(args)).code
 
 
 def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str,

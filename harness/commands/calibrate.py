@@ -16,7 +16,7 @@ from pathlib import Path
 from ..results import calibration as calibrate
 from ..checkout import defects, tree
 from ..errors import HarnessError
-from .context import Checkout, Context, analyse, prepare, request
+from .context import Checkout, Context, Outcome, analyse, prepare, request
 from .review import scratch_copy
 
 
@@ -49,7 +49,7 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
     return found, seconds, status, lines
 
 
-def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
+def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
     target = ctx.target
     if not target.defect_patches or not target.sweep_suite:
         raise HarnessError(f"target {target.name} has no [defects] patches or sweep_suite: "
@@ -94,7 +94,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> int:
     missed = [o.defect for o in outcomes if not o.detected]
     if missed:
         print(f"kfault: error: calibration failed for: {', '.join(missed)}", file=sys.stderr)
-        return 1
+        return Outcome(1, out=out)
     print(f"calibrate: all {len(patches)} defect patches reviewed: each a new finding at "
           f"its marked line, fixed by its reverse; the correct {target.name} has no findings")
-    return 0
+    return Outcome(0, out=out)

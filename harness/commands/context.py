@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..checkout import configs, identity, suite_sources, targets, tree
 from ..checkout import known_bugs
@@ -61,6 +62,17 @@ class Suites:
     glob: str
     dirs: tuple[str, ...]               # the leak check's directories
     files: frozenset[str]               # the suites' C files (basenames)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command found: cli.py alone turns it into the exit code; a command
+    built on another (review, calibrate, determinism) reads its return value."""
+
+    code: int                               # 0, EXIT_FINDING, EXIT_COVERAGE, ...
+    log: model.RunLog | None = None         # the run, parsed once
+    report: dict[str, Any] | None = None    # report.json's document, as written
+    out: Path | None = None                 # where the reports are
 
 
 @dataclass(frozen=True)
@@ -168,7 +180,8 @@ def lost_points(log: model.RunLog, where: Path) -> str | None:
 
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
                   started: datetime, baseline: Path | None = None,
-                  finished: datetime | None = None) -> Path:
+                  finished: datetime | None = None) -> dict[str, Any]:
+    """The run's reports in out; returns report.json's document."""
     fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,

@@ -1,11 +1,17 @@
-"""'make determinism': the fault suite N times on one build; the share of
-(operation, stable id, verdict) that every run agrees on."""
+"""'make determinism': a target swept N times on one build; the share of
+(operation, stable id, verdict) that every run agrees on.  A target with
+KUnit suites is booted N times (its op sweep or, with SUITE=, the any-suite
+sweep); a target swept from user space is swept N times from user space,
+its ids made from call paths (fail-nth drifts)."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 from ..errors import HarnessError
-from .context import Context, analyse, lost_points, prepare, request
+from ..results import model
+from . import usersweep
+from .context import Context, Outcome, analyse, lost_points, prepare, request
 
 Triple = tuple[str, str, str]
 
@@ -21,41 +27,67 @@ def agreement(runs: list[set[Triple]]) -> tuple[int, int]:
     return len(every), len(union)
 
 
-def determinism(ctx: Context, runs: int) -> int:
+def triples(log: model.RunLog) -> set[Triple]:
+    """(operation, stable id, verdict) of each point; "-" for a point with no id."""
+    return {(r.op, r.line.id if r.line.id.strip("0") else "-", str(r.line.verdict))
+            for r in log.points}
+
+
+def determinism(ctx: Context, runs: int, max_boots: int = 30) -> Outcome:
+    if runs < 2:
+        raise HarnessError(f"--runs {runs}: need at least 2 runs to compare")
+    found = _user_runs(ctx, runs, max_boots) if ctx.target.user else _kunit_runs(ctx, runs)
+    return Outcome(compare(ctx.target.name, found))
+
+
+def compare(name: str, found: list[set[Triple]]) -> int:
+    """Print how far the runs agree; 0 when they all have the same triples."""
+    same, total = agreement(found)
+    common = set(found[0]).intersection(*found[1:])
+    share = 100.0 * same / total if total else 100.0
+    print(f"determinism: {same} of {total} (operation, id, verdict) agree in all "
+          f"{len(found)} runs of {name}: {share:.1f} %")
+    for num, run in enumerate(found, 1):
+        for op, ident, verdict in sorted(run - common)[:10]:
+            print(f"determinism:   only in some runs (run {num} has it): {op} {ident} "
+                  f"{verdict}")
+    return 0 if same == total else 1
+
+
+def _kunit_runs(ctx: Context, runs: int) -> list[set[Triple]]:
     suite = ctx.target.sweep_suite
     if not suite:
         raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
-    if runs < 2:
-        raise HarnessError(f"--runs {runs}: need at least 2 runs to compare")
     prepare(ctx)
     out = ctx.out / "determinism"
     out.mkdir(parents=True, exist_ok=True)
     test_log = ctx.boot.default_build() / "test.log"
     found: list[set[Triple]] = []
-    for num in range(runs):
+    for num in range(1, runs + 1):
         test_log.unlink(missing_ok=True)
-        ctx.runner.run_kunit(request(ctx, suite, first=not num),
-                             output=out / f"run-{num + 1}.kunit.txt")
+        ctx.runner.run_kunit(request(ctx, suite, first=num == 1),
+                             output=out / f"run-{num}.kunit.txt")
         if not test_log.is_file():
-            raise HarnessError(f"run {num + 1} did not boot: see {out}/run-{num + 1}.kunit.txt")
-        shutil.copyfile(test_log, out / f"run-{num + 1}.log")
+            raise HarnessError(f"run {num} did not boot: see {out}/run-{num}.kunit.txt")
+        shutil.copyfile(test_log, out / f"run-{num}.log")
         log, _ = analyse(ctx, test_log.read_text(errors="replace").splitlines())
         if log.crash:
-            raise HarnessError(f"run {num + 1} crashed ({log.crash.title}): compare with "
-                               f"'make sweep' first; see {out}/run-{num + 1}.log")
-        lost = lost_points(log, out / f"run-{num + 1}.log")
+            raise HarnessError(f"run {num} crashed ({log.crash.title}): compare with "
+                               f"'make sweep' first; see {out}/run-{num}.log")
+        lost = lost_points(log, out / f"run-{num}.log")
         if lost:
-            raise HarnessError(f"run {num + 1}: {lost}")
-        triples = {(r.op, r.line.id, str(r.line.verdict)) for r in log.points}
-        found.append(triples)
-        print(f"determinism: run {num + 1}: {len(triples)} points", flush=True)
-    same, total = agreement(found)
-    common = set(found[0]).intersection(*found[1:])
-    share = 100.0 * same / total if total else 100.0
-    print(f"determinism: {same} of {total} (operation, id, verdict) agree in all {runs} runs "
-          f"of {ctx.target.name}: {share:.1f} %")
-    for num, triples in enumerate(found):
-        for op, ident, verdict in sorted(triples - common)[:10]:
-            print(f"determinism:   only in some runs (run {num + 1} has it): {op} {ident} "
-                  f"{verdict}")
-    return 0 if same == total else 1
+            raise HarnessError(f"run {num}: {lost}")
+        found.append(triples(log))
+        print(f"determinism: run {num}: {len(found[-1])} points", flush=True)
+    return found
+
+
+def _user_runs(ctx: Context, runs: int, max_boots: int) -> list[set[Triple]]:
+    found: list[set[Triple]] = []
+    for num in range(1, runs + 1):
+        run_ctx = dataclasses.replace(ctx, out=ctx.out / "determinism" / f"run-{num}")
+        swept = usersweep.user_sweep(run_ctx, fresh=True, max_boots=max_boots)
+        assert swept.log is not None
+        found.append(triples(swept.log))
+        print(f"determinism: run {num}: {len(found[-1])} call paths", flush=True)
+    return found

@@ -9,10 +9,11 @@ from ..checkout import known_bugs
 from ..results import coverage, known, reports_io, sites, summary
 from ..console import kunit_results
 from ..errors import HarnessError
-from .context import EXIT_COVERAGE, Context, analyse, lost_points, prepare, request, write_reports
+from .context import (EXIT_COVERAGE, Context, Outcome, analyse, lost_points, prepare, request,
+                      write_reports)
 
 
-def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
+def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome:
     prepare(ctx)
     glob = suites or ctx.target.suites
     build_dir = ctx.boot.default_build()
@@ -58,19 +59,24 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> int:
               f"{log.crash.title}; target frame {log.crash.frame}"
               + (f" at {where[0]}:{where[1]}" if where else ""))
         status = status or 1
-    out = write_reports(ctx, log, symbols, ctx.out / "report", started, baseline)
+    out = ctx.out / "report"
+    doc = write_reports(ctx, log, symbols, out, started, baseline)
     print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
+
+    def done(code: int) -> Outcome:
+        return Outcome(code, log, doc, out)
+
     bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     for line in summary.kernel_reports(log) + summary.sweep(log, ctx.target.known, bugs):
         print(line)
     if not log.results:
-        return status
+        return done(status)
     cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.boot.kdir)), log, symbols)
     for line in summary.coverage(cov, ctx.target.name, ctx.target.require_coverage):
         print(line)
     if cov.never and ctx.target.require_coverage:
         if suites:
             print("kfault: (coverage is partial because of the suite filter)")
-            return status
-        return status or EXIT_COVERAGE
-    return status
+            return done(status)
+        return done(status or EXIT_COVERAGE)
+    return done(status)

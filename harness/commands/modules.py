@@ -7,10 +7,10 @@ import time
 from ..console import kmemleak, kreport, kunit_results, oops
 from ..errors import HarnessError
 from ..proc.runner import KunitRequest
-from .context import Context, prepare
+from .context import Context, Outcome, prepare
 
 
-def modules_test(ctx: Context) -> int:
+def modules_test(ctx: Context) -> Outcome:
     mods = ctx.target.modules
     if mods is None:
         raise HarnessError(f"target {ctx.target.name} has no [modules] in its target file")
@@ -69,4 +69,4 @@ def modules_test(ctx: Context) -> int:
         problems.append("no KTAP output: the test modules did not run")
     for problem in problems:
         print(f"kfault: FAIL modules: {problem}")
-    return 1 if problems else 0
+    return Outcome(1 if problems else 0, out=out)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 
 from ..errors import HarnessError
-from ..results.model import Result
-from .context import Context, analyse, prepare, request
+from ..results.model import Result, RunLog
+from .context import Context, Outcome, analyse, prepare, request
 
 
-def repro(ctx: Context, point: str) -> int:
+def repro(ctx: Context, point: str) -> Outcome:
     op, _, key = point.partition(":")
     if not op or not key:
         raise HarnessError(f"POINT={point!r}: want OP:ID, OP:NTH or OP:fK, e.g. open:e3e5e880 "
@@ -26,6 +26,7 @@ def repro(ctx: Context, point: str) -> int:
     by_call = "+" in key
     args = [f"kfault.only={op}"] + ([f"kfault.target={op}:{key}"] if by_call else [])
     crashes: list[str | None] = []
+    logs: list[RunLog] = []
     for num in range(2):
         test_log.unlink(missing_ok=True)
         ctx.runner.run_kunit(request(ctx, suite, first=not num, kernel_args=args),
@@ -35,6 +36,7 @@ def repro(ctx: Context, point: str) -> int:
         shutil.copyfile(test_log, out / f"run-{num + 1}.log")
         log, symbols = analyse(ctx, (out / f"run-{num + 1}.log").read_text(errors="replace")
                                .splitlines())
+        logs.append(log)
         crash = log.crash
         # a crash at the point ends the boot before the operation's count line
         started = crash is not None and crash.last_point.split(" ")[0] == op
@@ -53,7 +55,7 @@ def repro(ctx: Context, point: str) -> int:
         same = crashes[1] == crashes[0]
         print(f"repro: deterministic: {'yes' if same else 'NO'} (second run: "
               f"{crashes[1] or 'no crash'}); consoles in {out}/")
-        return 0 if same else 1
+        return Outcome(0 if same else 1, logs[0])
     first, second = found
     if first is None:
         raise HarnessError(f"{op} has no point {key!r} in this run: see {out}/run-1.log")
@@ -68,4 +70,4 @@ def repro(ctx: Context, point: str) -> int:
     again = f"{second.line.verdict} {second.line.id}" if second else "point not found"
     print(f"repro: deterministic: {'yes' if same else 'NO'} (second run: {again}); "
           f"consoles in {out}/")
-    return 0 if same else 1
+    return Outcome(0 if same else 1, logs[0])

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import pwd
 import shutil
@@ -19,7 +18,7 @@ from ..checkout import diff, suite_sources, tree
 from ..errors import HarnessError
 from . import sweep
 from . import context
-from .context import Checkout, Context
+from .context import Checkout, Context, Outcome
 
 EXIT_NEW = 1
 
@@ -37,11 +36,11 @@ def patch_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _report(out: Path) -> dict[str, Any]:
-    path = out / "sweep" / "report" / "report.json"
-    if not path.is_file():
-        raise HarnessError(f"the sweep wrote no report: {path}")
-    return baseline.validate(json.loads(path.read_text()), str(path))
+def _swept(swept: Outcome) -> dict[str, Any]:
+    """The report document a side's sweep returned."""
+    if swept.report is None:
+        raise HarnessError(f"the sweep wrote no report: {swept.out}")
+    return baseline.validate(swept.report, str(swept.out))
 
 
 def scratch_copy(ctx: Context, where: Path, patches: list[Path], what: str) -> int:
@@ -163,7 +162,7 @@ def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path
     return to_base, to_head, reviewed
 
 
-def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> int:
+def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outcome:
     """make review BASE= HEAD=: the tree at each revision, built and swept in a copy."""
     to_base, to_head, reviewed = revisions(ctx, base, head, (ctx.out / "review").resolve())
     return review(ctx, reviewed, max_boots, base_kernel=to_base, head_kernel=to_head,
@@ -172,7 +171,7 @@ def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> int:
 
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
            base_kernel: Path | None = None, head_kernel: Path | None = None,
-           title: str = "") -> int:
+           title: str = "") -> Outcome:
     """on: patches the base has first (to review a fix of a bug they add).
     base_kernel, head_kernel: instead, the patches that take the kernel tree to
     the base and to the head (BASE=/HEAD=); patch is then only read."""
@@ -212,7 +211,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
 
 
 def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
-             patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> int:
+             patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> Outcome:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
     run_as = patched_ctx.boot.run_as
@@ -220,30 +219,29 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     print(f"review: {title} applied to copies in "
           f"{patched_ctx.checkout.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
-    base_out, patched_out = out / "base", out / "patched"
     suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx.checkout, f)])
     if suites:
         print(f"review: KUnit suites whose directories hold the touched files: "
               f"{', '.join(suites)}", flush=True)
+    docs: dict[str, dict[str, Any]] = {}
     try:
         for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
             print(f"review: sweeping the {side} copy", flush=True)
-            sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True, max_boots)
-            for name in suites:
-                sweep.sweep(context.suites_context(
+            doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
+                                     max_boots))
+            for name in suites:     # a suite's points are 'suite.case' operations of their own
+                more = _swept(sweep.sweep(context.suites_context(
                     dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
-                    True, max_boots)
+                    True, max_boots))
+                doc = dict(doc, points=list(doc["points"]) + list(more["points"]),
+                           baselines=list(doc["baselines"]) + list(more["baselines"]))
+            docs[side] = doc
     finally:
         tree.link(ctx.boot.kdir, ctx.checkout.repo)
     vmlinux = patched_ctx.boot.vmlinux
     if patched_ctx.boot.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
-    base, patched = _report(base_out), _report(patched_out)
-    for name in suites:         # a suite's points are 'suite.case' operations of their own
-        for doc, side in ((base, "base"), (patched, "patched")):
-            more = _report(out / f"{side}-{name}" / "suites")
-            doc["points"] = list(doc["points"]) + list(more["points"])
-            doc["baselines"] = list(doc["baselines"]) + list(more["baselines"])
+    base, patched = docs["base"], docs["patched"]
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)
@@ -267,4 +265,4 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     print("\n".join(lines))
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
           f"unchanged; {out / 'review.md'}")
-    return EXIT_NEW if cmp.new else 0
+    return Outcome(EXIT_NEW if cmp.new else 0, out=out)

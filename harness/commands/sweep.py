@@ -25,7 +25,8 @@ from ..console.protocol import TryLine, point_key
 from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
-from .context import Context, Suites, analyse, lost_points, prepare, request, write_reports
+from .context import (Context, Outcome, Suites, analyse, lost_points, prepare, request,
+                      write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -68,7 +69,7 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
     return resume.crash_record(crash, at, place, boot, resume.excerpt(lines, crash))
 
 
-def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
+def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     suite = ctx.target.sweep_suite
     if not suite:
         raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
@@ -100,7 +101,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
     finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
         if jsonl.is_file() else None
     merged, symbols = union(ctx, out, records)
-    write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
+    doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
     why = known_findings(merged, ctx.target.known)
     bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
@@ -117,7 +118,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> int:
           f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
-    return 1 if bad else 0
+    return Outcome(1 if bad else 0, merged, doc, out / "report")
 
 
 def known_findings(log: model.RunLog, found: tuple[known_bugs.Known, ...]

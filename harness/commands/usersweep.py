@@ -27,8 +27,7 @@ from ..errors import HarnessError
 from ..console.protocol import LeakedSite, ResultLine, Verdict
 from ..proc.runner import KunitRequest, Runner
 from ..checkout.targets import User
-from .context import BootSpec, Context, prepare, write_reports
-from .determinism import agreement
+from .context import BootSpec, Context, Outcome, prepare, write_reports
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
 SPREAD = 2              # the second pass: SPREAD points either side of the target's
@@ -474,7 +473,7 @@ def _compare(ctx: Context, user: User, log: model.RunLog) -> list[str]:
     return missing
 
 
-def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = None) -> int:
+def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = None) -> Outcome:
     user = ctx.target.user
     if user is None:
         raise HarnessError(f"target {ctx.target.name} has no [user] table")
@@ -508,10 +507,14 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
         found = analyse(ctx, build_dir, out)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
-    write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report", state.started)
+    doc = write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
+                        state.started)
     if only:
-        return _reproduced(found, op_name, int(nth), out.parent / "report/report.json")
-    return _summarise(ctx, user, found, out, elapsed)
+        # the sweep this point is from ran before, in another command: its report
+        code = _reproduced(found, op_name, int(nth), out.parent / "report/report.json")
+    else:
+        code = _summarise(ctx, user, found, out, elapsed)
+    return Outcome(code, found.log, doc, out / "report")
 
 
 def _reproduced(found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
@@ -617,27 +620,3 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
 
 def reproduce(target: str, op: str, nth: int) -> str:
     return f"make sweep TARGET={target} SWEEP_ARGS=\"--only {op}:{nth}\""
-
-
-def determinism(ctx: Context, runs: int, max_boots: int = 30) -> int:
-    """The sweep from user space RUNS times: the share of (operation, id, verdict)
-    every run agrees on (fail-nth drifts; ids are call paths)."""
-    if runs < 2:
-        raise HarnessError(f"--runs {runs}: need at least 2 runs to compare")
-    found: list[set[tuple[str, str, str]]] = []
-    for num in range(1, runs + 1):
-        run_ctx = dataclasses.replace(ctx, out=ctx.out / "determinism" / f"run-{num}")
-        user_sweep(run_ctx, fresh=True, max_boots=max_boots)
-        report = run_ctx.out / "usersweep" / ctx.target.name / "report/report.json"
-        points = json.loads(report.read_text())["points"]
-        found.append({(p["operation"], p["failed_site"]["stable_id"] or "-", p["verdict"])
-                      for p in points if p["nth"]})
-        print(f"determinism: run {num}: {len(found[-1])} call paths", flush=True)
-    same, total = agreement(found)
-    common = set(found[0]).intersection(*found[1:])
-    print(f"determinism: {same} of {total} (operation, id, verdict) agree in all {runs} runs "
-          f"of {ctx.target.name}: {100.0 * same / total if total else 100.0:.1f} %")
-    for num, triples in enumerate(found, 1):
-        for op, ident, verdict in sorted(triples - common)[:10]:
-            print(f"determinism:   only in some runs (run {num} has it): {op} {ident} {verdict}")
-    return 0 if same == total else 1

@@ -31,10 +31,11 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
                   symbols: model.Symbols | None = None,
-                  baseline: Path | None = None, bugs: tuple[KernelBug, ...] = ()) -> Path:
+                  baseline: Path | None = None, bugs: tuple[KernelBug, ...] = ()
+                  ) -> dict[str, Any]:
     """Write report.json, junit.xml, summary.md, report.html (and baseline.md when
-    a baseline report.json is given) for one parsed run; return out_dir.  A bad
-    baseline raises HarnessError before anything is written."""
+    a baseline report.json is given) for one parsed run; return report.json's
+    document.  A bad baseline raises HarnessError before anything is written."""
     before = load_baseline(baseline) if baseline is not None else None
     rep = report.build(log, meta, symbols, bugs)
     doc = report.to_dict(rep)
@@ -48,4 +49,4 @@ def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
         outputs["baseline.md"] = "\n".join(baseline_mod.markdown(cmp, str(baseline))) + "\n"
     for name, text in outputs.items():
         (out_dir / name).write_text(text, encoding="utf-8")
-    return out_dir
+    return doc

@@ -29,7 +29,7 @@ def test_a_defect_whose_finding_is_elsewhere_is_not_detected(
     ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log", "sweep_probe_leak.log"])
     ctx = dataclasses.replace(ctx, target=dataclasses.replace(
         ctx.target, defect_patches=str(one_defect(tmp_path, "probe_unwind_leak"))))
-    assert calibrate.calibrate_target(ctx, ["CONFIG_KASAN=n"]) == 1
+    assert calibrate.calibrate_target(ctx, ["CONFIG_KASAN=n"]).code == 1
     said = capsys.readouterr()
     assert "calibrate: none: ok" in said.out
     assert "calibrate: probe_unwind_leak: NOT DETECTED" in said.out

@@ -109,7 +109,7 @@ def records(ctx: context.Context) -> list[dict[str, Any]]:
 def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: Path) -> None:
     # refdev.defect=null_deref: boot 1 panics at open's first point
     ctx, runner = make(fake_tree, tmp_path, ["crash_null_deref.log", "fop_open_console.log"])
-    assert sweep.sweep(ctx, fresh=True, max_boots=4) == 1
+    assert sweep.sweep(ctx, fresh=True, max_boots=4).code == 1
     recs = records(ctx)
     crash = [r for r in recs if r["kind"] == "crash"]
     assert [(r["op"], r["point"], r["verdict"]) for r in crash] == [("open", "1", "crash")]
@@ -138,7 +138,7 @@ def test_a_crashing_boot_is_resumed_after_its_point(fake_tree: Path, tmp_path: P
 def test_a_crash_during_a_targeted_fill_in_is_resumed_after_it(
         fake_tree: Path, tmp_path: Path) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["crash_fill_in.log", "fop_open_console.log"])
-    assert sweep.sweep(ctx, fresh=True, max_boots=3) == 1
+    assert sweep.sweep(ctx, fresh=True, max_boots=3).code == 1
     crash = [r for r in records(ctx) if r["kind"] == "crash"]
     assert [(r["op"], r["point"]) for r in crash] == [("open", "f1")]
     assert "kfault.resume=open:f1" in runner.requests[1].kernel_args
@@ -169,7 +169,7 @@ def test_a_boot_that_never_started_is_one_error(fake_tree: Path, tmp_path: Path)
 def test_run_reports_a_leak_as_a_failure(fake_tree: Path, tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["sweep_probe_leak.log"])
-    assert kunit.run(ctx) == 1
+    assert kunit.run(ctx).code == 1
     out = capsys.readouterr().out
     assert "kfault: FAIL probe: 27 point(s) leak: leaked refdev_dev.c:110" in out
     assert (ctx.out / "report/report.json").is_file()
@@ -192,7 +192,7 @@ def test_repro_of_an_unknown_operation_names_the_known_ones(
 def test_repro_finds_the_point_twice(fake_tree: Path, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["fop_open_console.log"] * 2)
-    assert repro.repro(ctx, "fop_open:1") == 0
+    assert repro.repro(ctx, "fop_open:1").code == 0
     assert "repro: deterministic: yes" in capsys.readouterr().out
     assert "kfault.only=fop_open" in runner.requests[0].kernel_args
 
@@ -201,7 +201,7 @@ def test_repro_of_a_point_that_crashes_says_where_twice(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the null_deref defect: the boot dies at open's point 1, before its count line
     ctx, _ = make(fake_tree, tmp_path, ["crash_null_deref.log"] * 2)
-    assert repro.repro(ctx, "open:1") == 0
+    assert repro.repro(ctx, "open:1").code == 0
     out = capsys.readouterr().out
     assert "repro: open 1: crash: Kernel panic - not syncing: Segfault with no mm at " \
            "refdev_open+" in out
@@ -211,7 +211,7 @@ def test_repro_of_a_point_that_crashes_says_where_twice(
 def test_determinism_of_identical_runs_is_complete(fake_tree: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log"] * 3)
-    assert determinism.determinism(ctx, 3) == 0
+    assert determinism.determinism(ctx, 3).code == 0
     assert "96 of 96 (operation, id, verdict) agree in all 3 runs of refdev: 100.0 %" in \
         capsys.readouterr().out
     assert [r.command for r in runner.requests] == ["run", "exec", "exec"]
@@ -221,7 +221,7 @@ def test_determinism_counts_points_only_some_runs_have(fake_tree: Path, tmp_path
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     # two real runs of different builds: their probe points differ
     ctx, _ = make(fake_tree, tmp_path, ["full_run_console.log", "full_run_console_v1.log"])
-    assert determinism.determinism(ctx, 2) == 1
+    assert determinism.determinism(ctx, 2).code == 1
     assert "only in some runs" in capsys.readouterr().out
 
 
@@ -266,7 +266,7 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
     ctx, runner = make(fake_tree, tmp_path, ["suites_init_deref_crash.log",
                                              "suites_init_deref_resumed.log"])
     ctx = context.suites_context(ctx, "kfault_init_deref", None)
-    assert sweep.sweep(ctx, fresh=True, max_boots=3) == 1
+    assert sweep.sweep(ctx, fresh=True, max_boots=3).code == 1
     assert runner.requests[0].filter_glob == "kfault_suites"
     assert "kfault.suites=kfault_init_deref" in runner.requests[0].kernel_args
     assert "kfault.suites_dirs=drivers/misc/kfault/kunit/kfault/" in runner.requests[0].kernel_args

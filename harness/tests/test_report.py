@@ -170,20 +170,20 @@ def test_json_document_shape() -> None:
 
 
 def test_write_reports_writes_every_file(tmp_path: Path) -> None:
-    out = reports_io.write_reports(run("sweep_probe_leak.log"), tmp_path / "r",
-                                   report.RunMeta(configs=("base",)))
-    assert out == tmp_path / "r"
+    out = tmp_path / "r"
+    written = reports_io.write_reports(run("sweep_probe_leak.log"), out,
+                                       report.RunMeta(configs=("base",)))
     assert sorted(p.name for p in out.iterdir()) == sorted(reports_io.FILES)
     doc = json.loads((out / "report.json").read_text())
-    assert doc["summary"]["verdicts"] == {"leak": 27}
+    assert doc == written and doc["summary"]["verdicts"] == {"leak": 27}
     assert "# kfault report: FAIL" in (out / "summary.md").read_text()
 
 
 def test_write_reports_with_a_baseline_adds_the_comparison(tmp_path: Path) -> None:
-    clean = reports_io.write_reports(run("full_run_console.log"), tmp_path / "clean",
-                                     report.RunMeta())
-    out = reports_io.write_reports(run("sweep_probe_leak.log"), tmp_path / "leak",
-                                   report.RunMeta(), baseline=clean / "report.json")
+    clean, out = tmp_path / "clean", tmp_path / "leak"
+    reports_io.write_reports(run("full_run_console.log"), clean, report.RunMeta())
+    reports_io.write_reports(run("sweep_probe_leak.log"), out, report.RunMeta(),
+                             baseline=clean / "report.json")
     text = (out / "baseline.md").read_text()
     assert "**27 new finding(s), 0 fixed, 0 unchanged" in text
 

@@ -12,7 +12,7 @@ import pytest
 from harness.checkout import targets
 from harness.engine import userspace as usersweep
 from harness.errors import HarnessError
-from harness.commands import context
+from harness.commands import context, determinism
 from harness.commands import usersweep as usersweep_flow
 from harness.console.protocol import LeakedSite, Verdict
 from harness.proc.runner import KunitRequest
@@ -243,7 +243,7 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
         "targets/modtests.config"]
     # no faddr2line here: the marks cannot be placed, and say so
     assert "expected crash at kfault_exit_null.c:38: NOT FOUND" in said
-    assert code == 1
+    assert code.code == 1
     plan = (ctx.out / "usersweep/modtests/plan.txt").read_text()
     assert "setup insmod" not in plan and \
         f"step insmod {tmp_path}/.kunit-kfault-modules/drivers/misc/kfault/kunit/modtests/" \
@@ -267,7 +267,7 @@ def test_only_reruns_the_points_around_one_and_finds_it_again(
         usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
     capsys.readouterr()
     # its reproducer: nth 108..124 in one boot (here: the same records again)
-    assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:116") == 0
+    assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:116").code == 0
     assert "KFAULT_RESUME=exit_null:107:only:17" in runner.args[-1]
     said = capsys.readouterr().out
     assert "repro: exit_null 116 was [" in said and "] crash in the sweep" in said
@@ -278,13 +278,13 @@ def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Pat
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     runner = ReplayRunner(["modtests-crash", "modtests-last", ""] * 2)
     ctx = user_context(fake_tree, tmp_path, runner)
-    assert usersweep_flow.determinism(ctx, 2) == 0
+    assert determinism.determinism(ctx, 2).code == 0
     said = capsys.readouterr().out
     assert "determinism: run 1: 2 call paths" in said
     assert "determinism: 2 of 2 (operation, id, verdict) agree in all 2 runs of modtests" in said
     assert (ctx.out / "determinism/run-2/usersweep/modtests/report/report.json").is_file()
     with pytest.raises(HarnessError, match="need at least 2 runs"):
-        usersweep_flow.determinism(ctx, 1)
+        determinism.determinism(ctx, 1)
 
 
 def test_a_killed_run_is_picked_up_at_its_last_finished_point(
