@@ -64,7 +64,7 @@ struct kfault_trace {
 /*
  * Feed one line of a FAULT_INJECTION dump (a page failure: slab failures
  * come from the tracepoints); fills site as frames go by, hashed the way
- * site.c hashes a saved stack.
+ * ids.c hashes a saved stack.
  */
 static void kfault_trace_line(const struct kfault_text *text, struct kfault_trace *t,
 			      const char *line, struct kfault_site *site)

@@ -47,7 +47,7 @@ int kfault_knobs_apply(struct kfault_knob *knobs, unsigned int nr);
 void kfault_knobs_restore(struct kfault_knob *knobs, unsigned int nr);
 int kfault_knobs_set(struct kfault_knobs *k);
 
-/* ---- site.c: the target's text, tags and failed call sites -------------- */
+/* ---- text.c, tags.c, ids.c, probes.c: the target, its sites, the events - */
 
 struct kfault_text {
 	unsigned long start, end;
@@ -151,6 +151,8 @@ u32 kfault_site_id(const struct kfault_site *site);
 u32 kfault_expect_id(const u32 *expect, unsigned int nth);
 bool kfault_hit(const struct kfault_site *site, const u32 *expect,
 		unsigned int nth);
+void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
+			    unsigned long call_site, struct kfault_site *site);
 void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 		      unsigned int nth, unsigned int count);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);

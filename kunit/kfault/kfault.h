@@ -39,12 +39,15 @@
  * kmemleak canaries), confirms with kmemleak (two scans after its 5 s age)
  * that nothing of the target leaked, and prints the sweep's statistics.
  *
- * The library's parts: knobs.c (debugfs fault-injection knobs), console.c
- * (the printk ring buffer: fault-injection dumps, kernel reports), site.c
- * (the target's text and allocation tags, slab tracepoint probes, stable
- * site ids, allocation events), sweep.c (counting, arming, judging), output.c
- * (every "kfault:" line the harness parses), kunit.c (parameters, baseline,
- * canaries, kmemleak confirmation).
+ * The library's parts: knobs.c (debugfs fault-injection knobs), tables.c
+ * (which console lines and frames are whose), console.c (the printk ring
+ * buffer: fault-injection dumps, kernel reports), text.c (the target's text),
+ * tags.c (its allocation tags, the precise leak check), ids.c (failed sites
+ * and their stable ids), probes.c (the tracepoints, arming fail_nth),
+ * sweep.c (counting, arming, judging), output.c (every "kfault:" line the
+ * harness parses, the verdict names), kunit.c (parameters, baseline,
+ * canaries), kmemleak.c (the kmemleak confirmation), suites.c (sweeping any
+ * built-in KUnit suite).
  *
  * Counting modes: KFAULT_WINDOW (default) counts every allocation made in
  * the armed window, the kernel's on the driver's behalf included; a driver

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of the kfault library's own parts that need no target:
- * the knobs' unwind, allocator names, the stable hash.
+ * the knobs' unwind, allocator names, the stable hash, and the pure
+ * functions that decide which point is which from run to run (occurrence,
+ * hit, arming, source directories, point names, tables, verdicts).
  */
 #include <kunit/test.h>
 #include <linux/string.h>
@@ -96,11 +98,153 @@ static void kfault_fnv_stable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kfault_fnv(KFAULT_FNV_SEED, "a", 1), 0xe40c292cU);
 }
 
+/* The counting run's events: site hashes A B A C A (0xa, 0xb, 0xc). */
+static const u32 kfault_expect[] = { 0xa, 0xb, 0xa, 0xc, 0xa };
+
+/* A site's occurrence is how often its hash came before: index-free. */
+static void kfault_occurrence_counts_earlier_events(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kfault_occurrence(kfault_expect, 0, 0xa), 0U);
+	KUNIT_EXPECT_EQ(test, kfault_occurrence(kfault_expect, 2, 0xa), 1U);
+	KUNIT_EXPECT_EQ(test, kfault_occurrence(kfault_expect, 4, 0xa), 2U);
+	KUNIT_EXPECT_EQ(test, kfault_occurrence(kfault_expect, 5, 0xc), 1U);
+	KUNIT_EXPECT_EQ(test, kfault_occurrence(kfault_expect, 5, 0xd), 0U);
+	/* ids: the same site's second and third events differ */
+	KUNIT_EXPECT_NE(test, kfault_expect_id(kfault_expect, 3),
+			kfault_expect_id(kfault_expect, 5));
+	KUNIT_EXPECT_EQ(test, kfault_expect_id(kfault_expect, 1),
+			kfault_expect_id(kfault_expect, 1));
+}
+
+/*
+ * A failure hits point nth when its site has the nth event's hash and
+ * occurrence: the second A (point 3), not the first or the third.
+ */
+static void kfault_hit_needs_hash_and_occurrence(struct kunit *test)
+{
+	struct kfault_site site = { .hash = 0xa, .occurrence = 1 };
+
+	KUNIT_EXPECT_TRUE(test, kfault_hit(&site, kfault_expect, 3));
+	KUNIT_EXPECT_FALSE(test, kfault_hit(&site, kfault_expect, 1));
+	KUNIT_EXPECT_FALSE(test, kfault_hit(&site, kfault_expect, 5));
+	site.hash = 0xb;
+	KUNIT_EXPECT_FALSE(test, kfault_hit(&site, kfault_expect, 3));
+}
+
+/* Point 1 fails the first allocation; point k arms after event k - 1. */
+static void kfault_catch_arms_after_the_previous_event(struct kunit *test)
+{
+	struct kfault_catch *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->events = 7;
+	c->captured = true;
+	kfault_catch_arm(c, kfault_expect, 1, 1);
+	KUNIT_EXPECT_TRUE(test, c->fail_armed);
+	KUNIT_EXPECT_FALSE(test, c->arm_on_event);
+	KUNIT_EXPECT_EQ(test, c->events, 0U);
+	KUNIT_EXPECT_FALSE(test, c->captured);
+	/* point 5: after event 4 (hash C, seen once before it: none) */
+	kfault_catch_arm(c, kfault_expect, 5, 2);
+	KUNIT_EXPECT_FALSE(test, c->fail_armed);
+	KUNIT_EXPECT_TRUE(test, c->arm_on_event);
+	KUNIT_EXPECT_EQ(test, c->arm_hash, 0xcU);
+	KUNIT_EXPECT_EQ(test, c->arm_occurrence, 0U);
+	KUNIT_EXPECT_EQ(test, c->arm_count, 2U);
+	/* point 4: after the second A */
+	kfault_catch_arm(c, kfault_expect, 4, 1);
+	KUNIT_EXPECT_EQ(test, c->arm_hash, 0xaU);
+	KUNIT_EXPECT_EQ(test, c->arm_occurrence, 1U);
+	/* counting (nth 0): nothing armed */
+	kfault_catch_arm(c, kfault_expect, 0, 1);
+	KUNIT_EXPECT_FALSE(test, c->fail_armed);
+	KUNIT_EXPECT_FALSE(test, c->arm_on_event);
+}
+
+/* A tag's file is the target's when one of the listed directories holds it. */
+static void kfault_srcdirs_are_a_comma_list(struct kunit *test)
+{
+	const char *dirs = "drivers/base/,lib/kunit/";
+
+	KUNIT_EXPECT_TRUE(test, kfault_in_srcdir(dirs, "lib/kunit/test.c"));
+	KUNIT_EXPECT_TRUE(test, kfault_in_srcdir(dirs, "drivers/base/swnode.c"));
+	KUNIT_EXPECT_FALSE(test, kfault_in_srcdir(dirs, "lib/list-test.c"));
+	KUNIT_EXPECT_FALSE(test, kfault_in_srcdir(dirs, NULL));
+	KUNIT_EXPECT_FALSE(test, kfault_in_srcdir("", "lib/kunit/test.c"));
+}
+
+/* A point's name: its KTAP line and the harness's point name (report.py). */
+static void kfault_point_names(struct kunit *test)
+{
+	static const struct kfault_op op = { .name = "open" };
+	struct kfault_point pt = { .nth = 2 };
+	char buf[KUNIT_PARAM_DESC_SIZE];
+
+	strscpy(pt.site.allocator, "kvmalloc_node", sizeof(pt.site.allocator));
+	strscpy(pt.site.caller, "refdev_open+0x24b/0x730", sizeof(pt.site.caller));
+	kfault_point_desc(&op, &pt, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "open: fail 2 kvmalloc_node <- refdev_open+0x24b");
+	strscpy(pt.site.inner, "vmalloc_node_range", sizeof(pt.site.inner));
+	kfault_point_desc(&op, &pt, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "open: fail 2 kvmalloc_node <- refdev_open+0x24b (in vmalloc_node_range)");
+	pt.site.fill = 1;
+	kfault_point_desc(&op, &pt, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "open: fail kvmalloc_node <- refdev_open+0x24b (targeted 1)");
+	pt.site.silent = true;
+	kfault_point_desc(&op, &pt, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "open: fail 2 (silent)");
+	pt.nth = 0;
+	kfault_point_desc(&op, &pt, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, "open: no fault (baseline)");
+	/* no '#' in a name: KTAP reads it as a directive (kunit.py drops it) */
+	KUNIT_EXPECT_NULL(test, strchr(buf, '#'));
+}
+
+/* Which lines are reports and which frames are the allocator's (tables.c). */
+static void kfault_tables_classify(struct kunit *test)
+{
+	static const char * const hung =
+		"INFO: task kworker/0:1:12 blocked for more than 120 seconds.";
+	static const char * const artefact =
+		"WARNING: CPU: 0 PID: 1 at mm/slub.c:2000 alloc_tagging_slab_alloc_hook+0x1/0x2";
+
+	KUNIT_EXPECT_TRUE(test, kfault_is_report("BUG: KASAN: slab-use-after-free in x"));
+	KUNIT_EXPECT_TRUE(test, kfault_is_report(hung));
+	KUNIT_EXPECT_FALSE(test, kfault_is_report(artefact));
+	KUNIT_EXPECT_FALSE(test, kfault_is_report("kfault: try op=open nth=1"));
+	KUNIT_EXPECT_TRUE(test, kfault_is_alloc_frame("__kmalloc_cache_noprof+0x1a/0x30"));
+	KUNIT_EXPECT_TRUE(test, kfault_is_alloc_frame("___slab_alloc+0x5/0x9"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_alloc_frame("refdev_open+0x13a/0x730"));
+	KUNIT_EXPECT_TRUE(test, kfault_is_bookkeeping("alloc_slab_obj_exts"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_bookkeeping("kvmalloc_node"));
+}
+
+/* Every verdict has its name; passed and test-failed are ok verdicts. */
+static void kfault_verdicts_are_named(struct kunit *test)
+{
+	enum kfault_verdict v;
+
+	for (v = 0; v < KFAULT_NR_VERDICTS; v++)
+		KUNIT_EXPECT_NOT_NULL(test, kfault_verdict_name(v));
+	KUNIT_EXPECT_STREQ(test, kfault_verdict_name(KFAULT_TEST_FAILED), "test-failed");
+	KUNIT_EXPECT_TRUE(test, kfault_verdict_ok(KFAULT_PASSED));
+	KUNIT_EXPECT_FALSE(test, kfault_verdict_ok(KFAULT_SITE_CHANGED));
+}
+
 static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_knobs_unwind_partial),
 	KUNIT_CASE(kfault_knobs_roundtrip),
 	KUNIT_CASE_PARAM(kfault_allocator_names, kfault_name_gen_params),
 	KUNIT_CASE(kfault_fnv_stable),
+	KUNIT_CASE(kfault_occurrence_counts_earlier_events),
+	KUNIT_CASE(kfault_hit_needs_hash_and_occurrence),
+	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
+	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
+	KUNIT_CASE(kfault_point_names),
+	KUNIT_CASE(kfault_tables_classify),
+	KUNIT_CASE(kfault_verdicts_are_named),
 	{}
 };
 

@@ -45,7 +45,7 @@ static char suites_dirs[128];
 module_param_string(suites_dirs, suites_dirs, sizeof(suites_dirs), 0644);
 MODULE_PARM_DESC(suites_dirs, "DIR,... - source directories of the suites and the code they test");
 
-/* Any code: no prefix, sites from allocation tags (site.c). */
+/* Any code: no prefix, sites from allocation tags (ids.c). */
 static struct kfault_target kfault_suites_target = {
 	.name = "suites",
 	.srcdir = suites_dirs,

@@ -9,7 +9,7 @@
  * kmemleak's metadata) come and go between runs and shift the numbering.
  * So the sweep counts the operation once with nothing failing: every
  * allocation the injection would count, but for that bookkeeping, is an
- * event (site.c).  Point k then runs the operation with fail_nth armed
+ * event (probes.c).  Point k then runs the operation with fail_nth armed
  * right after the event that came before the k-th in the counting run,
  * found by its site hash and occurrence rather than its index, so that the
  * k-th allocation fails whatever came and went elsewhere.  A point's id is
@@ -115,7 +115,7 @@ static void kfault_filter(struct kfault_env *env, const struct kfault_op *op,
 /*
  * Arm, call, disarm: nothing else runs in between, so the events cover
  * exactly the operation.  nth 0 counts, nth k fails the allocation after
- * the event with the (k-1)-th's hash and occurrence (site.c arms fail_nth
+ * the event with the (k-1)-th's hash and occurrence (probes.c arms fail_nth
  * when it sees that event).
  * Returns run()'s value; *fired tells whether the failure happened.
  */

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfault: the slab and page tracepoint probes - every allocation event of
+ * the armed window, and the failure, also of __GFP_NOWARN allocations -
+ * and the arming of current->fail_nth by site hash and occurrence.
+ */
+#include <linux/moduleparam.h>
+#include <linux/sched.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+#include <trace/events/kmem.h>
+
+#include "internal.h"
+
+/*
+ * kfault.trace_events=1 prints every event of every run: what an id is made
+ * of, when two runs of one point disagree on it.
+ */
+static bool trace_events;
+module_param(trace_events, bool, 0644);
+MODULE_PARM_DESC(trace_events, "print each counted allocation event (debugging ids)");
+
+/*
+ * Ready the catch for one run: nth 0 counts, nth 1 fails the first
+ * allocation, nth k arms after the event with the (k-1)-th's hash and
+ * occurrence.  The caller sets current->fail_nth and c->armed.
+ */
+void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
+		      unsigned int nth, unsigned int count)
+{
+	memset(&c->cap, 0, sizeof(c->cap));
+	c->captured = false;
+	c->events = 0;
+	c->rearmed = 0;
+	c->arm_on_event = nth > 1;
+	if (c->arm_on_event) {
+		c->arm_hash = expect[nth - 2];
+		c->arm_occurrence = kfault_occurrence(expect, nth - 2,
+						      c->arm_hash);
+	}
+	c->arm_count = count;
+	c->fail_armed = nth == 1;
+	c->armed_at = 0;
+}
+
+/* The armed failure hit: where, unless it was the kernel's bookkeeping. */
+static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
+				 unsigned long call_site)
+{
+	struct kfault_catch *c = &env->catch;
+	struct kfault_site site = { };
+	struct alloc_tag *tag;
+
+	kfault_site_from_stack(env, nr, call_site, &site);
+	if (site.nested == KFAULT_BOOKKEEPING) {
+		/* kmemleak's metadata of the last object: fail the next one */
+		c->rearmed++;
+		WRITE_ONCE(current->fail_nth, 1);
+		return;
+	}
+	c->captured = true;
+	c->cap = site;
+	c->cap.occurrence = kfault_occurrence(c->hash, c->events, site.hash);
+	tag = current->alloc_tag;
+	if (tag && kfault_own_tag(env, tag)) {
+		strscpy(c->cap.file, kbasename(tag->ct.filename),
+			sizeof(c->cap.file));
+		c->cap.line = tag->ct.lineno;
+	}
+}
+
+/*
+ * Runs inside the allocator, maybe in atomic context: no sleeping.  In the
+ * armed window, every completed allocation that fault injection counts is
+ * an event.  After the event that came right before the point's own in the
+ * counting run - the same site hash, seen as often before - current->fail_nth
+ * is set so that the next allocation fails.  Events are matched by identity,
+ * not by index: an allocation that comes and goes (a node of an xarray
+ * growing every 64 ids, seen on netdevsim's devlink index) then moves no
+ * other point.  Bookkeeping (kmemleak's metadata, slab pages, extension
+ * vectors) is no event at all.
+ */
+static void kfault_event(struct kfault_env *env, unsigned long call_site,
+			 const void *ptr, gfp_t gfp)
+{
+	struct kfault_catch *c = &env->catch;
+	struct kfault_site site = { };
+	unsigned int nr, seen;
+
+	/*
+	 * fail_nth counts task context only (should_fail_ex()); on UML a
+	 * softirq runs on the interrupted task and would look like its own.
+	 * A thread's exit is not the code under test's.
+	 */
+	if (c->armed != current || !in_task() ||
+	    (current->flags & PF_EXITING))
+		return;
+	if (!ptr) {
+		if (c->fail_armed && !c->captured &&
+		    !READ_ONCE(current->fail_nth)) {
+			nr = stack_trace_save(c->entries,
+					      ARRAY_SIZE(c->entries), 0);
+			kfault_catch_failure(env, nr, call_site);
+		}
+		return;
+	}
+	if (gfp & __GFP_NOFAIL)
+		return;
+	nr = stack_trace_save(c->entries, ARRAY_SIZE(c->entries), 0);
+	kfault_site_from_stack(env, nr, call_site, &site);
+
+	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
+		return;
+	seen = c->arm_on_event && !c->fail_armed && site.hash == c->arm_hash ?
+		kfault_occurrence(c->hash, c->events, site.hash) : UINT_MAX;
+	if (c->events < KFAULT_MAX_NTH) {
+		c->hash[c->events] = site.hash;
+		if (c->sites)
+			c->sites[c->events] = site;
+	}
+	c->events++;
+	if (trace_events)
+		kfault_print_event(c->events, &site);
+	if (seen == c->arm_occurrence) {
+		WRITE_ONCE(current->fail_nth, c->arm_count);
+		c->fail_armed = true;
+		c->armed_at = c->events;
+	}
+}
+
+static void kfault_probe_kmalloc(void *data, unsigned long call_site,
+				 const void *ptr, size_t req, size_t alloc,
+				 gfp_t gfp, int node)
+{
+	kfault_event(data, call_site, ptr, gfp);
+}
+
+static void kfault_probe_cache(void *data, unsigned long call_site,
+			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
+			       int node)
+{
+	kfault_event(data, call_site, ptr, gfp);
+}
+
+/*
+ * Page failures never reach this tracepoint: the console's dump has them.
+ * Pages asked for with __GFP_NOWARN are opportunistic (a stack depot
+ * growing, a higher order tried first) and fail silently: not events.
+ */
+static void kfault_probe_page(void *data, struct page *page,
+			      unsigned int order, gfp_t gfp, int migratetype)
+{
+	if (page && !(gfp & __GFP_NOWARN))
+		kfault_event(data, 0, page, gfp);
+}
+
+int kfault_probes_register(struct kfault_env *env)
+{
+	int err;
+
+	err = register_trace_kmalloc(kfault_probe_kmalloc, env);
+	if (err)
+		return err;
+	err = register_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	if (err)
+		goto err_kmalloc;
+	err = register_trace_mm_page_alloc(kfault_probe_page, env);
+	if (err)
+		goto err_cache;
+	return 0;
+
+err_cache:
+	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
+err_kmalloc:
+	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	return err;
+}
+
+void kfault_probes_unregister(struct kfault_env *env)
+{
+	unregister_trace_mm_page_alloc(kfault_probe_page, env);
+	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
+	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	tracepoint_synchronize_unregister();
+}
