@@ -18,8 +18,9 @@ _MARK = re.compile(r"/\*\s*kfault-defect:\s*(.*?)\s*\*/")
 
 
 @dataclass(frozen=True)
-class Expectation:
-    defect: str
+class Finding:
+    """A verdict at a file:line: what a sweep found, or what a defect must give."""
+
     verdict: str
     file: str
     line: int
@@ -27,6 +28,13 @@ class Expectation:
     @property
     def where(self) -> str:
         return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Expectation(Finding):
+    """The finding a seeded defect's marker names."""
+
+    defect: str = ""
 
 
 def parse_markers(name: str, text: str) -> list[Expectation]:
@@ -40,7 +48,7 @@ def parse_markers(name: str, text: str) -> list[Expectation]:
             if len(parts) != 2 or parts[1] not in VERDICTS:
                 raise HarnessError(f"{name}:{num}: bad kfault-defect marker {item.strip()!r}: "
                                    f"want 'NAME VERDICT', VERDICT one of {', '.join(VERDICTS)}")
-            found.append(Expectation(parts[0], parts[1], name, num))
+            found.append(Expectation(parts[1], name, num, parts[0]))
     return found
 
 
@@ -51,7 +59,7 @@ def from_patch(name: str, text: str) -> list[Expectation]:
     for added in diff.parse(text).added:
         if _MARK.search(added.text):
             for exp in parse_markers(PurePosixPath(added.path).name, added.text):
-                found.append(Expectation(exp.defect, exp.verdict, exp.file, added.line))
+                found.append(Expectation(exp.verdict, exp.file, added.line, exp.defect))
     if not found:
         raise HarnessError(f"{name}: no '/* kfault-defect: NAME VERDICT */' marker on a "
                            "line it adds")

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..results import calibration as calibrate
+from ..results import calibration
 from ..checkout import defects, tree
 from ..errors import HarnessError
 from .context import Checkout, Context, Outcome, analyse, prepare, request
@@ -21,7 +21,7 @@ from .review import scratch_copy
 
 
 def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
-           ) -> tuple[list[calibrate.Finding], float, int, list[str]]:
+           ) -> tuple[list[defects.Finding], float, int, list[str]]:
     """One build and one boot of the target's sweep: findings, seconds, kunit.py
     status and the console."""
     test_log = ctx.boot.default_build() / "test.log"
@@ -40,12 +40,12 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
     shutil.copyfile(test_log, out / f"{name}.log")
     lines = test_log.read_text(errors="replace").splitlines()
     log, symbols = analyse(ctx, lines)
-    found = calibrate.findings(log, symbols, list(symbols.leaks))
+    found = calibration.findings(log, symbols, list(symbols.leaks))
     if not log.crash and (not log.kmemleak or not log.kmemleak.canary_found):
         # a dead oracle must not pass for a clean run
-        found.append(calibrate.Finding("kmemleak-canary-missing", name, 0))
+        found.append(defects.Finding("kmemleak-canary-missing", name, 0))
     if any("KASAN did not report the canary" in line for line in lines):
-        found.append(calibrate.Finding("kasan-canary-missing", name, 0))
+        found.append(defects.Finding("kasan-canary-missing", name, 0))
     return found, seconds, status, lines
 
 
@@ -64,9 +64,9 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
     print(f"calibrate: the correct {target.name} and {len(patches)} seeded defect patches, "
           f"one build and boot each; logs in {out}/", flush=True)
     base, seconds, status, _ = _sweep(ctx, out, "none", extra)
-    outcome = calibrate.Outcome("none", [], list(base), seconds)
+    outcome = calibration.Outcome("none", [], list(base), seconds)
     if status and not base:
-        outcome.findings.append(calibrate.Finding("kunit-failure", "none.log", 0))
+        outcome.findings.append(defects.Finding("kunit-failure", "none.log", 0))
     outcomes = [outcome]
     print(f"calibrate: none: {'ok' if outcome.detected else 'FINDINGS'} ({seconds:.1f} s)",
           flush=True)
@@ -77,7 +77,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
             found, seconds, _, _ = _sweep(dataclasses.replace(ctx, checkout=Checkout(scratch)), out,
                                           patch.stem, extra)
             new = [f for f in found if f not in base]
-            outcome = calibrate.Outcome(patch.stem, expected[patch.stem], new, seconds)
+            outcome = calibration.Outcome(patch.stem, expected[patch.stem], new, seconds)
             outcomes.append(outcome)
             hit = outcome.match
             print(f"calibrate: {patch.stem}: "
@@ -87,7 +87,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
         tree.link(ctx.boot.kdir, ctx.checkout.repo)
         if scratch.exists():
             shutil.rmtree(scratch)
-    table = calibrate.matrix(outcomes)
+    table = calibration.matrix(outcomes)
     (out / "calibration.md").write_text(f"# kfault calibration of {target.name}\n\n"
                                         + "\n".join(table) + "\n")
     print("\n".join(table))

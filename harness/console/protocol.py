@@ -125,11 +125,20 @@ class TargetLine:
 
 
 @dataclass(frozen=True)
-class TryLine:
+class At:
+    """A point of an operation: what every per-point record of either sweep
+    starts with (the kernel's lines here, kfault-user's records in
+    engine/userspace.py)."""
+
     op: str
     nth: int
+
+
+@dataclass(frozen=True)
+class PointAt(At):
+    """A point of an op sweep: nth, or the fill-th targeted attempt."""
+
     fill: int
-    target: str = "-"
 
     @property
     def key(self) -> str:
@@ -137,31 +146,29 @@ class TryLine:
 
 
 @dataclass(frozen=True)
-class RanLine:
-    op: str
-    nth: int
-    fill: int
+class TryLine(PointAt):
+    target: str = "-"
+
+
+@dataclass(frozen=True)
+class RanLine(PointAt):
     verdict: Verdict
     nesting: int
     site: str           # "allocator/inner/caller"
     id: str
 
-    @property
-    def key(self) -> str:
-        return point_key(self.nth, self.fill)
+
+@dataclass(frozen=True)
+class DoneLine(At):
+    pass
 
 
 @dataclass(frozen=True)
-class DoneLine:
-    op: str
-    nth: int
+class ThreadLine(At):
+    """The thread (or process) a point ran in: suites.c prints it for each
+    attempt of a suite case's point, kfault-user records its child's pid;
+    kmemleak names it."""
 
-
-@dataclass(frozen=True)
-class ThreadLine:
-    """The thread one attempt of a suite case's point ran in (suites.c)."""
-    op: str
-    nth: int
     pid: int
 
 
@@ -173,10 +180,7 @@ class CountLine:
 
 
 @dataclass(frozen=True)
-class PointLine:
-    op: str
-    nth: int
-    fill: int
+class PointLine(PointAt):
     attr: str
     allocator: str
     inner: str
@@ -188,12 +192,9 @@ class PointLine:
 
 
 @dataclass(frozen=True)
-class ResultLine:
+class ResultLine(PointAt):
     """One point's result; nth 0 is the operation's baseline."""
 
-    op: str
-    nth: int
-    fill: int
     attr: str
     allocator: str
     inner: str
@@ -210,10 +211,6 @@ class ResultLine:
     report_site: str
     report_addr: int
     detail: str
-
-    @property
-    def key(self) -> str:
-        return point_key(self.nth, self.fill)
 
 
 @dataclass(frozen=True)

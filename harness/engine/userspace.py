@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Union
 from ..console import frames, kreport, oops
 from ..console.frames import FTRACE, TRACE, parse as parse_frame
 from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
-from ..console.protocol import LeakedSite, Verdict, strip_time
+from ..console.protocol import At, DoneLine, LeakedSite, ThreadLine, Verdict, strip_time
 from ..checkout.targets import UserOp
 from ..results import ids
 
@@ -43,76 +43,48 @@ class OpRec:
 
 
 @dataclass(frozen=True)
-class BeginRec:
-    op: str
-    nth: int
+class BeginRec(At):
+    pass
 
 
 @dataclass(frozen=True)
-class PidRec:
-    op: str
-    nth: int
-    pid: int
-
-
-@dataclass(frozen=True)
-class StepRec:
-    op: str
-    nth: int
+class StepRec(At):
     index: int
     phase: str
     ret: int
 
 
 @dataclass(frozen=True)
-class FiredRec:
-    op: str
-    nth: int
+class FiredRec(At):
     fired: bool
     left: int
 
 
 @dataclass(frozen=True)
-class AllocRec:
-    op: str
-    nth: int
+class AllocRec(At):
     bytes: int
     calls: int
     tag: str
 
 
 @dataclass(frozen=True)
-class KmsgRec:
-    op: str
-    nth: int
+class TextRec(At):
+    """A line of the point's kernel messages (kind "kmsg") or of a failed
+    allocation's kmem event and stack (kind "trace")."""
+
+    kind: str
     text: str
 
 
 @dataclass(frozen=True)
-class TraceRec:
-    op: str
-    nth: int
-    text: str
+class KmsgLostRec(At):
+    pass
 
 
 @dataclass(frozen=True)
-class KmsgLostRec:
-    op: str
-    nth: int
-
-
-@dataclass(frozen=True)
-class EndRec:
-    op: str
-    nth: int
+class EndRec(At):
     status: int
     seconds: float
-
-
-@dataclass(frozen=True)
-class DoneRec:
-    op: str
-    nth: int
 
 
 @dataclass(frozen=True)
@@ -120,8 +92,8 @@ class FinishedRec:
     pass
 
 
-Rec = Union[OpRec, BeginRec, PidRec, StepRec, FiredRec, AllocRec, KmsgRec, TraceRec,
-            KmsgLostRec, EndRec, DoneRec, FinishedRec]
+Rec = Union[OpRec, BeginRec, ThreadLine, StepRec, FiredRec, AllocRec, TextRec,
+            KmsgLostRec, EndRec, DoneLine, FinishedRec]
 
 
 def _op(w: list[str]) -> Rec:
@@ -133,7 +105,7 @@ def _begin(w: list[str]) -> Rec:
 
 
 def _pid(w: list[str]) -> Rec:
-    return PidRec(w[1], int(w[2]), int(w[3]))
+    return ThreadLine(w[1], int(w[2]), int(w[3]))
 
 
 def _step(w: list[str]) -> Rec:
@@ -159,7 +131,7 @@ def _end(w: list[str]) -> Rec:
 
 
 def _done(w: list[str]) -> Rec:
-    return DoneRec(w[1], int(w[2]))
+    return DoneLine(w[1], int(w[2]))
 
 
 _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
@@ -175,10 +147,7 @@ def parse_line(line: str) -> Rec | None:
         parts = line.split(" ", 3)
         if len(parts) < 3 or not parts[2].lstrip("-").isdigit():
             return None
-        text = parts[3] if len(parts) > 3 else ""
-        if parts[0] == "kmsg":
-            return KmsgRec(parts[1], int(parts[2]), text)
-        return TraceRec(parts[1], int(parts[2]), text)
+        return TextRec(parts[1], int(parts[2]), parts[0], parts[3] if len(parts) > 3 else "")
     words = line.split()
     if not words or words[0] not in _PARSERS:
         return None
@@ -235,7 +204,7 @@ def boot(recs: Iterable[Rec]) -> Boot:
         if isinstance(rec, BeginRec):
             at[rec.op, rec.nth] = Point(rec.op, rec.nth)
             out.points.append(at[rec.op, rec.nth])
-        elif isinstance(rec, DoneRec):
+        elif isinstance(rec, DoneLine):
             out.done[rec.op] = rec.nth
         elif isinstance(rec, FinishedRec):
             out.finished = True
@@ -243,7 +212,7 @@ def boot(recs: Iterable[Rec]) -> Boot:
             continue
         elif (rec.op, rec.nth) in at:
             p = at[rec.op, rec.nth]
-            if isinstance(rec, PidRec):
+            if isinstance(rec, ThreadLine):
                 p.pid = rec.pid
             elif isinstance(rec, StepRec):
                 p.steps.append(rec)
@@ -251,10 +220,10 @@ def boot(recs: Iterable[Rec]) -> Boot:
                 p.fired = rec
             elif isinstance(rec, AllocRec):
                 p.allocs.append(rec)
-            elif isinstance(rec, KmsgRec):
+            elif isinstance(rec, TextRec) and rec.kind == "kmsg":
                 # /dev/kmsg escapes a record's inner newlines
                 p.kmsg.extend(rec.text.split("\\x0a"))
-            elif isinstance(rec, TraceRec):
+            elif isinstance(rec, TextRec):
                 p.trace.append(rec.text)
             elif isinstance(rec, KmsgLostRec):
                 p.lost = True

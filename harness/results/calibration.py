@@ -3,20 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..checkout.defects import Expectation
+from ..checkout.defects import Expectation, Finding
 from .model import RunLog, Symbols
 from ..console.protocol import Verdict
-
-
-@dataclass(frozen=True)
-class Finding:
-    verdict: str
-    file: str
-    line: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.results import calibration as calibrate, model
+from harness.results import calibration, model
 from harness.checkout import defects
 from harness.errors import HarnessError
 
@@ -34,16 +34,16 @@ LEAK_LINE = ("    # probe_fault_sweep: kfault: op=probe nth=8 ran=8 attr=failsla
 
 def test_leak_finding_matches_its_marker_and_nothing_else() -> None:
     log = model.build([LEAK_LINE], "refdev_")
-    found = calibrate.findings(log, model.Symbols({}, frozenset({"refdev_dev.c"})), [])
-    assert found == [calibrate.Finding("leak", "refdev_dev.c", 110)]
-    hit = calibrate.Outcome("ring_pages_leak",
-                            [defects.Expectation("ring_pages_leak", "leak", "refdev_dev.c", 110)],
-                            found)
+    found = calibration.findings(log, model.Symbols({}, frozenset({"refdev_dev.c"})), [])
+    assert found == [defects.Finding("leak", "refdev_dev.c", 110)]
+    hit = calibration.Outcome(
+        "ring_pages_leak", [defects.Expectation("leak", "refdev_dev.c", 110, "ring_pages_leak")],
+        found)
     assert hit.detected
-    miss = calibrate.Outcome("ring_pages_leak",
-                             [defects.Expectation("ring_pages_leak", "leak", "refdev_dev.c", 111)],
-                             found)
+    miss = calibration.Outcome(
+        "ring_pages_leak", [defects.Expectation("leak", "refdev_dev.c", 111, "ring_pages_leak")],
+        found)
     assert not miss.detected
     # the clean boot passes only with no finding
-    assert not calibrate.Outcome("none", [], found).detected
-    assert calibrate.Outcome("none", [], []).detected
+    assert not calibration.Outcome("none", [], found).detected
+    assert calibration.Outcome("none", [], []).detected
