@@ -7,6 +7,7 @@ returns an exit code or raises HarnessError.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -154,6 +155,26 @@ def suite_args(suites: Suites | None) -> list[str]:
     if suites is None:
         return []
     return [f"kfault.suites={suites.glob}", f"kfault.suites_dirs={','.join(suites.dirs)}"]
+
+
+def sweep_suite(ctx: Context) -> str:
+    """The target's fault suite: what sweep, repro, determinism and calibrate boot."""
+    if not ctx.target.sweep_suite:
+        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    return ctx.target.sweep_suite
+
+
+def boot_once(ctx: Context, suite: str, out: Path, name: str, first: bool,
+              kernel_args: list[str] = []) -> list[str]:
+    """One kunit.py boot of suite; its console, kept as out/NAME.log."""
+    test_log = ctx.boot.default_build() / "test.log"
+    test_log.unlink(missing_ok=True)
+    ctx.runner.run_kunit(request(ctx, suite, first=first, kernel_args=kernel_args),
+                         output=out / f"{name}.kunit.txt")
+    if not test_log.is_file():
+        raise HarnessError(f"{name}: the kernel did not boot: see {out}/{name}.kunit.txt")
+    shutil.copyfile(test_log, out / f"{name}.log")
+    return (out / f"{name}.log").read_text(errors="replace").splitlines()
 
 
 def analyse(ctx: Context, lines: list[str]) -> tuple[model.RunLog, model.Symbols]:

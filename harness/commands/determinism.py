@@ -6,12 +6,11 @@ its ids made from call paths (fail-nth drifts)."""
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 from ..errors import HarnessError
 from ..results import model
 from . import usersweep
-from .context import Context, Outcome, analyse, lost_points, prepare, request
+from .context import Context, Outcome, analyse, boot_once, lost_points, prepare, sweep_suite
 
 Triple = tuple[str, str, str]
 
@@ -55,22 +54,13 @@ def compare(name: str, found: list[set[Triple]]) -> int:
 
 
 def _kunit_runs(ctx: Context, runs: int) -> list[set[Triple]]:
-    suite = ctx.target.sweep_suite
-    if not suite:
-        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    suite = sweep_suite(ctx)
     prepare(ctx)
     out = ctx.out / "determinism"
     out.mkdir(parents=True, exist_ok=True)
-    test_log = ctx.boot.default_build() / "test.log"
     found: list[set[Triple]] = []
     for num in range(1, runs + 1):
-        test_log.unlink(missing_ok=True)
-        ctx.runner.run_kunit(request(ctx, suite, first=num == 1),
-                             output=out / f"run-{num}.kunit.txt")
-        if not test_log.is_file():
-            raise HarnessError(f"run {num} did not boot: see {out}/run-{num}.kunit.txt")
-        shutil.copyfile(test_log, out / f"run-{num}.log")
-        log, _ = analyse(ctx, test_log.read_text(errors="replace").splitlines())
+        log, _ = analyse(ctx, boot_once(ctx, suite, out, f"run-{num}", num == 1))
         if log.crash:
             raise HarnessError(f"run {num} crashed ({log.crash.title}): compare with "
                                f"'make sweep' first; see {out}/run-{num}.log")

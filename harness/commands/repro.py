@@ -3,11 +3,10 @@ and whether it repeats.  KEY is a stable id, a pass nth, a fill-in "fK", or a ca
 site "SYMBOL+0xOFF": that call alone is failed (kfault.target), whatever the numbering."""
 from __future__ import annotations
 
-import shutil
 
 from ..errors import HarnessError
 from ..results.model import Result, RunLog
-from .context import Context, Outcome, analyse, prepare, request
+from .context import Context, Outcome, analyse, boot_once, prepare, sweep_suite
 
 
 def repro(ctx: Context, point: str) -> Outcome:
@@ -15,27 +14,18 @@ def repro(ctx: Context, point: str) -> Outcome:
     if not op or not key:
         raise HarnessError(f"POINT={point!r}: want OP:ID, OP:NTH or OP:fK, e.g. open:e3e5e880 "
                            "(ids are in out/report/report.json and the 'kfault:' lines)")
-    suite = ctx.target.sweep_suite
-    if not suite:
-        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    suite = sweep_suite(ctx)
     prepare(ctx)
     out = ctx.out / "repro"
     out.mkdir(parents=True, exist_ok=True)
-    test_log = ctx.boot.default_build() / "test.log"
     found: list[Result | None] = []
     by_call = "+" in key
     args = [f"kfault.only={op}"] + ([f"kfault.target={op}:{key}"] if by_call else [])
     crashes: list[str | None] = []
     logs: list[RunLog] = []
     for num in range(2):
-        test_log.unlink(missing_ok=True)
-        ctx.runner.run_kunit(request(ctx, suite, first=not num, kernel_args=args),
-                             output=out / f"run-{num + 1}.kunit.txt")
-        if not test_log.is_file():
-            raise HarnessError(f"the kernel did not boot: see {out}/run-{num + 1}.kunit.txt")
-        shutil.copyfile(test_log, out / f"run-{num + 1}.log")
-        log, symbols = analyse(ctx, (out / f"run-{num + 1}.log").read_text(errors="replace")
-                               .splitlines())
+        log, symbols = analyse(ctx, boot_once(ctx, suite, out, f"run-{num + 1}", not num,
+                                              args))
         logs.append(log)
         crash = log.crash
         # a crash at the point ends the boot before the operation's count line

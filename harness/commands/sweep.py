@@ -26,7 +26,7 @@ from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
 from .context import (Context, Outcome, Suites, analyse, lost_points, prepare, request,
-                      write_reports)
+                      sweep_suite, write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -70,9 +70,7 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
 
 
 def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
-    suite = ctx.target.sweep_suite
-    if not suite:
-        raise HarnessError(f"target {ctx.target.name} has no sweep_suite in its target file")
+    suite = sweep_suite(ctx)
     bid = prepare(ctx)
     out = ctx.out / "sweep"
     state = SweepDir(out)

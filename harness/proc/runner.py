@@ -125,22 +125,22 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 
 
-def stop_process(pid: int) -> bool:
-    """Kill a process left by an interrupted run; True if it was there."""
+def _kill(kill: Callable[[int, int], None], ident: int) -> bool:
     try:
-        os.kill(pid, signal.SIGKILL)
+        kill(ident, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         return False
     return True
+
+
+def stop_process(pid: int) -> bool:
+    """Kill a process left by an interrupted run; True if it was there."""
+    return _kill(os.kill, pid)
 
 
 def stop_group(pgid: int) -> bool:
     """Kill a process group left by an interrupted run; True if it was there."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
+    return _kill(os.killpg, pgid)
 
 
 def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
