@@ -21,8 +21,7 @@ export KDIR KFAULT_CACHE KDIR_GIVEN
 
 HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
-C_SOURCES = $(wildcard module/*.c module/*.h kunit/*.c kunit/*.h kunit/kfault/*.c kunit/kfault/*.h \
-	kunit/modtests/*.c harness/user/*.c)
+C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
 .PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test determinism calibrate check pytest pytest-kernel test clean
 

@@ -4,8 +4,10 @@
  * the armed window, and the failure, also of __GFP_NOWARN allocations -
  * and the arming of current->fail_nth by site hash and occurrence.
  */
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <trace/events/kmem.h>

@@ -23,7 +23,7 @@
 #include <linux/namei.h>
 #include <linux/string.h>
 
-#include "kfault/kfault.h"
+#include "../kfault/kfault.h"
 
 #define NSF_ID		4242
 #define NSF_DEV		"netdevsim4242"

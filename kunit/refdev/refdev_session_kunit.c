@@ -83,8 +83,18 @@ static void refdev_test_expect_packet(struct kunit *test,
 	KUNIT_EXPECT_EQ(test, buf[len - 1], fill);
 }
 
+/* The calls that take a size or a count, for the bad-size cases. */
+enum refdev_sized {
+	REFDEV_SUBMIT,
+	REFDEV_RESIZE,
+	REFDEV_CHANNELS,
+	REFDEV_FIRMWARE,
+	REFDEV_DMA,
+};
+
 struct refdev_size_case {
 	const char *desc;
+	enum refdev_sized call;
 	size_t size;
 	int err;
 };
@@ -212,34 +222,6 @@ static void refdev_submit_max_payload(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refdev_submit(s, buf, REFDEV_MAX_PAYLOAD), 0);
 	refdev_session_get_info(s, &si);
 	KUNIT_EXPECT_EQ(test, si.nr_queued, 1);
-}
-
-static const struct refdev_size_case refdev_submit_bad_lens[] = {
-	{ .desc = "zero", .size = 0, .err = -EINVAL },
-	{ .desc = "REFDEV_MAX_PAYLOAD + 1", .size = REFDEV_MAX_PAYLOAD + 1,
-	  .err = -EINVAL },
-	{ .desc = "SIZE_MAX", .size = SIZE_MAX, .err = -EINVAL },
-};
-
-KUNIT_ARRAY_PARAM_DESC(refdev_submit_bad_lens, refdev_submit_bad_lens, desc);
-
-/* Bad lengths: the errno, nothing allocated or queued. */
-static void refdev_submit_bad_len(struct kunit *test)
-{
-	const struct refdev_size_case *p = test->param_value;
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si;
-	struct refdev_session *s;
-	struct refdev_info info;
-	u8 buf[8] = {};
-
-	s = refdev_test_open(test, rd);
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &si);
-
-	KUNIT_EXPECT_EQ(test, refdev_submit(s, buf, p->size), p->err);
-	refdev_test_expect_unchanged(test, s, &info, &si);
-	KUNIT_EXPECT_EQ(test, refdev_test_nr_requests(test), 0);
 }
 
 static void refdev_submit_null_buf(struct kunit *test)
@@ -628,36 +610,6 @@ static void refdev_resize_ring_max(struct kunit *test)
 	s->ring[REFDEV_MAX_RING - 1] = NULL;
 }
 
-static const struct refdev_size_case refdev_resize_bad_sizes[] = {
-	{ .desc = "zero", .size = 0, .err = -EINVAL },
-	{ .desc = "REFDEV_MAX_RING + 1", .size = REFDEV_MAX_RING + 1,
-	  .err = -E2BIG },
-	{ .desc = "byte size overflows",
-	  .size = SIZE_MAX / sizeof(void *) + 1, .err = -EOVERFLOW },
-	{ .desc = "SIZE_MAX", .size = SIZE_MAX, .err = -EOVERFLOW },
-};
-
-KUNIT_ARRAY_PARAM_DESC(refdev_resize_bad_sizes, refdev_resize_bad_sizes, desc);
-
-static void refdev_resize_ring_bad_size(struct kunit *test)
-{
-	const struct refdev_size_case *p = test->param_value;
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_completion **old;
-	struct refdev_session_info si;
-	struct refdev_session *s;
-	struct refdev_info info;
-
-	s = refdev_test_open(test, rd);
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &si);
-	old = s->ring;
-
-	KUNIT_EXPECT_EQ(test, refdev_resize_ring(s, p->size), p->err);
-	refdev_test_expect_unchanged(test, s, &info, &si);
-	KUNIT_EXPECT_PTR_EQ(test, s->ring, old);
-}
-
 /* ---- channels ---- */
 
 /* krealloc_array() keeps existing channels and initialises new ones. */
@@ -703,28 +655,6 @@ static void refdev_set_channels_max(struct kunit *test)
 			REFDEV_MAX_CHANNELS - 1);
 }
 
-static const struct refdev_size_case refdev_channels_bad[] = {
-	{ .desc = "zero", .size = 0, .err = -EINVAL },
-	{ .desc = "REFDEV_MAX_CHANNELS + 1", .size = REFDEV_MAX_CHANNELS + 1,
-	  .err = -E2BIG },
-	{ .desc = "UINT_MAX", .size = UINT_MAX, .err = -E2BIG },
-};
-
-KUNIT_ARRAY_PARAM_DESC(refdev_channels_bad, refdev_channels_bad, desc);
-
-static void refdev_set_channels_bad_count(struct kunit *test)
-{
-	const struct refdev_size_case *p = test->param_value;
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_channel *old = rd->channels;
-	struct refdev_info info;
-
-	refdev_get_info(rd, &info);
-	KUNIT_EXPECT_EQ(test, refdev_set_channels(rd, p->size), p->err);
-	refdev_test_expect_unchanged(test, NULL, &info, NULL);
-	KUNIT_EXPECT_PTR_EQ(test, rd->channels, old);
-}
-
 /* ---- firmware ---- */
 
 static void refdev_load_firmware_vmalloc(struct kunit *test)
@@ -766,35 +696,6 @@ static void refdev_load_firmware_max(struct kunit *test)
 						   REFDEV_MAX_FW_SIZE), 0);
 	KUNIT_EXPECT_EQ(test, rd->fw_size, REFDEV_MAX_FW_SIZE);
 	KUNIT_EXPECT_MEMEQ(test, rd->fw, image, REFDEV_MAX_FW_SIZE);
-}
-
-static const struct refdev_size_case refdev_fw_bad_lens[] = {
-	{ .desc = "zero", .size = 0, .err = -EINVAL },
-	{ .desc = "REFDEV_MAX_FW_SIZE + 1", .size = REFDEV_MAX_FW_SIZE + 1,
-	  .err = -E2BIG },
-	{ .desc = "SIZE_MAX", .size = SIZE_MAX, .err = -E2BIG },
-};
-
-KUNIT_ARRAY_PARAM_DESC(refdev_fw_bad_lens, refdev_fw_bad_lens, desc);
-
-/* Bad lengths are refused and the loaded image stays. */
-static void refdev_load_firmware_bad_len(struct kunit *test)
-{
-	const struct refdev_size_case *p = test->param_value;
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_info info;
-	u8 image[16];
-	void *old;
-
-	memset(image, 0x11, sizeof(image));
-	KUNIT_ASSERT_EQ(test, refdev_load_firmware(rd, image, sizeof(image)), 0);
-	old = rd->fw;
-	refdev_get_info(rd, &info);
-
-	KUNIT_EXPECT_EQ(test, refdev_load_firmware(rd, image, p->size), p->err);
-	refdev_test_expect_unchanged(test, NULL, &info, NULL);
-	KUNIT_EXPECT_PTR_EQ(test, rd->fw, old);
-	KUNIT_EXPECT_MEMEQ(test, rd->fw, image, sizeof(image));
 }
 
 static void refdev_load_firmware_null_data(struct kunit *test)
@@ -858,33 +759,101 @@ static void refdev_alloc_dma_replace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->dma_size, 2 * PAGE_SIZE);
 }
 
-static const struct refdev_size_case refdev_dma_bad_sizes[] = {
-	{ .desc = "zero", .size = 0, .err = -EINVAL },
-	{ .desc = "REFDEV_MAX_DMA + 1", .size = REFDEV_MAX_DMA + 1,
-	  .err = -E2BIG },
-	{ .desc = "SIZE_MAX", .size = SIZE_MAX, .err = -E2BIG },
+/* ---- bad sizes ---- */
+
+static const struct refdev_size_case refdev_bad_sizes[] = {
+	{ "submit: zero", REFDEV_SUBMIT, 0, -EINVAL },
+	{ "submit: REFDEV_MAX_PAYLOAD + 1", REFDEV_SUBMIT,
+	  REFDEV_MAX_PAYLOAD + 1, -EINVAL },
+	{ "submit: SIZE_MAX", REFDEV_SUBMIT, SIZE_MAX, -EINVAL },
+	{ "resize: zero", REFDEV_RESIZE, 0, -EINVAL },
+	{ "resize: REFDEV_MAX_RING + 1", REFDEV_RESIZE, REFDEV_MAX_RING + 1,
+	  -E2BIG },
+	{ "resize: byte size overflows", REFDEV_RESIZE,
+	  SIZE_MAX / sizeof(void *) + 1, -EOVERFLOW },
+	{ "resize: SIZE_MAX", REFDEV_RESIZE, SIZE_MAX, -EOVERFLOW },
+	{ "channels: zero", REFDEV_CHANNELS, 0, -EINVAL },
+	{ "channels: REFDEV_MAX_CHANNELS + 1", REFDEV_CHANNELS,
+	  REFDEV_MAX_CHANNELS + 1, -E2BIG },
+	{ "channels: UINT_MAX", REFDEV_CHANNELS, UINT_MAX, -E2BIG },
+	{ "firmware: zero", REFDEV_FIRMWARE, 0, -EINVAL },
+	{ "firmware: REFDEV_MAX_FW_SIZE + 1", REFDEV_FIRMWARE,
+	  REFDEV_MAX_FW_SIZE + 1, -E2BIG },
+	{ "firmware: SIZE_MAX", REFDEV_FIRMWARE, SIZE_MAX, -E2BIG },
+	{ "dma: zero", REFDEV_DMA, 0, -EINVAL },
+	{ "dma: REFDEV_MAX_DMA + 1", REFDEV_DMA, REFDEV_MAX_DMA + 1, -E2BIG },
+	{ "dma: SIZE_MAX", REFDEV_DMA, SIZE_MAX, -E2BIG },
 };
 
-KUNIT_ARRAY_PARAM_DESC(refdev_dma_bad_sizes, refdev_dma_bad_sizes, desc);
+KUNIT_ARRAY_PARAM_DESC(refdev_bad_sizes, refdev_bad_sizes, desc);
 
-static void refdev_alloc_dma_bad_size(struct kunit *test)
+/* What the call must leave as it was: its object, or its request count. */
+static const void *refdev_sized_object(struct refdev *rd, struct refdev_session *s,
+				       enum refdev_sized call)
+{
+	switch (call) {
+	case REFDEV_RESIZE:
+		return s->ring;
+	case REFDEV_CHANNELS:
+		return rd->channels;
+	case REFDEV_FIRMWARE:
+		return rd->fw;
+	case REFDEV_DMA:
+		return s->dma_pages;
+	default:
+		return NULL;
+	}
+}
+
+static long refdev_sized_call(struct refdev *rd, struct refdev_session *s,
+			      const struct refdev_size_case *p, const u8 *buf)
+{
+	switch (p->call) {
+	case REFDEV_SUBMIT:
+		return refdev_submit(s, buf, p->size);
+	case REFDEV_RESIZE:
+		return refdev_resize_ring(s, p->size);
+	case REFDEV_CHANNELS:
+		return refdev_set_channels(rd, p->size);
+	case REFDEV_FIRMWARE:
+		return refdev_load_firmware(rd, buf, p->size);
+	case REFDEV_DMA:
+		return refdev_alloc_dma(s, p->size);
+	}
+	return -EINVAL;
+}
+
+/*
+ * A bad size or count: the errno, and nothing changed - the counters, the
+ * object the call would replace (a loaded image, a DMA buffer), no request
+ * allocated.
+ */
+static void refdev_bad_size(struct kunit *test)
 {
 	const struct refdev_size_case *p = test->param_value;
 	struct refdev *rd = refdev_test_rd(test);
 	struct refdev_session_info si;
 	struct refdev_session *s;
 	struct refdev_info info;
-	struct page *old;
+	const void *old;
+	u8 buf[16];
 
+	memset(buf, 0x11, sizeof(buf));
 	s = refdev_test_open(test, rd);
-	KUNIT_ASSERT_EQ(test, refdev_alloc_dma(s, 64), 0);
-	old = s->dma_pages;
+	if (p->call == REFDEV_FIRMWARE)
+		KUNIT_ASSERT_EQ(test, refdev_load_firmware(rd, buf, sizeof(buf)), 0);
+	if (p->call == REFDEV_DMA)
+		KUNIT_ASSERT_EQ(test, refdev_alloc_dma(s, 64), 0);
+	old = refdev_sized_object(rd, s, p->call);
 	refdev_get_info(rd, &info);
 	refdev_session_get_info(s, &si);
 
-	KUNIT_EXPECT_EQ(test, refdev_alloc_dma(s, p->size), p->err);
+	KUNIT_EXPECT_EQ(test, refdev_sized_call(rd, s, p, buf), (long)p->err);
 	refdev_test_expect_unchanged(test, s, &info, &si);
-	KUNIT_EXPECT_PTR_EQ(test, s->dma_pages, old);
+	KUNIT_EXPECT_PTR_EQ(test, refdev_sized_object(rd, s, p->call), old);
+	KUNIT_EXPECT_EQ(test, refdev_test_nr_requests(test), 0);
+	if (p->call == REFDEV_FIRMWARE)
+		KUNIT_EXPECT_MEMEQ(test, rd->fw, buf, sizeof(buf));
 }
 
 /* ---- counters ---- */
@@ -918,8 +887,6 @@ static struct kunit_case refdev_session_test_cases[] = {
 	KUNIT_CASE(refdev_submit_queues_copy),
 	KUNIT_CASE(refdev_submit_request_from_cache),
 	KUNIT_CASE(refdev_submit_max_payload),
-	KUNIT_CASE_PARAM(refdev_submit_bad_len,
-			 refdev_submit_bad_lens_gen_params),
 	KUNIT_CASE(refdev_submit_null_buf),
 	KUNIT_CASE(refdev_submit_queue_full),
 	KUNIT_CASE(refdev_irq_completes_queued),
@@ -937,24 +904,17 @@ static struct kunit_case refdev_session_test_cases[] = {
 	KUNIT_CASE(refdev_resize_ring_wrapped),
 	KUNIT_CASE(refdev_resize_ring_shrink),
 	KUNIT_CASE(refdev_resize_ring_max),
-	KUNIT_CASE_PARAM(refdev_resize_ring_bad_size,
-			 refdev_resize_bad_sizes_gen_params),
 	KUNIT_CASE(refdev_set_channels_grow),
 	KUNIT_CASE(refdev_set_channels_shrink),
 	KUNIT_CASE(refdev_set_channels_max),
-	KUNIT_CASE_PARAM(refdev_set_channels_bad_count,
-			 refdev_channels_bad_gen_params),
 	KUNIT_CASE(refdev_load_firmware_vmalloc),
 	KUNIT_CASE(refdev_load_firmware_replace),
 	KUNIT_CASE(refdev_load_firmware_max),
-	KUNIT_CASE_PARAM(refdev_load_firmware_bad_len,
-			 refdev_fw_bad_lens_gen_params),
 	KUNIT_CASE(refdev_load_firmware_null_data),
 	KUNIT_CASE(refdev_alloc_dma_one_page),
 	KUNIT_CASE(refdev_alloc_dma_multi_page),
 	KUNIT_CASE(refdev_alloc_dma_replace),
-	KUNIT_CASE_PARAM(refdev_alloc_dma_bad_size,
-			 refdev_dma_bad_sizes_gen_params),
+	KUNIT_CASE_PARAM(refdev_bad_size, refdev_bad_sizes_gen_params),
 	KUNIT_CASE(refdev_get_info_counts),
 	{}
 };

@@ -9,8 +9,8 @@
 
 #include <kunit/test.h>
 
-#include "../module/refdev.h"
-#include "../module/refdev_internal.h"
+#include "../../module/refdev.h"
+#include "../../module/refdev_internal.h"
 
 #define REFDEV_TEST_CORE	"rdkunit"
 

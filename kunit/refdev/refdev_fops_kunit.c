@@ -19,7 +19,7 @@
 #include <linux/vmalloc.h>
 
 #include "refdev_kunit.h"
-#include "../module/refdev_ioctl.h"
+#include "../../module/refdev_ioctl.h"
 
 KUNIT_DEFINE_ACTION_WRAPPER(fput_sync_action, __fput_sync, struct file *);
 

@@ -19,10 +19,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../module/refdev.h"
-#include "../module/refdev_internal.h"
-#include "../module/refdev_ioctl.h"
-#include "kfault/kfault.h"
+#include "../../module/refdev.h"
+#include "../../module/refdev_internal.h"
+#include "../../module/refdev_ioctl.h"
+#include "../kfault/kfault.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
