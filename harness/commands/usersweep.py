@@ -15,6 +15,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path, PurePath
 
 from ..console import kmemleak, kreport
@@ -32,7 +33,6 @@ from .context import BootSpec, Context, Outcome, prepare, write_reports
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
 SPREAD = 2              # the second pass: SPREAD points either side of the target's
 REPRO_SPREAD = 8        # --only OP:NTH runs NTH-8..NTH+8: in a fresh boot the drift is larger
-REPASS = 1_000_000      # analysis keys of a second pass's points: beyond any nth
 
 
 def modules_build(boot: BootSpec) -> Path:
@@ -270,6 +270,14 @@ def _result(target: str, op: str, nth: int, where: userspace.Site | None, ident:
         detail=judged.detail), boot)
 
 
+class PassPoint(NamedTuple):
+    """A point of the analysis: a second pass's points are results of their own."""
+
+    op: str
+    second_pass: int        # the second pass's boot, 0 for the first pass
+    nth: int
+
+
 @dataclass
 class Analysis:
     log: model.RunLog
@@ -287,9 +295,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     assert user is not None
     ops = {o.name: o for o in user.ops}
     dirs = ctx.target.srcdirs + user.leak_dirs
-    points: dict[tuple[str, int], tuple[int, userspace.Point]] = {}
+    points: dict[PassPoint, tuple[int, userspace.Point]] = {}
     # the point a boot ended in: (boot, console, its crash or None for a hang)
-    crashes: dict[tuple[str, int], tuple[int, list[str], userspace.CrashSeen | None]] = {}
+    crashes: dict[PassPoint, tuple[int, list[str], userspace.CrashSeen | None]] = {}
     # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
     leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
     bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
@@ -298,20 +306,20 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     again = _repass_boots(out)
     for num in boots:
         b = _read_boot(out, num)
-        # a second pass's points are results of their own (key beyond any nth)
-        base = REPASS * num if num in again else 0
+        # a second pass's points are results of their own
+        second = num if num in again else 0
         for p in b.points:
             if p.end:
-                points[p.op, p.nth + base] = (num, p)
-                crashes.pop((p.op, p.nth + base), None)
+                points[PassPoint(p.op, second, p.nth)] = (num, p)
+                crashes.pop(PassPoint(p.op, second, p.nth), None)
         cut = b.unfinished
         if cut:
             console = _console(out, num)
             crash = userspace.crash_of(console, ctx.target.prefix)
             # a crash, or a hang a later boot resumed past; not a killed run's
             if crash or num != boots[-1]:
-                crashes[cut.op, cut.nth + base] = (num, console, crash)
-                points[cut.op, cut.nth + base] = (num, cut)
+                crashes[PassPoint(cut.op, second, cut.nth)] = (num, console, crash)
+                points[PassPoint(cut.op, second, cut.nth)] = (num, cut)
         leak_file = out / f"boot-{num}.kmemleak"
         if leak_file.is_file():
             for leak in kmemleak.raw_leaks(leak_file.read_text(errors="replace").splitlines()):
@@ -322,9 +330,9 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                 leaks_by_pid.setdefault((num, leak.pid), []).append(leak)
     # what each point needs placed: the injected failure's frames, the crash's
     # or the first report's guilty frame
-    injected: dict[tuple[str, int], tuple[str, list[tuple[str, str]]] | None] = {}
-    guilty: dict[tuple[str, int], tuple[str, str]] = {}
-    seen_crash: dict[tuple[str, int], userspace.CrashSeen | None] = {}
+    injected: dict[PassPoint, tuple[str, list[tuple[str, str]]] | None] = {}
+    guilty: dict[PassPoint, tuple[str, str]] = {}
+    seen_crash: dict[PassPoint, userspace.CrashSeen | None] = {}
     for key, (num, p) in points.items():
         if key in crashes:
             _, console, c = crashes[key]
@@ -344,7 +352,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         frames |= set(inj[1]) if inj else set()
     chains = _symbolise(ctx, build_dir, frames)
 
-    def place(key: tuple[str, int]) -> tuple[str, int] | None:
+    def place(key: PassPoint) -> tuple[str, int] | None:
         chain = chains.get(guilty[key][0], []) if key in guilty else []
         for _func, where in chain:
             path, _, line = where.rpartition(":")
@@ -358,15 +366,16 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         log.kernel_version = seen.group(1) if seen else None
     by_id: dict[tuple[str, str], model.Result] = {}
     order = [o.name for o in user.ops]
-    for key in sorted(points, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1])):
+    for key in sorted(points, key=lambda k: (order.index(k.op) if k.op in order else 99,
+                                             k.second_pass, k.nth)):
         num, p = points[key]
-        op = ops.get(key[0])
+        op = ops.get(key.op)
         if op is None or (p.fired and not p.fired.fired):
             continue        # the point that did not fire ends the operation
         inj = injected[key]
         where = userspace.site(inj[0], inj[1], chains, dirs, userspace.modules(op)) \
             if inj else None
-        ident = userspace.stable_id(key[0], where) if p.nth else "0" * 8
+        ident = userspace.stable_id(key.op, where) if p.nth else "0" * 8
         at = place(key)
         crash = seen_crash.get(key)
         if key in crashes:
@@ -407,16 +416,16 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             # the same call path fails differently in different contexts (each
             # KUnit case goes through the executor's): a finding is its
             # outcome too
-            ident = userspace.stable_id(key[0], where if key not in crashes else None,
+            ident = userspace.stable_id(key.op, where if key not in crashes else None,
                                         userspace.outcome(judged, at), base=ident)
-        res = _result(ctx.target.name, key[0], p.nth, where, ident, judged, us, num)
+        res = _result(ctx.target.name, key.op, p.nth, where, ident, judged, us, num)
         # a call path hit by several points that end alike is one result
-        old = by_id.get((key[0], ident)) if p.nth else None
+        old = by_id.get((key.op, ident)) if p.nth else None
         if old is None:
-            by_id[key[0], ident] = res
+            by_id[key.op, ident] = res
             log.results.append(res)
         elif _severity(res.line.verdict) > _severity(old.line.verdict):
-            log.results[log.results.index(old)] = by_id[key[0], ident] = res
+            log.results[log.results.index(old)] = by_id[key.op, ident] = res
     pids = {(num, p.pid) for num, p in points.values() if p.pid}
     unplaced = [leak for pid, leaks in leaks_by_pid.items() if pid not in pids
                 for leak in leaks]
