@@ -416,3 +416,51 @@ def test_a_failed_modules_build_is_one_line(fake_tree: Path, tmp_path: Path) -> 
     with pytest.raises(HarnessError, match="the modules kernel's build failed: "
                                            "x.c:3: error: expected ';'"):
         usersweep_flow.user_sweep(ctx, fresh=True, max_boots=1)
+
+
+class SyscallsRunner(ReplayRunner):
+    """make sweep TARGET=refdev-syscalls's records replayed, refdev.ko's frames
+    placed by the faddr2line answers captured with them."""
+
+    def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
+                 on_start: Callable[[int], None] | None = None) -> int | None:
+        self.args.append(args)
+        env = dict(a.split("=", 1) for a in args if a.startswith("KFAULT_"))
+        log.write_text("")
+        if self.boots.pop(0) if self.boots else "":
+            shutil.copyfile(DATA / "refdev-syscalls.records",
+                            Path(env["KFAULT_USER_DIR"]) / f"boot-{env['KFAULT_BOOT']}.records")
+        return 0
+
+    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+                   ) -> dict[str, list[tuple[str, str]]]:
+        chains = _chains()
+        return {f: chains[f] for f in frames if f in chains}
+
+
+def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the in-kernel side: refdev's report.json of a real 'make kunit'
+    report = json.loads((DATA.parent / "refdev_kunit_report.json").read_text())
+    build = fake_tree / ".kunit-kfault-modules"
+    build.mkdir()
+    (build / "modules.order").write_text("drivers/misc/kfault/module/refdev.o\n")
+    # and one site the user op cannot reach: the comparison must say so
+    report["points"].append(dict(report["points"][0], operation="resize", nth=99,
+                                 failed_site=dict(report["points"][0]["failed_site"],
+                                                  file="refdev_session.c", line=999)))
+    compare = tmp_path / "report.json"
+    compare.write_text(json.dumps(report))
+    t = targets.load(CONFIGS, "refdev-syscalls")
+    assert t.user
+    t = dataclasses.replace(t, user=dataclasses.replace(t.user, compare=str(compare)))
+    ctx = dataclasses.replace(user_context(fake_tree, tmp_path, SyscallsRunner(["x", ""])),
+                              target=t)
+    swept = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=2)
+    said = capsys.readouterr().out
+    assert "usersweep: compare open with in-kernel fop_open: " in said
+    assert ("kfault: FAIL compare resize: in-kernel resize reaches refdev_session.c:999, "
+            "user space does not") in said
+    assert swept.code == 1
+    # every other in-kernel site of the compared ops was reached
+    assert said.count("kfault: FAIL compare") == 1
