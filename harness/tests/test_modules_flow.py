@@ -13,28 +13,22 @@ import pytest
 from harness.commands import modules
 from harness.commands.context import Context
 from harness.errors import HarnessError
-from harness.proc.runner import KunitRequest
 
-from .test_flows import DATA, FakeRunner, make
+from .test_flows import DATA, make
+from .test_usersweep import ReplayRunner
 
 KDIR = Path(os.environ.get("KDIR") or Path.home() / ".cache/kfault/linux-source-6.12")
 CAPTURED = "/root/.cache/kfault/linux-source-6.12/.kunit-kfault-modules"
 
 
-class BootRunner(FakeRunner):
-    """Its build succeeds and its UML boot prints the captured console, with the
-    build directory's paths those of this test's tree."""
+class BootRunner(ReplayRunner):
+    """Its build succeeds (ReplayRunner's) and its UML boot prints the captured
+    console, with the build directory's paths those of this test's tree."""
 
     def __init__(self, build: Path, edit: Callable[[str], str] = lambda t: t,
                  status: int | None = 0) -> None:
         super().__init__([])
         self.build, self.edit, self.status = build, edit, status
-
-    def run_kunit(self, req: KunitRequest, output: Path | None = None,
-                  on_start: Callable[[int], None] | None = None) -> int:
-        if output:
-            output.write_text("build\n")
-        return 0
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
                  on_start: Callable[[int], None] | None = None) -> int | None:
