@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 _FILE = re.compile(r"^\+\+\+ (?:[ab]/)?(\S+)")
 _OLD_FILE = re.compile(r"^--- (?:[ab]/)?(\S+)")
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$")
+# the enclosing function git names after a hunk's header: "static int foo(struct x *y)"
+_FUNCTION = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 # calls that allocate and can fail under failslab or fail_page_alloc
 _ALLOC = re.compile(r"\b(?:devm_)?(?:k[mzc]alloc|kmalloc_array|kcalloc|kvmalloc|kvzalloc|"
                     r"kvcalloc|vmalloc|vzalloc|kmem_cache_(?:z)?alloc|kmem_cache_create|"
@@ -33,9 +35,29 @@ class Added:
 
 
 @dataclass(frozen=True)
+class Hunk:
+    """A hunk: the lines of the patched file it spans, and the function git
+    names as its context (the function it changes, or the one before it)."""
+
+    path: str
+    start: int
+    length: int
+    function: str       # "" when git names none
+
+    def holds(self, line: int) -> bool:
+        return self.start <= line < self.start + max(self.length, 1)
+
+
+@dataclass(frozen=True)
 class Patch:
     files: tuple[str, ...]          # touched, as named in the patch
     added: tuple[Added, ...]
+    hunks: tuple[Hunk, ...] = ()
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """The functions the hunks change, as git names them."""
+        return tuple(dict.fromkeys(h.function for h in self.hunks if h.function))
 
 
 def parse(text: str) -> Patch:
@@ -43,6 +65,7 @@ def parse(text: str) -> Patch:
     and the lines it adds."""
     files: list[str] = []
     added: list[Added] = []
+    hunks: list[Hunk] = []
     path, line = "", 0
     old_left = new_left = 0         # lines the current hunk still holds, by its header
     old = ""
@@ -73,4 +96,23 @@ def parse(text: str) -> Patch:
             old_left = int(m.group(1)) if m.group(1) is not None else 1
             line = int(m.group(2))
             new_left = int(m.group(3)) if m.group(3) is not None else 1
-    return Patch(tuple(files), tuple(added))
+            fn = _FUNCTION.search(m.group(4))
+            hunks.append(Hunk(path, line, new_left, fn.group(1) if fn else ""))
+    return Patch(tuple(files), tuple(added), tuple(hunks))
+
+
+_DEFINITION = re.compile(r"^[A-Za-z_][^;{}]*?\b([A-Za-z_]\w*)\s*\(")
+
+
+def enclosing_function(text: str, line: int) -> str:
+    """The function a line of a C file lies in, as git's default C funcname
+    rule finds it: the last line before it that starts in column 0 with an
+    identifier and a '(' (the kernel's style puts a definition's name there)."""
+    found = ""
+    for num, raw in enumerate(text.splitlines(), 1):
+        if num > line:
+            break
+        m = _DEFINITION.match(raw)
+        if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
+            found = m.group(1)
+    return found

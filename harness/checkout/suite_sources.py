@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 _SUITE = re.compile(r"struct\s+kunit_suite\s+\w+\s*=\s*\{(.*?)\};", re.S)
@@ -41,3 +42,49 @@ def dirs_for(glob: str, files: dict[str, list[str]]) -> list[str]:
             parent = parent.parent
         dirs.add(str(parent) + "/")
     return sorted(d for d in dirs if not any(d != o and d.startswith(o) for o in dirs))
+
+
+# Why a suite covers a touched file, closest first.
+DEFINED, CALLS, SAME_DIR, TEST_DIR = "defined in a touched file", "calls a touched function", \
+    "in a touched file's directory", "in its test directory"
+REASONS = (DEFINED, CALLS, SAME_DIR, TEST_DIR)
+
+
+@dataclass(frozen=True)
+class Covering:
+    suite: str
+    file: str           # the suite's source, tree-relative
+    reason: str         # one of REASONS
+    touched: str        # the touched file (or function) it covers
+
+
+def covering(touched: list[str], functions: list[str], sources: dict[str, str]
+             ) -> list[Covering]:
+    """The suites of sources (tree-relative path -> C text) that exercise the
+    touched files, closest first: those defined in a touched file, those whose
+    source calls a touched function, those in a touched file's own directory,
+    then in its test/ children.  A suite appears once, at its closest reason."""
+    found: dict[str, Covering] = {}
+
+    def add(suite: str, path: str, reason: str, what: str) -> None:
+        old = found.get(suite)
+        if old is None or REASONS.index(reason) < REASONS.index(old.reason):
+            found[suite] = Covering(suite, path, reason, what)
+
+    calls = [re.compile(rf"\b{re.escape(f)}\s*\(") for f in functions]
+    for path, text in sources.items():
+        names = suite_names(text)
+        if not names:
+            continue
+        here = PurePosixPath(path).parent
+        for t in touched:
+            tdir = PurePosixPath(t).parent
+            reason = DEFINED if path == t else SAME_DIR if here == tdir else \
+                TEST_DIR if here.parent == tdir and here.name in TEST_DIRS else ""
+            for name in names if reason else ():
+                add(name, path, reason, t)
+        for fn, rx in zip(functions, calls):
+            if rx.search(text):
+                for name in names:
+                    add(name, path, CALLS, fn)
+    return sorted(found.values(), key=lambda c: (REASONS.index(c.reason), c.suite))

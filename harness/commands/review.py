@@ -6,6 +6,8 @@ sides are swept with the target's sweep and compared by stable point id."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from dataclasses import dataclass
 import hashlib
 import os
 import pwd
@@ -21,6 +23,7 @@ from . import context
 from .context import Checkout, Context, Outcome
 
 EXIT_NEW = 1
+EXIT_INCONCLUSIVE = 3     # no swept point ran in the touched code: nothing proved
 
 
 def patch_files(path: Path) -> list[Path]:
@@ -126,23 +129,61 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
         ctx.boot, kdir=linux, build_dir=linux / build.name, run_as=run_as))
 
 
-MAX_SUITES = 4
+MAX_SUITES = 6
 
 
-def covering_suites(ctx: Context, files: list[str]) -> list[str]:
-    """The KUnit suites of the tree whose directory (or, for a test/ directory,
-    its parent: the code it tests) holds a touched kernel file: the any-suite
-    sweeps a review runs besides the target's (at most MAX_SUITES)."""
+@dataclass(frozen=True)
+class Selection:
+    """The any-suite sweeps a review runs, and those it does not, with why."""
+
+    swept: tuple[suite_sources.Covering, ...]
+    not_built: tuple[suite_sources.Covering, ...]   # no object in the review's kernel
+    left_out: tuple[suite_sources.Covering, ...]    # past MAX_SUITES
+
+    def said(self) -> list[str]:
+        """One line per suite: what covers what, and what was not swept."""
+        out = [f"swept {c.suite} ({c.reason}: {c.touched})" for c in self.swept]
+        out += [f"not swept: {c.suite} ({c.reason}: {c.touched}) is not built in the "
+                f"review's kernel ({c.file})" for c in self.not_built]
+        out += [f"not swept: {c.suite} ({c.reason}: {c.touched}), past the first "
+                f"{MAX_SUITES}" for c in self.left_out]
+        return out
+
+
+def covering_suites(ctx: Context, files: list[str], functions: list[str] = []) -> Selection:
+    """The KUnit suites of the tree that exercise the touched kernel files,
+    closest first (suite_sources.covering): a suite not built in the review's
+    kernel is named as not swept, and so is every one past MAX_SUITES."""
     if not files:
-        return []
-    found: set[str] = set()
-    for path in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", ".c"):
-        names = suite_sources.suite_names(path.read_text(errors="replace"))
-        rel = str(path.relative_to(ctx.boot.kdir))
-        if names and any(f.startswith(d) for d in suite_sources.dirs_for("*", {rel: names})
-                         for f in files):
-            found.update(names)
-    return sorted(found)[:MAX_SUITES]
+        return Selection((), (), ())
+    sources = {str(p.relative_to(ctx.boot.kdir)): p.read_text(errors="replace")
+               for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", ".c")}
+    found = suite_sources.covering(files, functions, sources)
+    build = ctx.boot.default_build()
+    built = [c for c in found if (build / c.file).with_suffix(".o").is_file()]
+    not_built = tuple(c for c in found if c not in built)
+    return Selection(tuple(built[:MAX_SUITES]), not_built, tuple(built[MAX_SUITES:]))
+
+
+def touches_target(ctx: Context, files: list[str]) -> bool:
+    """Does the patch change the target: this checkout, or its source directories?"""
+    dirs = tuple(d.rstrip("/") + "/" for d in ctx.target.srcdirs)
+    return any(in_checkout(ctx.checkout, f) or f.startswith(dirs) for f in files)
+
+
+def hunk_functions(ctx: Context, parsed: diff.Patch) -> list[tuple[diff.Hunk, str]]:
+    """Each hunk and its function: git's name for it, else the patched file's
+    enclosing function at the hunk's first line."""
+    out = []
+    for h in parsed.hunks:
+        fn = h.function
+        path = ctx.checkout.repo / h.path if in_checkout(ctx.checkout, h.path) \
+            else ctx.boot.kdir / h.path
+        if path.suffix == ".c" and path.is_file():
+            inside = diff.enclosing_function(path.read_text(errors="replace"), h.start + 3)
+            fn = inside or fn
+        out.append((h, fn))
+    return out
 
 
 def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path, Path]:
@@ -219,16 +260,24 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     print(f"review: {title} applied to copies in "
           f"{patched_ctx.checkout.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
-    suites = covering_suites(ctx, [f for f in parsed.files if not in_checkout(ctx.checkout, f)])
-    if suites:
-        print(f"review: KUnit suites whose directories hold the touched files: "
-              f"{', '.join(suites)}", flush=True)
+    hunks = hunk_functions(patched_ctx, parsed)
+    kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
+    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn])
+    suites = [c.suite for c in selection.swept]
+    own = touches_target(ctx, list(parsed.files))
+    swept = ([f"swept the target {ctx.target.name} (the patch touches it)"] if own else
+             [f"not swept: the target {ctx.target.name} (the patch touches none of it)"])
+    swept += selection.said() or ["no KUnit suite of the tree covers the touched kernel files"]
+    for line in swept:
+        print(f"review: {line}", flush=True)
     docs: dict[str, dict[str, Any]] = {}
     try:
         for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
             print(f"review: sweeping the {side} copy", flush=True)
-            doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
-                                     max_boots))
+            doc: dict[str, Any] = {"points": [], "baselines": []}
+            if own:
+                doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
+                                         max_boots))
             for name in suites:     # a suite's points are 'suite.case' operations of their own
                 more = _swept(sweep.sweep(context.suites_context(
                     dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
@@ -259,10 +308,17 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c
     said = [x.replace(f"../drivers/misc/{tree.LINK_NAME}/", "").replace("../", "")
             for x in said]
+    uses = review_doc.hunk_uses(hunks, patched)
     lines = review_doc.markdown(title, parsed, cmp, base, patched, checks, rerun,
-                                said if objects else None)
+                                said if objects else None, uses, swept)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "review.md").write_text("\n".join(lines) + "\n")
+    (out / "review.json").write_text(json.dumps(review_doc.as_json(
+        title, parsed, cmp, uses, swept, checks, said if objects else None), indent=2) + "\n")
     print("\n".join(lines))
+    verdict = review_doc.verdict(cmp, uses)
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
-          f"unchanged; {out / 'review.md'}")
-    return Outcome(EXIT_NEW if cmp.new else 0, out=out)
+          f"unchanged; {verdict}; {out / 'review.md'}, review.json")
+    code = EXIT_NEW if cmp.new else EXIT_INCONCLUSIVE if verdict == review_doc.INCONCLUSIVE \
+        else 0
+    return Outcome(code, out=out)

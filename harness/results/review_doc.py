@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping
 
-from ..checkout.diff import Added, Patch
+from ..checkout.diff import Added, Hunk, Patch
 from . import baseline
 
 
@@ -23,6 +23,66 @@ def reached(site: Added, report: Mapping[str, Any]) -> bool:
                 and fs.get("line") == site.line:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class HunkUse:
+    """A hunk of the patch and the swept points of the patched side that ran
+    in it: failed an allocation in its function or at its lines, or reported
+    from its function."""
+
+    hunk: Hunk
+    function: str                   # the hunk's function ("" if none is known)
+    points: tuple[str, ...]         # "operation nth" of each
+
+    @property
+    def exercised(self) -> bool:
+        return bool(self.points)
+
+
+def _symbol(site: str | None) -> str:
+    return (site or "").split("+")[0].split(" ")[0]
+
+
+def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any]) -> list[HunkUse]:
+    """For each (hunk, its function), the patched side's points that ran in it."""
+    points = list(patched.get("points", [])) + list(patched.get("baselines", []))
+    out = []
+    for hunk, function in hunks:
+        name = PurePosixPath(hunk.path).name
+        ran = []
+        for p in points:
+            fs = p.get("failed_site") or {}
+            ev = p.get("evidence") or {}
+            here = fs.get("file") and PurePosixPath(str(fs["file"])).name == name
+            at = here and isinstance(fs.get("line"), int) and hunk.holds(fs["line"])
+            inside = function and function in (_symbol(fs.get("symbol")),
+                                               _symbol(ev.get("report_site")))
+            if at or inside:
+                ran.append(f"{p.get('operation')} {p.get('nth')}")
+        out.append(HunkUse(hunk, function, tuple(ran)))
+    return out
+
+
+NEW, FIXED, CLEAN, INCONCLUSIVE = "new findings", "fixed", "no new finding", "inconclusive"
+
+
+def verdict(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
+    """New findings first; else a review whose touched code no point ran in
+    proves nothing: inconclusive, never clean."""
+    if cmp.new:
+        return NEW
+    if not any(u.exercised for u in uses):
+        return INCONCLUSIVE
+    return FIXED if cmp.fixed else CLEAN
+
+
+def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
+    ran = sum(u.exercised for u in uses)
+    return (f"kfault review: {verdict(cmp, uses)}: {len(cmp.new)} new, {len(cmp.fixed)} "
+            f"fixed, {len(cmp.unchanged)} unchanged; {ran} of {len(uses)} touched hunk(s) "
+            "run by a swept point" + ("" if ran == len(uses) else
+                                      f", {len(uses) - ran} not exercised"))
 
 
 def _short(evidence: str, limit: int = 160) -> str:
@@ -82,13 +142,23 @@ def _md(text: str) -> str:
 def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
              base: Mapping[str, Any], patched: Mapping[str, Any],
              checkpatch: Iterable[str], rerun: str = "",
-             sparse: list[str] | None = None) -> list[str]:
+             sparse: list[str] | None = None, uses: list[HunkUse] = [],
+             swept: list[str] = []) -> list[str]:
     """The review as Markdown lines; rerun: how a new finding's command starts
     instead of 'make ', to run on the patched copy ("make -C out/review/tree ")."""
-    out = [f"# kfault review: {title}", "",
+    out = [first_line(cmp, uses), "", f"# kfault review: {title}", "",
            f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, "
            f"{len(cmp.unchanged)} unchanged.** Touched: "
            + ", ".join(f"`{f}`" for f in patch.files) + ".", ""]
+    out += ["## What the sweeps ran", ""] + [f"- {line}" for line in swept] + [""]
+    out += ["## Touched hunks", ""]
+    for u in uses:
+        where = f"`{u.hunk.path}:{u.hunk.start}`" + (f" (`{u.function}`)" if u.function else "")
+        out.append(f"- {where}: " + (
+            f"run by {len(u.points)} point(s): " + ", ".join(u.points[:8])
+            + (" ..." if len(u.points) > 8 else "") if u.exercised
+            else "**not exercised** by any swept point"))
+    out.append("")
     if cmp.new:
         out += ["## New findings", ""]
         out += _table([_row(e, patched, rerun) for e in cmp.new]) + [""]
@@ -111,3 +181,25 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
         out += ["## sparse on the touched C files", ""]
         out += ["```"] + sparse + ["```", ""] if sparse else ["clean", ""]
     return out
+
+
+def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkUse],
+            swept: list[str], checkpatch: Iterable[str],
+            sparse: list[str] | None) -> dict[str, Any]:
+    """review.json (schema kfault-review/1): the facts of review.md, typed."""
+    def entry(e: baseline.Entry) -> dict[str, Any]:
+        return {"operation": e.operation, "key": e.key, "nth": e.nth, "name": e.name,
+                "verdict": e.verdict, "was": e.was, "evidence": e.evidence}
+    return {
+        "schema": "kfault-review/1", "title": title, "verdict": verdict(cmp, uses),
+        "files": list(patch.files),
+        "new": [entry(e) for e in cmp.new], "fixed": [entry(e) for e in cmp.fixed],
+        "unchanged": [entry(e) for e in cmp.unchanged],
+        "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
+                   "function": u.function or None, "exercised": u.exercised,
+                   "points": list(u.points)} for u in uses],
+        "swept": swept,
+        "added_allocations": [{"file": a.path, "line": a.line, "text": a.text.strip()}
+                              for a in patch.added if a.allocates],
+        "checkpatch": [x for x in checkpatch if x.strip()], "sparse": sparse,
+    }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from harness.commands import review as review_flow
 from .test_flows import make
 
 REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
 LEAK_PATCH = REPO / "configs/review/open-unwind-leak.patch"
 
 
@@ -146,9 +148,33 @@ def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,
     (fake_tree / "lib/list-test.c").write_text(
         "static struct kunit_suite l = { .name = \"list-kunit-test\", };\n")
     ctx, _ = make(fake_tree, tmp_path, [])
-    assert review_flow.covering_suites(ctx, ["drivers/base/swnode.c"]) == ["property-entry"]
-    assert review_flow.covering_suites(ctx, ["drivers/net/x.c"]) == []
-    assert review_flow.covering_suites(ctx, []) == []
+    # not built in the review's kernel: named, not swept
+    chosen = review_flow.covering_suites(ctx, ["drivers/base/swnode.c"])
+    assert [c.suite for c in chosen.not_built] == ["property-entry"] and not chosen.swept
+    assert chosen.said() == ["not swept: property-entry (in its test directory: "
+                             "drivers/base/swnode.c) is not built in the review's kernel "
+                             "(drivers/base/test/property-entry-test.c)"]
+    obj = tmp_path / "build/drivers/base/test/property-entry-test.o"
+    obj.parent.mkdir(parents=True)
+    obj.write_text("")
+    chosen = review_flow.covering_suites(ctx, ["drivers/base/swnode.c"])
+    assert [c.suite for c in chosen.swept] == ["property-entry"] and not chosen.not_built
+    assert review_flow.covering_suites(ctx, ["drivers/net/x.c"]).said() == []
+    assert review_flow.covering_suites(ctx, []).swept == ()
+
+
+def test_suites_past_the_limit_are_named_not_dropped(fake_tree: Path, tmp_path: Path) -> None:
+    (fake_tree / "lib").mkdir()
+    for n in range(review_flow.MAX_SUITES + 2):
+        (fake_tree / f"lib/t{n}.c").write_text(
+            f"static struct kunit_suite s = {{ .name = \"s{n}\", }};\n")
+        (tmp_path / "build/lib").mkdir(parents=True, exist_ok=True)
+        (tmp_path / f"build/lib/t{n}.o").write_text("")
+    ctx, _ = make(fake_tree, tmp_path, [])
+    chosen = review_flow.covering_suites(ctx, ["lib/t3.c"])
+    assert chosen.swept[0].suite == "s3"           # the touched file's own, first
+    assert len(chosen.swept) == review_flow.MAX_SUITES and len(chosen.left_out) == 2
+    assert sum("past the first" in line for line in chosen.said()) == 2
 
 
 def test_bad_review_inputs_are_one_line(fake_tree: Path, tmp_path: Path) -> None:
@@ -161,3 +187,36 @@ def test_bad_review_inputs_are_one_line(fake_tree: Path, tmp_path: Path) -> None
     with pytest.raises(HarnessError, match="touches this checkout and the kernel tree"):
         review_flow.review(ctx, both, 1)
     assert not runner.requests
+
+
+def test_touched_hunks_are_exercised_by_the_points_that_ran_in_them() -> None:
+    # refdev's report.json of a real make kunit; open-unwind-leak.patch's one
+    # hunk is in refdev_open, where the open points fail their allocations
+    report = json.loads((DATA / "refdev_kunit_report.json").read_text())
+    parsed = diff.parse(LEAK_PATCH.read_text())
+    [hunk] = parsed.hunks
+    [use] = review_doc.hunk_uses([(hunk, "refdev_open")], report)
+    assert use.exercised and all(p.startswith(("open ", "fop_open ")) for p in use.points)
+    none = baseline.Comparison((), (), (), (), ())
+    assert review_doc.verdict(none, [use]) == review_doc.CLEAN
+    # a hunk in a function no point reached proves nothing
+    [idle] = review_doc.hunk_uses([(hunk, "refdev_not_swept")], report)
+    assert not idle.exercised
+    assert review_doc.verdict(none, [idle]) == review_doc.INCONCLUSIVE
+    assert review_doc.first_line(none, [use, idle]).startswith(
+        "kfault review: no new finding: 0 new, 0 fixed, 0 unchanged; 1 of 2 touched hunk(s) "
+        "run by a swept point, 1 not exercised")
+    md = review_doc.markdown("p", parsed, none, report, report, [], uses=[idle],
+                             swept=["not swept: the target refdev"])
+    assert md[0].startswith("kfault review: inconclusive")
+    assert "**not exercised** by any swept point" in "\n".join(md)
+    doc = review_doc.as_json("p", parsed, none, [use], [], [], None)
+    assert doc["verdict"] == "no new finding" and doc["hunks"][0]["exercised"]
+
+
+def test_a_hunk_without_gits_function_gets_the_files_enclosing_function() -> None:
+    text = (REPO / "module/refdev_session.c").read_text()
+    line = next(i for i, ln in enumerate(text.splitlines(), 1)
+                if ln.startswith("struct refdev_session *refdev_open("))
+    assert diff.enclosing_function(text, line + 10) == "refdev_open"
+    assert diff.enclosing_function(text, 1) == ""

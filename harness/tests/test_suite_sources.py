@@ -2,6 +2,7 @@
 we sweep (lib/list-test.c's three suites; our own crash-in-init suite)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from harness.checkout import suite_sources
@@ -48,3 +49,35 @@ def test_files_of_a_glob() -> None:
              "lib/kunit/executor_test.c": ["kunit_executor_test"]}
     assert suite_sources.files_for("*list*", files) == ["lib/list-test.c"]
     assert suite_sources.files_for("*", files) == ["lib/kunit/executor_test.c", "lib/list-test.c"]
+
+
+def _lib_sources() -> dict[str, str]:
+    """Every C file of the 6.12 tree's lib/ and lib/kunit/ that names a kunit_suite."""
+    kdir = Path(os.environ.get("KDIR") or Path.home() / ".cache/kfault/linux-source-6.12")
+    return {str(p.relative_to(kdir)): p.read_text(errors="replace")
+            for d in ("lib", "lib/kunit") for p in sorted((kdir / d).glob("*.c"))
+            if "kunit_suite" in p.read_text(errors="replace")}
+
+
+def test_a_touched_suite_file_brings_its_own_suites_first_not_its_parents() -> None:
+    # a patch to lib/kunit/string-stream-test.c: the review swept bitfields,
+    # bits-test, checksum, cmdline (lib/ is a prefix of lib/kunit/, cut at 4
+    # by name) and never the file's own suite
+    found = suite_sources.covering(["lib/kunit/string-stream-test.c"], [], _lib_sources())
+    assert found[0] == suite_sources.Covering(
+        "string-stream-test", "lib/kunit/string-stream-test.c", suite_sources.DEFINED,
+        "lib/kunit/string-stream-test.c")
+    assert {c.reason for c in found[1:]} == {suite_sources.SAME_DIR}
+    assert all(c.file.startswith("lib/kunit/") for c in found)
+    assert "bitfields" not in {c.suite for c in found}
+
+
+def test_the_suites_that_call_a_touched_function_come_before_its_neighbours() -> None:
+    found = suite_sources.covering(["lib/kunit/string-stream.c"], ["alloc_string_stream"],
+                                   _lib_sources())
+    callers = [c for c in found if c.reason == suite_sources.CALLS]
+    assert callers and callers[0].suite == "string-stream-test"
+    assert found.index(callers[-1]) < min(found.index(c) for c in found
+                                          if c.reason == suite_sources.SAME_DIR)
+    # a suite is listed once, at its closest reason
+    assert len({c.suite for c in found}) == len(found)
