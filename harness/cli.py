@@ -192,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 MEANINGS = {0: "passed", 1: "a finding, a failed test or a crash",
             2: "bad input or environment", 3: "an allocation call site was never failed",
             130: "interrupted"}
+# where a command gives a code its own meaning
+COMMAND_MEANINGS = {("review", 3): "inconclusive: no swept point ran in the touched code"}
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -212,5 +214,6 @@ def main(argv: list[str] | None = None) -> int:
         args.kdir = default_kdir()
     code = run_command(args)
     if args.func not in (cmd_link, cmd_unlink, cmd_configs, cmd_targets) or code:
-        print(f"kfault: exit {code}: {MEANINGS.get(code, 'failed')}", flush=True)
+        meaning = COMMAND_MEANINGS.get((args.command, code)) or MEANINGS.get(code, "failed")
+        print(f"kfault: exit {code}: {meaning}", flush=True)
     return code

@@ -267,7 +267,9 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     own = touches_target(ctx, list(parsed.files))
     swept = ([f"swept the target {ctx.target.name} (the patch touches it)"] if own else
              [f"not swept: the target {ctx.target.name} (the patch touches none of it)"])
-    swept += selection.said() or ["no KUnit suite of the tree covers the touched kernel files"]
+    if kernel_files:
+        swept += selection.said() or ["no KUnit suite of the tree covers the touched "
+                                      "kernel files"]
     for line in swept:
         print(f"review: {line}", flush=True)
     docs: dict[str, dict[str, Any]] = {}
