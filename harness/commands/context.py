@@ -74,6 +74,7 @@ class Outcome:
     log: model.RunLog | None = None         # the run, parsed once
     report: dict[str, Any] | None = None    # report.json's document, as written
     out: Path | None = None                 # where the reports are
+    complete: bool = True                   # a sweep went to its end (no boot cap hit)
 
 
 @dataclass(frozen=True)

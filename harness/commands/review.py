@@ -39,8 +39,12 @@ def patch_files(path: Path) -> list[Path]:
     return [path]
 
 
-def _swept(swept: Outcome) -> dict[str, Any]:
-    """The report document a side's sweep returned."""
+def _swept(swept: Outcome, what: str, cut: list[str]) -> dict[str, Any]:
+    """The report document a side's sweep returned; a sweep the boot cap
+    stopped is named in cut."""
+    if not swept.complete:
+        cut.append(f"incomplete: {what} stopped at the boot cap (--max-boots); "
+                   "its points after that were not swept")
     if swept.report is None:
         raise HarnessError(f"the sweep wrote no report: {swept.out}")
     return baseline.validate(swept.report, str(swept.out))
@@ -273,17 +277,18 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     for line in swept:
         print(f"review: {line}", flush=True)
     docs: dict[str, dict[str, Any]] = {}
+    cut: list[str] = []
     try:
         for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
             print(f"review: sweeping the {side} copy", flush=True)
             doc: dict[str, Any] = {"points": [], "baselines": []}
             if own:
                 doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
-                                         max_boots))
+                                         max_boots), f"the {side} target", cut)
             for name in suites:     # a suite's points are 'suite.case' operations of their own
                 more = _swept(sweep.sweep(context.suites_context(
                     dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
-                    True, max_boots))
+                    True, max_boots), f"{name} on the {side} side", cut)
                 doc = dict(doc, points=list(doc["points"]) + list(more["points"]),
                            baselines=list(doc["baselines"]) + list(more["baselines"]))
             docs[side] = doc
@@ -293,6 +298,9 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     if patched_ctx.boot.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
     base, patched = docs["base"], docs["patched"]
+    for line in cut:
+        print(f"review: {line}", flush=True)
+    swept += cut
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)

@@ -116,7 +116,11 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
           f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
-    return Outcome(1 if bad else 0, merged, doc, out / "report")
+    complete = bool(records) and records[-1].kind == "complete"
+    if not complete:
+        print(f"sweep: INCOMPLETE: stopped at the cap of {max_boots} boots; what is after "
+              f"{resume.resume_point(records)} was not swept", flush=True)
+    return Outcome(1 if bad else 0, merged, doc, out / "report", complete)
 
 
 def known_findings(log: model.RunLog, found: tuple[known_bugs.Known, ...]

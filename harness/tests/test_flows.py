@@ -323,3 +323,13 @@ def test_a_suite_case_whose_baseline_crashed_is_skipped_not_resumed_at_point_1(
     assert sweep.skip_case(suites.suites, base) == "kunit_device.kunit_device_driver_test:400"
     assert sweep.skip_case(suites.suites, TryLine(op=base.op, nth=3, fill=0)) is None
     assert sweep.skip_case(ctx.suites, TryLine(op="open", nth=0, fill=0)) is None    # an op target
+
+
+def test_a_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # refdev.defect=null_deref: the boot crashes at open 1; one boot allowed
+    ctx, _ = make(fake_tree, tmp_path, ["crash_null_deref.log"])
+    swept = sweep.sweep(ctx, fresh=True, max_boots=1)
+    assert not swept.complete and swept.code == 1
+    assert "sweep: INCOMPLETE: stopped at the cap of 1 boots; what is after open:1 was " \
+           "not swept" in capsys.readouterr().out
