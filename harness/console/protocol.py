@@ -156,6 +156,7 @@ class RanLine(PointAt):
     nesting: int
     site: str           # "allocator/inner/caller"
     id: str
+    events: int = -1    # the events the point's last attempt saw (-1: an older kernel's line)
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def _try(f: dict[str, str]) -> TryLine:
 def _ran(f: dict[str, str]) -> RanLine:
     fill = int(f.get("fill", "0"))
     return RanLine(f["op"], int(f.get("nth", "1")), fill, _verdict(f["verdict"]),
-                   int(f["nesting"]), f["site"], f["id"])
+                   int(f["nesting"]), f["site"], f["id"], int(f.get("events", "-1")))
 
 
 def _point(f: dict[str, str]) -> PointLine:

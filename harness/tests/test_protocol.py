@@ -105,3 +105,16 @@ def test_each_kind_in_a_full_run_has_its_record() -> None:
     assert kinds >= {"TargetLine", "TryLine", "RanLine", "DoneLine", "CountLine", "PointLine",
                      "ResultLine", "VerdictCountLine", "StatsLine", "KmemleakLine",
                      "LeakHeadLine"}
+
+
+RAN = ("kfault: ran op=open nth=2 verdict=handled nesting=0 "
+       "site=kvmalloc_node/kvmalloc_node/refdev_open+0x24b/0x6e0 id=b9390ba0 events=1")
+
+
+def test_a_ran_line_says_how_many_events_its_point_saw() -> None:
+    # make kunit, 2026-12-01: open's point 2 failed event 2, so it saw one
+    rec = protocol.parse_line(RAN)
+    assert isinstance(rec, protocol.RanLine)
+    assert (rec.op, rec.nth, rec.id, rec.events) == ("open", 2, "b9390ba0", 1)
+    old = protocol.parse_line(RAN.replace(" events=1", ""))
+    assert isinstance(old, protocol.RanLine) and old.events == -1

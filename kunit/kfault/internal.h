@@ -180,14 +180,15 @@ void kfault_point_desc(const struct kfault_op *op,
 void kfault_print_target(const struct kfault_env *env);
 void kfault_print_try_name(const char *op, unsigned int nth);
 void kfault_print_ran_name(const char *op, unsigned int nth,
-			   enum kfault_verdict v, const struct kfault_site *s);
+			   enum kfault_verdict v, const struct kfault_site *s,
+			   unsigned int events);
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid);
 void kfault_print_event(unsigned int nr, const struct kfault_site *s);
 void kfault_print_canary_read(int value);
 void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		      unsigned int fill, unsigned long target);
 void kfault_print_ran(const struct kfault_op *op,
-		      const struct kfault_result *res);
+		      const struct kfault_result *res, unsigned int events);
 void kfault_print_done_name(const char *op, unsigned int nth);
 void kfault_print_done(const struct kfault_op *op, unsigned int events);
 void kfault_log_count(struct kunit *test, const struct kfault_op *op,

@@ -97,12 +97,17 @@ void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		kfault_print_try_name(op->name, nth);
 }
 
+/*
+ * events: the allocation events the point's last attempt saw - a point that
+ * comes out different in one run of many says here whether its path did.
+ */
 void kfault_print_ran_name(const char *op, unsigned int nth,
-			   enum kfault_verdict v, const struct kfault_site *s)
+			   enum kfault_verdict v, const struct kfault_site *s,
+			   unsigned int events)
 {
-	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+	pr_info("kfault: ran op=%s nth=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x events=%u\n",
 		op, nth, kfault_verdict_name(v), s->nested, s->allocator,
-		s->inner, s->caller, s->id);
+		s->inner, s->caller, s->id, events);
 }
 
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
@@ -122,16 +127,18 @@ void kfault_print_canary_read(int value)
 }
 
 void kfault_print_ran(const struct kfault_op *op,
-		      const struct kfault_result *res)
+		      const struct kfault_result *res, unsigned int events)
 {
 	const struct kfault_site *s = &res->site;
 
 	if (s->fill)
-		pr_info("kfault: ran op=%s fill=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x\n",
+		pr_info("kfault: ran op=%s fill=%u verdict=%s nesting=%u site=%s/%s/%s id=%08x events=%u\n",
 			op->name, s->fill, kfault_verdict_name(res->verdict),
-			s->nested, s->allocator, s->inner, s->caller, s->id);
+			s->nested, s->allocator, s->inner, s->caller, s->id,
+			events);
 	else
-		kfault_print_ran_name(op->name, res->nth, res->verdict, s);
+		kfault_print_ran_name(op->name, res->nth, res->verdict, s,
+				      events);
 }
 
 void kfault_print_done_name(const char *op, unsigned int nth)

@@ -541,7 +541,7 @@ static void kfault_suites_point(struct kunit *test)
 	if (nth)
 		kfault_any_point(a, env);
 	verdict = kfault_any_verdict(a);
-	kfault_print_ran_name(a->op, nth, verdict, s);
+	kfault_print_ran_name(a->op, nth, verdict, s, env->catch.events);
 	if (nth == a->events)
 		kfault_print_done_name(a->op, nth + 1);
 	if (res->detail[0])

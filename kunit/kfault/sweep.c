@@ -335,7 +335,7 @@ static int kfault_target_one(struct kfault_env *env, const struct kfault_op *op,
 		return 0;
 	res->site.fill = 1;
 	kfault_account(env, res);
-	kfault_print_ran(op, res);
+	kfault_print_ran(op, res, env->catch.events);
 	return kfault_keep(p, res);
 }
 
@@ -460,7 +460,7 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		/* if this one crashes the kernel, the console says where */
 		kfault_print_try(op, nth, 0, 0);
 		kfault_point(env, op, nth, res);
-		kfault_print_ran(op, res);
+		kfault_print_ran(op, res, env->catch.events);
 		if (!res->fired)
 			continue;	/* the path changed before event nth */
 		kfault_account(env, res);
