@@ -464,3 +464,46 @@ def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
     assert swept.code == 1
     # every other in-kernel site of the compared ops was reached
     assert said.count("kfault: FAIL compare") == 1
+
+
+def _window(tmp_path: Path, kmemleak: Callable[[str], str] = lambda t: t) -> Path:
+    """make sweep TARGET=modtests SWEEP_ARGS="--only init_leak:115" (2026-12-01):
+    one boot of init_leak 107..123 whose kmemleak scan found the object that
+    point 112's process (pid 39) leaked in the module's init."""
+    out = tmp_path / "sweep"
+    out.mkdir()
+    for ext in ("records", "console"):
+        shutil.copyfile(DATA / f"modtests-init-leak-window.{ext}", out / f"boot-1.{ext}")
+    (out / "boot-1.kmemleak").write_text(
+        kmemleak((DATA / "modtests-init-leak-window.kmemleak").read_text()))
+    return out
+
+
+def test_a_kmemleak_object_goes_to_the_point_whose_process_allocated_it(
+        fake_tree: Path, tmp_path: Path) -> None:
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
+    found = usersweep_flow.analyse(ctx, tmp_path, _window(tmp_path))
+    assert found.unplaced == []
+    [leak] = [r.line for r in found.log.results if r.line.verdict == Verdict.LEAK]
+    assert (leak.op, leak.nth) == ("init_leak", 112)
+
+
+def test_a_kmemleak_object_of_an_ok_point_makes_it_a_leak(fake_tree: Path,
+                                                          tmp_path: Path) -> None:
+    # the same object, as if point 115's process (pid 42) had allocated it
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
+    out = _window(tmp_path, lambda t: t.replace("pid 39,", "pid 42,"))
+    found = usersweep_flow.analyse(ctx, tmp_path, out)
+    [r] = [r for r in found.log.results if r.op == "init_leak" and r.line.nth == 115]
+    assert r.line.verdict == Verdict.LEAK
+    assert r.line.detail.startswith("kmemleak: 1 object(s) allocated by this point's process "
+                                    "(pid 42), 128 bytes")
+
+
+def test_a_kmemleak_object_no_point_allocated_is_unplaced(fake_tree: Path,
+                                                          tmp_path: Path) -> None:
+    # the same object allocated by a process no point of the boot ran in
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
+    out = _window(tmp_path, lambda t: t.replace("pid 39,", "pid 999,"))
+    found = usersweep_flow.analyse(ctx, tmp_path, out)
+    assert [(x.comm, x.pid) for x in found.unplaced] == [("kfault-user", 999)]
