@@ -70,52 +70,42 @@ static const char * const kfault_machinery[] = {
 	"save_stack_trace",
 };
 
-static bool kfault_starts_with_any(const char *s, const char * const *table,
-				   unsigned int nr)
+/* Does s start with (or, anywhere, contain) one of the table's strings? */
+static bool kfault_has_any(const char *s, const char * const *table,
+			   unsigned int nr, bool anywhere)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		if (str_has_prefix(s, table[i]))
-			return true;
-	return false;
-}
-
-static bool kfault_contains_any(const char *s, const char * const *table,
-				unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (strstr(s, table[i]))
+		if (anywhere ? !!strstr(s, table[i]) : str_has_prefix(s, table[i]))
 			return true;
 	return false;
 }
 
 bool kfault_is_report(const char *line)
 {
-	return !kfault_contains_any(line, kfault_artefacts,
-				    ARRAY_SIZE(kfault_artefacts)) &&
-	       kfault_starts_with_any(line, kfault_report_heads,
-				      ARRAY_SIZE(kfault_report_heads));
+	return !kfault_has_any(line, kfault_artefacts,
+			       ARRAY_SIZE(kfault_artefacts), true) &&
+	       kfault_has_any(line, kfault_report_heads,
+			      ARRAY_SIZE(kfault_report_heads), false);
 }
 
 bool kfault_is_alloc_frame(const char *function)
 {
 	while (*function == '_')
 		function++;
-	return kfault_starts_with_any(function, kfault_alloc_frames,
-				      ARRAY_SIZE(kfault_alloc_frames));
+	return kfault_has_any(function, kfault_alloc_frames,
+			      ARRAY_SIZE(kfault_alloc_frames), false);
 }
 
 bool kfault_is_bookkeeping(const char *function)
 {
-	return kfault_starts_with_any(function, kfault_bookkeeping,
-				      ARRAY_SIZE(kfault_bookkeeping));
+	return kfault_has_any(function, kfault_bookkeeping,
+			      ARRAY_SIZE(kfault_bookkeeping), false);
 }
 
 bool kfault_is_machinery(const char *name)
 {
-	return kfault_starts_with_any(name, kfault_machinery,
-				      ARRAY_SIZE(kfault_machinery));
+	return kfault_has_any(name, kfault_machinery,
+			      ARRAY_SIZE(kfault_machinery), false);
 }
