@@ -164,9 +164,9 @@ def _boots(out: Path) -> list[int]:
 
 
 def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
-              only: str | None = None) -> None:
+              only: str | None = None) -> bool:
     """Boot until every operation is swept; each crash or hang ends a boot, the
-    next resumes after its point."""
+    next resumes after its point.  False when the boot cap stopped it first."""
     _stop_killed(ctx.runner, out)
     every = _boots(out)
     num = (every[-1] + 1) if every else 1
@@ -177,7 +177,7 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
         last = _read_boot(out, done[-1])
         if last.finished:
             print(f"usersweep: already complete in {out} (--fresh to sweep again)")
-            return
+            return True
         p = last.unfinished
         ended = [q for q in last.points if q.end]
         if p and userspace.crash_of(_console(out, done[-1]), ctx.target.prefix):
@@ -212,7 +212,8 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
         return Ended(resume=new,
                      stuck=f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
 
-    boot_until_done(one, num, None if resume == "-" else resume, max_boots, "usersweep")
+    return boot_until_done(one, num, None if resume == "-" else resume, max_boots,
+                           "usersweep").complete
 
 
 def _module_paths(build_dir: Path) -> dict[str, Path]:
@@ -244,7 +245,7 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
         if obj:
             by_object.setdefault(obj, []).append(frame)
     for obj, wanted in by_object.items():
-        chains.update(ctx.runner.faddr2line(ctx.boot.kdir, obj, sorted(wanted)))
+        chains.update(ctx.runner.faddr2line(ctx.boot.kdir, obj, userspace.call_sites(wanted)))
     # a module's paths come out as BUILD/../drivers/...: name them as the tree does
     roots = [str(ctx.boot.kdir.resolve()) + "/", str(ctx.boot.kdir) + "/"]
     for frame, chain in chains.items():
@@ -507,9 +508,12 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     (out / "plan.txt").write_text(userspace.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
     first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
-    run_boots(ctx, build_dir, out, max_boots,
-              f"{op_name}:{first - 1}:only:{int(nth) + REPRO_SPREAD - first + 1}" if only
-              else None)
+    complete = run_boots(ctx, build_dir, out, max_boots,
+                         f"{op_name}:{first - 1}:only:{int(nth) + REPRO_SPREAD - first + 1}"
+                         if only else None)
+    if not complete:
+        print(f"usersweep: INCOMPLETE: stopped at the cap of {max_boots} boots; the points "
+              "after its last boot were not swept", flush=True)
     found = analyse(ctx, build_dir, out)
     if not only and not (out / "repass").is_file():
         repass(ctx, build_dir, out, found)
@@ -523,7 +527,7 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
         code = _reproduced(found, op_name, int(nth), out.parent / "report/report.json")
     else:
         code = _summarise(ctx, user, found, out, elapsed)
-    return Outcome(code, found.log, doc, out / "report")
+    return Outcome(code, found.log, doc, out / "report", complete)
 
 
 def _reproduced(found: Analysis, op: str, nth: int, sweep_report: Path) -> int:

@@ -584,6 +584,18 @@ def text_range(symbols: list[tuple[int, int, str]], names: set[str], seed: str
     return symbols[lo][0], end
 
 
+def call_sites(texts: Iterable[str]) -> dict[str, str]:
+    """"function+0xoff/0xsize" return-address frames as the calls they come
+    from, "function+0x(off - 1)", each mapped to its frame (scripts/faddr2line
+    places the call, not the instruction after it)."""
+    out = {}
+    for text in sorted(texts):
+        f = frames.parse_text(text)
+        if f is not None:
+            out[f"{f.function}+{max(f.offset - 1, 0):#x}"] = text
+    return out
+
+
 def frame_addresses(symbols: list[tuple[int, int, str]], texts: Iterable[str]
                     ) -> dict[str, int]:
     """The call's address (return address - 1) of each "function+off/size" frame,

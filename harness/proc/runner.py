@@ -353,19 +353,16 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
             return None
 
 
-def faddr2line(kdir: Path, binary: Path, frames: list[str]) -> dict[str, list[tuple[str, str]]]:
-    """The kernel's scripts/faddr2line on "func+0xoff/0xsize" frames of vmlinux or a
-    module (a return address: the call is placed at off - 1): inline chains
-    (function, file:line), innermost first, keyed by the frame as given."""
-    if not frames:
+def faddr2line(kdir: Path, binary: Path, calls: dict[str, str]
+               ) -> dict[str, list[tuple[str, str]]]:
+    """The kernel's scripts/faddr2line on calls of vmlinux or a module, each
+    "func+0xoff" (the call's offset) mapped to the frame it was made from:
+    inline chains (function, file:line), innermost first, keyed by that frame."""
+    if not calls:
         return {}
     if not binary.is_file():
         raise HarnessError(f"no {binary} to symbolise with: build the kernel first")
-    asked = {}
-    for frame in frames:
-        func, _, rest = frame.partition("+")
-        off = int(rest.split("/")[0], 16)
-        asked[f"{func}+{max(off - 1, 0):#x}"] = frame
+    asked = dict(calls)
     try:
         out = subprocess.run([str(kdir / "scripts/faddr2line"), str(binary)] + list(asked),
                              capture_output=True, text=True, check=False).stdout
@@ -430,7 +427,7 @@ class Runner(Protocol):
 
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]: ...
 
-    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
                    ) -> dict[str, list[tuple[str, str]]]: ...
 
     def compile_c(self, src: Path, dst: Path) -> None: ...
@@ -489,9 +486,9 @@ class ProcessRunner:
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return checkpatch(kdir, files)
 
-    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
                    ) -> dict[str, list[tuple[str, str]]]:
-        return faddr2line(kdir, binary, frames)
+        return faddr2line(kdir, binary, calls)
 
     def compile_c(self, src: Path, dst: Path) -> None:
         compile_c(src, dst)

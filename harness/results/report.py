@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
-from ..console import ktap, oops
+from ..console import frames, ktap, oops
 from . import model
 from ..checkout.known_bugs import KernelBug, Known
 from .known import kernel_leaks, match
@@ -227,8 +227,9 @@ def _opt(value: str | None) -> str | None:
 def _site(r: ResultLine, symbols: Symbols | None) -> FailedSite:
     symbol, offset = None, None
     if r.site not in ("", "-"):
-        symbol, _, rest = r.site.partition("+")
-        offset = rest.split("/")[0] or None
+        # an op's site is a %pS frame; a suite's, its allocation tag's function
+        frame = frames.parse_text(r.site)
+        symbol, offset = (frame.function, f"{frame.offset:#x}") if frame else (r.site, None)
     file: str | None = None
     line: int | None = None
     location: str | None = None

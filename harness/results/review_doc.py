@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping
 
 from ..checkout.diff import Added, Hunk, Patch
+from ..console import frames
 from . import baseline
 
 
@@ -41,7 +42,9 @@ class HunkUse:
 
 
 def _symbol(site: str | None) -> str:
-    return (site or "").split("+")[0].split(" ")[0]
+    """The function of a report's "sym+off/size" site, or of a bare name."""
+    frame = frames.parse_text(site or "")
+    return frame.function if frame else (site or "")
 
 
 def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any]) -> list[HunkUse]:

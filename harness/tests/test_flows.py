@@ -80,7 +80,7 @@ class FakeRunner:
                run_as: tuple[int, int] | None) -> list[str] | None:
         return None
 
-    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
                    ) -> dict[str, list[tuple[str, str]]]:
         return {}
 

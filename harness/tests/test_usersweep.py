@@ -305,10 +305,10 @@ def test_a_killed_run_is_picked_up_at_its_last_finished_point(
 class PlacingRunner(ReplayRunner):
     """faddr2line places every module frame in kfault_exit_null.c."""
 
-    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
                    ) -> dict[str, list[tuple[str, str]]]:
         return {f: [(f.split("+")[0], "drivers/misc/kfault/kunit/modtests/kfault_exit_null.c:38")]
-                for f in frames}
+                for f in calls.values()}
 
 
 def test_a_second_pass_reruns_the_window_of_the_targets_points(
@@ -432,10 +432,10 @@ class SyscallsRunner(ReplayRunner):
                             Path(env["KFAULT_USER_DIR"]) / f"boot-{env['KFAULT_BOOT']}.records")
         return 0
 
-    def faddr2line(self, kdir: Path, binary: Path, frames: list[str]
+    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
                    ) -> dict[str, list[tuple[str, str]]]:
         chains = _chains()
-        return {f: chains[f] for f in frames if f in chains}
+        return {f: chains[f] for f in calls.values() if f in chains}
 
 
 def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
@@ -507,3 +507,18 @@ def test_a_kmemleak_object_no_point_allocated_is_unplaced(fake_tree: Path,
     out = _window(tmp_path, lambda t: t.replace("pid 39,", "pid 999,"))
     found = usersweep_flow.analyse(ctx, tmp_path, out)
     assert [(x.comm, x.pid) for x in found.unplaced] == [("kfault-user", 999)]
+
+
+def test_a_user_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # boot 1 crashes at exit_null 116 and the cap allows no second boot
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner(["modtests-crash"]))
+    swept = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=1)
+    assert not swept.complete
+    assert "usersweep: INCOMPLETE: stopped at the cap of 1 boots" in capsys.readouterr().out
+
+
+def test_a_return_address_frame_is_looked_up_as_its_call() -> None:
+    # faddr2line places the call: one byte before the return address
+    assert usersweep.call_sites(["refdev_fop_write+0x85/0xe0", "x+0x0/0x10", "nope"]) == {
+        "refdev_fop_write+0x84": "refdev_fop_write+0x85/0xe0", "x+0x0": "x+0x0/0x10"}
