@@ -81,7 +81,7 @@ modules-test:
 	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
 
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg kfault.leak_check=0; for a target
-# swept from user space, --only OP:NTH runs that one point (its reproducer)
+# swept from user space, --only OP:ID runs that one point (its reproducer)
 # SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs)
 sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \

@@ -83,7 +83,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                "SUITE= does not apply")
         return usersweep.user_sweep(ctx, args.fresh, args.max_boots, args.only or None).code
     if args.only:
-        raise HarnessError("--only OP:NTH is for targets swept from user space "
+        raise HarnessError("--only OP:ID is for targets swept from user space "
                            "(make repro POINT= reruns a suite's point)")
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="with --suite: the suites' kunitconfig (our oracles are added)")
     p.add_argument("--only", default="",
-                   help="a target swept from user space: run its point OP:NTH alone")
+                   help="a target swept from user space: run its point OP:ID alone "
+                   "(the id from its report)")
     _flow(sub, "modules", "the target's modules: insmod, rmmod, kmemleak", cmd_modules,
           kernel_args=False)
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",

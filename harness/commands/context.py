@@ -216,7 +216,7 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
 def reproduce_template(ctx: Context) -> str:
     """How a user reruns one point of this run (report.reproduce fills it in)."""
     if ctx.target.user:
-        return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{nth}}\""
+        return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{point}}\""
     if ctx.suites is not None:
         return (f"make sweep SUITE='{ctx.suites.glob}' SWEEP_ARGS=\"--fresh {{resume}}"
                 f"--kernel-arg kfault.only={{op}}\"")

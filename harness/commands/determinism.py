@@ -1,8 +1,8 @@
 """'make determinism': a target swept N times on one build; the share of
 (operation, stable id, verdict) that every run agrees on.  A target with
 KUnit suites is booted N times (its op sweep or, with SUITE=, the any-suite
-sweep); a target swept from user space is swept N times from user space,
-its ids made from call paths (fail-nth drifts)."""
+sweep); a target swept from user space is swept N times from user space.
+Both have the engine's ids: a site's hash and its occurrence."""
 from __future__ import annotations
 
 import dataclasses
@@ -79,5 +79,5 @@ def _user_runs(ctx: Context, runs: int, max_boots: int) -> list[set[Triple]]:
         swept = usersweep.user_sweep(run_ctx, fresh=True, max_boots=max_boots)
         assert swept.log is not None
         found.append(triples(swept.log))
-        print(f"determinism: run {num}: {len(found[-1])} call paths", flush=True)
+        print(f"determinism: run {num}: {len(found[-1])} points", flush=True)
     return found

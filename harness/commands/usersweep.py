@@ -31,8 +31,6 @@ from ..checkout.targets import User
 from .context import BootSpec, Context, Outcome, prepare, write_reports
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
-SPREAD = 2              # the second pass: SPREAD points either side of the target's
-REPRO_SPREAD = 8        # --only OP:NTH runs NTH-8..NTH+8: in a fresh boot the drift is larger
 
 
 def modules_build(boot: BootSpec) -> Path:
@@ -114,51 +112,6 @@ def _boot_seconds(out: Path, num: int) -> float:
         return 0.0
 
 
-def _repass_boots(out: Path) -> set[int]:
-    path = out / "repass"
-    return {int(x) for x in path.read_text().split()} if path.is_file() else set()
-
-
-def repass(ctx: Context, build_dir: Path, out: Path, found: "Analysis") -> None:
-    """A second pass over each operation's window of points that failed a call
-    in the target (SPREAD either side), all in one boot: fail-nth drifts by
-    one or two with the kernel's state, so a call of the target the first
-    pass stepped over is likely failed by the second (seen: modtests' kzalloc
-    at kfault_init_leak.c:27, missed in one run).  An operation whose first
-    pass failed none of the target's calls is run whole again (seen:
-    kfault_exit_null_init's two allocations both stepped over)."""
-    if (out / "repass").is_file():
-        return
-    files = ctx.files
-    assert ctx.target.user is not None
-    windows = []
-    ends: dict[str, int] = {}
-    for num in _boots(out):
-        ends.update(_read_boot(out, num).done)
-    for op in ctx.target.user.ops:
-        nths = [r.line.nth for r in found.log.results
-                if r.op == op.name and r.line.nth and r.line.file in files]
-        if nths:
-            first, last = max(min(nths) - SPREAD, 1), max(nths) + SPREAD
-            windows.append((op.name, first, last))
-        elif 1 < ends.get(op.name, 0) < SKIP_OP:
-            # the first pass failed none of the target's calls: all again
-            windows.append((op.name, 1, ends[op.name]))
-    if not windows:
-        (out / "repass").write_text("\n")
-        return
-    num = (_boots(out) or [0])[-1] + 1
-    start = time.monotonic()
-    _boot(ctx, build_dir, out, num,
-          "windows:" + ":".join(f"{op}:{first}:{last - first + 1}" for op, first, last in windows),
-          reject_range(ctx.runner, build_dir))
-    (out / f"boot-{num}.seconds").write_text(f"{time.monotonic() - start:.1f}\n")
-    (out / "repass").write_text(f"{num}\n")
-    print("usersweep: second pass over "
-          + ", ".join(f"{op} {first}..{last}" for op, first, last in windows)
-          + f": boot {num}, {time.monotonic() - start:.1f} s", flush=True)
-
-
 def _boots(out: Path) -> list[int]:
     return sorted(int(p.name.split("-")[1].split(".")[0]) for p in out.glob("boot-*.records"))
 
@@ -168,10 +121,8 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
     """Boot until every operation is swept; each crash or hang ends a boot, the
     next resumes after its point.  False when the boot cap stopped it first."""
     _stop_killed(ctx.runner, out)
-    every = _boots(out)
-    num = (every[-1] + 1) if every else 1
-    # the first pass's boots say where it stands; a second pass's do not
-    done = [n for n in every if n not in _repass_boots(out)]
+    done = _boots(out)
+    num = (done[-1] + 1) if done else 1
     resume = "-"
     if done:
         last = _read_boot(out, done[-1])
@@ -271,56 +222,83 @@ def _result(target: str, op: str, nth: int, where: userspace.Site | None, ident:
         detail=judged.detail), boot)
 
 
-class PassPoint(NamedTuple):
-    """A point of the analysis: a second pass's points are results of their own."""
+class PointKey(NamedTuple):
+    """A point of the analysis: each attempt at a point is one (a point is run
+    again when its arming event did not come, or with one more allocation let
+    through when the failure went elsewhere)."""
 
     op: str
-    second_pass: int        # the second pass's boot, 0 for the first pass
     nth: int
+    attempt: int
 
 
 @dataclass
 class Analysis:
     log: model.RunLog
-    points: int                     # points run, before same call paths are merged
+    points: int                     # points run (attempts that fired, crashes, hangs)
+    point_seconds: float            # the attempts' own time, the counting runs' too
+    not_fired: int                  # attempts whose arming event did not come
+    rearmed: int                    # attempts that let only bookkeeping fail: run again
+    capped: dict[str, tuple[int, int]]  # op -> (points, allocations counted): the cap hit
     known_leaks: dict[str, int]     # kmemleak objects of each known kernel bug
     unplaced: list[kmemleak.Leak]   # kmemleak objects no point's process allocated
+    missing: list[str]              # --only: ids no point of the operation has
+
+
+def _keys(b: userspace.Boot) -> list[tuple[PointKey, userspace.Point]]:
+    """Each attempt of a boot with its key."""
+    seen: dict[tuple[str, int], int] = {}
+    out = []
+    for p in b.points:
+        n = seen[p.op, p.nth] = seen.get((p.op, p.nth), -1) + 1
+        out.append((PointKey(p.op, p.nth, n), p))
+    return out
 
 
 def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     """Every boot's records as one run: a result per point (the last boot's when
     a point ran twice), the crash and hang points, kmemleak's objects placed at
     the points whose process allocated them; kmemleak objects of known kernel
-    bugs counted apart."""
+    bugs counted apart.  A point's id is the engine's: its site's hash and
+    occurrence, as the in-kernel sweeps' ids are."""
     user = ctx.target.user
     assert user is not None
     ops = {o.name: o for o in user.ops}
     dirs = ctx.target.srcdirs + user.leak_dirs
-    points: dict[PassPoint, tuple[int, userspace.Point]] = {}
+    points: dict[PointKey, tuple[int, userspace.Point]] = {}
     # the point a boot ended in: (boot, console, its crash or None for a hang)
-    crashes: dict[PassPoint, tuple[int, list[str], userspace.CrashSeen | None]] = {}
+    crashes: dict[PointKey, tuple[int, list[str], userspace.CrashSeen | None]] = {}
     # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
     leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
     bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     known_objects: dict[str, int] = {}
+    expected: dict[tuple[str, int], str] = {}
+    capped: dict[str, tuple[int, int]] = {}
+    missing: list[str] = []
     boots = _boots(out)
-    again = _repass_boots(out)
     for num in boots:
         b = _read_boot(out, num)
-        # a second pass's points are results of their own
-        second = num if num in again else 0
-        for p in b.points:
+        for op_name, ids in b.ids.items():
+            expected.update({(op_name, k): x for k, x in enumerate(ids, 1)})
+        for op_name, ev in b.events.items():
+            if ev.total > ev.events:
+                capped[op_name] = (ev.events, ev.total)
+        missing += [f"{m.op}: no point has id {m.id} ({m.events} points counted)"
+                    for m in b.missing]
+        keyed = _keys(b)
+        for key, p in keyed:
             if p.end:
-                points[PassPoint(p.op, second, p.nth)] = (num, p)
-                crashes.pop(PassPoint(p.op, second, p.nth), None)
+                points[key] = (num, p)
+                crashes.pop(key, None)
         cut = b.unfinished
         if cut:
+            key = keyed[-1][0]
             console = _console(out, num)
             crash = userspace.crash_of(console, ctx.target.prefix)
             # a crash, or a hang a later boot resumed past; not a killed run's
             if crash or num != boots[-1]:
-                crashes[PassPoint(cut.op, second, cut.nth)] = (num, console, crash)
-                points[PassPoint(cut.op, second, cut.nth)] = (num, cut)
+                crashes[key] = (num, console, crash)
+                points[key] = (num, cut)
         leak_file = out / f"boot-{num}.kmemleak"
         if leak_file.is_file():
             for leak in kmemleak.raw_leaks(leak_file.read_text(errors="replace").splitlines()):
@@ -329,11 +307,17 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                     known_objects[bug.id] = known_objects.get(bug.id, 0) + 1
                     continue
                 leaks_by_pid.setdefault((num, leak.pid), []).append(leak)
+    seconds = sum(p.end.seconds for _, p in points.values() if p.end)
+    not_fired = [k for k, (_, p) in points.items()
+                 if k not in crashes and p.nth and not (p.fired and p.fired.fired)]
+    rearmed = sum(1 for k in not_fired if (rec := points[k][1].fired) and rec.rearmed)
+    for k in not_fired:
+        del points[k]
     # what each point needs placed: the injected failure's frames, the crash's
     # or the first report's guilty frame
-    injected: dict[PassPoint, tuple[str, list[tuple[str, str]]] | None] = {}
-    guilty: dict[PassPoint, tuple[str, str]] = {}
-    seen_crash: dict[PassPoint, userspace.CrashSeen | None] = {}
+    injected: dict[PointKey, tuple[str, list[tuple[str, str]]] | None] = {}
+    guilty: dict[PointKey, tuple[str, str]] = {}
+    seen_crash: dict[PointKey, userspace.CrashSeen | None] = {}
     for key, (num, p) in points.items():
         if key in crashes:
             _, console, c = crashes[key]
@@ -342,7 +326,10 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             if c and c.frame != "-":
                 guilty[key] = (c.frame, c.module)
             continue
-        injected[key] = userspace.injection(p.kmsg) or userspace.traced(p.trace)
+        if p.frames:
+            injected[key] = (p.site.attr if p.site else "-", userspace.captured(p.frames))
+        else:
+            injected[key] = userspace.injection(p.kmsg)
         reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
         if reports:
             f = userspace.frame_of(p.kmsg, reports[0].line, reports[0].frame)
@@ -353,7 +340,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         frames |= set(inj[1]) if inj else set()
     chains = _symbolise(ctx, build_dir, frames)
 
-    def place(key: PassPoint) -> tuple[str, int] | None:
+    def place(key: PointKey) -> tuple[str, int] | None:
         chain = chains.get(guilty[key][0], []) if key in guilty else []
         for _func, where in chain:
             path, _, line = where.rpartition(":")
@@ -368,15 +355,17 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     by_id: dict[tuple[str, str], model.Result] = {}
     order = [o.name for o in user.ops]
     for key in sorted(points, key=lambda k: (order.index(k.op) if k.op in order else 99,
-                                             k.second_pass, k.nth)):
+                                             k.nth, k.attempt)):
         num, p = points[key]
         op = ops.get(key.op)
-        if op is None or (p.fired and not p.fired.fired):
-            continue        # the point that did not fire ends the operation
+        if op is None:
+            continue
         inj = injected[key]
         where = userspace.site(inj[0], inj[1], chains, dirs, userspace.modules(op)) \
             if inj else None
-        ident = userspace.stable_id(key.op, where) if p.nth else "0" * 8
+        fired_id = p.fired.id if p.fired and p.fired.fired else "00000000"
+        ident = "0" * 8 if not p.nth else fired_id if fired_id != "0" * 8 else \
+            expected.get((key.op, p.nth), "-")
         at = place(key)
         crash = seen_crash.get(key)
         if key in crashes:
@@ -396,7 +385,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             if p.nth and where is None and not judged.detail:
                 judged = dataclasses.replace(
                     judged, detail="the failure fired with no FAULT_INJECTION dump and no "
-                    "kmem event: an allocation that neither warns nor traces, site unknown")
+                    "stack from the engine: a page allocation that does not warn, site unknown")
             if at and judged.verdict == Verdict.REPORT:
                 judged = dataclasses.replace(
                     judged, report_site=f"{judged.report_site} ({at[0]}:{at[1]})",
@@ -413,14 +402,8 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                     f"(pid {p.pid}), {sum(x.size for x in mine)} bytes; first: "
                     + " < ".join(f.function for f in chain[:6]))
         us = int(p.end.seconds * 1e6) if p.end else 0
-        if p.nth and not judged.verdict.ok:
-            # the same call path fails differently in different contexts (each
-            # KUnit case goes through the executor's): a finding is its
-            # outcome too
-            ident = userspace.stable_id(key.op, where if key not in crashes else None,
-                                        userspace.outcome(judged, at), base=ident)
         res = _result(ctx.target.name, key.op, p.nth, where, ident, judged, us, num)
-        # a call path hit by several points that end alike is one result
+        # attempts at one point that failed the same site are one result, the worst
         old = by_id.get((key.op, ident)) if p.nth else None
         if old is None:
             by_id[key.op, ident] = res
@@ -430,7 +413,8 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     pids = {(num, p.pid) for num, p in points.values() if p.pid}
     unplaced = [leak for pid, leaks in leaks_by_pid.items() if pid not in pids
                 for leak in leaks]
-    return Analysis(log, sum(1 for _, p in points.values() if p.nth), known_objects, unplaced)
+    return Analysis(log, sum(1 for _, p in points.values() if p.nth), seconds,
+                    len(not_fired) - rearmed, rearmed, capped, known_objects, unplaced, missing)
 
 
 _WORST = (Verdict.CRASH, Verdict.HANG, Verdict.REPORT, Verdict.LEAK, Verdict.BAD_STATE,
@@ -491,11 +475,12 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     bid = prepare(ctx, build_dir, modules=True)
     out = ctx.out / "usersweep" / ctx.target.name
     if only:
-        op_name, _, nth = only.partition(":")
-        if op_name not in {o.name for o in user.ops} or not nth.isdigit() or not int(nth):
-            raise HarnessError(f"--only {only!r}: expected OP:NTH, OP one of "
+        op_name, _, ident = only.partition(":")
+        if op_name not in {o.name for o in user.ops} or not re.fullmatch(r"[0-9a-f]{8}", ident):
+            raise HarnessError(f"--only {only!r}: expected OP:ID (the point's id, eight hex "
+                               "digits, as the sweep's report gives it), OP one of "
                                + ", ".join(o.name for o in user.ops))
-        out = out / f"only-{op_name}-{nth}"
+        out = out / f"only-{op_name}-{ident}"
         fresh = True
     state = SweepDir(out)
     if not fresh and state.stale(bid.content):
@@ -507,32 +492,29 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     ctx.runner.compile_c(ctx.checkout.repo / "harness/user/kfault-user.c", out / "kfault-user")
     (out / "plan.txt").write_text(userspace.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
-    first = max(int(nth) - REPRO_SPREAD, 1) if only else 0
     complete = run_boots(ctx, build_dir, out, max_boots,
-                         f"{op_name}:{first - 1}:only:{int(nth) + REPRO_SPREAD - first + 1}"
-                         if only else None)
+                         f"only:{op_name}:{ident}" if only else None)
     if not complete:
         print(f"usersweep: INCOMPLETE: stopped at the cap of {max_boots} boots; the points "
               "after its last boot were not swept", flush=True)
     found = analyse(ctx, build_dir, out)
-    if not only and not (out / "repass").is_file():
-        repass(ctx, build_dir, out, found)
-        found = analyse(ctx, build_dir, out)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
     doc = write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
                         state.started)
     if only:
         # the sweep this point is from ran before, in another command: its report
-        code = _reproduced(found, op_name, int(nth), out.parent / "report/report.json")
+        code = _reproduced(found, op_name, ident, out.parent / "report/report.json")
     else:
         code = _summarise(ctx, user, found, out, elapsed)
     return Outcome(code, found.log, doc, out / "report", complete)
 
 
-def _reproduced(found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
-    """--only OP:NTH: the points around NTH, and whether the sweep's point at NTH
-    came again - its id and verdict at any of them (its nth may drift)."""
+def _reproduced(found: Analysis, op: str, ident: str, sweep_report: Path) -> int:
+    """--only OP:ID: that point alone, in a fresh boot, and whether it came out
+    as in the sweep - the same verdict at the same site."""
+    for line in found.missing:
+        print(f"repro: {line}")
     for r in found.log.results:
         if r.line.nth:
             where = f"{r.line.file}:{r.line.line}" if r.line.file else "-"
@@ -543,17 +525,18 @@ def _reproduced(found: Analysis, op: str, nth: int, sweep_report: Path) -> int:
         print(f"repro: no sweep report at {sweep_report} to compare with")
         return 1
     was = next((p for p in json.loads(sweep_report.read_text())["points"]
-                if p["operation"] == op and p["nth"] == nth), None)
+                if p["operation"] == op and p["failed_site"]["stable_id"] == ident), None)
     if was is None:
-        print(f"repro: the sweep's report has no result for {op} {nth} (merged into another "
-              "point of its call path, or not swept)")
+        print(f"repro: the sweep's report has no point {op} [{ident}]")
         return 1
-    ident, verdict = was["failed_site"]["stable_id"], was["verdict"]
+    site = was["failed_site"]
+    where = f"{site['file']}:{site['line']}" if site.get("file") else "-"
     again = [r for r in found.log.results if r.line.id == ident
-             and str(r.line.verdict) == verdict]
-    print(f"repro: {op} {nth} was [{ident}] {verdict} in the sweep; "
-          + (f"again at nth {again[0].line.nth}: deterministic" if again
-             else f"not seen at nth {max(nth - REPRO_SPREAD, 1)}..{nth + REPRO_SPREAD}"))
+             and str(r.line.verdict) == was["verdict"]
+             and (f"{r.line.file}:{r.line.line}" if r.line.file else "-") == where]
+    print(f"repro: {op} [{ident}] was {was['verdict']} at {where} in the sweep; "
+          + (f"again at point {again[0].line.nth}: the same site and verdict" if again
+             else "not the same this time"))
     return 0 if again else 1
 
 
@@ -577,7 +560,7 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
         counts[str(r.line.verdict)] = counts.get(str(r.line.verdict), 0) + 1
     for op in user.ops:
         counts = by_op.get(op.name, {})
-        print(f"usersweep: {op.name}: {sum(counts.values())} call paths: "
+        print(f"usersweep: {op.name}: {sum(counts.values())} points: "
               + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
     bad = [r for r in log.results if not r.line.verdict.ok]
     # id(result) -> why it is not a finding: a known finding, or a kfault-expect mark
@@ -607,11 +590,20 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
         print(f"kfault: {tag} {r.op} {r.line.nth} [{r.line.id}]: {r.line.verdict} "
               f"at {where} ({r.line.site}): {first}"[:400])
         if tag == "FAIL":
-            print(f"  reproduce: {reproduce(ctx.target.name, r.op, r.line.nth)}")
+            print(f"  reproduce: {reproduce(ctx.target.name, r.op, r.line.id)}")
     bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in sorted(found.known_leaks.items()):
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
+    for op_name, (kept, total) in sorted(found.capped.items()):
+        print(f"usersweep: {op_name}: INCOMPLETE: {total} allocations counted, the engine "
+              f"keeps the first {kept}: the rest were not swept")
+    if found.not_fired:
+        print(f"usersweep: {found.not_fired} attempt(s) whose arming event did not come "
+              "(the path changed before it): not points")
+    if found.rearmed:
+        print(f"usersweep: {found.rearmed} attempt(s) failed only the kernel's bookkeeping "
+              "and were run again with one more allocation let through")
     missing = _compare(ctx, user, log) + unmet
     if found.unplaced:
         lost = found.unplaced[0]
@@ -623,13 +615,15 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     findings = len(bad) - len(explained) + len(missing)
     expected = sum(1 for why in explained.values() if why.kind == EXPECTED)
     rate = found.points / elapsed if elapsed else 0.0
-    print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} call paths) "
-          f"in {elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
+    own = found.points / found.point_seconds if found.point_seconds else 0.0
+    print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} ids): "
+          f"{found.point_seconds:.1f} s of points ({own:.0f} points/s), "
+          f"{elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
           f"{f', {expected} expected' if expected else ''}"
           f"{f', {len(explained) - expected} known' if len(explained) > expected else ''}; "
           f"reports in {out}/report/")
     return 1 if findings else 0
 
 
-def reproduce(target: str, op: str, nth: int) -> str:
-    return f"make sweep TARGET={target} SWEEP_ARGS=\"--only {op}:{nth}\""
+def reproduce(target: str, op: str, ident: str) -> str:
+    return f"make sweep TARGET={target} SWEEP_ARGS=\"--only {op}:{ident}\""

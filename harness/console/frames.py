@@ -63,9 +63,15 @@ def parse(line: str) -> Frame | None:
 
 
 def parse_text(text: str, module: str = "") -> Frame | None:
-    """A frame given as "function+off/size" (a protocol field, a %pS string)."""
-    m = _TEXT.match(text.split(" ")[0])
-    return Frame(m.group(1), int(m.group(2), 16), int(m.group(3), 16), module) if m else None
+    """A frame given as "function+off/size" (a protocol field), or as %pS
+    prints it, "function+off/size [module]"."""
+    words = text.split(" ")
+    m = _TEXT.match(words[0])
+    if m is None:
+        return None
+    if not module and len(words) > 1 and words[1].startswith("[") and words[1].endswith("]"):
+        module = words[1][1:-1]
+    return Frame(m.group(1), int(m.group(2), 16), int(m.group(3), 16), module)
 
 
 def trace(lines: Iterable[str], kinds: tuple[str, ...] = (TRACE,)) -> list[Frame]:

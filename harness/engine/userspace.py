@@ -1,23 +1,35 @@
 """Sweeps from user space (pure): the plan harness/user/kfault-user.c reads,
 the records it writes, and each point's verdict.
 
-kfault-user runs inside a UML boot on the host's root.  For each operation
-of a target's [user] table it runs points nth = 0, 1, 2, ... in a child
-process each: setup steps, /proc/thread-self/fail-nth armed around the
-steps, teardown steps.  One record per line, one parser per kind:
+kfault-user runs inside a UML boot on the host's root.  The engine is the
+kernel's (kunit/kfault/user.c, debugfs kfault/user): for each operation of a
+target's [user] table, a counting run (point 0) gives the events and each
+point's id, then point k fails counted event k alone, each in a child
+process: setup steps, the task armed around the steps, teardown steps.
+One record per line, one parser per kind:
 
     op NAME pages=0|1                       an operation starts
     begin OP NTH                            a point starts (on disk before it runs)
     pid OP NTH PID                          the point's process (kmemleak's "pid")
+    events OP 0 N TOTAL                     the counting run: N points (TOTAL counted)
+    ids OP 0 ID...                          ... and the id of each
     step OP NTH IDX setup|step|teardown RET a step's result: >= 0, or -errno
-    fired OP NTH 0|1 LEFT                   fail-nth read back after the steps
-    alloc OP NTH BYTES CALLS TAG            /proc/allocinfo: a call site that grew
+    fired OP NTH 0|1 ID EXPECT HIT REARMED EVENTS
+                                            what the armed point failed, and its id
+    site OP NTH ATTR ALLOC INNER CALLER FILE LINE NESTING
+                                            the failed allocation's site (its tag)
+    frame OP NTH SYMBOL                     its stack, from the allocator out
+    leak OP NTH PATH:LINE MODULE|- FUNCTION CALLS BYTES
+                                            a call site in scope whose live count grew
     kmsg OP NTH TEXT                        a kernel message of the point (/dev/kmsg)
     kmsg-lost OP NTH                        /dev/kmsg overwrote messages
-    trace OP NTH TEXT                       a failed allocation's kmem event and stack
     end OP NTH STATUS SECONDS               the point is over
-    done OP NTH                             nth did not fire: the operation is swept
+    done OP N                               the operation is swept
+    missing OP ID N                         --only: no point of OP has that id
     finished                                every operation is swept
+
+A point run again (its arming event did not come, or one more allocation
+let through) has a "begin" of its own: each attempt is a Point.
 """
 from __future__ import annotations
 
@@ -27,11 +39,10 @@ from pathlib import PurePath
 from typing import Callable, Iterable, Union
 
 from ..console import frames, kreport, oops
-from ..console.frames import FTRACE, TRACE, parse as parse_frame
+from ..console.frames import TRACE, parse as parse_frame
 from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
 from ..console.protocol import At, DoneLine, LeakedSite, ThreadLine, Verdict, strip_time
 from ..checkout.targets import UserOp
-from ..results import ids
 
 ENOENT = 2
 
@@ -57,20 +68,51 @@ class StepRec(At):
 @dataclass(frozen=True)
 class FiredRec(At):
     fired: bool
-    left: int
+    id: str             # the failed site's id, 00000000 if none
+    expect: str         # the id the counting run gave this point
+    hit: bool           # the failure hit the counted event
+    rearmed: int        # bookkeeping failures let through
+    events: int
 
 
 @dataclass(frozen=True)
-class AllocRec(At):
-    bytes: int
+class SiteRec(At):
+    """The failed allocation's site as the engine saw it (its allocation tag)."""
+
+    attr: str
+    allocator: str
+    inner: str
+    caller: str
+    file: str
+    line: int
+    nesting: str
+
+
+@dataclass(frozen=True)
+class EventsRec(At):
+    events: int
+    total: int          # more than events when the engine's cap was reached
+
+
+@dataclass(frozen=True)
+class IdsRec(At):
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LeakRec(At):
+    path: str
+    line: int
+    module: str
+    function: str
     calls: int
-    tag: str
+    bytes: int
 
 
 @dataclass(frozen=True)
 class TextRec(At):
-    """A line of the point's kernel messages (kind "kmsg") or of a failed
-    allocation's kmem event and stack (kind "trace")."""
+    """A line of the point's kernel messages (kind "kmsg") or a frame of the
+    failure's stack (kind "frame")."""
 
     kind: str
     text: str
@@ -88,12 +130,19 @@ class EndRec(At):
 
 
 @dataclass(frozen=True)
+class MissingRec:
+    op: str
+    id: str
+    events: int
+
+
+@dataclass(frozen=True)
 class FinishedRec:
     pass
 
 
-Rec = Union[OpRec, BeginRec, ThreadLine, StepRec, FiredRec, AllocRec, TextRec,
-            KmsgLostRec, EndRec, DoneLine, FinishedRec]
+Rec = Union[OpRec, BeginRec, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
+            LeakRec, TextRec, KmsgLostRec, EndRec, DoneLine, MissingRec, FinishedRec]
 
 
 def _op(w: list[str]) -> Rec:
@@ -114,12 +163,36 @@ def _step(w: list[str]) -> Rec:
     return StepRec(w[1], int(w[2]), int(w[3]), w[4], int(w[5]))
 
 
+def _hex_id(text: str) -> str:
+    int(text, 16)
+    if len(text) != 8:
+        raise ValueError(text)
+    return text
+
+
 def _fired(w: list[str]) -> Rec:
-    return FiredRec(w[1], int(w[2]), w[3] == "1", int(w[4]))
+    return FiredRec(w[1], int(w[2]), w[3] == "1", _hex_id(w[4]), _hex_id(w[5]), w[6] == "1",
+                    int(w[7]), int(w[8]))
 
 
-def _alloc(w: list[str]) -> Rec:
-    return AllocRec(w[1], int(w[2]), int(w[3]), int(w[4]), " ".join(w[5:]))
+def _site(w: list[str]) -> Rec:
+    return SiteRec(w[1], int(w[2]), w[3], w[4], w[5], w[6], w[7], int(w[8]), w[9])
+
+
+def _events(w: list[str]) -> Rec:
+    return EventsRec(w[1], int(w[2]), int(w[3]), int(w[4]))
+
+
+def _ids(w: list[str]) -> Rec:
+    return IdsRec(w[1], int(w[2]), tuple(_hex_id(x) for x in w[3:]))
+
+
+def _leak(w: list[str]) -> Rec:
+    path, _, line = w[3].rpartition(":")
+    if not path:
+        raise ValueError(w[3])
+    return LeakRec(w[1], int(w[2]), path, int(line), "" if w[4] == "-" else w[4].strip("[]"),
+                   w[5], int(w[6]), int(w[7]))
 
 
 def _kmsg_lost(w: list[str]) -> Rec:
@@ -134,16 +207,21 @@ def _done(w: list[str]) -> Rec:
     return DoneLine(w[1], int(w[2]))
 
 
+def _missing(w: list[str]) -> Rec:
+    return MissingRec(w[1], _hex_id(w[2]), int(w[3]))
+
+
 _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
     "op": (3, _op), "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
-    "fired": (5, _fired), "alloc": (6, _alloc), "kmsg-lost": (3, _kmsg_lost),
-    "end": (5, _end), "done": (3, _done), "finished": (1, lambda w: FinishedRec()),
+    "fired": (9, _fired), "site": (10, _site), "events": (5, _events), "ids": (3, _ids),
+    "leak": (8, _leak), "kmsg-lost": (3, _kmsg_lost), "end": (5, _end), "done": (3, _done),
+    "missing": (4, _missing), "finished": (1, lambda w: FinishedRec()),
 }
 
 
 def parse_line(line: str) -> Rec | None:
     """One record, or None for a line cut short by a crash or not ours."""
-    if line.startswith(("kmsg ", "trace ")):
+    if line.startswith(("kmsg ", "frame ")):
         parts = line.split(" ", 3)
         if len(parts) < 3 or not parts[2].lstrip("-").isdigit():
             return None
@@ -168,16 +246,17 @@ def parse(lines: Iterable[str]) -> list[Rec]:
 
 @dataclass
 class Point:
-    """Everything the records say of one point."""
+    """Everything the records say of one attempt at a point."""
 
     op: str
     nth: int
     pid: int = 0
     steps: list[StepRec] = field(default_factory=list)
     fired: FiredRec | None = None
-    allocs: list[AllocRec] = field(default_factory=list)
+    site: SiteRec | None = None
+    frames: list[str] = field(default_factory=list)
+    leaks: list[LeakRec] = field(default_factory=list)
     kmsg: list[str] = field(default_factory=list)
-    trace: list[str] = field(default_factory=list)
     lost: bool = False
     end: EndRec | None = None
 
@@ -187,7 +266,10 @@ class Boot:
     """One boot's records, read once."""
 
     points: list[Point] = field(default_factory=list)
+    events: dict[str, EventsRec] = field(default_factory=dict)
+    ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     done: dict[str, int] = field(default_factory=dict)
+    missing: list[MissingRec] = field(default_factory=list)
     finished: bool = False
 
     @property
@@ -195,6 +277,11 @@ class Boot:
         """The point that was running when the boot ended (None: it ended between points)."""
         last = self.points[-1] if self.points else None
         return last if last and last.end is None else None
+
+    def expected_id(self, op: str, nth: int) -> str:
+        """The id the counting run gave point nth of op ("-" if not known)."""
+        ids = self.ids.get(op, ())
+        return ids[nth - 1] if 0 < nth <= len(ids) else "-"
 
 
 def boot(recs: Iterable[Rec]) -> Boot:
@@ -206,10 +293,16 @@ def boot(recs: Iterable[Rec]) -> Boot:
             out.points.append(at[rec.op, rec.nth])
         elif isinstance(rec, DoneLine):
             out.done[rec.op] = rec.nth
+        elif isinstance(rec, MissingRec):
+            out.missing.append(rec)
         elif isinstance(rec, FinishedRec):
             out.finished = True
         elif isinstance(rec, OpRec):
             continue
+        elif isinstance(rec, EventsRec):
+            out.events[rec.op] = rec
+        elif isinstance(rec, IdsRec):
+            out.ids[rec.op] = rec.ids
         elif (rec.op, rec.nth) in at:
             p = at[rec.op, rec.nth]
             if isinstance(rec, ThreadLine):
@@ -218,13 +311,15 @@ def boot(recs: Iterable[Rec]) -> Boot:
                 p.steps.append(rec)
             elif isinstance(rec, FiredRec):
                 p.fired = rec
-            elif isinstance(rec, AllocRec):
-                p.allocs.append(rec)
+            elif isinstance(rec, SiteRec):
+                p.site = rec
+            elif isinstance(rec, LeakRec):
+                p.leaks.append(rec)
             elif isinstance(rec, TextRec) and rec.kind == "kmsg":
                 # /dev/kmsg escapes a record's inner newlines
                 p.kmsg.extend(rec.text.split("\\x0a"))
             elif isinstance(rec, TextRec):
-                p.trace.append(rec.text)
+                p.frames.append(rec.text)
             elif isinstance(rec, KmsgLostRec):
                 p.lost = True
             elif isinstance(rec, EndRec):
@@ -275,14 +370,6 @@ class Tag:
         return f"{PurePath(self.file).name}:{self.line} {self.function}"
 
 
-_TAG = re.compile(r"^(\S+):(\d+)(?: \[(\w+)\])? func:(\S+)")
-
-
-def parse_tag(text: str) -> Tag | None:
-    m = _TAG.match(text)
-    return Tag(m.group(1), int(m.group(2)), m.group(3) or "", m.group(4)) if m else None
-
-
 def in_scope(tag: Tag, dirs: Iterable[str], mods: set[str]) -> bool:
     """A call site whose allocations a point must free: in the target's source
     directories or leak_dirs, or in a module the operation loads."""
@@ -326,26 +413,16 @@ def injection(kmsg: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
     return attr, frames
 
 
-_EVENT = re.compile(r"\s(kmalloc|kmem_cache_alloc|mm_page_alloc): ")
-
-
-def traced(trace: list[str]) -> tuple[str, list[tuple[str, str]]] | None:
-    """The first failed allocation's kmem event (tracefs, filtered to failures)
-    and its stack, innermost first: the site of a failure injected silently
-    (__GFP_NOWARN prints no FAULT_INJECTION dump)."""
-    start = next((i for i, ln in enumerate(trace) if _EVENT.search(ln)), None)
-    if start is None:
-        return None
-    event = _EVENT.search(trace[start])
-    attr = "fail_page_alloc" if event and event.group(1) == "mm_page_alloc" else "failslab"
-    frames = []
-    for ln in trace[start + 1:]:
-        f = parse_frame(ln)
-        if f is not None and f.kind == FTRACE:
-            frames.append((f.text, f.module))
-        elif frames or _EVENT.search(ln):
-            break
-    return attr, frames
+def captured(texts: Iterable[str]) -> list[tuple[str, str]]:
+    """The failure's stack as the engine named it when it failed ("frame"
+    records, %pS: "function+off/size [module]"), from the allocator out, as
+    (function+off/size, module or "")."""
+    out = []
+    for text in texts:
+        f = frames.parse_text(text)
+        if f is not None:
+            out.append((f.text, f.module))
+    return out
 
 
 Chain = list[tuple[str, str]]        # faddr2line: (function, file:line), innermost first
@@ -409,29 +486,6 @@ CALLERS = 16
 PATH_DEPTH = 4
 
 
-def stable_id(op: str, where: Site | None, outcome: str = "", base: str = "") -> str:
-    """A point's id across runs: its operation, the allocator and the call path
-    into it (PATH_DEPTH function:line).  fail-nth counts every
-    allocation of the task, and some come and go with the kernel's state (an
-    xarray node, a slab's extension vector), so the nth of a call drifts by
-    one or two from run to run: a call path hit twice is one id, not two."""
-    key = base or f"{op}|{where.allocator if where else '-'}|" \
-        f"{'<'.join(where.path) if where else '-'}"
-    return ids.stable_id(key, outcome) if outcome else ids.stable_id(key)
-
-
-def outcome(judged: Judged, at: tuple[str, int] | None) -> str:
-    """What a failed point's id adds to its call path: its verdict and where it
-    ended (the crash's or report's place, the leaked sites, the errno), with
-    counts and addresses left out."""
-    if judged.verdict in (Verdict.CRASH, Verdict.HANG, Verdict.REPORT):
-        title = re.sub(r"0x[0-9a-f]+", "0x", judged.report)
-        return f"{judged.verdict}|{title}|{at[0] if at else '-'}:{at[1] if at else 0}"
-    if judged.verdict == Verdict.LEAK:
-        return "leak|" + ",".join(sorted(x.key for x in judged.leaked))
-    return f"{judged.verdict}|{judged.ret}|{judged.detail.split(';')[0]}"
-
-
 # ---- verdicts ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -450,8 +504,9 @@ def _errno_name(ret: int) -> str:
 
 def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] = (),
           prefix: str = "") -> Judged:
-    """A finished point's verdict: a kernel report, then a leak (allocinfo grew
-    at a call site in scope, or a module was freed with its allocations live),
+    """A finished point's verdict: a kernel report, then a leak (a call site in
+    scope still had allocations live after the teardown, or a module was freed
+    with its allocations live),
     then the state (a setup step failed, or a teardown step with another error
     than -ENOENT), then the errno."""
     mods = modules(op)
@@ -462,14 +517,15 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
     failed = next((s for s in armed if s.ret < 0), None)
     ret = failed.ret if failed else 0
     leaked = []
-    for a in p.allocs:
-        tag = parse_tag(a.tag)
-        if tag and in_scope(tag, dirs, mods) and a.calls > 0 and str(tag) not in known_leaks:
-            leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, a.calls,
-                                     a.bytes, "live"))
+    for x in p.leaks:
+        tag = Tag(x.path, x.line, x.module, x.function)
+        if in_scope(tag, dirs, mods) and x.calls > 0 and str(tag) not in known_leaks:
+            leaked.append(LeakedSite(PurePath(x.path).name, x.line, x.function, x.calls,
+                                     x.bytes, "live"))
     for tag, size in unload_leaks(p.kmsg):
-        leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, 0, size,
-                                 "unload"))
+        if not any((x.file, x.line) == (PurePath(tag.file).name, tag.line) for x in leaked):
+            leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, 0, size,
+                                     "unload"))
     if reports:
         first = reports[0]
         return Judged(Verdict.REPORT, ret, tuple(leaked), first.title, first.frame,

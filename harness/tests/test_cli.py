@@ -34,7 +34,7 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
     (["kunit", "--target", "nope"], "unknown target 'nope'"),
     (["repro", "open"], "POINT='open': want OP:ID"),
     (["kunit", "--target", "modtests"], "modtests is swept from user space and has no suites"),
-    (["sweep", "--target", "refdev", "--only", "open:1"], "--only OP:NTH is for targets swept"),
+    (["sweep", "--target", "refdev", "--only", "open:1"], "--only OP:ID is for targets swept"),
     (["sweep", "--target", "modtests", "--suite", "list*"], "SUITE= does not apply"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,

@@ -14,7 +14,7 @@ from harness.engine import userspace as usersweep
 from harness.errors import HarnessError
 from harness.commands import context, determinism
 from harness.commands import usersweep as usersweep_flow
-from harness.console.protocol import LeakedSite, Verdict
+from harness.console.protocol import Verdict
 from harness.proc.runner import KunitRequest
 from harness.tests.test_flows import FakeRunner
 
@@ -51,18 +51,26 @@ def test_a_line_cut_short_or_not_ours_is_no_record() -> None:
     assert usersweep.parse_line("hello") is None
     assert usersweep.parse_line("step open 3 0 bogus -12") is None
     assert usersweep.parse_line("kmsg open x text") is None
+    # an id is eight hex digits; a leak names its file and line
+    assert usersweep.parse_line("fired open 3 1 3ed1a2 3ed1a252 1 0 3") is None
+    assert usersweep.parse_line("leak open 3 refdev_session.c - refdev_open 1 64") is None
+    assert usersweep.parse_line("ids open 0 3ed1a252 xyz") is None
 
 
 def test_the_scope_of_the_leak_check() -> None:
-    tag = usersweep.parse_tag("drivers/misc/kfault/module/refdev_session.c:37 [refdev] "
-                              "func:refdev_open")
-    assert tag == usersweep.Tag("drivers/misc/kfault/module/refdev_session.c", 37, "refdev",
-                                "refdev_open")
+    rec = usersweep.parse_line("leak open 3 drivers/misc/kfault/module/refdev_session.c:37 "
+                               "[refdev] refdev_open 1 64")
+    assert rec == usersweep.LeakRec("open", 3, "drivers/misc/kfault/module/refdev_session.c",
+                                    37, "refdev", "refdev_open", 1, 64)
+    assert isinstance(rec, usersweep.LeakRec)
+    tag = usersweep.Tag(rec.path, rec.line, rec.module, rec.function)
     assert usersweep.in_scope(tag, (), {"refdev"})
     assert usersweep.in_scope(tag, ("drivers/misc/kfault/module",), set())
     assert not usersweep.in_scope(tag, ("drivers/misc/kfault/mod",), set())
-    core = usersweep.parse_tag("kernel/module/main.c:2207 func:module_alloc_mem")
-    assert core and core.module == "" and usersweep.in_scope(core, ("kernel/module",), set())
+    core = usersweep.parse_line("leak load 9 kernel/module/main.c:2207 - module_alloc_mem 1 8")
+    assert isinstance(core, usersweep.LeakRec) and core.module == ""
+    assert usersweep.in_scope(usersweep.Tag(core.path, core.line, core.module, core.function),
+                              ("kernel/module",), set())
 
 
 DATA = Path(__file__).parent / "data" / "usersweep"
@@ -77,33 +85,45 @@ def _point(b: usersweep.Boot, op: str, nth: int) -> usersweep.Point:
 
 
 def test_a_whole_boot_of_records_is_read_into_its_points() -> None:
-    # make sweep TARGET=refdev-syscalls: six ops, each to the nth that did not fire
+    # make sweep TARGET=refdev-syscalls (2026-12-01): six ops, each counted
+    # once (point 0), then each counted allocation failed alone
     b = _boot("refdev-syscalls.records")
     assert b.finished and b.unfinished is None
-    assert b.done == {"open": 8, "write": 5, "resize": 2, "channels": 2, "load_fw": 5,
-                      "dma": 2}
+    assert b.done == {"open": 4, "write": 2, "resize": 1, "channels": 1, "load_fw": 2,
+                      "dma": 1}
+    assert b.events["open"].events == b.events["open"].total == 4
+    assert len(b.ids["open"]) == 4 and b.expected_id("open", 4) == b.ids["open"][3]
+    assert b.expected_id("open", 5) == "-"
     first = _point(b, "open", 1)
     assert first.pid and first.end and first.fired and first.fired.fired
+    assert first.fired.hit and first.fired.id == first.fired.expect == b.ids["open"][0]
     assert [(s.phase, s.ret) for s in first.steps] == [("setup", 0), ("step", -12),
                                                        ("step", -9), ("teardown", 0)]
-    # the baseline: nothing armed, the open gives a descriptor
+    # the counting run: nothing failed, the open gives a descriptor
     assert _point(b, "open", 0).fired is None and _point(b, "open", 0).steps[1].ret >= 0
+    # load_fw 2 failed only a bookkeeping allocation (rearmed past it) and
+    # nothing after it; run again with one more allocation let through, the
+    # failure went past the bookkeeping again and hit: two attempts
+    tries = [p for p in b.points if (p.op, p.nth) == ("load_fw", 2)]
+    attempts = [(p.fired.fired, p.fired.rearmed) for p in tries if p.fired]
+    assert attempts == [(False, 1), (True, 1)]
 
 
-def test_the_dump_and_the_kmem_event_give_the_failed_frames() -> None:
+def test_the_engine_names_the_failed_frames_and_its_site() -> None:
     b = _boot("refdev-syscalls.records")
     dumped = usersweep.injection(_point(b, "open", 3).kmsg)
     assert dumped and dumped[0] == "failslab"
-    assert ("refdev_open+0x139/0x6e0", "refdev") in dumped[1]
-    # memdup_user() fails with __GFP_NOWARN: no dump, but its kmem event
+    assert any(f.startswith("refdev_open+") and m == "refdev" for f, m in dumped[1])
+    # memdup_user() fails with __GFP_NOWARN: no dump, but the engine's stack
     write = _point(b, "write", 1)
     assert usersweep.injection(write.kmsg) is None
-    event = usersweep.traced(write.trace)
-    assert event and event[0] == "failslab"
-    assert [f for f, _ in event[1]][7:10] == ["__kmalloc_node_track_caller_noprof+0x46a/0x520",
-                                              "memdup_user+0x115/0x3a0",
-                                              "refdev_fop_write+0x85/0xe0"]
-    assert event[1][9][1] == "refdev"
+    named = usersweep.captured(write.frames)
+    assert [f.split("+")[0] for f, _ in named[:3]] == [
+        "__kmalloc_node_track_caller_noprof", "memdup_user", "refdev_fop_write"]
+    assert named[2][1] == "refdev" and named[0][1] == ""
+    # the site is the allocation tag of the call: memdup_user's, in mm/util.c
+    assert write.site and (write.site.caller, write.site.file) == ("memdup_user", "util.c")
+    assert write.site.inner == "refdev_fop_write"
 
 
 def _chains() -> dict[str, usersweep.Chain]:
@@ -111,17 +131,22 @@ def _chains() -> dict[str, usersweep.Chain]:
     return {k: [tuple(x) for x in v] for k, v in raw.items()}    # type: ignore[misc]
 
 
+def _frames(p: usersweep.Point) -> tuple[str, list[tuple[str, str]]] | None:
+    if p.frames:
+        return (p.site.attr if p.site else "-", usersweep.captured(p.frames))
+    return usersweep.injection(p.kmsg)
+
+
 def test_the_site_is_the_targets_call_past_the_allocator() -> None:
     b, chains = _boot("refdev-syscalls.records"), _chains()
     srcdirs = ("drivers/misc/kfault/module",)
     sites = {}
-    for op, nth in (("open", 3), ("open", 6), ("write", 1), ("open", 1)):
-        p = _point(b, op, nth)
-        inj = usersweep.injection(p.kmsg) or usersweep.traced(p.trace)
+    for op, nth in (("open", 3), ("open", 4), ("write", 1), ("open", 1), ("dma", 1)):
+        inj = _frames(_point(b, op, nth))
         assert inj
         sites[op, nth] = usersweep.site(inj[0], inj[1], chains, srcdirs, {"refdev"})
     assert sites["open", 3] and sites["open", 3].where == "refdev_session.c:33"
-    assert sites["open", 6] and sites["open", 6].where == "refdev_session.c:37"
+    assert sites["open", 4] and sites["open", 4].where == "refdev_session.c:37"
     # memdup_user is mm/util.c: the site is its caller in the driver
     w = sites["write", 1]
     assert w and (w.function, w.where) == ("refdev_fop_write", "refdev_fops.c:59")
@@ -129,9 +154,12 @@ def test_the_site_is_the_targets_call_past_the_allocator() -> None:
     # no target frame: the first call past the allocator (the VFS)
     o = sites["open", 1]
     assert o and o.where == "namei.c:144" and o.file == "fs/namei.c"
-    ids = {k: usersweep.stable_id(k[0], s) for k, s in sites.items()}
-    assert len(set(ids.values())) == 4
-    assert usersweep.stable_id("open", sites["open", 3]) == ids["open", 3]
+    # a page: no tracepoint sees its failure, the FAULT_INJECTION dump does
+    d = sites["dma", 1]
+    assert d and d.attr == "fail_page_alloc" and d.function == "refdev_alloc_dma"
+    # every point's id is the engine's, and they differ
+    ids = {p.fired.id for p in b.points if p.fired and p.fired.fired}
+    assert len(ids) == sum(1 for p in b.points if p.fired and p.fired.fired)
 
 
 def test_verdicts_of_real_points() -> None:
@@ -153,10 +181,14 @@ def test_verdicts_of_real_points() -> None:
 
 
 def test_a_module_freed_with_its_allocations_live_is_a_leak_at_their_line() -> None:
-    # kfault_init_leak: kzalloc at :27 failed, init returned -ENOMEM and forgot
-    # the kcalloc of :24; alloc_tag WARNs as the failed module is freed
-    b = _boot("init-leak-point.records")
+    # make sweep TARGET=modtests SWEEP_ARGS="--only init_leak:266c745b":
+    # kzalloc at :27 failed, init returned -ENOMEM and forgot the kcalloc of
+    # :24; the engine read the module's call sites as it went, and alloc_tag
+    # WARNs as the failed module is freed: one leak, not two
+    b = _boot("modtests-init-leak-only.records")
     [p] = b.points
+    assert [(x.path, x.line, x.calls, x.bytes) for x in p.leaks] == [
+        ("drivers/misc/kfault/kunit/modtests/kfault_init_leak.c", 24, 1, 256)]
     assert usersweep.unload_leaks(p.kmsg) == [(usersweep.Tag(
         "drivers/misc/kfault/kunit/modtests/kfault_init_leak.c", 24, "kfault_init_leak",
         "kfault_init_leak_init"), 256)]
@@ -165,20 +197,26 @@ def test_a_module_freed_with_its_allocations_live_is_a_leak_at_their_line() -> N
     judged = usersweep.judge(p, t.user.ops[0], t.srcdirs, prefix=t.prefix)
     assert judged.verdict == Verdict.LEAK and judged.ret == -12
     assert tuple(map(str, judged.leaked)) == ("kfault_init_leak.c:24 kfault_init_leak_init "
-                                              "(256 bytes at module unload)",)
+                                              "(1 live, 256 bytes)",)
     [mark] = usersweep.expectations("kfault_init_leak.c", (
         REPO / "kunit/modtests/kfault_init_leak.c").read_text())
     assert (mark.line, mark.verdict) == (24, "leak")
     assert usersweep.meets(mark, "leak", "kfault_init_leak.c", 27, judged.leaked)
     assert not usersweep.meets(mark, "crash", "kfault_init_leak.c", 24, ())
+    # its init's frame was named while the init text was there
+    assert any(f.startswith("kfault_init_leak_init+") and m == "kfault_init_leak"
+               for f, m in usersweep.captured(p.frames))
 
 
 def test_a_boot_that_crashed_in_module_exit() -> None:
     # kfault_exit_null: its init carried on without statistics, its exit
-    # dereferenced the NULL pointer at rmmod
+    # dereferenced the NULL pointer at rmmod; the boot resumed after point 95
     b = _boot("modtests-crash.records")
     cut = b.unfinished
-    assert cut and (cut.op, cut.nth) == ("exit_null", 116) and not b.finished
+    assert cut and (cut.op, cut.nth) == ("exit_null", 96) and not b.finished
+    # the resumed operation's ids are recorded though its count is not a point
+    assert b.expected_id("exit_null", 96) == "b06ff5ef"
+    assert [p.nth for p in b.points] == [96]
     console = (DATA / "modtests-crash.console").read_text().splitlines()
     crash = usersweep.crash_of(console, "kfault_")
     assert crash and crash.frame == "kfault_exit_null_exit+0x3a/0x60"
@@ -229,16 +267,18 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
     assert usersweep_flow.modules_build(ctx.boot) == tmp_path / ".kunit-kfault-modules"
     code = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
     said = capsys.readouterr().out
-    # boot 1 died at exit_null 116: boot 2 starts after it
+    # boot 1 died at exit_null 96: boot 2 starts after it
     assert [a for a in runner.args[1] if a.startswith("KFAULT_RESUME=")] == [
-        "KFAULT_RESUME=exit_null:116"]
-    assert "boot 1 crashed at exit_null 116: Kernel panic" in said
+        "KFAULT_RESUME=exit_null:96"]
+    assert "boot 1 crashed at exit_null 96: Kernel panic" in said
     report = json.loads((ctx.out / "usersweep/modtests/report/report.json").read_text())
     [crashed] = [p for p in report["points"] if p["verdict"] == "crash"]
-    assert crashed["operation"] == "exit_null" and crashed["nth"] == 116
+    assert crashed["operation"] == "exit_null" and crashed["nth"] == 96
     assert "kfault_exit_null_exit+0x3a/0x60" in crashed["evidence"]["detail"]
+    # its id: the one the counting run gave it, as the engine's failure said
+    assert crashed["failed_site"]["stable_id"] == "b06ff5ef"
     assert crashed["reproduce"] == \
-        'make sweep TARGET=modtests SWEEP_ARGS="--only exit_null:116"'
+        'make sweep TARGET=modtests SWEEP_ARGS="--only exit_null:b06ff5ef"'
     assert report["run"]["kernel_version"] == "6.12.117" and report["run"]["configs"] == [
         "targets/modtests.config"]
     # no faddr2line here: the marks cannot be placed, and say so
@@ -250,41 +290,50 @@ def test_a_sweep_resumes_after_the_point_that_crashed(fake_tree: Path, tmp_path:
         "kfault_init_leak.ko" in plan
 
 
-def test_only_reruns_the_points_around_one_and_finds_it_again(
+def test_only_reruns_one_point_by_its_id_and_finds_it_again(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # the sweep: boot 1 crashes at exit_null 116, boot 2 ends the op
-    runner = ReplayRunner(["modtests-crash", "modtests-last", "", "modtests-crash"])
+    # the sweep: boot 1 crashes at exit_null 96, boot 2 ends the op
+    runner = ReplayRunner(["modtests-crash", "modtests-last", "modtests-crash"])
     ctx = user_context(fake_tree, tmp_path, runner)
     usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
-    # no point failed a call of the target (nothing is placed here): the
-    # second pass runs exit_null whole again
-    assert "KFAULT_RESUME=windows:exit_null:1:117" in runner.args[2]
-    report = json.loads((ctx.out / "usersweep/modtests/report/report.json").read_text())
-    # the point that did not fire ends the operation: it is no result
-    assert not [p for p in report["points"] if p["nth"] == 117]
-    with pytest.raises(HarnessError, match="--only 'nope:3': expected OP:NTH, OP one of "
-                                           "init_leak, exit_null"):
+    assert len(runner.args) == 2       # no second pass
+    with pytest.raises(HarnessError, match="--only 'nope:3': expected OP:ID"):
         usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="nope:3")
+    with pytest.raises(HarnessError, match="--only 'exit_null:96': expected OP:ID"):
+        usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:96")
     capsys.readouterr()
-    # its reproducer: nth 108..124 in one boot (here: the same records again)
-    assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1, only="exit_null:116").code == 0
-    assert "KFAULT_RESUME=exit_null:107:only:17" in runner.args[-1]
+    # its reproducer: the counting run and that one point, in one boot
+    # (here: the same records again)
+    assert usersweep_flow.user_sweep(ctx, fresh=False, max_boots=1,
+                                     only="exit_null:b06ff5ef").code == 0
+    assert "KFAULT_RESUME=only:exit_null:b06ff5ef" in runner.args[-1]
     said = capsys.readouterr().out
-    assert "repro: exit_null 116 was [" in said and "] crash in the sweep" in said
-    assert "again at nth 116: deterministic" in said
+    assert "repro: exit_null [b06ff5ef] was crash at kfault_exit_null.c:27 in the sweep" in said \
+        or "repro: exit_null [b06ff5ef] was crash at " in said
+    assert "again at point 96: the same site and verdict" in said
 
 
-def test_determinism_compares_the_runs_call_paths(fake_tree: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    runner = ReplayRunner(["modtests-crash", "modtests-last", ""] * 2)
+def test_determinism_compares_the_runs_points(fake_tree: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    runner = ReplayRunner(["modtests-crash", "modtests-last"] * 2)
     ctx = user_context(fake_tree, tmp_path, runner)
     assert determinism.determinism(ctx, 2).code == 0
     said = capsys.readouterr().out
-    assert "determinism: run 1: 2 call paths" in said
-    assert "determinism: 2 of 2 (operation, id, verdict) agree in all 2 runs of modtests" in said
+    assert "determinism: run 1: 5 points" in said
+    assert "determinism: 5 of 5 (operation, id, verdict) agree in all 2 runs of modtests" in said
     assert (ctx.out / "determinism/run-2/usersweep/modtests/report/report.json").is_file()
     with pytest.raises(HarnessError, match="need at least 2 runs"):
         determinism.determinism(ctx, 1)
+
+
+def _cut(tmp_path: Path, name: str, upto: Callable[[list[str]], int]) -> Path:
+    """A captured boot's records cut short (a killed boot's), its console kept."""
+    cut = tmp_path / "data"
+    cut.mkdir(exist_ok=True)
+    lines = (DATA / f"{name}.records").read_text().splitlines()
+    (cut / f"{name}-cut.records").write_text("\n".join(lines[:upto(lines)]) + "\n")
+    shutil.copyfile(DATA / f"{name}.console", cut / f"{name}-cut.console")
+    return cut
 
 
 def test_a_killed_run_is_picked_up_at_its_last_finished_point(
@@ -293,41 +342,14 @@ def test_a_killed_run_is_picked_up_at_its_last_finished_point(
     ctx = user_context(fake_tree, tmp_path, runner)
     out = tmp_path / "sweep"
     out.mkdir()
-    # the killed run's boot: its records end inside exit_null 116, no crash
-    shutil.copyfile(DATA / "modtests-crash.records", out / "boot-1.records")
+    # the killed run's boot: its records end inside exit_null 99, no crash
+    cut = _cut(tmp_path, "modtests-last", lambda ls: ls.index("begin exit_null 99") + 3)
+    shutil.copyfile(cut / "modtests-last-cut.records", out / "boot-1.records")
     shutil.copyfile(DATA / "modtests-last.console", out / "boot-1.console")
     (out / "running").write_text("1 4242 4243\n")
     usersweep_flow.run_boots(ctx, tmp_path, out, max_boots=2)
     assert runner.stopped == [4242] and not (out / "running").exists()
-    assert "KFAULT_RESUME=exit_null:115" in runner.args[0] and "KFAULT_BOOT=2" in runner.args[0]
-
-
-class PlacingRunner(ReplayRunner):
-    """faddr2line places every module frame in kfault_exit_null.c."""
-
-    def faddr2line(self, kdir: Path, binary: Path, calls: dict[str, str]
-                   ) -> dict[str, list[tuple[str, str]]]:
-        return {f: [(f.split("+")[0], "drivers/misc/kfault/kunit/modtests/kfault_exit_null.c:38")]
-                for f in calls.values()}
-
-
-def test_a_second_pass_reruns_the_window_of_the_targets_points(
-        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # boot 1 crashes in the module's exit at exit_null 116, boot 2 ends the
-    # sweep; the second pass reruns 114..118 (here: the crash again)
-    runner = PlacingRunner(["modtests-crash", "modtests-last", "modtests-crash"])
-    build = fake_tree / ".kunit-kfault-modules"
-    build.mkdir()
-    (build / "modules.order").write_text("drivers/misc/kfault/kunit/modtests/kfault_exit_null.o\n")
-    ctx = user_context(fake_tree, tmp_path, runner)
-    usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
-    assert "KFAULT_RESUME=windows:exit_null:114:5" in runner.args[2]
-    out = ctx.out / "usersweep/modtests"
-    assert (out / "repass").read_text() == "3\n"
-    assert "second pass over exit_null 114..118: boot 3" in capsys.readouterr().out
-    # done: a later run neither sweeps on from the second pass's crash nor repeats it
-    usersweep_flow.user_sweep(ctx, fresh=False, max_boots=4)
-    assert len(runner.args) == 3
+    assert "KFAULT_RESUME=exit_null:98" in runner.args[0] and "KFAULT_BOOT=2" in runner.args[0]
 
 
 def test_frames_are_placed_by_name_and_size() -> None:
@@ -339,18 +361,19 @@ def test_frames_are_placed_by_name_and_size() -> None:
         "dentry_name+0x12b/0x3c0": 0x2000 + 0x12a, "other+0x0/0x10": 0x3000}
 
 
-def test_a_findings_outcome_leaves_out_addresses_and_counts() -> None:
-    crash = usersweep.Judged(Verdict.CRASH, 0, (), "Kernel mode fault at addr 0x0, ip 0xd400d03a",
-                             "-", "")
-    again = dataclasses.replace(crash, report="Kernel mode fault at addr 0x0, ip 0xa680d03a")
-    assert usersweep.outcome(crash, ("x.c", 38)) == usersweep.outcome(again, ("x.c", 38))
-    leaked = (LeakedSite("test.c", 856, "kunit_kmalloc_array", 2, 160, "live"),)
-    assert str(leaked[0]) == "test.c:856 kunit_kmalloc_array (2 live, 160 bytes)"
-    leak = usersweep.Judged(Verdict.LEAK, -12, leaked, "", "-", "")
-    more = dataclasses.replace(leak, leaked=(
-        LeakedSite("test.c", 856, "kunit_kmalloc_array", 3, 320, "live"),))
-    assert usersweep.outcome(leak, None) == usersweep.outcome(more, None)
-    assert usersweep.stable_id("op", None, "a") != usersweep.stable_id("op", None, "b")
+def test_a_points_id_is_the_engines(fake_tree: Path, tmp_path: Path) -> None:
+    # modtests-last: exit_null 97..100 after the crash; each point's id is the
+    # site the engine failed, which the counting run gave it
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
+    out = tmp_path / "sweep"
+    out.mkdir()
+    for ext in ("records", "console"):
+        shutil.copyfile(DATA / f"modtests-last.{ext}", out / f"boot-1.{ext}")
+    found = usersweep_flow.analyse(ctx, tmp_path, out)
+    b = _boot("modtests-last.records")
+    got = {(r.line.nth, r.line.id) for r in found.log.results if r.line.nth}
+    assert got == {(n, b.expected_id("exit_null", n)) for n in (97, 98, 99, 100)}
+    assert found.points == 4 and found.not_fired == 0
 
 
 class HangingRunner(ReplayRunner):
@@ -376,34 +399,29 @@ class HangingRunner(ReplayRunner):
 
 def test_a_boot_killed_by_the_timeout_is_a_hang_at_its_point(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # modtests-crash's records end inside exit_null 116: killed, no panic
-    runner = HangingRunner(["modtests-crash", "modtests-last", ""], hang=0)
+    # modtests-crash's records end inside exit_null 96: killed, no panic
+    runner = HangingRunner(["modtests-crash", "modtests-last"], hang=0)
     ctx = user_context(fake_tree, tmp_path, runner)
     usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
     said = capsys.readouterr().out
-    assert f"boot 1 hung at exit_null 116; killed after {ctx.boot.timeout} s" in said
-    assert "KFAULT_RESUME=exit_null:116" in runner.args[1]
+    assert f"boot 1 hung at exit_null 96; killed after {ctx.boot.timeout} s" in said
+    assert "KFAULT_RESUME=exit_null:96" in runner.args[1]
 
 
 def test_a_boot_that_ends_at_the_point_it_resumed_after_stops(
         fake_tree: Path, tmp_path: Path) -> None:
     runner = HangingRunner(["modtests-crash", "modtests-crash"])
     ctx = user_context(fake_tree, tmp_path, runner)
-    with pytest.raises(HarnessError, match=r"boot 2 ended at exit_null:116 again: see "):
+    with pytest.raises(HarnessError, match=r"boot 2 ended at exit_null:96 again: see "):
         usersweep_flow.user_sweep(ctx, fresh=True, max_boots=4)
 
 
 def test_a_boot_that_ends_between_points_stops_with_the_helpers_word(
         fake_tree: Path, tmp_path: Path) -> None:
-    # modtests-crash's records cut after exit_null 115's end: no point is
+    # modtests-last's records cut after exit_null 98's end: no point is
     # unfinished, and the helper never said 'finished'
-    cut = tmp_path / "data"
-    cut.mkdir()
-    lines = (DATA / "modtests-crash.records").read_text().splitlines()
-    last_end = max(i for i, ln in enumerate(lines) if ln.startswith("end "))
-    (cut / "between.records").write_text("\n".join(lines[:last_end + 1]) + "\n")
-    shutil.copyfile(DATA / "modtests-crash.console", cut / "between.console")
-    runner = HangingRunner(["between"], data=cut)
+    cut = _cut(tmp_path, "modtests-last", lambda ls: ls.index("begin exit_null 99"))
+    runner = HangingRunner(["modtests-last-cut"], data=cut)
     ctx = user_context(fake_tree, tmp_path, runner)
     with pytest.raises(HarnessError, match="boot 1 ended between points, the helper "
                                            "unfinished"):
@@ -454,7 +472,7 @@ def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
     t = targets.load(CONFIGS, "refdev-syscalls")
     assert t.user
     t = dataclasses.replace(t, user=dataclasses.replace(t.user, compare=str(compare)))
-    ctx = dataclasses.replace(user_context(fake_tree, tmp_path, SyscallsRunner(["x", ""])),
+    ctx = dataclasses.replace(user_context(fake_tree, tmp_path, SyscallsRunner(["x"])),
                               target=t)
     swept = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=2)
     said = capsys.readouterr().out
@@ -464,54 +482,57 @@ def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
     assert swept.code == 1
     # every other in-kernel site of the compared ops was reached
     assert said.count("kfault: FAIL compare") == 1
+    assert "usersweep: 1 attempt(s) failed only the kernel's bookkeeping" in said
 
 
-def _window(tmp_path: Path, kmemleak: Callable[[str], str] = lambda t: t) -> Path:
-    """make sweep TARGET=modtests SWEEP_ARGS="--only init_leak:115" (2026-12-01):
-    one boot of init_leak 107..123 whose kmemleak scan found the object that
-    point 112's process (pid 39) leaked in the module's init."""
+def _only(tmp_path: Path, kmemleak: Callable[[str], str] = lambda t: t,
+          name: str = "modtests-init-leak-only") -> Path:
+    """make sweep TARGET=modtests SWEEP_ARGS="--only init_leak:266c745b"
+    (2026-12-01): one boot of init_leak 96 whose kmemleak scan found the
+    object that its process (pid 40) leaked in the module's init."""
     out = tmp_path / "sweep"
     out.mkdir()
     for ext in ("records", "console"):
-        shutil.copyfile(DATA / f"modtests-init-leak-window.{ext}", out / f"boot-1.{ext}")
+        shutil.copyfile(DATA / f"{name}.{ext}", out / f"boot-1.{ext}")
     (out / "boot-1.kmemleak").write_text(
-        kmemleak((DATA / "modtests-init-leak-window.kmemleak").read_text()))
+        kmemleak((DATA / "modtests-init-leak-only.kmemleak").read_text()))
     return out
 
 
 def test_a_kmemleak_object_goes_to_the_point_whose_process_allocated_it(
         fake_tree: Path, tmp_path: Path) -> None:
     ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
-    found = usersweep_flow.analyse(ctx, tmp_path, _window(tmp_path))
+    found = usersweep_flow.analyse(ctx, tmp_path, _only(tmp_path))
     assert found.unplaced == []
     [leak] = [r.line for r in found.log.results if r.line.verdict == Verdict.LEAK]
-    assert (leak.op, leak.nth) == ("init_leak", 112)
+    assert (leak.op, leak.nth) == ("init_leak", 96)
 
 
 def test_a_kmemleak_object_of_an_ok_point_makes_it_a_leak(fake_tree: Path,
                                                           tmp_path: Path) -> None:
-    # the same object, as if point 115's process (pid 42) had allocated it
+    # the same object, as if exit_null 98's process (pid 41 of modtests-last)
+    # had allocated it
     ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
-    out = _window(tmp_path, lambda t: t.replace("pid 39,", "pid 42,"))
+    out = _only(tmp_path, lambda t: t.replace("pid 40,", "pid 41,"), name="modtests-last")
     found = usersweep_flow.analyse(ctx, tmp_path, out)
-    [r] = [r for r in found.log.results if r.op == "init_leak" and r.line.nth == 115]
+    [r] = [r for r in found.log.results if r.op == "exit_null" and r.line.nth == 98]
     assert r.line.verdict == Verdict.LEAK
     assert r.line.detail.startswith("kmemleak: 1 object(s) allocated by this point's process "
-                                    "(pid 42), 128 bytes")
+                                    "(pid 41), 128 bytes")
 
 
 def test_a_kmemleak_object_no_point_allocated_is_unplaced(fake_tree: Path,
                                                           tmp_path: Path) -> None:
     # the same object allocated by a process no point of the boot ran in
     ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
-    out = _window(tmp_path, lambda t: t.replace("pid 39,", "pid 999,"))
+    out = _only(tmp_path, lambda t: t.replace("pid 40,", "pid 999,"))
     found = usersweep_flow.analyse(ctx, tmp_path, out)
     assert [(x.comm, x.pid) for x in found.unplaced] == [("kfault-user", 999)]
 
 
 def test_a_user_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # boot 1 crashes at exit_null 116 and the cap allows no second boot
+    # boot 1 crashes at exit_null 96 and the cap allows no second boot
     ctx = user_context(fake_tree, tmp_path, ReplayRunner(["modtests-crash"]))
     swept = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=1)
     assert not swept.complete

@@ -2,11 +2,11 @@
 /*
  * kfault-user: the fault sweep from user space, run inside a UML boot.
  *
- *	kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]
- *	kfault-user PLAN RECORDS windows OP FIRST COUNT [OP FIRST COUNT ...]
+ *	kfault-user PLAN RECORDS [OP NTH]
+ *	kfault-user PLAN RECORDS only OP ID
  *
- * PLAN is written by the harness (harness/usersweep.py): for each
- * operation, "op NAME pages=0|1", the leak check's scope ("scope dir/" or
+ * PLAN is written by the harness (harness/engine/userspace.py): for each
+ * operation, "op NAME pages=0|1", the leak check's scope ("scope DIR/" or
  * "scope [module]", any number), then its steps, each "setup STEP",
  * "step STEP" or "teardown STEP", then "end".  A STEP is one of
  *
@@ -20,26 +20,27 @@
  *				ptrlen:N (a pointer to {u64 ptr, u64 len} of N bytes)
  *	echo TEXT PATH		open, write, close: a sysfs attribute
  *
- * For each operation, points nth = 0 (nothing armed; run twice, the first
- * run only warms what is made once), 1, 2, ... until the armed failure no
- * longer fires.  A point runs in a child process of its own (its pid
- * names its kmemleak objects): the setup steps, then N written to
- * /proc/thread-self/fail-nth, the steps, fail-nth read back (0: the
- * failure fired) and restored to 0, then the teardown steps.  The parent
- * reads /proc/allocinfo before and after the point and records each call
- * site whose live count grew, and the kernel's messages of the point
- * (/dev/kmsg), and the failed allocations' kmem events with their stacks
- * (tracefs, set up by harness/user/usersweep-init.sh).  Every record is one
- * line of RECORDS (read by harness/engine/userspace.py); "begin" is on the
- * host's disk before the point starts, so a point that crashes the kernel
- * is known.  OP NTH resumes after that point; with "only", the COUNT
- * (default 1) points after it alone are run (after the warm-up run), to
- * reproduce one.  "windows OP
- * FIRST COUNT ..." runs those points of those operations only: a second
- * pass, in one boot.
+ * The engine is the kernel's: the kfault library's debugfs kfault/user
+ * (kunit/kfault/user.c) counts, arms and judges exactly as the op sweeps
+ * do.  For each operation: one run with nothing armed (it warms what is
+ * made once), then point 0, the counting run: the STEP steps' allocations
+ * are counted, each with its site's id; then points 1..N, each failing
+ * counted event K alone, found again by its site and occurrence whatever
+ * the kernel's bookkeeping did meanwhile.  A point runs in a child process
+ * of its own (its pid names its kmemleak objects): the setup steps, the
+ * steps armed, the answer ("fired", "site", the failure's "frame"s), the
+ * teardown steps (clone(CLONE_VM | CLONE_VFORK): it runs in this process's
+ * memory while this one waits).  Then the parent asks for the leak check ("end": the call
+ * sites in scope whose live count grew, deferred frees run first) and
+ * drains the kernel's messages of the point (/dev/kmsg).  Every record is
+ * one line of RECORDS (read by harness/engine/userspace.py); "begin" is on
+ * the host's disk before the point starts, so a point that crashes the
+ * kernel is known.  OP NTH resumes after that point; "only OP ID" runs the
+ * counting run and then the one point with that id.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/types.h>
 #include <stdarg.h>
@@ -55,9 +56,9 @@
 #include <unistd.h>
 
 #define MAX_STEPS	64
-#define MAX_NTH		4000
 #define SLOTS		8
-#define TAG_BUCKETS	32768
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_SKIP	4	/* kunit/kfault/internal.h: KFAULT_MAX_SKIP */
 
 enum phase { SETUP, STEP, TEARDOWN };
 
@@ -75,24 +76,53 @@ struct op {
 	struct step steps[MAX_STEPS];
 };
 
-struct tag {
-	char *name;
-	long long bytes;
-	long long calls;
-};
-
-struct snapshot {
-	struct tag *slots;
-	char *text;
-};
-
 static int records = -1;
 static int kmsg = -1;
+/*
+ * A point's process shares this one's memory (clone(CLONE_VM | CLONE_VFORK),
+ * as posix_spawn() does: a fork costs some 25 ms under UML) while this one
+ * waits: these tell it apart.
+ */
+static int in_child;
+static int muted;		/* a point not recorded */
+
+static void flush(void);
 
 static void die(const char *what)
 {
+	if (records >= 0)
+		flush();	/* what was measured before: kept */
 	fprintf(stderr, "kfault-user: %s: %s\n", what, strerror(errno));
+	if (in_child)
+		_exit(2);
 	exit(2);
+}
+
+/*
+ * Records are gathered and written at a point's milestones (flush()): each
+ * write reaches the host through hostfs, which costs more than a point's
+ * syscalls.  A write is on the host once it returns: a kernel crash loses
+ * only what was not flushed yet.
+ */
+static char pending[64 * 1024];
+static size_t pending_len;
+
+static void flush(void)
+{
+	size_t done = 0;
+	ssize_t got;
+
+	while (done < pending_len) {
+		got = write(records, pending + done, pending_len - done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			pending_len = 0;
+			die("write records");
+		}
+		done += got;
+	}
+	pending_len = 0;
 }
 
 static void record(const char *fmt, ...)
@@ -101,6 +131,8 @@ static void record(const char *fmt, ...)
 	va_list ap;
 	int len;
 
+	if (muted)
+		return;
 	va_start(ap, fmt);
 	len = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
@@ -109,8 +141,10 @@ static void record(const char *fmt, ...)
 	if (len > (int)sizeof(line) - 2)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	if (write(records, line, len) != len)
-		die("write records");
+	if (pending_len + len > sizeof(pending))
+		flush();
+	memcpy(pending + pending_len, line, len);
+	pending_len += len;
 }
 
 static char *read_file(const char *path, size_t *size)
@@ -145,99 +179,6 @@ static char *read_file(const char *path, size_t *size)
 	return buf;
 }
 
-static unsigned int hash(const char *s)
-{
-	unsigned int h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-static struct tag *lookup(struct snapshot *snap, const char *name, int add)
-{
-	unsigned int i = hash(name) & (TAG_BUCKETS - 1);
-
-	while (snap->slots[i].name) {
-		if (!strcmp(snap->slots[i].name, name))
-			return &snap->slots[i];
-		i = (i + 1) & (TAG_BUCKETS - 1);
-	}
-	if (!add)
-		return NULL;
-	snap->slots[i].name = (char *)name;
-	return &snap->slots[i];
-}
-
-/* /proc/allocinfo: "  <bytes> <calls> file:line [module] func:name" */
-static void snapshot(struct snapshot *snap)
-{
-	char *line, *next, *p;
-	long long bytes, calls;
-	struct tag *t;
-
-	snap->text = read_file("/proc/allocinfo", NULL);
-	snap->slots = calloc(TAG_BUCKETS, sizeof(*snap->slots));
-	if (!snap->slots)
-		die("calloc");
-	for (line = snap->text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		bytes = strtoll(line, &p, 10);
-		if (p == line)
-			continue;
-		calls = strtoll(p, &p, 10);
-		while (*p == ' ')
-			p++;
-		if (!*p)
-			continue;
-		t = lookup(snap, p, 1);
-		t->bytes = bytes;
-		t->calls = calls;
-	}
-}
-
-static void release(struct snapshot *snap)
-{
-	free(snap->slots);
-	free(snap->text);
-}
-
-static int in_scope(struct op *op, const char *tag)
-{
-	int i;
-
-	for (i = 0; i < op->nr_scope; i++)
-		if (op->scope[i][0] == '[' ? !!strstr(tag, op->scope[i]) :
-		    !strncmp(tag, op->scope[i], strlen(op->scope[i])))
-			return 1;
-	return 0;
-}
-
-/* Call sites in scope whose live count grew: "alloc OP NTH BYTES CALLS TAG" */
-static int grown(struct snapshot *before, struct snapshot *after,
-		 struct op *op, int nth, int print)
-{
-	int i, found = 0;
-	struct tag *a, *b;
-
-	for (i = 0; i < TAG_BUCKETS; i++) {
-		a = &after->slots[i];
-		if (!a->name || !in_scope(op, a->name))
-			continue;
-		b = lookup(before, a->name, 0);
-		if (a->calls <= (b ? b->calls : 0) && a->bytes <= (b ? b->bytes : 0))
-			continue;
-		found++;
-		if (print)
-			record("alloc %s %d %lld %lld %s", op->name, nth,
-			       a->bytes - (b ? b->bytes : 0),
-			       a->calls - (b ? b->calls : 0), a->name);
-	}
-	return found;
-}
-
 /* The kernel's messages since the last drain, one record each. */
 static void drain_kmsg(const char *op, int nth)
 {
@@ -267,29 +208,6 @@ static void drain_kmsg(const char *op, int nth)
 	}
 }
 
-/* The failed allocations' trace events since the last drain, then clear. */
-static void drain_trace(const char *op, int nth)
-{
-	const char *path = "/sys/kernel/tracing/trace";
-	char *text, *line, *next;
-	int fd;
-
-	if (access(path, R_OK))
-		return;
-	text = read_file(path, NULL);
-	for (line = text; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (*line && *line != '#' && nth >= 0)
-			record("trace %s %d %s", op, nth, line);
-	}
-	free(text);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd >= 0)
-		close(fd);
-}
-
 static void unescape(char *s)
 {
 	char *out = s;
@@ -307,7 +225,7 @@ static void unescape(char *s)
 
 static int fds[SLOTS];
 /*
- * Opened before fail-nth is armed, so that the armed steps make only their
+ * Opened before the task is armed, so that the armed steps make only their
  * own allocations: the module file of an insmod step, and the directory of
  * an open or echo step's file (the path walk over the host's root, hostfs,
  * allocates a name per directory, and not the same number every run).
@@ -422,28 +340,81 @@ static const char *phase_name(enum phase phase)
 	return phase == SETUP ? "setup" : phase == STEP ? "step" : "teardown";
 }
 
-/* fail-nth read back (0: the failure fired) and set to 0 again */
-static int disarm(int fd)
+static double now(void)
 {
-	char buf[32] = "";
+	struct timespec ts;
 
-	if (pread(fd, buf, sizeof(buf) - 1, 0) < 0)
-		die("read fail-nth");
-	if (pwrite(fd, "0", 1, 0) < 0)
-		die("restore fail-nth");
-	return atoi(buf);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The engine: debugfs kfault/user, one command per write. */
+static int engine = -1;
+static char answer[16384];
+
+static int command(const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len < 0 || len >= (int)sizeof(buf))
+		return -EINVAL;
+	return write(engine, buf, len) == len ? 0 : -errno;
+}
+
+/* The engine's answer to the last command, NUL-terminated. */
+static const char *ask(void)
+{
+	ssize_t got = pread(engine, answer, sizeof(answer) - 1, 0);
+
+	answer[got > 0 ? got : 0] = '\0';
+	return answer;
+}
+
+/* Each line of the answer as a record: "WORD OP NTH REST". */
+static void record_answer(const char *op, int nth, const char *text)
+{
+	char *copy = strdup(text), *line, *next, *sp;
+
+	if (!copy)
+		die("strdup");
+	for (line = copy; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		*sp = '\0';
+		record("%s %s %d %s", line, op, nth, sp + 1);
+	}
+	free(copy);
 }
 
 /*
- * The child: the steps, fail-nth armed around the STEP ones.  Nothing but
+ * The child: the steps, the writer's task armed around the STEP ones
+ * (nth 0: counted), the engine's answer recorded before the teardown (the
+ * failure's frames are named while what failed is loaded).  Nothing but
  * the steps runs while armed: their results are recorded afterwards.
- * Exits 1 when the armed failure did not fire.
  */
-static void point_child(struct op *op, int nth)
+struct point {
+	struct op *op;
+	int nth, skip;
+};
+
+static int point_child(void *arg)
 {
+	struct op *op = ((struct point *)arg)->op;
+	int nth = ((struct point *)arg)->nth, skip = ((struct point *)arg)->skip;
 	long ret[MAX_STEPS];
-	char buf[32];
-	int fd, i, armed = 0, left = -1;
+	int i, armed = 0, err;
+
+	in_child = 1;
+	record("pid %s %d %d", op->name, nth, getpid());
 
 	for (i = 0; i < SLOTS; i++)
 		fds[i] = -1;
@@ -467,33 +438,31 @@ static void point_child(struct op *op, int nth)
 		*slash = '\0';
 		dir_fd[i] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	fd = open("/proc/thread-self/fail-nth", O_RDWR);
-	if (fd < 0)
-		die("/proc/thread-self/fail-nth");
-	for (i = 0; i < op->nr_steps; i++) {
-		if (op->steps[i].phase == STEP && !armed && nth > 0) {
-			snprintf(buf, sizeof(buf), "%d", nth);
-			if (pwrite(fd, buf, strlen(buf), 0) < 0)
-				die("write fail-nth");
+	for (i = 0; i <= op->nr_steps; i++) {
+		int phase = i < op->nr_steps ? (int)op->steps[i].phase : TEARDOWN;
+
+		if (phase == STEP && !armed && nth >= 0) {
+			err = nth ? command("fail %d %d", nth, skip) : command("count");
+			if (err) {
+				errno = -err;
+				die("arm kfault/user");
+			}
 			armed = 1;
 		}
-		if (op->steps[i].phase == TEARDOWN && armed) {
-			left = disarm(fd);
+		if (phase == TEARDOWN && armed) {
+			if (command("stop"))
+				die("stop kfault/user");
 			armed = 0;
-			/* while what failed is loaded: its symbols name the stack */
-			drain_trace(op->name, nth);
+			record_answer(op->name, nth, ask());
+			/* on the host before a teardown that may crash */
+			flush();
 		}
-		ret[i] = run_step(op->steps[i].text, module_fd[i], dir_fd[i]);
-	}
-	if (armed) {
-		left = disarm(fd);
-		drain_trace(op->name, nth);
+		if (i < op->nr_steps)
+			ret[i] = run_step(op->steps[i].text, module_fd[i], dir_fd[i]);
 	}
 	for (i = 0; i < op->nr_steps; i++)
 		record("step %s %d %d %s %ld", op->name, nth, i,
 		       phase_name(op->steps[i].phase), ret[i]);
-	if (nth > 0)
-		record("fired %s %d %d %d", op->name, nth, !left, left);
 	for (i = 0; i < SLOTS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -503,71 +472,130 @@ static void point_child(struct op *op, int nth)
 		if (dir_fd[i] >= 0)
 			close(dir_fd[i]);
 	}
-	exit(left > 0);
+	_exit(0);
 }
 
-static double now(void)
-{
-	struct timespec ts;
+/* glibc's clone() aligns the stack pointer it is given */
+static long child_stack[32 * 1024];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* One point; returns whether its armed failure fired (1 for nth 0). */
-static int run_point(struct op *op, int nth, int quiet)
+/*
+ * One point (nth -1: the warm-up, nothing armed, nothing recorded; quiet:
+ * the counting run of a resumed operation, not recorded either).  Returns
+ * what the engine answered after the steps: 1 the failure hit its counted
+ * event, 0 it did not fire, 2 it fired elsewhere; 3 a bookkeeping failure
+ * was rearmed past and nothing more fired.
+ */
+static int run_point(struct op *op, int nth, int skip, int quiet)
 {
-	struct snapshot before, after;
-	struct timespec pause = { 0, 50 * 1000 * 1000 };
-	int status, tries, found = 0, fired;
+	int fired = 0, hit = 0, rearmed = 0, got;
+	const char *text;
+	struct point pt = { op, nth, skip };
 	double start = now();
+	int status;
 	pid_t pid;
 
 	drain_kmsg(op->name, -1);
-	drain_trace(op->name, -1);
+	quiet |= nth < 0;
 	if (!quiet) {
 		record("begin %s %d", op->name, nth);
-		fsync(records);
+		flush();
 	}
-	snapshot(&before);
-	pid = fork();
+	if (command("begin"))
+		die("begin kfault/user");
+	muted = quiet;
+	/*
+	 * The compiler does not know the child runs in this memory: without
+	 * the barriers it drops the store above (seen with gcc 12 -O2).
+	 */
+	__asm__ __volatile__("" ::: "memory");
+	pid = clone(point_child, child_stack + ARRAY_SIZE(child_stack),
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, &pt);
+	__asm__ __volatile__("" ::: "memory");
+	in_child = 0;
+	muted = 0;
 	if (pid < 0)
-		die("fork");
-	if (!pid) {
-		if (quiet)
-			records = open("/dev/null", O_WRONLY);
-		else
-			record("pid %s %d %d", op->name, nth, getpid());
-		point_child(op, nth);
-	}
+		die("clone");
 	if (waitpid(pid, &status, 0) < 0)
 		die("waitpid");
-	/* frees deferred to RCU or a workqueue: look again, a little later */
-	for (tries = 0; tries < 6; tries++) {
-		snapshot(&after);
-		found = grown(&before, &after, op, nth, 0);
-		if (!found || tries == 5)
-			break;
-		release(&after);
-		nanosleep(&pause, NULL);
-	}
-	if (!quiet)
-		grown(&before, &after, op, nth, 1);
-	release(&before);
-	release(&after);
+	text = ask();
+	got = sscanf(text, "fired %d %*x %*x %d %d", &fired, &hit, &rearmed);
 	if (quiet) {
+		command("end");
 		drain_kmsg(op->name, -1);
-		drain_trace(op->name, -1);
-		return 1;
+		return 0;
 	}
+	if (command("end"))
+		die("end kfault/user");
+	record_answer(op->name, nth, ask());
 	drain_kmsg(op->name, nth);
-	/* the child exits 1 when its armed failure did not fire */
-	fired = !(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	record("end %s %d %d %.3f", op->name, nth,
 	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
 	       now() - start);
-	fsync(records);
-	return fired;
+	flush();
+	if (got != 3)
+		return 0;
+	return fired ? (hit ? 1 : 2) : rearmed ? 3 : 0;
+}
+
+/*
+ * Point k as the op sweeps run it (kunit/kfault/sweep.c: kfault_point()):
+ * again when its arming event did not come, and with one more allocation
+ * let through while the failure went elsewhere or only a bookkeeping
+ * allocation failed.  The last attempt's records are the point's.
+ */
+static void sweep_point(struct op *op, int nth)
+{
+	int skip, got;
+
+	for (skip = 0; skip <= MAX_SKIP; skip++) {
+		got = run_point(op, nth, skip, 0);
+		if (!got && !skip)
+			got = run_point(op, nth, skip, 0);
+		if (got == 1 || !got)
+			return;
+	}
+}
+
+/* The counting run's answer: "events N TOTAL" then "ids ID1 ID2 ...". */
+static int count_ids(unsigned int *ids, int max)
+{
+	const char *text, *p;
+	int n = 0, total, i;
+
+	if (command("ids"))
+		return -1;
+	text = ask();
+	if (sscanf(text, "events %d %d", &n, &total) != 2)
+		return -1;
+	p = strstr(text, "\nids");
+	for (i = 0, p = p ? p + 4 : ""; *p == ' ' && i < max && i < n; i++)
+		ids[i] = strtoul(p, (char **)&p, 16);
+	return i < n ? -1 : n;
+}
+
+/* The scope of an operation's leak check, and a fresh engine for it. */
+static void set_scope(struct op *op)
+{
+	char dirs[512] = "", mods[512] = "";
+	size_t dl = 0, ml = 0;
+	int i;
+
+	for (i = 0; i < op->nr_scope; i++) {
+		const char *s = op->scope[i];
+
+		if (s[0] == '[')
+			ml += snprintf(mods + ml, sizeof(mods) - ml, " %.*s",
+				       (int)strcspn(s + 1, "]"), s + 1);
+		else
+			dl += snprintf(dirs + dl, sizeof(dirs) - dl, "%s%s",
+				       dl ? "," : "", s);
+		if (dl >= sizeof(dirs) || ml >= sizeof(mods)) {
+			fprintf(stderr, "kfault-user: scope of %s too long\n", op->name);
+			exit(2);
+		}
+	}
+	if (command("scope %s%s", dl ? dirs : "-", mods))
+		die("scope kfault/user");
 }
 
 static int read_plan(const char *path, struct op *ops, int max)
@@ -614,44 +642,28 @@ static int find_op(struct op *ops, int nr, const char *name)
 int main(int argc, char **argv)
 {
 	static struct op ops[64];
-	/* per op: first nth, last nth (0: until one does not fire), run it? */
-	int from[64] = { 0 }, last_nth[64] = { 0 }, run[64];
-	int nr, i, j, nth;
+	static unsigned int ids[4096];
+	int from[64] = { 0 }, run[64];
+	unsigned int only_id = 0;
+	int nr, i, j = -1, k, n, only = 0;
 
-	if (argc < 3 || argc == 4) {
-		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH [only [COUNT]]]\n"
-			"       kfault-user PLAN RECORDS windows OP FIRST COUNT...\n");
+	if (argc != 3 && argc != 5 && !(argc == 6 && !strcmp(argv[3], "only"))) {
+		fprintf(stderr, "usage: kfault-user PLAN RECORDS [OP NTH]\n"
+			"       kfault-user PLAN RECORDS only OP ID\n");
 		return 2;
 	}
 	nr = read_plan(argv[1], ops, 64);
-	for (i = 0; i < nr; i++)
-		run[i] = 1;
-	if (argc > 3 && !strcmp(argv[3], "windows")) {
-		/* a second pass: the listed windows only */
-		for (i = 0; i < nr; i++)
-			run[i] = 0;
-		for (j = 4; j + 2 < argc; j += 3) {
-			i = find_op(ops, nr, argv[j]);
-			if (i < 0)
-				continue;
-			run[i] = 1;
-			from[i] = atoi(argv[j + 1]);
-			last_nth[i] = from[i] + atoi(argv[j + 2]) - 1;
-		}
-	} else if (argc > 4) {
-		/* resume after OP NTH; with "only", COUNT points of OP alone */
+	if (argc == 6) {
+		only = 1;
+		j = find_op(ops, nr, argv[4]);
+		only_id = strtoul(argv[5], NULL, 16);
+	} else if (argc == 5) {
 		j = find_op(ops, nr, argv[3]);
-		for (i = 0; i < nr; i++) {
-			run[i] = j >= 0 && i >= j;
-			if (argc > 5 && !strcmp(argv[5], "only"))
-				run[i] = i == j;
-		}
-		if (j >= 0) {
-			from[j] = atoi(argv[4]) + 1;
-			if (argc > 5 && !strcmp(argv[5], "only"))
-				last_nth[j] = from[j] + (argc > 6 ? atoi(argv[6]) : 1) - 1;
-		}
 	}
+	for (i = 0; i < nr; i++)
+		run[i] = argc == 3 || (j >= 0 && (only ? i == j : i >= j));
+	if (argc == 5 && j >= 0)
+		from[j] = atoi(argv[4]) + 1;
 	records = open(argv[2], O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (records < 0)
 		die(argv[2]);
@@ -659,25 +671,45 @@ int main(int argc, char **argv)
 	if (kmsg < 0)
 		die("/dev/kmsg");
 	lseek(kmsg, 0, SEEK_END);
+	engine = open("/sys/kernel/debug/kfault/user", O_RDWR | O_CLOEXEC);
+	if (engine < 0)
+		die("/sys/kernel/debug/kfault/user");
 	for (i = 0; i < nr; i++) {
 		struct op *op = &ops[i];
 
 		if (!run[i])
 			continue;
+		set_scope(op);
 		write_str("/sys/kernel/debug/fail_page_alloc/min-order",
 			  op->pages ? "0" : "11");
 		record("op %s pages=%d", op->name, op->pages);
-		if (!from[i] || last_nth[i])
-			run_point(op, 0, 1);	/* made once: not counted */
-		for (nth = from[i]; nth <= MAX_NTH; nth++)
-			if ((!run_point(op, nth, 0) && nth > 0) ||
-			    (last_nth[i] && nth >= last_nth[i]))
-				break;
-		if (!last_nth[i])
-			record("done %s %d", op->name, nth);
-		fsync(records);
+		run_point(op, -1, 0, 1);	/* made once: not counted */
+		run_point(op, 0, 0, from[i] > 0 || only);
+		n = count_ids(ids, ARRAY_SIZE(ids));
+		if (n < 0) {
+			fprintf(stderr, "kfault-user: %s: no count: %s\n", op->name, answer);
+			return 2;
+		}
+		/* a resumed operation's points need their ids all the same */
+		if (from[i] > 0 || only)
+			record_answer(op->name, 0, answer);
+		if (only) {
+			for (k = 1; k <= n && ids[k - 1] != only_id; k++)
+				;
+			if (k > n) {
+				record("missing %s %08x %d", op->name, only_id, n);
+				continue;
+			}
+			sweep_point(op, k);
+			continue;
+		}
+		for (k = from[i] ? from[i] : 1; k <= n; k++)
+			sweep_point(op, k);
+		record("done %s %d", op->name, n);
+		flush();
 	}
 	record("finished");
+	flush();
 	fsync(records);
 	return 0;
 }

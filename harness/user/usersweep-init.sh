@@ -3,10 +3,10 @@
 # user space ('make sweep TARGET=<a target with [user]>').  From the kernel
 # command line: KFAULT_USER_DIR, the sweep's directory on the host (made
 # writable here: the plan, the helper, the records), KFAULT_BOOT, the boot's
-# number, KFAULT_RESUME, OP:NTH to resume after, OP:NTH:only:COUNT to run
-# the COUNT points after it alone, windows:OP:FIRST:COUNT:... for a second
-# pass (or "-"), and KFAULT_REJECT, START-END of kmemleak's
-# text: the stack filter neither fails nor counts kmemleak's own allocations.
+# number, KFAULT_RESUME, OP:NTH to resume after, only:OP:ID to run the
+# point with that id alone (or "-"), and KFAULT_REJECT, START-END of
+# kmemleak's text: the stack filter neither fails nor counts kmemleak's own
+# allocations.  The engine is the kfault library's (debugfs kfault/user).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -14,8 +14,9 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t devtmpfs devtmpfs /dev
 dir="$KFAULT_USER_DIR"
 mount -t hostfs hostfs "$dir" -o "$dir" || echo "kfault-user: FAILED: mount $dir"
-# fail sleeping allocations too; order-0 pages per operation (kfault-user);
-# each injected failure dumps its stack (verbose=2, not rate limited)
+# the engine fails sleeping allocations too, and order-0 pages per operation
+# (kfault-user); each injected failure dumps its stack (verbose=2), and
+# here not rate limited
 knobs=/sys/kernel/debug
 for attr in failslab fail_page_alloc; do
 	echo N > $knobs/$attr/ignore-gfp-wait
@@ -26,22 +27,6 @@ for attr in failslab fail_page_alloc; do
 		echo "${KFAULT_REJECT#*-}" > $knobs/$attr/reject-end
 	fi
 done
-# an allocation that fails silently (__GFP_NOWARN: no FAULT_INJECTION
-# dump) is still seen: its kmem event, filtered to failures, with a stack
-tracing=/sys/kernel/tracing
-if mount -t tracefs tracefs $tracing; then
-	echo 1 > $tracing/options/sym-offset
-	echo 1 > $tracing/options/stacktrace
-	for ev in kmalloc kmem_cache_alloc; do
-		echo 'ptr == 0' > $tracing/events/kmem/$ev/filter
-		echo 1 > $tracing/events/kmem/$ev/enable
-	done
-	echo 'pfn == 18446744073709551615' > $tracing/events/kmem/mm_page_alloc/filter
-	echo 1 > $tracing/events/kmem/mm_page_alloc/enable
-	: > $tracing/trace
-else
-	echo "kfault-user: no tracefs: silent failures have no site"
-fi
 echo "kfault-user: boot $KFAULT_BOOT"
 records="$dir/boot-$KFAULT_BOOT.records"
 if [ "$KFAULT_RESUME" = "-" ] || [ -z "$KFAULT_RESUME" ]; then

@@ -23,14 +23,17 @@ u32 kfault_fnv(u32 h, const void *s, size_t n)
 	return h;
 }
 
-/* "__kmalloc_cache_noprof+0x1a/0x30" -> "kmalloc_cache" */
+/*
+ * "__kmalloc_cache_noprof+0x1a/0x30" -> "kmalloc_cache", and a module's
+ * "refdev_open [refdev]" -> "refdev_open"
+ */
 void kfault_allocator_name(const char *sym, char *buf, size_t len)
 {
 	size_t n;
 
 	while (*sym == '_')
 		sym++;
-	n = strcspn(sym, "+");
+	n = strcspn(sym, "+ ");
 	if (n > 7 && !strncmp(sym + n - 7, "_noprof", 7))
 		n -= 7;
 	strscpy(buf, sym, min(n + 1, len));

@@ -74,6 +74,8 @@ struct kfault_catch {
 	bool captured;
 	struct kfault_site cap;
 	unsigned long entries[KFAULT_STACK_DEPTH];
+	char (*symbols)[KFAULT_SYM_LEN];	/* the failure's, if not NULL */
+	unsigned int nr_symbols;
 	u32 hash[KFAULT_MAX_NTH];	/* each event's site hash */
 	struct kfault_site *sites;	/* each event's site, if not NULL */
 };

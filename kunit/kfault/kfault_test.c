@@ -72,6 +72,7 @@ static const struct kfault_name_case kfault_name_cases[] = {
 	{ "kmem_cache_alloc_noprof+0x10/0x20", "kmem_cache_alloc" },
 	{ "__vmalloc_node_range_noprof", "vmalloc_node_range" },
 	{ "kvmalloc_node", "kvmalloc_node" },
+	{ "refdev_open [refdev]", "refdev_open" },	/* %ps of a module's */
 };
 
 static void kfault_name_desc(const struct kfault_name_case *c, char *desc)
@@ -218,6 +219,7 @@ static void kfault_tables_classify(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kfault_is_alloc_frame("___slab_alloc+0x5/0x9"));
 	KUNIT_EXPECT_FALSE(test, kfault_is_alloc_frame("refdev_open+0x13a/0x730"));
 	KUNIT_EXPECT_TRUE(test, kfault_is_bookkeeping("alloc_slab_obj_exts"));
+	KUNIT_EXPECT_TRUE(test, kfault_is_bookkeeping("slab_free_hook"));
 	KUNIT_EXPECT_FALSE(test, kfault_is_bookkeeping("kvmalloc_node"));
 }
 

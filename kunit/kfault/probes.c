@@ -32,6 +32,7 @@ void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 {
 	memset(&c->cap, 0, sizeof(c->cap));
 	c->captured = false;
+	c->nr_symbols = 0;
 	c->events = 0;
 	c->rearmed = 0;
 	c->arm_on_event = nth > 1;
@@ -43,6 +44,23 @@ void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 	c->arm_count = count;
 	c->fail_armed = nth == 1;
 	c->armed_at = 0;
+}
+
+/*
+ * The failure's stack from the allocator out, named now: a module's __init
+ * text is gone once its init failed.
+ */
+static void kfault_catch_name(struct kfault_catch *c, unsigned int nr)
+{
+	char name[KFAULT_SYM_LEN];
+	unsigned int i;
+
+	for (i = 0; c->symbols && i < nr; i++) {
+		snprintf(name, sizeof(name), "%pS", (void *)c->entries[i]);
+		if (!c->nr_symbols && kfault_is_machinery(name))
+			continue;
+		strscpy(c->symbols[c->nr_symbols++], name, KFAULT_SYM_LEN);
+	}
 }
 
 /* The armed failure hit: where, unless it was the kernel's bookkeeping. */
@@ -62,6 +80,7 @@ static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 	}
 	c->captured = true;
 	c->cap = site;
+	kfault_catch_name(c, nr);
 	c->cap.occurrence = kfault_occurrence(c->hash, c->events, site.hash);
 	tag = current->alloc_tag;
 	if (tag && kfault_own_tag(env, tag)) {

@@ -47,7 +47,8 @@ static const char * const kfault_alloc_frames[] = {
  * vmap_area, the radix tree's nodes for IDR users such as kernfs - which
  * allocate or not depending on what an earlier caller left in the pool
  * (seen in 'make determinism'; failing them takes the error path of the
- * allocation next to them).
+ * allocation next to them), and SLUB_RCU_DEBUG's delayed free of an object
+ * of a SLAB_TYPESAFE_BY_RCU cache (slab_free_hook, seen closing a file).
  */
 static const char * const kfault_bookkeeping[] = {
 	"alloc_object", "mem_pool_alloc", "kmemleak", "alloc_slab_obj_exts",
@@ -55,7 +56,7 @@ static const char * const kfault_bookkeeping[] = {
 	"depot_", "__pte_alloc", "pte_alloc", "__pmd_alloc", "__pud_alloc",
 	"__p4d_alloc", "vmap_pages", "set_track", "alloc_vmap_area",
 	"radix_tree_node_alloc", "__radix_tree_preload", "radix_tree_preload",
-	"idr_preload",
+	"idr_preload", "slab_free_hook",
 };
 
 /*
