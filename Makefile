@@ -45,10 +45,10 @@ help:
 	@echo "           compare by stable id (out/review/review.md); REVIEW_ARGS='--on base.patch'"
 	@echo "  determinism  the fault sweep RUNS=3 times: share of (operation, id, verdict) that agree;"
 	@echo "           SUITE='glob' compares sweeps of those KUnit suites; a target swept from"
-	@echo "           user space compares its sweeps by call path"
+	@echo "           user space compares its sweeps from user space (the same ids)"
 	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
-	@echo "           pytest-kernel, determinism (refdev, property-entry), sweep SUITE=property-entry,"
+	@echo "           pytest-kernel, determinism (refdev, property-entry, modtests), sweep SUITE=property-entry,"
 	@echo "           calibrate, review-test, modules-test, sweeps from user space (modtests,"
 	@echo "           refdev-syscalls)"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
@@ -148,6 +148,7 @@ pytest-kernel:
 test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory sweep TARGET=refdev-syscalls SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory sweep TARGET=modtests SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory determinism TARGET=modtests
 	@$(MAKE) --no-print-directory kunit TARGET=netdevsim
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism

@@ -160,11 +160,22 @@ def run_boots(ctx: Context, build_dir: Path, out: Path, max_boots: int,
             how = f"crashed at {p.op} {p.nth}: {crash.title if crash else 'no crash line'}"
         new = f"{p.op}:{p.nth if p.nth else SKIP_OP}"
         print(f"usersweep: boot {num} {how}", flush=True)
+        if _was_last(ctx, b, p):
+            return Ended(complete=True)
         return Ended(resume=new,
                      stuck=f"boot {num} ended at {new} again: see {out}/boot-{num}.console")
 
     return boot_until_done(one, num, None if resume == "-" else resume, max_boots,
                            "usersweep").complete
+
+
+def _was_last(ctx: Context, b: userspace.Boot, p: userspace.Point) -> bool:
+    """Whether the point a boot ended in was the sweep's last: the last counted
+    point of the last operation (nothing is left for another boot)."""
+    assert ctx.target.user is not None
+    ops = [o.name for o in ctx.target.user.ops]
+    ev = b.events.get(p.op)
+    return bool(ops) and p.op == ops[-1] and ev is not None and p.nth == ev.events > 0
 
 
 def _module_paths(build_dir: Path) -> dict[str, Path]:

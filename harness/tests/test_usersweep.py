@@ -543,3 +543,18 @@ def test_a_return_address_frame_is_looked_up_as_its_call() -> None:
     # faddr2line places the call: one byte before the return address
     assert usersweep.call_sites(["refdev_fop_write+0x85/0xe0", "x+0x0/0x10", "nope"]) == {
         "refdev_fop_write+0x84": "refdev_fop_write+0x85/0xe0", "x+0x0": "x+0x0/0x10"}
+
+
+def test_a_crash_at_the_last_point_of_the_last_operation_needs_no_other_boot(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # upstream-modules' sweep crashed at kunit_test 187, its last counted
+    # point, and spent a boot to be told so: nothing is left after it
+    ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
+    b = _boot("modtests-crash.records")
+    cut = b.unfinished
+    assert cut and usersweep_flow._was_last(ctx, b, cut) is False
+    last = dataclasses.replace(cut, nth=b.events["exit_null"].events)
+    assert usersweep_flow._was_last(ctx, b, last)
+    # the last point of an operation that is not the last one
+    first = usersweep.Boot(events={"init_leak": usersweep.EventsRec("init_leak", 0, 100, 100)})
+    assert not usersweep_flow._was_last(ctx, first, usersweep.Point("init_leak", 100))
