@@ -12,7 +12,7 @@ One record per line, one parser per kind:
     begin OP NTH                            a point starts (on disk before it runs)
     pid OP NTH PID                          the point's process (kmemleak's "pid")
     events OP 0 N TOTAL                     the counting run: N points (TOTAL counted)
-    ids OP 0 ID...                          ... and the id of each
+    ids OP 0 FIRST ID...                    ... and the id of each, from point FIRST on
     step OP NTH IDX setup|step|teardown RET a step's result: >= 0, or -errno
     fired OP NTH 0|1 ID EXPECT HIT REARMED EVENTS
                                             what the armed point failed, and its id
@@ -96,6 +96,7 @@ class EventsRec(At):
 
 @dataclass(frozen=True)
 class IdsRec(At):
+    first: int          # the point the first id is of
     ids: tuple[str, ...]
 
 
@@ -184,7 +185,7 @@ def _events(w: list[str]) -> Rec:
 
 
 def _ids(w: list[str]) -> Rec:
-    return IdsRec(w[1], int(w[2]), tuple(_hex_id(x) for x in w[3:]))
+    return IdsRec(w[1], int(w[2]), int(w[3]), tuple(_hex_id(x) for x in w[4:]))
 
 
 def _leak(w: list[str]) -> Rec:
@@ -213,7 +214,7 @@ def _missing(w: list[str]) -> Rec:
 
 _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
     "op": (3, _op), "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
-    "fired": (9, _fired), "site": (10, _site), "events": (5, _events), "ids": (3, _ids),
+    "fired": (9, _fired), "site": (10, _site), "events": (5, _events), "ids": (4, _ids),
     "leak": (8, _leak), "kmsg-lost": (3, _kmsg_lost), "end": (5, _end), "done": (3, _done),
     "missing": (4, _missing), "finished": (1, lambda w: FinishedRec()),
 }
@@ -302,7 +303,10 @@ def boot(recs: Iterable[Rec]) -> Boot:
         elif isinstance(rec, EventsRec):
             out.events[rec.op] = rec
         elif isinstance(rec, IdsRec):
-            out.ids[rec.op] = rec.ids
+            # an operation's ids come in lines; its first line starts afresh
+            known = out.ids.get(rec.op, ()) if rec.first > 1 else ()
+            if len(known) == rec.first - 1:
+                out.ids[rec.op] = known + rec.ids
         elif (rec.op, rec.nth) in at:
             p = at[rec.op, rec.nth]
             if isinstance(rec, ThreadLine):

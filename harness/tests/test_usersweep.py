@@ -54,7 +54,18 @@ def test_a_line_cut_short_or_not_ours_is_no_record() -> None:
     # an id is eight hex digits; a leak names its file and line
     assert usersweep.parse_line("fired open 3 1 3ed1a2 3ed1a252 1 0 3") is None
     assert usersweep.parse_line("leak open 3 refdev_session.c - refdev_open 1 64") is None
-    assert usersweep.parse_line("ids open 0 3ed1a252 xyz") is None
+    assert usersweep.parse_line("ids open 0 1 3ed1a252 xyz") is None
+    assert usersweep.parse_line("ids open 0 3ed1a252") is None
+
+
+def test_an_operations_ids_come_in_lines() -> None:
+    lines = ["ids op 0 1 " + " ".join(f"{i:08x}" for i in range(1, 65)),
+             "ids op 0 65 " + " ".join(f"{i:08x}" for i in range(65, 71))]
+    b = usersweep.boot(usersweep.parse(lines))
+    assert len(b.ids["op"]) == 70 and b.expected_id("op", 65) == "00000041"
+    # a line that does not follow on is not taken; a count again starts afresh
+    b = usersweep.boot(usersweep.parse(lines[1:] + lines[:1]))
+    assert len(b.ids["op"]) == 64
 
 
 def test_the_scope_of_the_leak_check() -> None:
@@ -547,8 +558,8 @@ def test_a_return_address_frame_is_looked_up_as_its_call() -> None:
 
 def test_a_crash_at_the_last_point_of_the_last_operation_needs_no_other_boot(
         fake_tree: Path, tmp_path: Path) -> None:
-    # upstream-modules' sweep crashed at kunit_test 187, its last counted
-    # point, and spent a boot to be told so: nothing is left after it
+    # a boot that crashes at the last counted point of the last operation
+    # leaves nothing for another boot to sweep
     ctx = user_context(fake_tree, tmp_path, ReplayRunner([]))
     b = _boot("modtests-crash.records")
     cut = b.unfinished

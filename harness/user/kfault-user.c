@@ -350,7 +350,7 @@ static double now(void)
 
 /* The engine: debugfs kfault/user, one command per write. */
 static int engine = -1;
-static char answer[16384];
+static char answer[32768];
 
 static int command(const char *fmt, ...)
 {
@@ -556,7 +556,7 @@ static void sweep_point(struct op *op, int nth)
 	}
 }
 
-/* The counting run's answer: "events N TOTAL" then "ids ID1 ID2 ...". */
+/* The counting run's answer: "events N TOTAL", then lines "ids FIRST ID...". */
 static int count_ids(unsigned int *ids, int max)
 {
 	const char *text, *p;
@@ -567,9 +567,18 @@ static int count_ids(unsigned int *ids, int max)
 	text = ask();
 	if (sscanf(text, "events %d %d", &n, &total) != 2)
 		return -1;
-	p = strstr(text, "\nids");
-	for (i = 0, p = p ? p + 4 : ""; *p == ' ' && i < max && i < n; i++)
-		ids[i] = strtoul(p, (char **)&p, 16);
+	i = 0;
+	for (p = strstr(text, "\nids "); p; p = strstr(p, "\nids ")) {
+		char *end;
+		long first = strtol(p + 5, &end, 10);
+
+		if (first != i + 1)
+			return -1;
+		for (p = end; *p == ' ' && i < max && i < n; i++) {
+			ids[i] = strtoul(p, &end, 16);
+			p = end;
+		}
+	}
 	return i < n ? -1 : n;
 }
 

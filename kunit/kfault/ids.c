@@ -157,12 +157,12 @@ void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 	site->hash = h;
 }
 
-/* How many of the first 'before' events had this hash. */
+/* How many of the first 'before' events (all in hashes) had this hash. */
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before, u32 hash)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < min_t(unsigned int, before, KFAULT_MAX_NTH); i++)
+	for (i = 0; i < before; i++)
 		n += hashes[i] == hash;
 	return n;
 }

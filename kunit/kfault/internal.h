@@ -76,7 +76,9 @@ struct kfault_catch {
 	unsigned long entries[KFAULT_STACK_DEPTH];
 	char (*symbols)[KFAULT_SYM_LEN];	/* the failure's, if not NULL */
 	unsigned int nr_symbols;
-	u32 hash[KFAULT_MAX_NTH];	/* each event's site hash */
+	u32 *hash;			/* each event's site hash ... */
+	unsigned int max_events;	/* ... for this many events */
+	u32 hash_store[KFAULT_MAX_NTH];	/* the op sweeps' hash */
 	struct kfault_site *sites;	/* each event's site, if not NULL */
 };
 
@@ -157,6 +159,7 @@ void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 			    unsigned long call_site, struct kfault_site *site);
 void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 		      unsigned int nth, unsigned int count);
+unsigned int kfault_catch_kept(const struct kfault_catch *c);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
 bool kfault_in_srcdir(const char *srcdirs, const char *file);
 void kfault_find_tags(struct kfault_env *env);

@@ -46,6 +46,12 @@ void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 	c->armed_at = 0;
 }
 
+/* The events whose hashes were kept: the first max_events. */
+unsigned int kfault_catch_kept(const struct kfault_catch *c)
+{
+	return min(c->events, c->max_events);
+}
+
 /*
  * The failure's stack from the allocator out, named now: a module's __init
  * text is gone once its init failed.
@@ -81,7 +87,8 @@ static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 	c->captured = true;
 	c->cap = site;
 	kfault_catch_name(c, nr);
-	c->cap.occurrence = kfault_occurrence(c->hash, c->events, site.hash);
+	c->cap.occurrence = kfault_occurrence(c->hash, kfault_catch_kept(c),
+					      site.hash);
 	tag = current->alloc_tag;
 	if (tag && kfault_own_tag(env, tag)) {
 		strscpy(c->cap.file, kbasename(tag->ct.filename),
@@ -133,8 +140,9 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
 		return;
 	seen = c->arm_on_event && !c->fail_armed && site.hash == c->arm_hash ?
-		kfault_occurrence(c->hash, c->events, site.hash) : UINT_MAX;
-	if (c->events < KFAULT_MAX_NTH) {
+		kfault_occurrence(c->hash, kfault_catch_kept(c), site.hash) :
+		UINT_MAX;
+	if (c->events < c->max_events) {
 		c->hash[c->events] = site.hash;
 		if (c->sites)
 			c->sites[c->events] = site;

@@ -245,9 +245,11 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	if (res->fired && !env->catch.captured) {
 		/* a page: the console's FAULT_INJECTION dump says where */
 		kfault_console_scan(&env->console, &env->text, &res->site, res);
-		res->site.occurrence = kfault_occurrence(env->catch.hash,
-							 env->catch.armed_at,
-							 res->site.hash);
+		res->site.occurrence =
+			kfault_occurrence(env->catch.hash,
+					  min(env->catch.armed_at,
+					      env->catch.max_events),
+					  res->site.hash);
 	} else {
 		kfault_console_scan(&env->console, &env->text, NULL, res);
 	}
@@ -493,6 +495,8 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 	if (!env)
 		return ERR_PTR(-ENOMEM);
 	env->target = target;
+	env->catch.hash = env->catch.hash_store;
+	env->catch.max_events = ARRAY_SIZE(env->catch.hash_store);
 	/* no prefix: any code (KUnit suites), sites from allocation tags */
 	err = target->prefix[0] ? kfault_find_text(target, &env->text) : 0;
 	if (err) {

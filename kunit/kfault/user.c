@@ -17,7 +17,7 @@
  *	count			count the allocations of the writer's task
  *	fail K [SKIP]		fail the allocation of counted event K (with
  *				SKIP, the SKIP-th allocation after it)
- *	stop			disarm; answers "events", "ids" after count,
+ *	stop			disarm; answers "events", "ids" (FIRST ID...) after count,
  *				"fired", "site", "frame" after fail
  *	ids			answers the last count's "events" and "ids"
  *	end			a point ends: deferred frees run, then the
@@ -55,7 +55,13 @@
 #include "internal.h"
 
 #define KFAULT_USER_MODS	8
-#define KFAULT_USER_OUT		(16 * 1024)
+/*
+ * A module load makes some 600 allocations (lib/list-test.ko), a netdevsim
+ * device some 500: more than the op sweeps' KFAULT_MAX_NTH.
+ */
+#define KFAULT_USER_MAX_NTH	2048
+#define KFAULT_USER_IDS_LINE	64	/* ids per "ids" line */
+#define KFAULT_USER_OUT		(32 * 1024)
 #define KFAULT_USER_TRIES	6	/* leak check: settle and look, this often */
 #define KFAULT_USER_WAIT_MS	50	/* ... this long apart */
 
@@ -66,9 +72,10 @@ struct kfault_user {
 	char mods[KFAULT_USER_MODS][MODULE_NAME_LEN];
 	unsigned int nr_mods;
 	struct kfault_env *env;
-	u32 expect[KFAULT_MAX_NTH];	/* the counting run's hashes */
+	u32 *hash;			/* the engine's events' hashes */
+	u32 expect[KFAULT_USER_MAX_NTH];	/* the counting run's hashes */
 	unsigned int events;		/* ... and how many */
-	unsigned int total;		/* ... beyond KFAULT_MAX_NTH too */
+	unsigned int total;		/* ... beyond KFAULT_USER_MAX_NTH too */
 	unsigned int nth;		/* the armed point, 0 counting */
 	char gone[KFAULT_TEXT_LEN * 2];	/* leaks of modules gone */
 	size_t gone_len;
@@ -183,6 +190,8 @@ static int kfault_user_scope(struct kfault_user *u, char *args)
 	if (IS_ERR(env))
 		return PTR_ERR(env);
 	env->catch.symbols = u->symbols;
+	env->catch.hash = u->hash;
+	env->catch.max_events = KFAULT_USER_MAX_NTH;
 	u->env = env;
 	u->events = 0;
 	return 0;
@@ -234,10 +243,14 @@ static void kfault_user_say_ids(struct kfault_user *u)
 {
 	unsigned int i;
 
-	kfault_user_say(u, "events %u %u\nids", u->events, u->total);
-	for (i = 1; i <= u->events; i++)
+	kfault_user_say(u, "events %u %u\n", u->events, u->total);
+	for (i = 1; i <= u->events; i++) {
+		if (i % KFAULT_USER_IDS_LINE == 1)
+			kfault_user_say(u, "ids %u", i);
 		kfault_user_say(u, " %08x", kfault_expect_id(u->expect, i));
-	kfault_user_say(u, "\n");
+		if (i % KFAULT_USER_IDS_LINE == 0 || i == u->events)
+			kfault_user_say(u, "\n");
+	}
 }
 
 /* "stop": disarm and answer what the armed run saw. */
@@ -256,7 +269,7 @@ static int kfault_user_stop(struct kfault_user *u)
 	WRITE_ONCE(current->fail_nth, 0);
 	u->out_len = 0;
 	if (!u->nth) {
-		n = min_t(unsigned int, c->events, KFAULT_MAX_NTH);
+		n = kfault_catch_kept(c);
 		memcpy(u->expect, c->hash, n * sizeof(u->expect[0]));
 		u->events = n;
 		u->total = c->events;
@@ -401,6 +414,7 @@ static ssize_t kfault_user_read(struct file *file, char __user *ubuf,
 
 static void kfault_user_free(struct kfault_user *u)
 {
+	kvfree(u->hash);
 	kvfree(u->symbols);
 	kvfree(u->out);
 	kvfree(u);
@@ -422,7 +436,8 @@ static int kfault_user_open(struct inode *inode, struct file *file)
 	u->out = kvzalloc(KFAULT_USER_OUT, GFP_KERNEL);
 	u->symbols = kvcalloc(KFAULT_STACK_DEPTH, sizeof(*u->symbols),
 			      GFP_KERNEL);
-	if (!u->out || !u->symbols) {
+	u->hash = kvcalloc(KFAULT_USER_MAX_NTH, sizeof(*u->hash), GFP_KERNEL);
+	if (!u->out || !u->symbols || !u->hash) {
 		kfault_user_free(u);
 		err = -ENOMEM;
 		goto out;
