@@ -337,10 +337,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             if c and c.frame != "-":
                 guilty[key] = (c.frame, c.module)
             continue
-        if p.frames:
-            injected[key] = (p.site.attr if p.site else "-", userspace.captured(p.frames))
-        else:
-            injected[key] = userspace.injection(p.kmsg)
+        injected[key] = userspace.failure(p)
         reports = [r for r in kreport.parse(p.kmsg, ctx.target.prefix) if not r.artefact]
         if reports:
             f = userspace.frame_of(p.kmsg, reports[0].line, reports[0].frame)
@@ -374,9 +371,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
         inj = injected[key]
         where = userspace.site(inj[0], inj[1], chains, dirs, userspace.modules(op)) \
             if inj else None
-        fired_id = p.fired.id if p.fired and p.fired.fired else "00000000"
-        ident = "0" * 8 if not p.nth else fired_id if fired_id != "0" * 8 else \
-            expected.get((key.op, p.nth), "-")
+        ident = userspace.point_id(p, expected.get((key.op, p.nth), "-"))
         at = place(key)
         crash = seen_crash.get(key)
         if key in crashes:

@@ -429,6 +429,29 @@ def captured(texts: Iterable[str]) -> list[tuple[str, str]]:
     return out
 
 
+def failure(p: Point) -> tuple[str, list[tuple[str, str]]] | None:
+    """A finished point's failed allocation: its fault_attr and frames - the
+    engine's stack (slab failures, __GFP_NOWARN ones too), else the
+    FAULT_INJECTION dump's (a page, whose failure reaches no tracepoint)."""
+    if p.frames:
+        return (p.site.attr if p.site else "-", captured(p.frames))
+    return injection(p.kmsg)
+
+
+NO_ID = "0" * 8
+
+
+def point_id(p: Point, expected: str) -> str:
+    """A point's id: the site the engine failed; for a point the engine could
+    not answer for (a crash, a hang) or whose site has no hash, the one the
+    counting run gave it (expected); the counting run's own is NO_ID."""
+    if not p.nth:
+        return NO_ID
+    if p.fired and p.fired.fired and p.fired.id != NO_ID:
+        return p.fired.id
+    return expected
+
+
 Chain = list[tuple[str, str]]        # faddr2line: (function, file:line), innermost first
 
 
@@ -442,7 +465,6 @@ class Site:
     allocator: str              # the allocator's entry frame, e.g. __kmalloc_cache_noprof
     attr: str
     inner: str                  # the first frame past the allocator, when site is further out
-    path: tuple[str, ...] = ()  # the id's call path: the calling line, then functions
     callers: tuple[str, ...] = ()   # the functions past the allocator, outwards (evidence)
 
     @property
@@ -479,15 +501,11 @@ def site(attr: str, frames: list[tuple[str, str]], chains: dict[str, Chain],
     first = entries[0]
     mine = next((e for e in entries if e[3]), first)
     inner = "" if mine is first else f"{first[0]} ({PurePath(first[1]).name}:{first[2]})"
-    path = tuple(f"{e[0]}:{e[2]}" for e in entries[:PATH_DEPTH])
-    return Site(mine[0], mine[1], mine[2], allocator, attr, inner, path,
+    return Site(mine[0], mine[1], mine[2], allocator, attr, inner,
                 tuple(e[0] for e in entries[:CALLERS]))
 
 
 CALLERS = 16
-
-
-PATH_DEPTH = 4
 
 
 # ---- verdicts ---------------------------------------------------------------

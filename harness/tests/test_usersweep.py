@@ -58,6 +58,24 @@ def test_a_line_cut_short_or_not_ours_is_no_record() -> None:
     assert usersweep.parse_line("ids open 0 3ed1a252") is None
 
 
+def test_a_point_has_the_engines_id_or_its_counted_one() -> None:
+    b = _boot("refdev-syscalls.records")
+    p = _point(b, "open", 3)
+    assert p.fired and usersweep.point_id(p, "-") == p.fired.id != usersweep.NO_ID
+    assert usersweep.point_id(_point(b, "open", 0), "-") == usersweep.NO_ID
+    # a crashed point: the engine never answered, the counting run's id stands
+    crash = _boot("modtests-crash.records")
+    cut = crash.unfinished
+    assert cut and cut.end is None
+    assert usersweep.point_id(dataclasses.replace(cut, fired=None), "b06ff5ef") == "b06ff5ef"
+
+
+def test_an_id_no_point_has_is_recorded_missing() -> None:
+    b = usersweep.boot(usersweep.parse(["missing exit_null 0badc0de 100", "finished"]))
+    assert b.missing == [usersweep.MissingRec("exit_null", "0badc0de", 100)] and b.finished
+    assert usersweep.parse_line("missing exit_null 96 100") is None
+
+
 def test_an_operations_ids_come_in_lines() -> None:
     lines = ["ids op 0 1 " + " ".join(f"{i:08x}" for i in range(1, 65)),
              "ids op 0 65 " + " ".join(f"{i:08x}" for i in range(65, 71))]
@@ -142,18 +160,12 @@ def _chains() -> dict[str, usersweep.Chain]:
     return {k: [tuple(x) for x in v] for k, v in raw.items()}    # type: ignore[misc]
 
 
-def _frames(p: usersweep.Point) -> tuple[str, list[tuple[str, str]]] | None:
-    if p.frames:
-        return (p.site.attr if p.site else "-", usersweep.captured(p.frames))
-    return usersweep.injection(p.kmsg)
-
-
 def test_the_site_is_the_targets_call_past_the_allocator() -> None:
     b, chains = _boot("refdev-syscalls.records"), _chains()
     srcdirs = ("drivers/misc/kfault/module",)
     sites = {}
     for op, nth in (("open", 3), ("open", 4), ("write", 1), ("open", 1), ("dma", 1)):
-        inj = _frames(_point(b, op, nth))
+        inj = usersweep.failure(_point(b, op, nth))
         assert inj
         sites[op, nth] = usersweep.site(inj[0], inj[1], chains, srcdirs, {"refdev"})
     assert sites["open", 3] and sites["open", 3].where == "refdev_session.c:33"

@@ -165,6 +165,7 @@ bool kfault_in_srcdir(const char *srcdirs, const char *file);
 void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len);
+unsigned int kfault_tags_read_grown(struct kfault_env *env);
 int kfault_probes_register(struct kfault_env *env);
 void kfault_probes_unregister(struct kfault_env *env);
 void kfault_allocator_name(const char *sym, char *buf, size_t len);

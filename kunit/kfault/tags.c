@@ -74,6 +74,19 @@ void kfault_tags_snapshot(struct kfault_env *env)
  * Append "file:line fn +N/+B" for every tag that holds more than before:
  * fewer is something older freed, not a leak.
  */
+/* Read the counts again: how many call sites grew since the snapshot. */
+unsigned int kfault_tags_read_grown(struct kfault_env *env)
+{
+	struct kfault_tags *t = &env->tags;
+	unsigned int i, nr = 0;
+
+	kfault_tags_read(t, t->calls, t->bytes);
+	for (i = 0; i < t->nr; i++)
+		nr += t->calls[i] > t->calls_before[i] ||
+		      t->bytes[i] > t->bytes_before[i];
+	return nr;
+}
+
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
 {
 	struct kfault_tags *t = &env->tags;

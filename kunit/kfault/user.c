@@ -279,13 +279,15 @@ static int kfault_user_stop(struct kfault_user *u)
 	if (fired && c->captured) {
 		site = c->cap;
 	} else if (fired) {
-		/* a page: the failure came right after the arming event */
-		site.hash = u->expect[u->nth - 1];
-		site.occurrence = kfault_occurrence(u->expect, u->nth - 1,
-						    site.hash);
+		/*
+		 * A page: the console's dump says where; the failure came
+		 * right after the arming event, so it is that event's site.
+		 */
 		kfault_console_scan(&u->env->console, &u->env->text, &site,
 				    &res);
 		site.hash = u->expect[u->nth - 1];
+		site.occurrence = kfault_occurrence(u->expect, u->nth - 1,
+						    site.hash);
 	}
 	site.id = kfault_site_id(&site);
 	kfault_user_say(u, "fired %d %08x %08x %d %u %u\n", fired, site.id,
@@ -303,7 +305,6 @@ static int kfault_user_stop(struct kfault_user *u)
 /* "begin" and "end": the leak check of a whole point, teardown included. */
 static void kfault_user_end(struct kfault_user *u)
 {
-	struct kfault_result *res = &u->env->calls.res;
 	const struct kfault_tags *t = &u->env->tags;
 	unsigned int i, tries;
 
@@ -318,8 +319,7 @@ static void kfault_user_end(struct kfault_user *u)
 			msleep(KFAULT_USER_WAIT_MS);
 		kfault_settle();
 		kvfree_rcu_barrier();
-		/* reads the counts; the lines below carry the whole paths */
-		if (!kfault_tags_diff(u->env, res->leaks, sizeof(res->leaks)))
+		if (!kfault_tags_read_grown(u->env))
 			break;
 	}
 	u->out_len = 0;
