@@ -331,9 +331,9 @@ def test_only_reruns_one_point_by_its_id_and_finds_it_again(
                                      only="exit_null:b06ff5ef").code == 0
     assert "KFAULT_RESUME=only:exit_null:b06ff5ef" in runner.args[-1]
     said = capsys.readouterr().out
-    assert "repro: exit_null [b06ff5ef] was crash at kfault_exit_null.c:27 in the sweep" in said \
-        or "repro: exit_null [b06ff5ef] was crash at " in said
-    assert "again at point 96: the same site and verdict" in said
+    # no faddr2line here: the crash is not placed, in the sweep or again
+    assert ("repro: exit_null [b06ff5ef] was crash at - in the sweep; again at point 96: "
+            "the same site and verdict") in said
 
 
 def test_determinism_compares_the_runs_points(fake_tree: Path, tmp_path: Path,
