@@ -73,13 +73,55 @@ static void sweep_snapshot(struct sweep_ctx *c)
 		refdev_session_get_info(c->s, &c->sinfo);
 }
 
+/* The device's and the session's state now, for an op's checks. */
+static struct refdev_info sweep_info(const struct sweep_ctx *c)
+{
+	struct refdev_info info;
+
+	refdev_get_info(c->rd, &info);
+	return info;
+}
+
+static struct refdev_session_info sweep_sinfo(const struct sweep_ctx *c)
+{
+	struct refdev_session_info sinfo;
+
+	refdev_session_get_info(c->s, &sinfo);
+	return sinfo;
+}
+
+/* A check's answer: 0 when the state is as the op documents it. */
+static int sweep_expect(bool ok)
+{
+	return ok ? 0 : -EBADE;
+}
+
 /* Installed when ->open() failed, so that __fput() calls no ->release(). */
 static const struct file_operations sweep_closed_fops;
+
+/* The device opened the way misc_open() does it. */
+static struct file *sweep_misc_open(struct sweep_ctx *c)
+{
+	struct file *file;
+	int err;
+
+	file = anon_inode_getfile("[refdev-sweep]", c->rd->misc.fops,
+				  &c->rd->misc, O_RDWR);
+	if (IS_ERR(file))
+		return file;
+	err = file->f_op->open(file_inode(file), file);
+	if (err) {
+		replace_fops(file, &sweep_closed_fops);
+		__fput_sync(file);
+		return ERR_PTR(err);
+	}
+	return file;
+}
 
 /*
  * The file operations run for real: user memory from kunit_vm_mmap() in
  * the test's kthread, touched now so that no page fault allocates inside
- * the armed window, and the device opened the way misc_open() does it.
+ * the armed window, and the device opened.
  */
 static int sweep_open_file(struct sweep_ctx *c)
 {
@@ -87,7 +129,6 @@ static int sweep_open_file(struct sweep_ctx *c)
 	struct refdev_fw_load arg = { .len = SWEEP_PAYLOAD };
 	unsigned long addr;
 	struct file *file;
-	int err;
 
 	if (!test)
 		return -EINVAL;
@@ -101,16 +142,9 @@ static int sweep_open_file(struct sweep_ctx *c)
 	if (copy_to_user(c->udata, c->payload, sizeof(c->payload)) ||
 	    copy_to_user(c->udata + PAGE_SIZE, &arg, sizeof(arg)))
 		return -EFAULT;
-	file = anon_inode_getfile("[refdev-sweep]", c->rd->misc.fops,
-				  &c->rd->misc, O_RDWR);
+	file = sweep_misc_open(c);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	err = file->f_op->open(file_inode(file), file);
-	if (err) {
-		replace_fops(file, &sweep_closed_fops);
-		__fput_sync(file);
-		return err;
-	}
 	c->file = file;
 	c->s = file->private_data;
 	return 0;
@@ -122,22 +156,15 @@ static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
 
 	c->level = level;
 	memset(c->payload, 0xa5, sizeof(c->payload));
-	if (level >= SWEEP_CORE) {
+	/* What failed stays an ERR_PTR: sweep_teardown() skips it. */
+	if (level >= SWEEP_CORE)
 		c->core = refdev_core_create("rfsweep");
-		if (IS_ERR(c->core)) {
-			err = PTR_ERR(c->core);
-			c->core = NULL;
-			return err;
-		}
-	}
-	if (level >= SWEEP_DEVICE) {
+	if (IS_ERR(c->core))
+		return PTR_ERR(c->core);
+	if (level >= SWEEP_DEVICE)
 		c->dev = root_device_register("refdev_sweep");
-		if (IS_ERR(c->dev)) {
-			err = PTR_ERR(c->dev);
-			c->dev = NULL;
-			return err;
-		}
-	}
+	if (IS_ERR(c->dev))
+		return PTR_ERR(c->dev);
 	if (level >= SWEEP_PROBED) {
 		err = refdev_probe(c->dev, c->core);
 		if (err)
@@ -145,14 +172,10 @@ static int sweep_build(struct sweep_ctx *c, enum sweep_level level)
 		c->probed = true;
 		c->rd = refdev_from_dev(c->dev);
 	}
-	if (level >= SWEEP_SESSION && level != SWEEP_FILE) {
+	if (level >= SWEEP_SESSION && level != SWEEP_FILE)
 		c->s = refdev_open(c->rd);
-		if (IS_ERR(c->s)) {
-			err = PTR_ERR(c->s);
-			c->s = NULL;
-			return err;
-		}
-	}
+	if (IS_ERR(c->s))
+		return PTR_ERR(c->s);
 	if (level == SWEEP_FILE) {
 		err = sweep_open_file(c);
 		if (err)
@@ -175,15 +198,15 @@ static void sweep_teardown(void *ctx)
 		refdev_release(c->new_s);
 	if (c->file)
 		__fput_sync(c->file);
-	else if (c->s)
+	else if (!IS_ERR_OR_NULL(c->s))
 		refdev_release(c->s);
 	if (c->probed)
 		refdev_remove(c->dev);
-	if (c->dev)
+	if (!IS_ERR_OR_NULL(c->dev))
 		root_device_unregister(c->dev);
 	if (c->new_core)
 		refdev_core_destroy(c->new_core);
-	if (c->core)
+	if (!IS_ERR_OR_NULL(c->core))
 		refdev_core_destroy(c->core);
 }
 
@@ -253,12 +276,10 @@ static int probe_run(void *ctx)
 static int probe_bound(void *ctx)
 {
 	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
 
 	if (!c->probed || !c->rd)
 		return -ENODEV;
-	refdev_get_info(c->rd, &info);
-	return info.registered ? 0 : -ENODEV;
+	return sweep_info(c).registered ? 0 : -ENODEV;
 }
 
 static int probe_unbound(void *ctx)
@@ -275,6 +296,18 @@ static int probe_verify(void *ctx)
 	return err ? err : probe_bound(ctx);
 }
 
+/*
+ * open and open(2) made their session (a file, for open(2)): one more
+ * than before run().
+ */
+static int sweep_opened(void *ctx)
+{
+	struct sweep_ctx *c = ctx;
+
+	return sweep_expect((c->new_s || c->file) &&
+			    sweep_info(c).nr_sessions == c->info.nr_sessions + 1);
+}
+
 /* open: per-open state */
 static int open_run(void *ctx)
 {
@@ -287,21 +320,11 @@ static int open_run(void *ctx)
 	return 0;
 }
 
-static int open_done(void *ctx)
-{
-	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
-
-	refdev_get_info(c->rd, &info);
-	return c->new_s && info.nr_sessions == c->info.nr_sessions + 1 ?
-	       0 : -EBADE;
-}
-
 static int open_verify(void *ctx)
 {
 	int err = open_run(ctx);
 
-	return err ? err : open_done(ctx);
+	return err ? err : sweep_opened(ctx);
 }
 
 /* write: a request from the slab cache plus a copy of the payload */
@@ -315,10 +338,9 @@ static int submit_run(void *ctx)
 static int submit_done(void *ctx)
 {
 	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
+	struct refdev_session_info sinfo = sweep_sinfo(c);
 
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.nr_queued == c->sinfo.nr_queued + 1 ? 0 : -EBADE;
+	return sweep_expect(sinfo.nr_queued == c->sinfo.nr_queued + 1);
 }
 
 /* the atomic path: GFP_ATOMIC completion records under the spinlock */
@@ -331,23 +353,19 @@ static int irq_run(void *ctx)
 
 static int irq_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
+	struct refdev_session_info sinfo = sweep_sinfo(ctx);
 
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.nr_queued == 0 && sinfo.nr_completed == SWEEP_QUEUED ?
-	       0 : -EBADE;
+	return sweep_expect(sinfo.nr_queued == 0 &&
+			    sinfo.nr_completed == SWEEP_QUEUED);
 }
 
 /* Documented fallback: what did not complete stays queued, nothing lost. */
 static int irq_partial(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
+	struct refdev_session_info sinfo = sweep_sinfo(ctx);
 
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.nr_queued + sinfo.nr_completed == SWEEP_QUEUED &&
-	       sinfo.nr_queued ? 0 : -EBADE;
+	return sweep_expect(sinfo.nr_queued + sinfo.nr_completed == SWEEP_QUEUED &&
+			    sinfo.nr_queued);
 }
 
 static int irq_verify(void *ctx)
@@ -369,10 +387,9 @@ static int read_run(void *ctx)
 static int read_done(void *ctx)
 {
 	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
+	struct refdev_session_info sinfo = sweep_sinfo(c);
 
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.nr_completed < c->sinfo.nr_completed ? 0 : -EBADE;
+	return sweep_expect(sinfo.nr_completed < c->sinfo.nr_completed);
 }
 
 /* queued requests, completed by an interrupt: data to read */
@@ -398,11 +415,7 @@ static int resize_run(void *ctx)
 
 static int resize_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
-
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.ring_entries == 1024 ? 0 : -EBADE;
+	return sweep_expect(sweep_sinfo(ctx).ring_entries == 1024);
 }
 
 /* ioctl: channels (krealloc_array) */
@@ -413,11 +426,7 @@ static int channels_run(void *ctx)
 
 static int channels_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
-
-	refdev_get_info(c->rd, &info);
-	return info.nr_channels == 64 ? 0 : -EBADE;
+	return sweep_expect(sweep_info(ctx).nr_channels == 64);
 }
 
 /* ioctl: firmware (vmalloc) */
@@ -432,11 +441,7 @@ static int firmware_run(void *ctx)
 
 static int firmware_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
-
-	refdev_get_info(c->rd, &info);
-	return info.fw_size == SWEEP_FW_SIZE ? 0 : -EBADE;
+	return sweep_expect(sweep_info(ctx).fw_size == SWEEP_FW_SIZE);
 }
 
 /* ioctl: DMA page buffers, order 2 */
@@ -447,11 +452,7 @@ static int dma_run(void *ctx)
 
 static int dma_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_session_info sinfo;
-
-	refdev_session_get_info(c->s, &sinfo);
-	return sinfo.dma_size >= 4 * PAGE_SIZE ? 0 : -EBADE;
+	return sweep_expect(sweep_sinfo(ctx).dma_size >= 4 * PAGE_SIZE);
 }
 
 /* write(): memdup_user() of the user buffer, then a request */
@@ -474,30 +475,12 @@ static int fop_open_run(void *ctx)
 {
 	struct sweep_ctx *c = ctx;
 	struct file *file;
-	int err;
 
-	file = anon_inode_getfile("[refdev-sweep]", c->rd->misc.fops,
-				  &c->rd->misc, O_RDWR);
+	file = sweep_misc_open(c);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	err = file->f_op->open(file_inode(file), file);
-	if (err) {
-		replace_fops(file, &sweep_closed_fops);
-		__fput_sync(file);
-		return err;
-	}
 	c->file = file;
 	return 0;
-}
-
-static int fop_open_done(void *ctx)
-{
-	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
-
-	refdev_get_info(c->rd, &info);
-	return c->file && info.nr_sessions == c->info.nr_sessions + 1 ?
-	       0 : -EBADE;
 }
 
 /* ioctl(REFDEV_IOC_LOAD_FW): vmalloc() and copy_from_user() */
@@ -511,11 +494,7 @@ static int fop_load_fw_run(void *ctx)
 
 static int fop_load_fw_done(void *ctx)
 {
-	struct sweep_ctx *c = ctx;
-	struct refdev_info info;
-
-	refdev_get_info(c->rd, &info);
-	return info.fw_size == SWEEP_PAYLOAD ? 0 : -EBADE;
+	return sweep_expect(sweep_info(ctx).fw_size == SWEEP_PAYLOAD);
 }
 
 /* release / remove: no errno to return, but must free everything */
@@ -560,7 +539,7 @@ SWEEP_OP(core_create, sweep_setup, SWEEP_NOTHING, core_create_run,
 SWEEP_OP(probe, sweep_setup, SWEEP_DEVICE, probe_run, probe_unbound,
 	 probe_bound, probe_verify);
 SWEEP_OP(open, sweep_setup, SWEEP_PROBED, open_run, sweep_unchanged,
-	 open_done, open_verify);
+	 sweep_opened, open_verify);
 SWEEP_OP(submit, sweep_setup, SWEEP_SESSION, submit_run, sweep_unchanged,
 	 submit_done, submit_run);
 SWEEP_OP(irq, sweep_setup, SWEEP_QUEUED_REQS, irq_run, irq_partial,
@@ -583,7 +562,7 @@ KFAULT_OP(refdev_target, fop_open,
 	  .setup = sweep_setup, .setup_arg = SWEEP_PROBED,
 	  .run = fop_open_run,
 	  .check_rollback = sweep_unchanged,
-	  .check_success = fop_open_done,
+	  .check_success = sweep_opened,
 	  .teardown = sweep_teardown);
 SWEEP_OP(fop_write, sweep_setup, SWEEP_FILE, fop_write_run, sweep_unchanged,
 	 submit_done, fop_write_run);

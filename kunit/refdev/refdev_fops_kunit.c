@@ -126,13 +126,50 @@ static void refdev_test_fill_user(struct kunit *test, int fill, size_t len)
 	}
 }
 
-/* Put a u64 or u32 ioctl argument at the user argument page. */
-static void refdev_test_put_arg(struct kunit *test, u64 value, size_t size)
+/* An open file whose session holds one completed packet of @len x @fill. */
+static struct file *refdev_test_file_with_packet(struct kunit *test, int fill,
+						 size_t len)
+{
+	struct file *file = refdev_test_file(test);
+
+	refdev_test_fill_user(test, fill, len);
+	KUNIT_ASSERT_EQ(test, refdev_test_write(file, refdev_test_udata(test),
+						len), len);
+	KUNIT_ASSERT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_TRIGGER_IRQ,
+						NULL), 1);
+	return file;
+}
+
+/* ioctl @cmd with a u64 or u32 @value at the user argument page. */
+static long refdev_test_ioctl_value(struct kunit *test, struct file *file,
+				    unsigned int cmd, u64 value, size_t size)
 {
 	u32 v32 = value;
 	const void *src = size == sizeof(v32) ? (void *)&v32 : (void *)&value;
 
 	KUNIT_ASSERT_EQ(test, copy_to_user(refdev_test_uarg(test), src, size), 0);
+	return refdev_test_ioctl(file, cmd, refdev_test_uarg(test));
+}
+
+/*
+ * A refused call changed nothing: the device and the session keep their
+ * defaults, no request is queued or allocated, no firmware is loaded.
+ */
+static void refdev_fops_expect_untouched(struct kunit *test, struct file *file)
+{
+	struct refdev_test_env *env = test->priv;
+	struct refdev_session_info si;
+	struct refdev_info info;
+
+	refdev_get_info(env->rd, &info);
+	refdev_session_get_info(refdev_test_fsession(file), &si);
+	KUNIT_EXPECT_EQ(test, info.nr_channels, REFDEV_DEFAULT_CHANNELS);
+	KUNIT_EXPECT_NULL(test, env->rd->fw);
+	KUNIT_EXPECT_EQ(test, info.fw_size, 0);
+	KUNIT_EXPECT_EQ(test, si.ring_entries, REFDEV_DEFAULT_RING);
+	KUNIT_EXPECT_EQ(test, si.dma_size, 0);
+	KUNIT_EXPECT_EQ(test, si.nr_queued, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&env->core->nr_requests), 0);
 }
 
 /* open() creates a session, the last fput() releases it. */
@@ -200,32 +237,24 @@ KUNIT_ARRAY_PARAM_DESC(refdev_fops_write_bad_lens, refdev_fops_write_bad_lens,
 static void refdev_fops_write_bad_len(struct kunit *test)
 {
 	const struct refdev_fops_len_case *p = test->param_value;
-	struct refdev_test_env *env = test->priv;
-	struct refdev_session_info si;
 	struct file *file;
 
 	file = refdev_test_file(test);
 	KUNIT_EXPECT_EQ(test, refdev_test_write(file, refdev_test_udata(test),
 						p->len), p->err);
-	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, si.nr_queued, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&env->core->nr_requests), 0);
+	refdev_fops_expect_untouched(test, file);
 }
 
 /* An inaccessible user buffer: -EFAULT, nothing queued or leaked. */
 static void refdev_fops_write_bad_pointer(struct kunit *test)
 {
-	struct refdev_test_env *env = test->priv;
-	struct refdev_session_info si;
 	struct file *file;
 
 	file = refdev_test_file(test);
 	KUNIT_EXPECT_EQ(test, refdev_test_write(file, refdev_test_ubad(test),
 						16), -EFAULT);
 	KUNIT_EXPECT_EQ(test, refdev_test_write(file, NULL, 16), -EFAULT);
-	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, si.nr_queued, 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&env->core->nr_requests), 0);
+	refdev_fops_expect_untouched(test, file);
 }
 
 /* write(), the irq ioctl, read(): the packet comes back to user memory. */
@@ -235,13 +264,7 @@ static void refdev_fops_read_roundtrip(struct kunit *test)
 	struct file *file;
 	u8 got[24], expect[24];
 
-	file = refdev_test_file(test);
-	refdev_test_fill_user(test, 0x77, sizeof(expect));
-	KUNIT_ASSERT_EQ(test, refdev_test_write(file, refdev_test_udata(test),
-						sizeof(expect)),
-			sizeof(expect));
-	KUNIT_ASSERT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_TRIGGER_IRQ,
-						NULL), 1);
+	file = refdev_test_file_with_packet(test, 0x77, sizeof(expect));
 
 	KUNIT_EXPECT_EQ(test, refdev_test_read(file, out, PAGE_SIZE),
 			sizeof(expect));
@@ -257,12 +280,7 @@ static void refdev_fops_read_bad_pointer(struct kunit *test)
 	struct refdev_session_info si;
 	struct file *file;
 
-	file = refdev_test_file(test);
-	refdev_test_fill_user(test, 1, 8);
-	KUNIT_ASSERT_EQ(test, refdev_test_write(file, refdev_test_udata(test),
-						8), 8);
-	KUNIT_ASSERT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_TRIGGER_IRQ,
-						NULL), 1);
+	file = refdev_test_file_with_packet(test, 1, 8);
 
 	KUNIT_EXPECT_EQ(test, refdev_test_read(file, refdev_test_ubad(test), 8),
 			-EFAULT);
@@ -277,12 +295,7 @@ static void refdev_fops_read_small_buffer(struct kunit *test)
 {
 	struct file *file;
 
-	file = refdev_test_file(test);
-	refdev_test_fill_user(test, 2, 32);
-	KUNIT_ASSERT_EQ(test, refdev_test_write(file, refdev_test_udata(test),
-						32), 32);
-	KUNIT_ASSERT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_TRIGGER_IRQ,
-						NULL), 1);
+	file = refdev_test_file_with_packet(test, 2, 32);
 	KUNIT_EXPECT_EQ(test, refdev_test_read(file, refdev_test_uarg(test), 31),
 			-EMSGSIZE);
 }
@@ -293,9 +306,9 @@ static void refdev_fops_ioctl_resize_ring(struct kunit *test)
 	struct file *file;
 
 	file = refdev_test_file(test);
-	refdev_test_put_arg(test, 64, sizeof(u64));
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_RESIZE_RING,
-						refdev_test_uarg(test)), 0);
+	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
+						      REFDEV_IOC_RESIZE_RING,
+						      64, sizeof(u64)), 0);
 	refdev_session_get_info(refdev_test_fsession(file), &si);
 	KUNIT_EXPECT_EQ(test, si.ring_entries, 64);
 }
@@ -307,9 +320,9 @@ static void refdev_fops_ioctl_set_channels(struct kunit *test)
 	struct file *file;
 
 	file = refdev_test_file(test);
-	refdev_test_put_arg(test, 10, sizeof(u32));
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_SET_CHANNELS,
-						refdev_test_uarg(test)), 0);
+	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
+						      REFDEV_IOC_SET_CHANNELS,
+						      10, sizeof(u32)), 0);
 	refdev_get_info(env->rd, &info);
 	KUNIT_EXPECT_EQ(test, info.nr_channels, 10);
 }
@@ -370,7 +383,6 @@ KUNIT_ARRAY_PARAM_DESC(refdev_fw_bad_args, refdev_fw_bad_args, desc);
 static void refdev_fops_ioctl_load_fw_bad_arg(struct kunit *test)
 {
 	const struct refdev_fw_arg_case *p = test->param_value;
-	struct refdev_test_env *env = test->priv;
 	struct refdev_fw_load arg;
 	struct file *file;
 
@@ -392,8 +404,7 @@ static void refdev_fops_ioctl_load_fw_bad_arg(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_LOAD_FW,
 						refdev_test_uarg(test)), p->err);
-	KUNIT_EXPECT_NULL(test, env->rd->fw);
-	KUNIT_EXPECT_EQ(test, env->rd->fw_size, 0);
+	refdev_fops_expect_untouched(test, file);
 }
 
 static void refdev_fops_ioctl_alloc_dma(struct kunit *test)
@@ -402,9 +413,9 @@ static void refdev_fops_ioctl_alloc_dma(struct kunit *test)
 	struct file *file;
 
 	file = refdev_test_file(test);
-	refdev_test_put_arg(test, PAGE_SIZE, sizeof(u64));
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, REFDEV_IOC_ALLOC_DMA,
-						refdev_test_uarg(test)), 0);
+	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
+						      REFDEV_IOC_ALLOC_DMA,
+						      PAGE_SIZE, sizeof(u64)), 0);
 	refdev_session_get_info(refdev_test_fsession(file), &si);
 	KUNIT_EXPECT_EQ(test, si.dma_size, PAGE_SIZE);
 }
@@ -441,21 +452,14 @@ KUNIT_ARRAY_PARAM_DESC(refdev_ioctl_bad_values, refdev_ioctl_bad_values, desc);
 static void refdev_fops_ioctl_bad_value(struct kunit *test)
 {
 	const struct refdev_ioctl_value_case *p = test->param_value;
-	struct refdev_test_env *env = test->priv;
-	struct refdev_session_info si;
-	struct refdev_info info;
 	struct file *file;
 
 	file = refdev_test_file(test);
-	refdev_test_put_arg(test, p->value, p->size);
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, p->cmd,
-						refdev_test_uarg(test)), p->err);
+	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file, p->cmd,
+						      p->value, p->size),
+			p->err);
 
-	refdev_get_info(env->rd, &info);
-	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, info.nr_channels, REFDEV_DEFAULT_CHANNELS);
-	KUNIT_EXPECT_EQ(test, si.ring_entries, REFDEV_DEFAULT_RING);
-	KUNIT_EXPECT_EQ(test, si.dma_size, 0);
+	refdev_fops_expect_untouched(test, file);
 }
 
 /* The interrupt ioctl returns the number of requests completed. */
@@ -520,9 +524,6 @@ KUNIT_ARRAY_PARAM_DESC(refdev_ioctl_ptr_cmds, refdev_ioctl_ptr_cmds, desc);
 static void refdev_fops_ioctl_bad_pointer(struct kunit *test)
 {
 	const struct refdev_ioctl_cmd_case *p = test->param_value;
-	struct refdev_test_env *env = test->priv;
-	struct refdev_session_info si;
-	struct refdev_info info;
 	struct file *file;
 
 	file = refdev_test_file(test);
@@ -530,12 +531,7 @@ static void refdev_fops_ioctl_bad_pointer(struct kunit *test)
 						refdev_test_ubad(test)), -EFAULT);
 	KUNIT_EXPECT_EQ(test, refdev_test_ioctl(file, p->cmd, NULL), -EFAULT);
 
-	refdev_get_info(env->rd, &info);
-	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, info.nr_channels, REFDEV_DEFAULT_CHANNELS);
-	KUNIT_EXPECT_EQ(test, info.fw_size, 0);
-	KUNIT_EXPECT_EQ(test, si.ring_entries, REFDEV_DEFAULT_RING);
-	KUNIT_EXPECT_EQ(test, si.dma_size, 0);
+	refdev_fops_expect_untouched(test, file);
 }
 
 static void refdev_fops_ioctl_unknown_cmd(struct kunit *test)

@@ -32,6 +32,19 @@ static struct refdev *refdev_test_probe(struct kunit *test, struct device *dev)
 	return refdev_from_dev(dev);
 }
 
+/* A stub device, probed directly; @before: its devres count before probe. */
+static struct refdev *refdev_test_probe_stub(struct kunit *test,
+					     struct device **dev, size_t *before)
+{
+	struct refdev *rd;
+
+	*dev = refdev_test_add_stub_device(test, "stub");
+	*before = refdev_test_devres_count(*dev);
+	rd = refdev_test_probe(test, *dev);
+	KUNIT_ASSERT_NOT_NULL(test, rd);
+	return rd;
+}
+
 /* The driver core calls refdev_probe(): the device is fully set up. */
 static void refdev_probe_driver_model(struct kunit *test)
 {
@@ -69,10 +82,7 @@ static void refdev_probe_devm_allocations(struct kunit *test)
 	struct refdev *rd;
 	size_t before;
 
-	dev = refdev_test_add_stub_device(test, "stub");
-	before = refdev_test_devres_count(dev);
-	rd = refdev_test_probe(test, dev);
-	KUNIT_ASSERT_NOT_NULL(test, rd);
+	rd = refdev_test_probe_stub(test, &dev, &before);
 	KUNIT_EXPECT_EQ(test, refdev_test_devres_count(dev), before + 4);
 	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(rd));
 
@@ -238,10 +248,7 @@ static void refdev_remove_frees_everything(struct kunit *test)
 	struct refdev *rd;
 	size_t before;
 
-	dev = refdev_test_add_stub_device(test, "stub");
-	before = refdev_test_devres_count(dev);
-	rd = refdev_test_probe(test, dev);
-	KUNIT_ASSERT_NOT_NULL(test, rd);
+	rd = refdev_test_probe_stub(test, &dev, &before);
 	KUNIT_EXPECT_FALSE(test, ida_is_empty(&env->core->ida));
 
 	kunit_release_action(test, refdev_remove_action, dev);
