@@ -108,16 +108,17 @@ review:
 		$(if $(PATCH),"$(PATCH)") $(if $(BASE),--base '$(BASE)' --head '$(or $(HEAD),HEAD)')
 
 # make test's review: the example patch must come out as its new leak, its hunk
-# reported as run by the open points, harness exit 1
+# reported as executed (gcov: the changed line 54 ran) under the open points,
+# harness exit 1
 review-test:
 	@mkdir -p $(OUT); $(HARNESS) review --build-dir $(BUILD_DIR) --out $(OUT) configs/review/open-unwind-leak.patch \
 		> $(OUT)/review-test.log 2>&1; rc=$$?; tail -3 $(OUT)/review-test.log; \
 	if [ $$rc -ne 1 ] || ! grep -q "| handled -> leak | refdev_session.c:37 |" $(OUT)/review/review.md \
-		|| ! grep -q "^- .module/refdev_session.c:51. (.refdev_open.): run by [1-9][0-9]* point(s): open 1" \
+		|| ! grep -q "^- .module/refdev_session.c:51. (.refdev_open.): executed: line(s) [0-9, ]*54[0-9, ]* of .* ran (gcov); [1-9][0-9]* point(s) ran in it: open 1" \
 			$(OUT)/review/review.md; then \
-		echo "review-test: expected the new leak at refdev_session.c:37, its hunk run by the open points, and exit 1 (got $$rc): see $(OUT)/review-test.log"; exit 1; fi; \
+		echo "review-test: expected the new leak at refdev_session.c:37, its hunk executed (gcov) under the open points, and exit 1 (got $$rc): see $(OUT)/review-test.log"; exit 1; fi; \
 	grep "^- .module/refdev_session.c:51." $(OUT)/review/review.md; \
-	echo "review-test: the dropped kfree is a new leak at refdev_session.c:37, its hunk run by swept points, exit 1"
+	echo "review-test: the dropped kfree is a new leak at refdev_session.c:37, its hunk executed (gcov) under swept points, exit 1"
 
 # RUNS: how many sweeps to compare
 determinism:

@@ -3,6 +3,7 @@ the allocation calls among them.  What a review makes of it is
 results/review_doc.py's."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -43,6 +44,9 @@ class Hunk:
     start: int
     length: int
     function: str       # "" when git names none
+    # the patched file's lines the hunk changes: those it adds and, where it
+    # removes lines, the lines either side of the gap (they run instead)
+    changed: tuple[int, ...] = ()
 
     def holds(self, line: int) -> bool:
         return self.start <= line < self.start + max(self.length, 1)
@@ -69,12 +73,15 @@ def parse(text: str) -> Patch:
     path, line = "", 0
     old_left = new_left = 0         # lines the current hunk still holds, by its header
     old = ""
+    changed: list[set[int]] = []    # each hunk's changed lines
     for raw in text.splitlines():
         if old_left > 0 or new_left > 0:
             if raw.startswith("+"):
                 added.append(Added(path, line, raw[1:]))
+                changed[-1].add(line)
                 line, new_left = line + 1, new_left - 1
             elif raw.startswith("-"):
+                changed[-1].update(n for n in (line - 1, line) if n >= hunks[-1].start)
                 old_left -= 1
             elif raw.startswith(" ") or raw == "":
                 line, old_left, new_left = line + 1, old_left - 1, new_left - 1
@@ -98,6 +105,9 @@ def parse(text: str) -> Patch:
             new_left = int(m.group(3)) if m.group(3) is not None else 1
             fn = _FUNCTION.search(m.group(4))
             hunks.append(Hunk(path, line, new_left, fn.group(1) if fn else ""))
+            changed.append(set())
+    hunks = [dataclasses.replace(h, changed=tuple(sorted(n for n in c if h.holds(n))))
+             for h, c in zip(hunks, changed)]
     return Patch(tuple(files), tuple(added), tuple(hunks))
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..checkout import configs, identity, suite_sources, targets, tree
+from ..checkout import configs, gcov, identity, suite_sources, targets, tree
 from ..checkout import known_bugs
 from ..results import model, report, reports_io
 from ..errors import HarnessError
@@ -47,6 +47,7 @@ class BootSpec:
     ccache_dir: Path | None = None
     kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
     run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
+    coverage: gcov.Plan | None = None       # make review's patched side: gcov on these
 
     def default_build(self, name: str = ".kunit-kfault") -> Path:
         return self.build_dir or self.kdir / name
@@ -142,8 +143,13 @@ def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
 def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str] = [],
             extra: list[str] = [], build_dir: Path | None = None) -> KunitRequest:
     """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
+    build = build_dir or ctx.boot.default_build()
+    if ctx.boot.coverage is not None and first:     # kunit.py exec takes no make options
+        cmd = build / ".vmlinux.o.cmd"
+        extra = list(extra) + gcov.make_options(ctx.boot.coverage, build, cmd.read_text(
+            errors="replace") if cmd.is_file() else None)
     return KunitRequest(
-        kdir=ctx.boot.kdir, build_dir=build_dir or ctx.boot.default_build(),
+        kdir=ctx.boot.kdir, build_dir=build,
         kunitconfig_dir=ctx.boot.kunitconfig_dir or ctx.checkout.config_dir, filter_glob=suites,
         timeout=ctx.boot.timeout,
         ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,

@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..results import baseline, review_doc
-from ..checkout import diff, suite_sources, tree
+from ..results import baseline, linecov, review_doc
+from ..checkout import diff, gcov, suite_sources, tree
 from ..errors import HarnessError
 from . import sweep
 from . import context
@@ -169,6 +169,56 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = []) -
     return Selection(tuple(built[:MAX_SUITES]), not_built, tuple(built[MAX_SUITES:]))
 
 
+def tree_path(checkout: Checkout, path: str) -> str:
+    """A patched path as the kernel tree names it (this checkout is linked in
+    at drivers/misc/kfault)."""
+    return f"drivers/misc/{tree.LINK_NAME}/{path}" if in_checkout(checkout, path) else path
+
+
+def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
+    """The touched C files the patched side's coverage build instruments (ctx:
+    the patched side), each with its directory's Makefile to check."""
+    makefiles = {}
+    for f in files:
+        tp = tree_path(ctx.checkout, f)
+        here = (ctx.boot.kdir / tp).parent
+        text = [(here / n).read_text(errors="replace") for n in ("Makefile", "Kbuild")
+                if (here / n).is_file()]
+        makefiles[tp] = "\n".join(text)
+    return gcov.plan([tree_path(ctx.checkout, f) for f in files], makefiles)
+
+
+def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
+                  ) -> dict[diff.Hunk, linecov.HunkLines | str]:
+    """What the patched side's gcov counts say of each hunk, or why they say
+    nothing (ctx: the patched side, after its sweeps)."""
+    build = ctx.boot.default_build()
+    texts = ctx.runner.gcov_json(build, list(plan.files))
+    docs = []
+    for f, text in texts.items():
+        if text is not None:
+            try:
+                docs.append(linecov.parse(text, str(build), str(ctx.boot.kdir)))
+            except linecov.CoverageError as err:
+                raise HarnessError(f"gcov on {f} in {build}: {err}") from None
+    counts = linecov.merge(docs)
+    refused = dict(plan.refused)
+    out: dict[diff.Hunk, linecov.HunkLines | str] = {}
+    for h in hunks:
+        tp = tree_path(ctx.checkout, h.path)
+        if tp in refused:
+            out[h] = f"not measured: {refused[tp]}"
+        elif tp not in plan.files:
+            out[h] = "not measured"
+        elif texts.get(tp) is None:
+            out[h] = ("not measured: its counts were not written (the kernel did not "
+                      "exit cleanly?)" if (build / tp).with_suffix(".gcno").is_file()
+                      else "not measured: not built in the review's kernel")
+        else:
+            out[h] = linecov.hunk_lines(h, counts.get(tp, {}))
+    return out
+
+
 def touches_target(ctx: Context, files: list[str]) -> bool:
     """Does the patch change the target: this checkout, or its source directories?"""
     dirs = tuple(d.rstrip("/") + "/" for d in ctx.target.srcdirs)
@@ -276,6 +326,15 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
                                       "kernel files"]
     for line in swept:
         print(f"review: {line}", flush=True)
+    plan = coverage_plan(patched_ctx, list(parsed.files))
+    for f, why in plan.refused:
+        print(f"review: no line coverage of {f}: {why}", flush=True)
+    if plan.files:
+        ctx.runner.coverage_setup(patched_ctx.boot.default_build(), gcov.LIBGCOV)
+        patched_ctx = dataclasses.replace(patched_ctx, boot=dataclasses.replace(
+            patched_ctx.boot, coverage=plan))
+        print(f"review: the patched kernel counts the lines of {', '.join(plan.files)} "
+              "(gcov)", flush=True)
     docs: dict[str, dict[str, Any]] = {}
     cut: list[str] = []
     try:
@@ -294,6 +353,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             docs[side] = doc
     finally:
         tree.link(ctx.boot.kdir, ctx.checkout.repo)
+    lines = hunk_coverage(patched_ctx, plan, [h for h, _ in hunks])
     vmlinux = patched_ctx.boot.vmlinux
     if patched_ctx.boot.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)
@@ -318,14 +378,14 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     # sparse names files from the build directory: ../drivers/misc/kfault/module/x.c
     said = [x.replace(f"../drivers/misc/{tree.LINK_NAME}/", "").replace("../", "")
             for x in said]
-    uses = review_doc.hunk_uses(hunks, patched)
-    lines = review_doc.markdown(title, parsed, cmp, base, patched, checks, rerun,
-                                said if objects else None, uses, swept)
+    uses = review_doc.hunk_uses(hunks, patched, lines)
+    md = review_doc.markdown(title, parsed, cmp, base, patched, checks, rerun,
+                             said if objects else None, uses, swept)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "review.md").write_text("\n".join(lines) + "\n")
+    (out / "review.md").write_text("\n".join(md) + "\n")
     (out / "review.json").write_text(json.dumps(review_doc.as_json(
         title, parsed, cmp, uses, swept, checks, said if objects else None), indent=2) + "\n")
-    print("\n".join(lines))
+    print("\n".join(md))
     verdict = review_doc.verdict(cmp, uses)
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
           f"unchanged; {verdict}; {out / 'review.md'}, review.json")

@@ -381,6 +381,48 @@ def faddr2line(kdir: Path, binary: Path, calls: dict[str, str]
     return chains
 
 
+def coverage_setup(build_dir: Path, libgcov: str) -> None:
+    """Ready build_dir for a coverage build (checkout/gcov.py): gcc's libgcov.a
+    copied in as libgcov with mangle_path renamed (fs/seq_file.c has one), and
+    the counts of an earlier run removed (libgcov adds to what it finds)."""
+    proc = subprocess.run(["gcc", "-print-file-name=libgcov.a"], capture_output=True,
+                          text=True)
+    lib = Path(proc.stdout.strip())
+    if proc.returncode or not lib.is_absolute() or not lib.is_file():
+        raise HarnessError("gcc has no libgcov.a: a coverage build needs gcc's own "
+                           "(Debian: libgcc-12-dev)")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    dst = build_dir / libgcov
+    proc = subprocess.run(["objcopy", "--redefine-sym", "mangle_path=kfault_gcov_mangle_path",
+                           str(lib), str(dst)], capture_output=True, text=True)
+    if proc.returncode:
+        raise HarnessError(f"objcopy of {lib} failed: {proc.stderr.strip()[:200]}")
+    dst.chmod(0o644)
+    # kunit.py builds compile_commands.json, whose script opens the .cmd file
+    # of each archive member Kbuild links; libgcov's members have none
+    proc = subprocess.run(["ar", "t", str(dst)], capture_output=True, text=True)
+    for member in proc.stdout.split():
+        (build_dir / f".{member}.cmd").write_text("# a member of libgcov.a: not Kbuild's\n")
+    for old in build_dir.rglob("*.gcda"):
+        old.unlink()
+
+
+def gcov_json(build_dir: Path, files: list[str]) -> dict[str, str | None]:
+    """gcov --json-format --stdout for each kernel-tree .c file of a coverage
+    build, run in the build directory: its JSON text, or None when no .gcda
+    was written (the object never ran) or gcov could not read it."""
+    out: dict[str, str | None] = {}
+    for f in files:
+        gcda = build_dir / Path(f).with_suffix(".gcda")
+        if not gcda.is_file():
+            out[f] = None
+            continue
+        proc = subprocess.run(["gcov", "--json-format", "--stdout", "-o", str(gcda.parent),
+                               str(gcda)], cwd=build_dir, capture_output=True, text=True)
+        out[f] = proc.stdout if proc.returncode == 0 and proc.stdout.strip() else None
+    return out
+
+
 def compile_c(src: Path, dst: Path) -> None:
     """A user-space helper, with the host's compiler and libc only."""
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -431,6 +473,10 @@ class Runner(Protocol):
                    ) -> dict[str, list[tuple[str, str]]]: ...
 
     def compile_c(self, src: Path, dst: Path) -> None: ...
+
+    def coverage_setup(self, build_dir: Path, libgcov: str) -> None: ...
+
+    def gcov_json(self, build_dir: Path, files: list[str]) -> dict[str, str | None]: ...
 
     def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]: ...
 
@@ -492,6 +538,12 @@ class ProcessRunner:
 
     def compile_c(self, src: Path, dst: Path) -> None:
         compile_c(src, dst)
+
+    def coverage_setup(self, build_dir: Path, libgcov: str) -> None:
+        coverage_setup(build_dir, libgcov)
+
+    def gcov_json(self, build_dir: Path, files: list[str]) -> dict[str, str | None]:
+        return gcov_json(build_dir, files)
 
     def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]:
         return text_symbols(binary)

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from ..checkout.diff import Added, Hunk, Patch
 from ..console import frames
 from . import baseline
+from .linecov import HunkLines
 
 
 def reached(site: Added, report: Mapping[str, Any]) -> bool:
@@ -28,17 +29,21 @@ def reached(site: Added, report: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class HunkUse:
-    """A hunk of the patch and the swept points of the patched side that ran
-    in it: failed an allocation in its function or at its lines, or reported
-    from its function."""
+    """A hunk of the patch: whether the patched side's sweeps executed its
+    lines (gcov's counts, when they were measured) and the swept points that
+    ran in it (failed an allocation in its function or at its lines, or
+    reported from its function)."""
 
     hunk: Hunk
     function: str                   # the hunk's function ("" if none is known)
     points: tuple[str, ...]         # "operation nth" of each
+    lines: HunkLines | None = None  # gcov's word on the hunk; None: not measured
+    unmeasured: str = ""            # why it was not
 
     @property
     def exercised(self) -> bool:
-        return bool(self.points)
+        """Executed, by gcov's counts; without them, run in by a point."""
+        return self.lines.executed if self.lines is not None else bool(self.points)
 
 
 def _symbol(site: str | None) -> str:
@@ -47,8 +52,10 @@ def _symbol(site: str | None) -> str:
     return frame.function if frame else (site or "")
 
 
-def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any]) -> list[HunkUse]:
-    """For each (hunk, its function), the patched side's points that ran in it."""
+def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any],
+              lines: Mapping[Hunk, HunkLines | str] = {}) -> list[HunkUse]:
+    """For each (hunk, its function), the patched side's points that ran in it
+    and what gcov counted there (lines: by hunk, or why it was not measured)."""
     points = list(patched.get("points", [])) + list(patched.get("baselines", []))
     out = []
     for hunk, function in hunks:
@@ -63,7 +70,9 @@ def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any]) -> 
                                                _symbol(ev.get("report_site")))
             if at or inside:
                 ran.append(f"{p.get('operation')} {p.get('nth')}")
-        out.append(HunkUse(hunk, function, tuple(ran)))
+        said = lines.get(hunk, "not measured")
+        out.append(HunkUse(hunk, function, tuple(ran), said if isinstance(said, HunkLines)
+                           else None, "" if isinstance(said, HunkLines) else said))
     return out
 
 
@@ -82,10 +91,36 @@ def verdict(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
 
 def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
     ran = sum(u.exercised for u in uses)
+    measured = sum(u.lines is not None for u in uses)
+    how = ("executed (gcov)" if measured == len(uses) else "run by a swept point"
+           if not measured else f"executed or run by a swept point ({measured} measured "
+           "by gcov)")
     return (f"kfault review: {verdict(cmp, uses)}: {len(cmp.new)} new, {len(cmp.fixed)} "
             f"fixed, {len(cmp.unchanged)} unchanged; {ran} of {len(uses)} touched hunk(s) "
-            "run by a swept point" + ("" if ran == len(uses) else
-                                      f", {len(uses) - ran} not exercised"))
+            f"{how}" + ("" if ran == len(uses) else f", {len(uses) - ran} not exercised"))
+
+
+def _lines(ns: Iterable[int]) -> str:
+    return ", ".join(str(n) for n in ns)
+
+
+def hunk_said(u: HunkUse) -> str:
+    """One line of review.md on a touched hunk."""
+    where = f"`{u.hunk.path}:{u.hunk.start}`" + (f" (`{u.function}`)" if u.function else "")
+    named = ", ".join(u.points[:8]) + (" ..." if len(u.points) > 8 else "")
+    points = (f"{len(u.points)} point(s) ran in it: {named}" if u.points
+              else "no point's failure or report is in it")
+    if u.lines is None:
+        state = (f"run by {len(u.points)} point(s): {named}" if u.points
+                 else "**not exercised** by any swept point")
+        return f"- {where}: {state} (line coverage {u.unmeasured})"
+    if not u.lines.looked:
+        return f"- {where}: **not exercised**: gcov counts no executable line in it; {points}"
+    if u.lines.executed:
+        return (f"- {where}: executed: line(s) {_lines(u.lines.ran)} of "
+                f"{_lines(u.lines.looked)} ran (gcov); {points}")
+    return (f"- {where}: **not executed**: none of line(s) {_lines(u.lines.looked)} ran "
+            f"(gcov); {points}")
 
 
 def _short(evidence: str, limit: int = 160) -> str:
@@ -155,12 +190,7 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
            + ", ".join(f"`{f}`" for f in patch.files) + ".", ""]
     out += ["## What the sweeps ran", ""] + [f"- {line}" for line in swept] + [""]
     out += ["## Touched hunks", ""]
-    for u in uses:
-        where = f"`{u.hunk.path}:{u.hunk.start}`" + (f" (`{u.function}`)" if u.function else "")
-        out.append(f"- {where}: " + (
-            f"run by {len(u.points)} point(s): " + ", ".join(u.points[:8])
-            + (" ..." if len(u.points) > 8 else "") if u.exercised
-            else "**not exercised** by any swept point"))
+    out += [hunk_said(u) for u in uses]
     out.append("")
     if cmp.new:
         out += ["## New findings", ""]
@@ -200,7 +230,10 @@ def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkU
         "unchanged": [entry(e) for e in cmp.unchanged],
         "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
                    "function": u.function or None, "exercised": u.exercised,
-                   "points": list(u.points)} for u in uses],
+                   "points": list(u.points),
+                   "lines": None if u.lines is None else {
+                       "looked": list(u.lines.looked), "ran": list(u.lines.ran)},
+                   "unmeasured": u.unmeasured or None} for u in uses],
         "swept": swept,
         "added_allocations": [{"file": a.path, "line": a.line, "text": a.text.strip()}
                               for a in patch.added if a.allocates],

@@ -24,6 +24,8 @@ class FakeRunner:
     def __init__(self, consoles: list[str]) -> None:
         self.consoles = list(consoles)
         self.requests: list[KunitRequest] = []
+        self.coverage_dirs: list[Path] = []
+        self.gcov: dict[str, str] = {}      # kernel-tree file: its captured gcov JSON
 
     def run_kunit(self, req: KunitRequest, output: Path | None = None,
                   on_start: Callable[[int], None] | None = None) -> int:
@@ -89,6 +91,14 @@ class FakeRunner:
 
     def text_symbols(self, binary: Path) -> list[tuple[int, int, str]]:
         return []
+
+    def coverage_setup(self, build_dir: Path, libgcov: str) -> None:
+        self.coverage_dirs.append(build_dir)
+
+    def gcov_json(self, build_dir: Path, files: list[str]) -> dict[str, str | None]:
+        """The captured gcov JSON of each file given in self.gcov."""
+        return {f: (DATA / self.gcov[f]).read_text() if f in self.gcov else None
+                for f in files}
 
 
 def make(fake_tree: Path, tmp_path: Path, consoles: list[str],

@@ -226,4 +226,9 @@ void kfault_canary_run(struct kunit *test, int (*fn)(void *));
 const char *kfault_resume(void);
 const char *kfault_only(void);
 
+/* ---- cov_flush.c -------------------------------------------------------- */
+
+/* libgcov's, linked only into make review's coverage build (UML). */
+void __gcov_dump(void);
+
 #endif /* _KFAULT_INTERNAL_H */
