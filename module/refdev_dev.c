@@ -47,6 +47,43 @@ static void refdev_init_channels(struct refdev_channel *ch, unsigned int from,
 	}
 }
 
+static void refdev_port_release(struct device *dev)
+{
+	kfree(container_of(dev, struct refdev_port, dev));
+}
+
+/*
+ * The port: "<name>-port" under the device.  The driver core's rule: once
+ * device_register() has been called the struct device belongs to its
+ * reference count, so a failed registration is put, not freed - put_device()
+ * frees the name dev_set_name() allocated, the device_private
+ * device_add() did, and the port through its release function.
+ */
+static int refdev_port_add(struct refdev *rd)
+{
+	struct refdev_port *port;
+	int ret;
+
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->rd = rd;
+	port->dev.parent = rd->dev;
+	port->dev.release = refdev_port_release;
+	ret = dev_set_name(&port->dev, "%s-port", rd->name);
+	if (ret) {
+		kfree(port);
+		return ret;
+	}
+	ret = device_register(&port->dev);
+	if (ret) {
+		put_device(&port->dev);
+		return ret;
+	}
+	rd->port = port;
+	return 0;
+}
+
 /**
  * refdev_probe() - bring up one device
  * @dev: the device; its driver data is set to the new struct refdev
@@ -63,11 +100,12 @@ static void refdev_init_channels(struct refdev_channel *ch, unsigned int from,
  *  6. the stats log (vzalloc, REFDEV_STATS_SIZE)
  *  7. REFDEV_DEFAULT_CHANNELS channels (kcalloc)
  *  8. the misc device (misc_register, dynamic minor)
+ *  9. the port, a child device (kzalloc, dev_set_name, device_register)
  *
  * Context: process context, may sleep.
  * Return: 0; -EINVAL if @dev or @core is missing, -EBUSY if @dev already
  * has driver data, -ENOSPC if @core has no free id, -ENOMEM, or the error
- * of misc_register().
+ * of misc_register() or of device_register().
  */
 int refdev_probe(struct device *dev, struct refdev_core *core)
 {
@@ -140,10 +178,19 @@ int refdev_probe(struct device *dev, struct refdev_core *core)
 	}
 	rd->registered = true;
 
+	ret = refdev_port_add(rd);
+	if (ret) {
+		dev_err_probe(dev, ret, "cannot add the port of %s\n", rd->name);
+		goto err_deregister_misc;
+	}
+
 	dev_set_drvdata(dev, rd);
 	devres_close_group(dev, refdev_probe);
 	return 0;
 
+err_deregister_misc:
+	misc_deregister(&rd->misc);
+	rd->registered = false;
 err_free_channels:
 	kfree(rd->channels);
 err_free_stats:
@@ -177,6 +224,7 @@ void refdev_remove(struct device *dev)
 	if (!rd)
 		return;
 
+	device_unregister(&rd->port->dev);
 	mutex_lock(&rd->mutex);
 	misc_deregister(&rd->misc);
 	rd->registered = false;

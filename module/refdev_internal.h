@@ -167,6 +167,17 @@ struct refdev_status_block {
  * @fw: firmware image, vmalloc()ed, NULL if none
  * @fw_size: bytes of @fw
  */
+/**
+ * struct refdev_port - the device's port, a child device in the driver model
+ * @dev: its struct device, registered under the refdev's device: once
+ *	device_register() was called it is freed by put_device() only
+ * @rd: the refdev it belongs to
+ */
+struct refdev_port {
+	struct device dev;
+	struct refdev *rd;
+};
+
 struct refdev {
 	struct device *dev;
 	struct refdev_core *core;
@@ -174,6 +185,7 @@ struct refdev {
 	const char *name;
 	struct miscdevice misc;
 	bool registered;
+	struct refdev_port *port;
 
 	struct mutex mutex;	/* configuration: channels, firmware, misc */
 	spinlock_t lock;	/* sessions, queues, rings, log: irq-safe */

@@ -63,10 +63,27 @@ class KernelBug:
     title: str
     fixed: str
     kmemleak_frames: tuple[str, ...]
+    # the kernel's live leak check (kunit/kfault/live.c) names a site outside
+    # the target "path:line fn<-caller<-caller": chains that say it is this bug
+    live_callers: tuple[str, ...] = ()
 
     def matches_leak(self, leak: Leak) -> bool:
         names = {f.function for f in leak.frames}
         return bool(self.kmemleak_frames) and all(f in names for f in self.kmemleak_frames)
+
+    def as_known(self) -> Known | None:
+        """A point whose every leaked site is this bug's (by its caller chain)
+        is a known finding of any target, cited; None without live_callers."""
+        if not self.live_callers:
+            return None
+        chain = "|".join(re.escape(c) for c in self.live_callers)
+        return Known("*", Verdict.LEAK,
+                     rf"^leaked (?:\S+ \S*(?:{chain})\S* [+-]\d+/[+-]\d+B(?:,|$))+$",
+                     f"known kernel bug {self.id}: {self.title}; fixed upstream by {self.fixed}")
+
+
+def bugs_as_known(bugs: tuple[KernelBug, ...]) -> tuple[Known, ...]:
+    return tuple(k for b in bugs for k in [b.as_known()] if k is not None)
 
 
 def parse_bugs(text: str, origin: str) -> tuple[KernelBug, ...]:
@@ -77,11 +94,15 @@ def parse_bugs(text: str, origin: str) -> tuple[KernelBug, ...]:
     out = []
     for num, item in enumerate(data.get("bug", []), 1):
         frames = item.get("kmemleak_frames", []) if isinstance(item, dict) else None
+        live = item.get("live_callers", []) if isinstance(item, dict) else None
         if not isinstance(item, dict) or not all(
                 isinstance(item.get(k), str) and item.get(k) for k in ("id", "title", "fixed")) \
-                or not isinstance(frames, list) or not all(isinstance(f, str) for f in frames):
-            raise HarnessError(f"{origin}: bug {num} needs id, title, fixed, kmemleak_frames")
-        out.append(KernelBug(item["id"], item["title"], item["fixed"], tuple(frames)))
+                or not isinstance(frames, list) or not all(isinstance(f, str) for f in frames) \
+                or not isinstance(live, list) or not all(isinstance(c, str) and c for c in live):
+            raise HarnessError(f"{origin}: bug {num} needs id, title, fixed, kmemleak_frames "
+                               "(and live_callers, if any, a list of strings)")
+        out.append(KernelBug(item["id"], item["title"], item["fixed"], tuple(frames),
+                             tuple(live)))
     return tuple(out)
 
 
@@ -100,4 +121,5 @@ def load_suite_findings(config_dir: Path) -> tuple[Known, ...]:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as err:
         raise HarnessError(f"{path}: not TOML: {err}") from None
-    return parse(data.get("known", []), str(path))
+    return parse(data.get("known", []), str(path)) + bugs_as_known(
+        parse_bugs(path.read_text(), str(path)))

@@ -8,12 +8,15 @@ a driver.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import HarnessError
+from . import known_bugs
 from .known_bugs import Known
 from .known_bugs import parse as parse_known
 
@@ -193,7 +196,9 @@ def load(config_dir: Path, name: str | None = None) -> Target:
     target = parse(path.read_text(), str(path))
     if target.name != name:
         raise HarnessError(f"{path}: name = {target.name!r}, but the file is {name}.toml")
-    return target
+    # a known kernel bug's live leaks are a known finding of every target
+    return dataclasses.replace(target, known=target.known + known_bugs.bugs_as_known(
+        known_bugs.load_bugs(config_dir)))
 
 
 def load_all(config_dir: Path) -> list[Target]:

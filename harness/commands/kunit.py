@@ -13,6 +13,15 @@ from .context import (EXIT_COVERAGE, Context, Outcome, analyse, lost_points, pre
                       write_reports)
 
 
+def known_failures_only(ctx: Context, lines: list[str]) -> int:
+    """How many KUnit results failed, when every one is a known finding's point
+    (kunit.py fails the run for any failed point; known findings do not);
+    0 when none failed or one is not known."""
+    failed = [(r.path, r.log) for r in kunit_results.results(ctx.boot.kdir, lines)
+              if r.status not in ("SUCCESS", "SKIPPED")]
+    return len(failed) if failed and not known.unexplained(failed, ctx.target.known) else 0
+
+
 def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome:
     prepare(ctx)
     glob = suites or ctx.target.suites
@@ -44,14 +53,12 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome
               f"failed tests (a result line it could not parse); see {log_path}",
               file=sys.stderr)
         status = 1
-    elif status and ctx.target.known:
-        # kunit.py fails the run for any failed point; known findings do not
-        failed = [(r.path, r.log) for r in kunit_results.results(ctx.boot.kdir, lines)
-                  if r.status not in ("SUCCESS", "SKIPPED")]
-        bad = known.unexplained(failed, ctx.target.known)
-        if failed and not bad:
-            print(f"kfault: all {len(failed)} failed KUnit results are known findings "
-                  f"of {ctx.target.name} (configs/targets/{ctx.target.name}.toml)")
+    elif status and not lost:
+        n = known_failures_only(ctx, lines)
+        if n:
+            print(f"kfault: all {n} failed KUnit results are known findings of "
+                  f"{ctx.target.name} (configs/targets/{ctx.target.name}.toml, "
+                  "configs/known-bugs.toml)")
             status = 0
     if log.crash:
         where = symbols.place(log.crash.addr)

@@ -27,7 +27,8 @@ from typing import Callable, Iterable, Union
 
 _FIELD = re.compile(r"(\w+)=(\[[^\]]*\]|\S+)")
 _TIME = re.compile(r"^\[[ 0-9.:]+\] ")
-_STATS = re.compile(r"^(\d+) points \((\d+) runs\) in (\d+) ms, (\d+) points/s")
+_STATS = re.compile(r"^(\d+) points \((\d+) runs\) in (\d+) ms, (\d+) points/s"
+                    r"(?:, (\d+) objects not followed by the live check)?")
 _VERDICT_COUNT = re.compile(r"^verdict ([\w-]+): (\d+)$")
 _LEAK = re.compile(r"^kmemleak(?: \((kernel)\))?: unreferenced object (0x[0-9a-f]+) "
                    r"\(size (\d+)\):(?: frames=(\S*))?")
@@ -226,6 +227,7 @@ class StatsLine:
     runs: int
     ms: int
     per_s: int
+    untracked: int = 0      # objects the live leak check did not follow (live.c)
 
 
 @dataclass(frozen=True)
@@ -339,7 +341,7 @@ def parse_line(line: str) -> Record | None:
                 return parse(fields(text))
         m = _STATS.match(text)
         if m:
-            return StatsLine(*(int(g) for g in m.groups()))
+            return StatsLine(*(int(g) for g in m.groups() if g is not None))
         m = _VERDICT_COUNT.match(text)
         if m:
             return VerdictCountLine(_verdict(m.group(1)), int(m.group(2)))

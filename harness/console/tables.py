@@ -75,5 +75,15 @@ MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c",
 # (kunit/kfault/tables.c: kfault_artefacts).
 ARTEFACTS = ("alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion")
 
+# Allocation sites whose objects the kernel keeps on purpose after the call
+# that made them returned, each with why: the live leak check
+# (kunit/kfault/live.c; the names are tables.c's kfault_kept) does not count
+# them as a point's leak.
+KEPT = {
+    "preload_this_cpu_lock": "vmalloc keeps one vmap_area per CPU preloaded for its next "
+                             "caller (mm/vmalloc.c, ne_fit_preload_node); seen in "
+                             "netdevsim's port_add",
+}
+
 # The console line that starts an injected failure's stack dump (lib/fault-inject.c).
 INJECTION_HEAD = "FAULT_INJECTION: forcing a failure"

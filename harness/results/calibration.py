@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..checkout.defects import Expectation, Finding
+from ..checkout.known_bugs import Known
+from .known import match
 from .model import RunLog, Symbols
 from ..console.protocol import Verdict
 
@@ -28,8 +30,11 @@ class Outcome:
         return self.match is not None if self.expected else not self.findings
 
 
-def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int]) -> list[Finding]:
-    """Every finding of a boot, placed at a target file:line where possible.
+def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int],
+             known: tuple[Known, ...] = ()) -> list[Finding]:
+    """Every finding of a boot, placed at a target file:line where possible;
+    a point a known finding explains (a kernel bug the target runs into) is
+    none.
 
     leak_addrs: return addresses of the target frames of the leaks kmemleak's
     confirmation found (the leaks the precise check cannot see)."""
@@ -39,10 +44,17 @@ def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int]) -> list[Findi
         out.append(Finding(verdict, *(symbols.place(addr) or ("?", 0))))
 
     for res in log.results:
+        if match(known, res):
+            continue
         r = res.line
         if r.verdict == Verdict.LEAK:
             for item in r.leaked:
-                out.append(Finding("leak", item.file, item.line))
+                if "/" in item.file:
+                    # the live check's site outside the target (the driver
+                    # core's, lib/'s): placed at the target call that failed
+                    place("leak", r.addr)
+                else:
+                    out.append(Finding("leak", item.file, item.line))
         elif r.verdict == Verdict.REPORT:
             place("report", r.report_addr)
         elif r.verdict in (Verdict.WRONG_ERRNO, Verdict.BAD_STATE):

@@ -193,7 +193,8 @@ def merge(logs: list[RunLog]) -> RunLog:
             s = out.stats or StatsLine(0, 0, 0, 0)
             points, runs, ms = s.points + log.stats.points, s.runs + log.stats.runs, \
                 s.ms + log.stats.ms
-            out.stats = StatsLine(points, runs, ms, points * 1000 // ms if ms else 0)
+            out.stats = StatsLine(points, runs, ms, points * 1000 // ms if ms else 0,
+                                  s.untracked + log.stats.untracked)
         out.kmemleak = log.kmemleak or out.kmemleak
         out.leaks += log.leaks
         out.messages += log.messages
@@ -203,7 +204,8 @@ def merge(logs: list[RunLog]) -> RunLog:
         # a crashed boot prints no statistics: add up its points' own times
         ms = sum(r.line.us for r in out.points) // 1000
         out.stats = StatsLine(len(out.points), len(out.ran), ms,
-                              len(out.points) * 1000 // ms if ms else 0)
+                              len(out.points) * 1000 // ms if ms else 0,
+                              out.stats.untracked if out.stats else 0)
     return out
 
 

@@ -22,6 +22,9 @@ kernel addresses do not fit a JSON (double) number::
                 points_per_s     from "kfault: N points (M runs) in T ms, P points/s"
                 sweep_points, sweep_ms   N and T of that line (all sweep passes,
                                  bookkeeping points included), or null
+                live_untracked   "..., U objects not followed by the live check"
+                                 of that line: what the live leak check did not
+                                 see (no allocation tag, or past its table)
     points      one per fault point result (nth > 0), in the order reported:
                 suite (the fault suite), case "<op>_fault_sweep", operation, nth,
                 name (the KUnit case name, "open: fail 1 kmalloc_cache <-
@@ -94,6 +97,7 @@ class RunInfo:
     sweep_points: int | None
     sweep_ms: int | None
     targets: tuple[str, ...] = ()
+    live_untracked: int | None = None   # objects the live leak check did not follow
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,7 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
                   kunit_totals=log.totals, points_per_s=stats.per_s if stats else None,
                   sweep_points=stats.points if stats else None,
                   sweep_ms=stats.ms if stats else None,
+                  live_untracked=stats.untracked if stats else None,
                   targets=tuple(t.name for t in log.targets) or tuple(meta.targets))
     leak = (Kmemleak(log.kmemleak.canary_found, log.kmemleak.target_leaks,
                      log.kmemleak.kernel_leaks, kernel_leaks(log.leaks, bugs)[0])
@@ -391,6 +396,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "kunit_totals": {"pass": t.passed, "fail": t.failed, "skip": t.skipped,
                                  "total": t.total},
                 "points_per_s": run.points_per_s, "sweep_points": run.sweep_points,
+                "live_untracked": run.live_untracked,
                 "sweep_ms": run.sweep_ms},
         "points": [point_dict(p) for p in report.points],
         "baselines": [point_dict(p) for p in report.baselines],

@@ -39,6 +39,10 @@ def sweep(log: model.RunLog, known: tuple[Known, ...] = (),
     if log.stats:
         out.append(f"kfault: speed: {log.stats.points} points in {log.stats.ms} ms, "
                    f"{log.stats.per_s} points/s")
+        if log.stats.untracked:
+            out.append(f"kfault: live leak check: {log.stats.untracked} objects not followed "
+                       "(allocated with no allocation tag, or past the table): their leaks "
+                       "are kmemleak's alone")
     for op, n in model.missing(log).items():
         out.append(f"kfault: {op}: {n} counted points have no result (crash or truncated log)")
     for (op, verdict, why), points in model.failures(log.results).items():

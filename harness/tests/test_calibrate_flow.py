@@ -25,7 +25,7 @@ def test_a_defect_whose_finding_is_elsewhere_is_not_detected(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the correct driver: a clean sweep; the defect's sweep: the probe leak of
     # sweep_probe_leak.log, at refdev_dev.c:110 - an older line numbering
-    # than probe_unwind_leak.patch's marker (116), so it is not the defect's
+    # than probe_unwind_leak.patch's marker (154), so it is not the defect's
     ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log", "sweep_probe_leak.log"])
     ctx = dataclasses.replace(ctx, target=dataclasses.replace(
         ctx.target, defect_patches=str(one_defect(tmp_path, "probe_unwind_leak"))))
@@ -35,7 +35,7 @@ def test_a_defect_whose_finding_is_elsewhere_is_not_detected(
     assert "calibrate: probe_unwind_leak: NOT DETECTED" in said.out
     assert "calibration failed for: probe_unwind_leak" in said.err
     table = (ctx.out / "calibrate/calibration.md").read_text()
-    assert "probe_unwind_leak" in table and "refdev_dev.c:116" in table
+    assert "probe_unwind_leak" in table and "refdev_dev.c:154" in table
     # each boot built the kernel with the extra config; the scratch copy is gone
     assert all("--kconfig_add=CONFIG_KASAN=n" in r.extra for r in runner.requests)
     assert not (ctx.out / "calibrate/tree").exists()

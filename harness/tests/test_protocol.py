@@ -56,6 +56,9 @@ def test_try_ran_and_done_lines_of_a_pass() -> None:
 def test_statistics_line() -> None:
     rec = protocol.parse_line(first("full_run_console.log", "points/s"))
     assert rec == protocol.StatsLine(595, 634, 2712, 219)
+    # a kernel with the live leak check says how many objects it did not follow
+    rec = protocol.parse_line(first("stats_live.log", "points/s"))
+    assert isinstance(rec, protocol.StatsLine) and rec.points == 111 and rec.untracked == 0
 
 
 def test_a_truncated_line_is_a_message_not_an_exception() -> None:

@@ -88,11 +88,14 @@ def test_each_defect_patch_names_its_line() -> None:
     # configs/defects/refdev: one patch per seeded defect, the marker on a line it adds
     from harness.checkout import defects
     patches = sorted((REPO / "configs/defects/refdev").glob("*.patch"))
-    assert len(patches) == 15
+    assert len(patches) == 16
     found = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
     assert all(exp and all(e.defect == name for e in exp) for name, exp in found.items())
     df = found["double_free"][0]
-    assert (df.verdict, df.file, df.line) == ("report", "refdev_dev.c", 149)
+    assert (df.verdict, df.file, df.line) == ("report", "refdev_dev.c", 196)
+    # the driver core's leak: placed at the device_register() whose failure leaks
+    [pd] = found["port_put_device"]
+    assert (pd.verdict, pd.file, pd.line) == ("leak", "refdev_dev.c", 78)
     with pytest.raises(HarnessError, match="no '/\\* kfault-defect"):
         defects.from_patch("x.patch", LEAK_PATCH.read_text())
 

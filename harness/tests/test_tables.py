@@ -59,3 +59,8 @@ def test_one_verdict_enum_on_each_side() -> None:
                if e != "KFAULT_NR_VERDICTS"]
     assert set(named) == set(members)          # every member has its name
     assert set(named.values()) == {str(v) for v in Verdict} - {str(v) for v in HARNESS_ONLY}
+
+
+def test_what_the_kernel_keeps_on_purpose_is_one_list_with_reasons() -> None:
+    assert c_strings("tables.c", "kfault_kept") == list(tables.KEPT)
+    assert all(len(why) > 40 for why in tables.KEPT.values())

@@ -1,6 +1,7 @@
 """Target files and known findings: the shipped ones load, bad ones are one clear line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,12 @@ def test_the_shipped_targets_load_and_refdev_is_the_default() -> None:
     assert default.name == "refdev" and default.require_coverage and default.modules
     nsim = targets.load(CONFIGS, "netdevsim")
     assert nsim.srcdirs == ("drivers/net/netdevsim",) and nsim.prefix == "nsim_"
-    assert {k.verdict for k in nsim.known} == {Verdict.REPORT, Verdict.WRONG_ERRNO}
+    bugs = [k for k in nsim.known if k.why.startswith("known kernel bug ")]
+    assert {k.verdict for k in nsim.known if k not in bugs} == {Verdict.REPORT,
+                                                                Verdict.WRONG_ERRNO}
+    # every target knows the kernel bugs the live leak check recognises
+    [cve] = [k for k in bugs if "CVE-2024-25740" in k.why]
+    assert cve.verdict == Verdict.LEAK and cve.why.startswith("known kernel bug CVE-2024-25740")
 
 
 USER = ('name = "u"\nsrcdirs = ["drivers/u"]\nprefix = "u_"\n[user]\n'
@@ -83,9 +89,27 @@ def test_an_unknown_target_names_the_known_ones() -> None:
 
 def test_known_bugs_file_entries_are_checked() -> None:
     bugs = known_bugs.load_bugs(CONFIGS)
-    assert [b.id for b in bugs] == ["CVE-2024-25740", "sysctl-insert-header-erase"]
+    assert [b.id for b in bugs] == ["CVE-2024-25740", "sysctl-insert-header-erase",
+                                    "ida-alloc-range-bitmap"]
     assert [k.op for k in known_bugs.load_suite_findings(CONFIGS)] == [
         "property-entry.pe_test_reference",
-        "sysctl_test.sysctl_test_register_sysctl_sz_invalid_extra_value"]
+        "sysctl_test.sysctl_test_register_sysctl_sz_invalid_extra_value", "*", "*"]
+    with pytest.raises(HarnessError, match="live_callers, if any, a list of strings"):
+        known_bugs.parse_bugs('[[bug]]\nid = "x"\ntitle = "t"\nfixed = "f"\n'
+                              'live_callers = "a<-b"\n', "bugs.toml")
     with pytest.raises(HarnessError, match="bugs.toml: bug 1 needs id, title, fixed"):
         known_bugs.parse_bugs('[[bug]]\nid = "x"\n', "bugs.toml")
+
+
+def test_a_point_is_a_known_kernel_bug_only_when_all_its_live_sites_are() -> None:
+    # the live leak check's sites of a refdev core_create point (make kunit):
+    # the CVE's name leak, and the same with a site of the target's own
+    [cve] = [b.as_known() for b in known_bugs.load_bugs(CONFIGS) if b.id == "CVE-2024-25740"]
+    assert cve is not None
+    site = "mm/util.c:64 kstrdup<-kobject_set_name_vargs<-kobject_init_and_add<-sysfs_slab_add"
+    assert re.search(cve.evidence, f"leaked {site} +2/+264B")
+    assert re.search(cve.evidence, f"leaked {site} +1/+132B,{site} +1/+132B")
+    assert not re.search(cve.evidence, f"leaked {site} +2/+264B,refdev_core.c:40 "
+                                       "refdev_core_create +1/+64B")
+    assert not re.search(cve.evidence, "leaked mm/util.c:64 kstrdup<-kobject_set_name_vargs"
+                                       "<-device_add +1/+8B")

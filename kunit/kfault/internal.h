@@ -91,6 +91,55 @@ struct kfault_tags {
 	s64 bytes[KFAULT_MAX_TAGS];
 };
 
+/* ---- live.c: what a point's tasks allocated and did not free ------------ */
+
+#define KFAULT_LIVE_BITS	13
+#define KFAULT_LIVE_SLOTS	BIT(KFAULT_LIVE_BITS)	/* half used at most */
+#define KFAULT_LIVE_TAGS	512
+#define KFAULT_LIVE_TASKS	4
+
+#define KFAULT_LIVE_DEPTH	16	/* return addresses kept per object */
+#define KFAULT_LIVE_GROUPS	16	/* sites reported per point */
+#define KFAULT_LIVE_CALLERS	3	/* callers named past the allocator */
+
+struct kfault_live_obj {
+	const void *ptr;		/* a slab object or a struct page */
+	unsigned int tag;		/* its site: an index into tags */
+	unsigned int bytes;
+	unsigned long stack[KFAULT_LIVE_DEPTH];	/* from the probe out */
+};
+
+struct kfault_live_tag {
+	struct alloc_tag *tag;
+	s64 calls_before;		/* the tag's count before our first */
+	s64 bytes_before;
+	unsigned int live;		/* ours, not seen freed */
+	u64 bytes;
+};
+
+struct kfault_live {
+	raw_spinlock_t lock;
+	bool on;
+	struct task_struct *task[KFAULT_LIVE_TASKS];	/* whose allocations */
+	unsigned int nr_tasks;
+	struct kfault_live_obj *obj;	/* open addressing by address */
+	unsigned int nr_obj;
+	struct kfault_live_tag *tags;
+	unsigned int nr_tags;
+	unsigned int untracked;		/* no tag, or a table full */
+};
+
+int kfault_live_init(struct kfault_live *l);
+void kfault_live_free_tables(struct kfault_live *l);
+void kfault_live_begin(struct kfault_live *l);
+void kfault_live_add_task(struct kfault_live *l, struct task_struct *task);
+void kfault_live_alloc(struct kfault_live *l, const void *ptr, size_t bytes);
+void kfault_live_free(struct kfault_live *l, const void *ptr);
+struct kfault_env;
+unsigned int kfault_live_end(struct kfault_live *l,
+			     const struct kfault_env *env, char *buf,
+			     size_t len, unsigned int *untracked);
+
 /* ---- console.c ---------------------------------------------------------- */
 
 struct kfault_console {
@@ -105,6 +154,7 @@ struct kfault_stats {
 	unsigned int attempts;
 	unsigned int verdicts[KFAULT_NR_VERDICTS];
 	u64 ns;
+	unsigned int live_untracked;	/* objects the live check could not follow */
 };
 
 /* The sweep's scratch. */
@@ -122,6 +172,7 @@ struct kfault_env {
 	struct kfault_tags tags;
 	struct kfault_console console;
 	struct kfault_catch catch;
+	struct kfault_live live;
 	struct kfault_calls calls;
 	struct kfault_stats stats;
 	unsigned int last_events;	/* the last operation's, counted */
@@ -135,6 +186,7 @@ enum kfault_nesting kfault_nesting(const struct kfault_site *site);
 bool kfault_is_report(const char *line);
 bool kfault_is_alloc_frame(const char *function);
 bool kfault_is_bookkeeping(const char *function);
+bool kfault_is_kept(const char *function);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,

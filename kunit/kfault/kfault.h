@@ -74,6 +74,7 @@
 #define KFAULT_MAX_POINTS	KFAULT_MAX_NTH
 #define KFAULT_MAX_NTH		400	/* like iommufd_fail_nth's cap */
 #define KFAULT_TEXT_LEN		160
+#define KFAULT_LEAKS_LEN	320
 
 /*
  * Verdicts.  The first eight are an operation's, best first; passed and
@@ -185,7 +186,7 @@ struct kfault_result {
 	bool fired;
 	struct kfault_site site;	/* as seen in this run */
 	char detail[KFAULT_TEXT_LEN];	/* why, for a failing verdict */
-	char leaks[KFAULT_TEXT_LEN];	/* "file:line fn +N" ... */
+	char leaks[KFAULT_LEAKS_LEN];	/* "file:line fn +N/+BB", ... */
 	char report[KFAULT_TEXT_LEN];	/* first kernel report line */
 	char report_site[KFAULT_SYM_LEN]; /* its first target frame */
 	unsigned long report_addr;

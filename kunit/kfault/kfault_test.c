@@ -235,6 +235,76 @@ static void kfault_verdicts_are_named(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_verdict_ok(KFAULT_SITE_CHANGED));
 }
 
+KUNIT_DEFINE_ACTION_WRAPPER(kfault_live_free_action, kfault_live_free_tables,
+			    struct kfault_live *);
+
+#define KFAULT_TEST_LIVE_OBJS	1024
+
+/*
+ * The live table (live.c): whatever order the frees come in, what was not
+ * freed is still found (linear probing's backward shift on delete), and
+ * it is reported at its tag with its count, which the tag's own count
+ * confirms; a tag of the target's own is the tag check's, not this one's.
+ */
+static void kfault_live_keeps_what_was_not_freed(struct kunit *test)
+{
+	static struct kfault_target target = { .srcdir = "drivers/nowhere/" };
+	static u8 objs[KFAULT_TEST_LIVE_OBJS];
+	char buf[KFAULT_LEAKS_LEN] = "";
+	struct kfault_env *env;
+	struct alloc_tag *old;
+	unsigned int i, untracked;
+	DEFINE_ALLOC_TAG(tag);
+
+	env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	env->target = &target;
+	KUNIT_ASSERT_EQ(test, kfault_live_init(&env->live), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kfault_live_free_action,
+							&env->live), 0);
+	kfault_live_begin(&env->live);
+	old = alloc_tag_save(&tag);
+	for (i = 0; i < KFAULT_TEST_LIVE_OBJS; i++) {
+		/* as the allocator does: the tag counts, then the tracepoint */
+		this_cpu_inc(tag.counters->calls);
+		kfault_live_alloc(&env->live, &objs[i], 1);
+	}
+	alloc_tag_restore(&tag, old);
+	KUNIT_ASSERT_EQ(test, env->live.nr_obj, KFAULT_TEST_LIVE_OBJS);
+	/* every third, then from the end down, leaving 0, 3, 6, 9 and 12 */
+	for (i = 1; i < KFAULT_TEST_LIVE_OBJS; i++) {
+		if (i % 3 == 0)
+			continue;
+		kfault_live_free(&env->live, &objs[i]);
+		this_cpu_dec(tag.counters->calls);
+	}
+	for (i = KFAULT_TEST_LIVE_OBJS - 1; i > 12; i--) {
+		if (i % 3)
+			continue;
+		kfault_live_free(&env->live, &objs[i]);
+		this_cpu_dec(tag.counters->calls);
+	}
+	kfault_live_free(&env->live, &objs[1]);		/* freed already */
+	KUNIT_EXPECT_EQ(test, env->live.nr_obj, 5);
+	KUNIT_EXPECT_EQ(test, kfault_live_end(&env->live, env, buf, sizeof(buf),
+					      &untracked), 1);
+	KUNIT_EXPECT_EQ(test, untracked, 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "kfault_test.c:"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, __func__));	/* the tag's */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, " +5/+5B"));
+	/* after the point nothing is tracked */
+	kfault_live_alloc(&env->live, &objs[1], 1);
+	KUNIT_EXPECT_EQ(test, env->live.nr_obj, 5);
+
+	/* the same objects at a tag of the target's own: not this check's */
+	target.srcdir = "kunit/kfault/";
+	buf[0] = '\0';
+	KUNIT_EXPECT_EQ(test, kfault_live_end(&env->live, env, buf, sizeof(buf),
+					      &untracked), 0);
+	KUNIT_EXPECT_STREQ(test, buf, "");
+	target.srcdir = "drivers/nowhere/";
+}
+
 static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_knobs_unwind_partial),
 	KUNIT_CASE(kfault_knobs_roundtrip),
@@ -247,6 +317,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_point_names),
 	KUNIT_CASE(kfault_tables_classify),
 	KUNIT_CASE(kfault_verdicts_are_named),
+	KUNIT_CASE(kfault_live_keeps_what_was_not_freed),
 	{}
 };
 

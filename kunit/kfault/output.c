@@ -227,9 +227,10 @@ void kfault_log_stats(struct kunit *test, const struct kfault_env *env)
 		if (st->verdicts[v])
 			kunit_info(test, "kfault: verdict %s: %u\n",
 				   kfault_verdict_name(v), st->verdicts[v]);
-	kunit_info(test, "kfault: %u points (%u runs) in %llu ms, %llu points/s\n",
+	kunit_info(test, "kfault: %u points (%u runs) in %llu ms, %llu points/s, %u objects not followed by the live check\n",
 		   st->points, st->attempts, ms,
-		   ms ? div_u64(st->points * 1000ULL, ms) : 0);
+		   ms ? div_u64(st->points * 1000ULL, ms) : 0,
+		   st->live_untracked);
 }
 
 void kfault_log_kmemleak(struct kunit *test, const struct kfault_env *env,

@@ -161,14 +161,44 @@ static void kfault_probe_kmalloc(void *data, unsigned long call_site,
 				 const void *ptr, size_t req, size_t alloc,
 				 gfp_t gfp, int node)
 {
-	kfault_event(data, call_site, ptr, gfp);
+	struct kfault_env *env = data;
+
+	kfault_live_alloc(&env->live, ptr, alloc);
+	kfault_event(env, call_site, ptr, gfp);
 }
 
 static void kfault_probe_cache(void *data, unsigned long call_site,
 			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
 			       int node)
 {
-	kfault_event(data, call_site, ptr, gfp);
+	struct kfault_env *env = data;
+
+	kfault_live_alloc(&env->live, ptr, kmem_cache_size(s));
+	kfault_event(env, call_site, ptr, gfp);
+}
+
+static void kfault_probe_kfree(void *data, unsigned long call_site,
+			       const void *ptr)
+{
+	kfault_live_free(&((struct kfault_env *)data)->live, ptr);
+}
+
+static void kfault_probe_cache_free(void *data, unsigned long call_site,
+				    const void *ptr,
+				    const struct kmem_cache *s)
+{
+	kfault_live_free(&((struct kfault_env *)data)->live, ptr);
+}
+
+static void kfault_probe_page_free(void *data, struct page *page,
+				   unsigned int order)
+{
+	kfault_live_free(&((struct kfault_env *)data)->live, page);
+}
+
+static void kfault_probe_page_free_batched(void *data, struct page *page)
+{
+	kfault_live_free(&((struct kfault_env *)data)->live, page);
 }
 
 /*
@@ -179,8 +209,11 @@ static void kfault_probe_cache(void *data, unsigned long call_site,
 static void kfault_probe_page(void *data, struct page *page,
 			      unsigned int order, gfp_t gfp, int migratetype)
 {
+	struct kfault_env *env = data;
+
+	kfault_live_alloc(&env->live, page, PAGE_SIZE << order);
 	if (page && !(gfp & __GFP_NOWARN))
-		kfault_event(data, 0, page, gfp);
+		kfault_event(env, 0, page, gfp);
 }
 
 int kfault_probes_register(struct kfault_env *env)
@@ -196,8 +229,29 @@ int kfault_probes_register(struct kfault_env *env)
 	err = register_trace_mm_page_alloc(kfault_probe_page, env);
 	if (err)
 		goto err_cache;
+	err = register_trace_kfree(kfault_probe_kfree, env);
+	if (err)
+		goto err_page;
+	err = register_trace_kmem_cache_free(kfault_probe_cache_free, env);
+	if (err)
+		goto err_kfree;
+	err = register_trace_mm_page_free(kfault_probe_page_free, env);
+	if (err)
+		goto err_cache_free;
+	err = register_trace_mm_page_free_batched(kfault_probe_page_free_batched,
+						  env);
+	if (err)
+		goto err_page_free;
 	return 0;
 
+err_page_free:
+	unregister_trace_mm_page_free(kfault_probe_page_free, env);
+err_cache_free:
+	unregister_trace_kmem_cache_free(kfault_probe_cache_free, env);
+err_kfree:
+	unregister_trace_kfree(kfault_probe_kfree, env);
+err_page:
+	unregister_trace_mm_page_alloc(kfault_probe_page, env);
 err_cache:
 	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
 err_kmalloc:
@@ -207,6 +261,11 @@ err_kmalloc:
 
 void kfault_probes_unregister(struct kfault_env *env)
 {
+	unregister_trace_mm_page_free_batched(kfault_probe_page_free_batched,
+					      env);
+	unregister_trace_mm_page_free(kfault_probe_page_free, env);
+	unregister_trace_kmem_cache_free(kfault_probe_cache_free, env);
+	unregister_trace_kfree(kfault_probe_kfree, env);
 	unregister_trace_mm_page_alloc(kfault_probe_page, env);
 	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
 	unregister_trace_kmalloc(kfault_probe_kmalloc, env);

@@ -269,6 +269,7 @@ static void kfault_any_try(void *data)
 	struct kunit *test = &a->inner;
 
 	a->task = get_task_struct(current);
+	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	current->kunit_test = test;
 	kfault_any_arm(a, c);
 	if (suite->init) {
@@ -298,6 +299,7 @@ static void kfault_any_cleanup(void *data)
 
 	current->kunit_test = &a->inner;
 	WRITE_ONCE(current->fail_nth, 0);
+	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	/* as kunit_try_run_case_cleanup(): exit runs even after a failed init */
 	if (suite->exit)
 		suite->exit(&a->inner);
@@ -356,12 +358,13 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	struct kfault_catch *c = &env->catch;
 	struct kunit_suite *suite = *a->suite;
 	struct kfault_result *res = &a->res;
-	unsigned int left = 0;
+	unsigned int left = 0, untracked;
 
 	memset(res, 0, sizeof(*res));
 	res->nth = a->nth;
 	kfault_tags_snapshot(env);
 	kfault_console_mark(&env->console);
+	kfault_live_begin(&env->live);
 	/*
 	 * With KUNIT_DEBUGFS a case has a log (kunit-test.c's log tests use
 	 * it); one of the point's own, gone before the leak check.
@@ -397,6 +400,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 			if (a->log)
 				string_stream_destroy(a->log);
 			a->log = NULL;
+			kfault_live_end(&env->live, env, res->leaks, 0, &untracked);
 			return;
 		}
 	}
@@ -432,6 +436,9 @@ judge:
 		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
 			   &a->nth, sizeof(a->nth));
 	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
+	kfault_live_end(&env->live, env, res->leaks, sizeof(res->leaks),
+			&untracked);
+	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
 }
 

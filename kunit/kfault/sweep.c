@@ -218,7 +218,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 			   struct kfault_result *res)
 {
 	ktime_t start = ktime_get();
-	unsigned int leaks;
+	unsigned int leaks, untracked;
 	void *ctx;
 	int err;
 
@@ -241,6 +241,12 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 		snprintf(res->detail, sizeof(res->detail), "setup failed: %d", err);
 		return;
 	}
+	/*
+	 * What the operation allocates from here on and its teardown does not
+	 * free is the point's, wherever it was allocated (live.c); what setup
+	 * made for the test's lifetime (kunit_vm_mmap()) is not.
+	 */
+	kfault_live_begin(&env->live);
 	res->ret = kfault_call(env, op, ctx, nth, &res->fired, &res->site);
 	if (res->fired && !env->catch.captured) {
 		/* a page: the console's FAULT_INJECTION dump says where */
@@ -261,6 +267,9 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	kfault_settle();
 	leaks = leak_check ? kfault_tags_diff(env, res->leaks,
 					      sizeof(res->leaks)) : 0;
+	leaks += kfault_live_end(&env->live, env, res->leaks,
+				 leak_check ? sizeof(res->leaks) : 0, &untracked);
+	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
 	if (res->report[0])
 		res->verdict = KFAULT_REPORT;
@@ -505,9 +514,12 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 		goto err_free_env;
 	}
 	kfault_find_tags(env);
-	err = kfault_knobs_set(&env->knobs);
+	err = kfault_live_init(&env->live);
 	if (err)
 		goto err_free_env;
+	err = kfault_knobs_set(&env->knobs);
+	if (err)
+		goto err_free_live;
 	err = kfault_probes_register(env);
 	if (err)
 		goto err_restore_knobs;
@@ -516,6 +528,8 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 
 err_restore_knobs:
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
+err_free_live:
+	kfault_live_free_tables(&env->live);
 err_free_env:
 	kvfree(env);
 	return ERR_PTR(err);
@@ -527,5 +541,6 @@ void kfault_env_exit(struct kfault_env *env)
 		return;
 	kfault_probes_unregister(env);
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
+	kfault_live_free_tables(&env->live);
 	kvfree(env);
 }

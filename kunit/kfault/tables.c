@@ -60,6 +60,15 @@ static const char * const kfault_bookkeeping[] = {
 };
 
 /*
+ * Call sites whose objects the kernel keeps on purpose after the call that
+ * made them returned (tables.py: KEPT, with the reason of each): the live
+ * leak check (live.c) does not count them.
+ */
+static const char * const kfault_kept[] = {
+	"preload_this_cpu_lock",
+};
+
+/*
  * Frames of the page allocator, the tracepoints and the fault-injection
  * machinery: what lies between an allocation and its caller.
  */
@@ -109,4 +118,10 @@ bool kfault_is_machinery(const char *name)
 {
 	return kfault_has_any(name, kfault_machinery,
 			      ARRAY_SIZE(kfault_machinery), false);
+}
+
+bool kfault_is_kept(const char *function)
+{
+	return kfault_has_any(function, kfault_kept, ARRAY_SIZE(kfault_kept),
+			      false);
 }
