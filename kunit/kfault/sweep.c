@@ -362,11 +362,24 @@ static unsigned int kfault_count(struct kfault_env *env,
 	return env->catch.events;
 }
 
-/* Point nth: the allocation of event nth failed, or a finding on the way. */
+/*
+ * Point nth: the allocation of event nth failed, or a finding on the way.
+ *
+ * A finding at another site than event nth's is taken only after the
+ * point was tried afresh KFAULT_RETRY_MISS times: such a failure is a
+ * later event's, whose own point finds it too, and taking it at once
+ * dropped point nth from the sweep.  Seen in 'make kunit' (refdev
+ * core_create, 94 points instead of 95 in two of three runs): point 16's
+ * first attempt did not fire, its second failed event 17's allocation,
+ * a leak, and kfault_keep() merged it into point 17.
+ */
+#define KFAULT_RETRY_MISS	2
+
 static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 			 unsigned int nth, struct kfault_result *res)
 {
 	static const struct kfault_point any;
+	unsigned int misses = 0;
 	bool bookkeeping, done;
 
 	for (env->calls.skip = 0; env->calls.skip <= KFAULT_MAX_SKIP;
@@ -378,11 +391,15 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 			kfault_attempt(env, op, &any, nth, res);
 			bookkeeping = env->catch.rearmed;
 		}
-		if (res->fired)
-			done = kfault_hit(&res->site, env->calls.expect, nth) ||
-			       !kfault_verdict_ok(res->verdict);
-		else
-			done = !bookkeeping;
+		if (res->fired && kfault_hit(&res->site, env->calls.expect, nth))
+			break;
+		if (res->fired && !kfault_verdict_ok(res->verdict)) {
+			if (misses++ == KFAULT_RETRY_MISS)
+				break;
+			env->calls.skip = UINT_MAX;	/* afresh: skip 0 */
+			continue;
+		}
+		done = !res->fired && !bookkeeping;
 		if (done)
 			break;
 	}
