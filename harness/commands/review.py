@@ -333,8 +333,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
         ctx.runner.coverage_setup(patched_ctx.boot.default_build(), gcov.LIBGCOV)
         patched_ctx = dataclasses.replace(patched_ctx, boot=dataclasses.replace(
             patched_ctx.boot, coverage=plan))
-        print(f"review: the patched kernel counts the lines of {', '.join(plan.files)} "
-              "(gcov)", flush=True)
+        print(f"review: the patched kernel compiles {', '.join(plan.files)} with gcov's "
+              "line counts (a file it does not build is named as not measured)", flush=True)
     docs: dict[str, dict[str, Any]] = {}
     cut: list[str] = []
     try:
