@@ -366,12 +366,18 @@ static unsigned int kfault_count(struct kfault_env *env,
  * Point nth: the allocation of event nth failed, or a finding on the way.
  *
  * A finding at another site than event nth's is taken only after the
- * point was tried afresh KFAULT_RETRY_MISS times: such a failure is a
- * later event's, whose own point finds it too, and taking it at once
+ * point was tried afresh (no skip) KFAULT_RETRY_MISS times: such a failure
+ * is a later event's, whose own point finds it too, and taking it at once
  * dropped point nth from the sweep.  Seen in 'make kunit' (refdev
- * core_create, 94 points instead of 95 in two of three runs): point 16's
- * first attempt did not fire, its second failed event 17's allocation,
- * a leak, and kfault_keep() merged it into point 17.
+ * core_create, 94 points instead of 95 in two of three runs, traced with
+ * kfault.trace_events=1): point 16's first attempt consumed fail_nth with
+ * no dump, no event and no rearm - a page allocation with __GFP_NOWARN,
+ * the slab of event 16's cache asking for a higher-order page and falling
+ * back to a smaller one - and event 16 succeeded; the skip then passed over
+ * one allocation, but the slab had kept that attempt's page, so the skip
+ * landed on event 17 - a leak - and kfault_keep() merged the result into
+ * point 17's id.  Afresh, with the page there, the first allocation after
+ * event 15 is event 16 again.
  */
 #define KFAULT_RETRY_MISS	2
 
