@@ -19,6 +19,7 @@ from ..checkout import known_bugs
 from ..checkout.known_bugs import KernelBug
 from ..results import known, model
 from ..engine import resume
+from ..proc.runner import EXIT_FLOOD, flood_said
 from ..errors import HarnessError
 from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, point_key
@@ -222,7 +223,8 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
         def started_boot(pid: int) -> None:
             state.mark_running(boot, pid)
 
-        ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt", on_start=started_boot)
+        code = ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt",
+                                    on_start=started_boot)
         if not test_log.is_file():
             raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
         console = out / f"boot-{boot}.log"
@@ -251,9 +253,9 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
                              f"{ctx.boot.timeout} is too short; see {console}")
             # no panic and no KTAP totals: the boot hung and kunit.py's timeout ended it
             kunit_out = out / f"boot-{boot}.kunit.txt"
-            new.append(resume.hang_record(started, boot, ctx.boot.timeout,
-                                          kunit_out.read_text(errors="replace")
-                                          if kunit_out.is_file() else ""))
+            text = kunit_out.read_text(errors="replace") if kunit_out.is_file() else ""
+            new.append(resume.hang_record(started, boot, ctx.boot.timeout, text,
+                                          flood_said(text) if code == EXIT_FLOOD else ""))
             keep(new)
             nxt = skip_case(ctx.suites, started) or key
             return Ended(resume=nxt, said=f"boot {boot} ended at {nxt} ({new[-1].verdict}); "

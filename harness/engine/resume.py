@@ -92,10 +92,15 @@ def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot:
 KUNIT_PY_CRASHED = "The kernel seems to have crashed"
 
 
-def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "") -> Record:
+def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "",
+                flood: str = "") -> Record:
     """The point a boot ended in with no panic line and no KTAP totals: a hang
     that kunit.py's timeout killed, or - when kunit.py saw the kernel die - a
-    crash whose last lines the console lost (UML's console drops output)."""
+    crash whose last lines the console lost (UML's console drops output), or
+    a flood the runner stopped (flood: what it said)."""
+    if flood:
+        return Record(boot, "crash", at.op, at.key, str(Verdict.REPORT), "", "",
+                      f"the point flooded the console: {flood}")
     if KUNIT_PY_CRASHED in kunit_output:
         return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", "",
                       "the kernel died during the point and the console lost its last "

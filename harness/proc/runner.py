@@ -34,6 +34,7 @@ class KunitRequest:
     ccache_dir: Path | None = None      # default: <build_dir>/../ccache
     extra: list[str] = field(default_factory=list)
     command: str = "run"                # or "exec": boot the kernel already built
+    max_output: int = 256 << 20         # bytes of output after which the boot is stopped
     # (uid, gid) that builds and boots: patched code never runs as root
     run_as: tuple[int, int] | None = None
 
@@ -78,6 +79,17 @@ def kunit_argv(req: KunitRequest) -> list[str]:
 
 
 TICK_S = 10.0
+# A point that floods the console (kasan_multi_shot: one KASAN report per bad
+# byte, seen at 1.4 GB of console and 3 GB of kunit.py's memory after 3 min)
+# is stopped: run_kunit returns EXIT_FLOOD and its output's last line says so.
+EXIT_FLOOD = 250
+FLOOD = "kfault: console flood: the boot was stopped after"
+
+
+def flood_said(output: str) -> str:
+    """What run_kunit said when it stopped a flood ("" if it did not)."""
+    return next((ln.removeprefix("kfault: ") for ln in reversed(output.splitlines())
+                 if ln.startswith(FLOOD)), "")
 
 
 def run_kunit(req: KunitRequest, output: Path | None = None,
@@ -111,16 +123,24 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             thread = threading.Thread(target=ticker, daemon=True)
             thread.start()
             assert proc.stdout is not None
+            seen, flooded = 0, False
             for line in proc.stdout:
                 (out if output else sys.stdout).write(line)
                 if not output:
                     sys.stdout.flush()
                 progress.line(line)
+                seen += len(line)
+                if seen > req.max_output:
+                    flooded = True
+                    (out if output else sys.stdout).write(
+                        f"{FLOOD} {seen} bytes of output (more than {req.max_output})\n")
+                    _kill(os.killpg if on_start is not None else os.kill, proc.pid)
+                    break
             code = proc.wait()
             stop.set()
             thread.join()
             progress.close()
-            return code
+            return EXIT_FLOOD if flooded else code
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
 

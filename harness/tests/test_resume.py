@@ -85,3 +85,16 @@ def test_a_boot_that_died_without_a_panic_line_is_a_crash_not_a_hang() -> None:
     assert (rec.verdict, rec.point) == ("crash", "7")
     assert "console lost its last lines" in rec.detail
     assert resume.hang_record(at, 41, 600, "").verdict == "hang"
+
+
+def test_a_point_that_flooded_the_console_is_a_report_and_the_sweep_resumes_after_it() -> None:
+    from harness.console.protocol import TryLine
+    from harness.proc.runner import flood_said
+    at = TryLine(op="kunit-log-test.kunit_log_test", nth=7, fill=0)
+    said = flood_said("BUG: KASAN: x\nkfault: console flood: the boot was stopped after "
+                      "268435460 bytes of output (more than 268435456)\n")
+    rec = resume.hang_record(at, 3, 600, "", said)
+    assert (rec.verdict, rec.point) == ("report", "7")
+    assert rec.detail == ("the point flooded the console: console flood: the boot was "
+                          "stopped after 268435460 bytes of output (more than 268435456)")
+    assert resume.resume_point([rec]) == "kunit-log-test.kunit_log_test:7"

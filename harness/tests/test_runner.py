@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+
+import pytest
 
 from harness.proc import runner
 
@@ -36,3 +39,26 @@ def test_a_patched_kernel_is_built_and_booted_as_another_user() -> None:
     # the same CC as the build directory it copies: Kbuild would rebuild everything on
     # another command line (run_kunit's environment turns ccache itself off)
     assert ("--make_options=CC=ccache gcc" in argv) == bool(shutil.which("ccache"))
+
+
+def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
+    # a kunit.py that prints without end, as a point flooding KASAN reports does
+    kdir = tmp_path / "linux"
+    (kdir / "tools/testing/kunit").mkdir(parents=True)
+    (kdir / "tools/testing/kunit/kunit.py").write_text(
+        "import sys\nwhile True:\n    sys.stdout.write('BUG: KASAN: use-after-free in x\\n')\n")
+    req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
+                              kunitconfig_dir=tmp_path, use_ccache=False,
+                              max_output=200_000)
+    out = tmp_path / "boot.kunit.txt"
+    started: list[int] = []
+    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_FLOOD
+    text = out.read_text()
+    assert 200_000 < len(text) < 300_000
+    said = runner.flood_said(text)
+    assert said.startswith("console flood: the boot was stopped after ")
+    assert said.endswith("bytes of output (more than 200000)")
+    # the whole process group is gone
+    with pytest.raises(ProcessLookupError):
+        os.killpg(started[0], 0)
+    assert runner.flood_said("kfault: exit 0\n") == ""
