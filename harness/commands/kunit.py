@@ -63,7 +63,9 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome
     if log.crash:
         where = symbols.place(log.crash.addr)
         print(f"kfault: CRASH in {log.crash.case} (last point: {log.crash.last_point}): "
-              f"{log.crash.title}; target frame {log.crash.frame}"
+              f"{log.crash.title}; "
+              + (f"faulted in {log.crash.faulted}, " if log.crash.faulted else "")
+              + f"target frame {log.crash.frame}"
               + (f" at {where[0]}:{where[1]}" if where else ""))
         status = status or 1
     out = ctx.out / "report"

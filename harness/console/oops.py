@@ -38,6 +38,7 @@ class Crash:
     case: str           # the KUnit case (or suite) running at the time
     last_point: str     # "op key" of the last point the sweep started, or "-"
     module: str = ""    # the frame's module, "" for vmlinux
+    faulted: str = ""   # where it faulted when not in the driver: the RIP, "kfree+0x5f/0x540"
 
     @property
     def function_offset(self) -> tuple[str, int] | None:
@@ -84,14 +85,17 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
     if start and _BUG.match(text[start - 1]):
         title = text[start - 1].strip()     # "BUG: failure at net/core/dev.c:11607/..."
     before = text[max(0, start - _LOOKBACK):start]
-    for rip in frames.trace(before, (frames.RIP,)):
+    rips = list(frames.trace(before, (frames.RIP,)))
+    for rip in rips:
         if rip.function.startswith(driver_prefix):
             return Crash(title, start, rip.text, 0, True, case, last, rip.module)
+    # the fault was in code the driver called: it is named beside the driver's frame
+    faulted = rips[-1].text if rips and driver_prefix else ""
     for f in frames.trace(text[start:start + _LOOKBACK] + before):
         if f.function.startswith(driver_prefix) \
                 and (driver_prefix or not report_machinery(f.function)):
-            return Crash(title, start, f.text, f.address, False, case, last, f.module)
-    return Crash(title, start, "-", 0, False, case, last)
+            return Crash(title, start, f.text, f.address, False, case, last, f.module, faulted)
+    return Crash(title, start, "-", 0, False, case, last, faulted=faulted)
 
 
 def trace_after(lines: Iterable[str], crash: Crash) -> list[tuple[str, int]]:

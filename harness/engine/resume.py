@@ -84,8 +84,9 @@ def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot:
                  context: str = "") -> Record:
     """The point a crash took down, placed at file:line when the symbols know it."""
     where = f" at {place[0]}:{place[1]}" if place else ""
+    inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
     return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, "",
-                  f"{crash.title}; {crash.frame}{where}",
+                  f"{crash.title}; {inside}{crash.frame}{where}",
                   place[0] if place else "", place[1] if place else 0, context, crash.title)
 
 

@@ -49,7 +49,7 @@ kernel addresses do not fit a JSON (double) number::
     kmemleak    {canary_found, driver_leaks, kernel_leaks, known_bugs {id: objects}}
                 or null; known_bugs: the kernel leaks that are known kernel bugs
                 (configs/known-bugs.toml), out of kernel_leaks
-    crash       {title, frame, case, last_point} (oops.find_crash) or null
+    crash       {title, frame, case, last_point, faulted} (oops.find_crash) or null
 """
 from __future__ import annotations
 
@@ -420,5 +420,5 @@ def to_dict(report: Report) -> dict[str, Any]:
             "known_bugs": dict(report.kmemleak.known_bugs)},
         "crash": None if crash is None else {
             "title": crash.title, "frame": _opt(crash.frame), "case": _opt(crash.case),
-            "last_point": _opt(crash.last_point)},
+            "last_point": _opt(crash.last_point), "faulted": crash.faulted or None},
     }

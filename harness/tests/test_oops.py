@@ -54,3 +54,19 @@ def test_the_trace_after_an_any_suite_crash_holds_the_suites_frame() -> None:
     assert frames[:4] == ["proc_put_long+0x12e/0x1f0", "__do_proc_dointvec+0x261/0xc30",
                           "proc_dointvec+0x4e/0x80",
                           "sysctl_test_dointvec_read_happy_single_positive+0x198/0x540"]
+
+
+def test_a_crash_in_code_the_driver_called_names_where_it_faulted() -> None:
+    # calibrate's kfree_vmalloc: refdev's unwind kfree()s a vzalloc()ed buffer;
+    # UML faults inside kfree (RIP), the driver's frame is its caller
+    lines = (DATA / "crash_in_kfree.log").read_text().splitlines()
+    crash = oops.find_crash(lines, "refdev_")
+    assert crash is not None
+    assert (crash.frame, crash.faulted, crash.rip) == (
+        "refdev_probe+0xd97/0x1570", "kfree+0x5f/0x540", False)
+    from harness.console.protocol import TryLine
+    from harness.engine import resume
+    rec = resume.crash_record(crash, TryLine("probe", 7, 0), ("refdev_dev.c", 197), 1)
+    assert rec.detail == ("Kernel panic - not syncing: Segfault with no mm; faulted in "
+                          "kfree+0x5f/0x540, called from refdev_probe+0xd97/0x1570 at "
+                          "refdev_dev.c:197")
