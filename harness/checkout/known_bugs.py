@@ -117,9 +117,9 @@ def load_suite_findings(config_dir: Path) -> tuple[Known, ...]:
     path = config_dir / "known-bugs.toml"
     if not path.is_file():
         return ()
+    text = path.read_text()
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise HarnessError(f"{path}: not TOML: {err}") from None
-    return parse(data.get("known", []), str(path)) + bugs_as_known(
-        parse_bugs(path.read_text(), str(path)))
+    return parse(data.get("known", []), str(path)) + bugs_as_known(parse_bugs(text, str(path)))

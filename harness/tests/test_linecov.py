@@ -133,3 +133,47 @@ def test_a_hunk_gcov_saw_not_run_is_inconclusive_whatever_the_points() -> None:
     doc = review_doc.as_json("p", diff.parse(LEAK_PATCH.read_text()), none, [use], [], [], None)
     assert doc["hunks"][0]["lines"] == {"looked": [54], "ran": []}
     assert doc["verdict"] == "inconclusive"
+
+
+def test_a_live_check_that_missed_objects_says_so() -> None:
+    # a real run's console whose statistics line counts objects the live
+    # check did not follow (full_run_console.log, its line in today's format)
+    from harness.results import model, summary
+    lines = [ln if "points/s" not in ln else
+             ln + ", 7 objects not followed by the live check"
+             for ln in (DATA / "full_run_console.log").read_text().splitlines()]
+    log = model.build(lines, "refdev_")
+    assert log.stats is not None and log.stats.untracked == 7
+    said = summary.sweep(log)
+    assert ("kfault: live leak check: 7 objects not followed (allocated with no allocation "
+            "tag, or past the table): their leaks are kmemleak's alone") in said
+    clean = model.build((DATA / "full_run_console.log").read_text().splitlines(), "refdev_")
+    assert not any("live leak check" in x for x in summary.sweep(clean))
+
+
+def test_a_gcc_without_libgcov_is_one_clear_error(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # a gcc that only echoes the name back, as one without libgcc-12-dev does
+    from harness.errors import HarnessError
+    from harness.proc import runner
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gcc").write_text("#!/bin/sh\necho libgcov.a\n")
+    (fake / "gcc").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    with pytest.raises(HarnessError, match="gcc has no libgcov.a"):
+        runner.coverage_setup(tmp_path / "build", gcov.LIBGCOV)
+    # no .gcda: the object never ran (or was not built), said as None
+    assert runner.gcov_json(tmp_path / "build", ["lib/x.c"]) == {"lib/x.c": None}
+
+
+def test_gcov_output_that_is_not_json_stops_the_review(fake_tree: Path, tmp_path: Path) -> None:
+    from harness.errors import HarnessError
+    ctx, runner = make(fake_tree, tmp_path, [])
+    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(
+        ctx.boot, build_dir=fake_tree / ".kunit-kfault"))
+    [hunk] = diff.parse(LEAK_PATCH.read_text()).hunks
+    plan = review_flow.coverage_plan(ctx, ["module/refdev_session.c"])
+    runner.gcov = {SESSION: "stats_live.log"}
+    with pytest.raises(HarnessError, match=f"gcov on {SESSION} in .*: not gcov's JSON"):
+        review_flow.hunk_coverage(ctx, plan, [hunk])

@@ -79,10 +79,10 @@ void kfault_live_add_task(struct kfault_live *l, struct task_struct *task)
 
 static bool kfault_live_ours(const struct kfault_live *l)
 {
-	unsigned int i;
+	unsigned int i, nr = READ_ONCE(l->nr_tasks);
 
-	for (i = 0; i < l->nr_tasks; i++)
-		if (l->task[i] == current)
+	for (i = 0; i < nr; i++)
+		if (READ_ONCE(l->task[i]) == current)
 			return true;
 	return false;
 }
@@ -133,11 +133,16 @@ void kfault_live_alloc(struct kfault_live *l, const void *ptr, size_t bytes)
 	unsigned long flags;
 	unsigned int i;
 
+	/*
+	 * Every allocation of the system comes here: tell the point's tasks
+	 * apart before the lock (the task list changes only in the point's
+	 * own tasks, before they allocate).
+	 */
 	if (!READ_ONCE(l->on) || !ptr || !in_task() ||
-	    (current->flags & PF_EXITING))
+	    (current->flags & PF_EXITING) || !kfault_live_ours(l))
 		return;
 	raw_spin_lock_irqsave(&l->lock, flags);
-	if (!l->on || !kfault_live_ours(l))
+	if (!l->on)
 		goto out;
 	t = tag ? kfault_live_tag(l, tag, bytes) : NULL;
 	if (!t || l->nr_obj >= KFAULT_LIVE_SLOTS / 2) {
@@ -192,7 +197,8 @@ void kfault_live_free(struct kfault_live *l, const void *ptr)
 	unsigned long flags;
 	unsigned int i;
 
-	if (!READ_ONCE(l->on) || !ptr)
+	/* every free of the system: most come while the table is empty */
+	if (!READ_ONCE(l->on) || !ptr || !READ_ONCE(l->nr_obj))
 		return;
 	raw_spin_lock_irqsave(&l->lock, flags);
 	if (!l->on || !l->nr_obj)
