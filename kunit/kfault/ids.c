@@ -191,3 +191,13 @@ bool kfault_hit(const struct kfault_site *site, const u32 *expect,
 	       site->occurrence == kfault_occurrence(expect, nth - 1,
 						     expect[nth - 1]);
 }
+
+/*
+ * A failure that missed point nth (kfault_hit() said no) and is to be tried
+ * afresh: a finding at another site, or a failure no probe saw (silent).
+ */
+bool kfault_miss(const struct kfault_result *res)
+{
+	return res->fired &&
+	       (!kfault_verdict_ok(res->verdict) || res->site.silent);
+}

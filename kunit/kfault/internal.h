@@ -207,6 +207,7 @@ u32 kfault_site_id(const struct kfault_site *site);
 u32 kfault_expect_id(const u32 *expect, unsigned int nth);
 bool kfault_hit(const struct kfault_site *site, const u32 *expect,
 		unsigned int nth);
+bool kfault_miss(const struct kfault_result *res);
 void kfault_site_from_stack(struct kfault_env *env, unsigned int nr,
 			    unsigned long call_site, struct kfault_site *site);
 void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,

@@ -132,6 +132,28 @@ static void kfault_hit_needs_hash_and_occurrence(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_hit(&site, kfault_expect, 3));
 }
 
+/*
+ * A point's failure elsewhere is tried afresh when it is a finding or silent
+ * (fail_nth spent on a page no probe saw); a handled one and a run where
+ * nothing failed are not misses.
+ */
+static void kfault_miss_retries_findings_and_silent(struct kunit *test)
+{
+	struct kfault_result res = { .fired = true, .verdict = KFAULT_LEAK };
+
+	KUNIT_EXPECT_TRUE(test, kfault_miss(&res));
+	res.verdict = KFAULT_ABSORBED;
+	res.site.silent = true;
+	KUNIT_EXPECT_TRUE(test, kfault_miss(&res));
+	res.site.silent = false;
+	KUNIT_EXPECT_FALSE(test, kfault_miss(&res));
+	res.verdict = KFAULT_HANDLED;
+	KUNIT_EXPECT_FALSE(test, kfault_miss(&res));
+	res.fired = false;
+	res.verdict = KFAULT_NOT_FIRED;
+	KUNIT_EXPECT_FALSE(test, kfault_miss(&res));
+}
+
 /* Point 1 fails the first allocation; point k arms after event k - 1. */
 static void kfault_catch_arms_after_the_previous_event(struct kunit *test)
 {
@@ -312,6 +334,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_fnv_stable),
 	KUNIT_CASE(kfault_occurrence_counts_earlier_events),
 	KUNIT_CASE(kfault_hit_needs_hash_and_occurrence),
+	KUNIT_CASE(kfault_miss_retries_findings_and_silent),
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_point_names),

@@ -365,19 +365,25 @@ static unsigned int kfault_count(struct kfault_env *env,
 /*
  * Point nth: the allocation of event nth failed, or a finding on the way.
  *
- * A finding at another site than event nth's is taken only after the
- * point was tried afresh (no skip) KFAULT_RETRY_MISS times: such a failure
- * is a later event's, whose own point finds it too, and taking it at once
- * dropped point nth from the sweep.  Seen in 'make kunit' (refdev
- * core_create, 94 points instead of 95 in two of three runs, traced with
- * kfault.trace_events=1): point 16's first attempt consumed fail_nth with
- * no dump, no event and no rearm - a page allocation with __GFP_NOWARN,
- * the slab of event 16's cache asking for a higher-order page and falling
- * back to a smaller one - and event 16 succeeded; the skip then passed over
- * one allocation, but the slab had kept that attempt's page, so the skip
- * landed on event 17 - a leak - and kfault_keep() merged the result into
- * point 17's id.  Afresh, with the page there, the first allocation after
- * event 15 is event 16 again.
+ * A failure that is not event nth's - a finding at another site, or a
+ * silent one (fail_nth spent where no probe saw it) - is taken only after
+ * the point was tried afresh (no skip) KFAULT_RETRY_MISS times: it comes
+ * from the allocator's state, not from the operation, and afresh the first
+ * allocation after event nth - 1 is event nth again.  Two cases, both traced
+ * with kfault.trace_events=1 in 'make kunit' and 'make determinism':
+ *
+ * - refdev core_create, 94 points instead of 95 in two of three runs: point
+ *   16's first attempt spent fail_nth with no dump, no event and no rearm -
+ *   the slab of event 16's cache asking for a page with __GFP_NOWARN, whose
+ *   failure never reaches the mm_page_alloc tracepoint - and event 16
+ *   succeeded; the skip then passed over one allocation, but the slab had
+ *   kept that attempt's page, so the skip landed on event 17 - a leak - and
+ *   kfault_keep() merged the result into point 17's id.
+ * - refdev fop_open, 1 point instead of 2 in one of eight runs: point 2's
+ *   first attempt spent fail_nth on an order-2 slab page in the same way; at
+ *   skip 1 the page was there, so event 2 took the first count and
+ *   kmemleak's object for it the second (a rearm); at skip 2 nothing was
+ *   left to fail, and the point was dropped as not reached.
  */
 #define KFAULT_RETRY_MISS	2
 
@@ -399,12 +405,14 @@ static void kfault_point(struct kfault_env *env, const struct kfault_op *op,
 		}
 		if (res->fired && kfault_hit(&res->site, env->calls.expect, nth))
 			break;
-		if (res->fired && !kfault_verdict_ok(res->verdict)) {
-			if (misses++ == KFAULT_RETRY_MISS)
-				break;
+		if (kfault_miss(res) && misses++ < KFAULT_RETRY_MISS) {
 			env->calls.skip = UINT_MAX;	/* afresh: skip 0 */
 			continue;
 		}
+		/* a finding elsewhere, tried afresh: taken */
+		if (res->fired && !kfault_verdict_ok(res->verdict))
+			break;
+		/* a silent failure that comes back: skip past it */
 		done = !res->fired && !bookkeeping;
 		if (done)
 			break;
