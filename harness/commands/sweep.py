@@ -22,7 +22,7 @@ from ..engine import resume
 from ..proc.runner import EXIT_FLOOD, flood_said
 from ..errors import HarnessError
 from ..console.kmemleak import Leak
-from ..console.protocol import TryLine, point_key
+from ..console.protocol import TryLine, Verdict, point_key
 from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
@@ -113,8 +113,11 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     for r in bad:
         print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
               f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
+    caught = sum(r.kind == "point" and r.verdict == Verdict.CRASH for r in records)
+    died = sum(r.kind == "crash" for r in records)
     print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
-          f"{sum(r.kind == 'crash' for r in records)} crashes, {len(bad)} findings"
+          f"{caught + died} crashes ({caught} caught in the boot, {died} took the boot down), "
+          f"{len(bad)} findings"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
     complete = bool(records) and records[-1].kind == "complete"
@@ -183,6 +186,17 @@ def unexplained_leaks(bugs: tuple[KernelBug, ...], log: model.RunLog, count: int
 
 def _unexplained(bugs: tuple[KernelBug, ...], leaks: list[Leak]) -> list[Leak]:
     return [leak for leak in leaks if not any(b.matches_leak(leak) for b in bugs)]
+
+
+def crash_leftovers(bugs: tuple[KernelBug, ...], log: model.RunLog) -> int:
+    """The confirmation's leaks of the target that a crashed point left: the
+    fault cut its operation short (kunit/kfault/guard.c caught it and the
+    boot went on), and the point's own record lists them as leaked; kmemleak
+    finds them again, allocated in a function that record names."""
+    left = {item.function for r in log.results if r.line.verdict == Verdict.CRASH
+            for item in r.line.leaked}
+    own = _unexplained(bugs, [x for x in log.leaks if not x.kernel])
+    return sum(1 for x in own if x.callers() and x.callers()[0].function in left)
 
 
 def leak_records(bugs: tuple[KernelBug, ...], log: model.RunLog, boot: int
@@ -291,6 +305,7 @@ def _confirmation(ctx: Context, log: model.RunLog, boot: int) -> list[Record]:
     k = log.kmemleak
     bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     placed, attributed = leak_records(bugs, log, boot)
+    attributed += crash_leftovers(bugs, log)
     if k and k.canary_found and unexplained_leaks(bugs, log, k.target_leaks) <= attributed:
         return placed
     return placed + [Record(

@@ -40,7 +40,8 @@ def strip_time(line: str) -> str:
 
 
 class Verdict(enum.StrEnum):
-    """A point's verdict: the kernel's (kfault.h), and the harness's crash and hang."""
+    """A point's verdict: the kernel's (kfault.h; crash also when a boot died), and
+    the harness's hang."""
 
     HANDLED = "handled"
     ABSORBED = "absorbed"

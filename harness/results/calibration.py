@@ -57,6 +57,9 @@ def findings(log: RunLog, symbols: Symbols, leak_addrs: list[int],
                     out.append(Finding("leak", item.file, item.line))
         elif r.verdict == Verdict.REPORT:
             place("report", r.report_addr)
+        elif r.verdict == Verdict.CRASH:
+            # a fault the kernel caught (kunit/kfault/guard.c): the boot went on
+            place("crash", r.report_addr)
         elif r.verdict in (Verdict.WRONG_ERRNO, Verdict.BAD_STATE):
             place(str(r.verdict), r.addr)
     for addr in leak_addrs:

@@ -224,7 +224,7 @@ _VOLATILE = re.compile(r"\b(CPU|PID|pid|task)(:?) \S+")
 def evidence(r: ResultLine) -> str:
     """The one-line evidence, the same for every point that failed the same way
     (CPU and PID numbers left out, so that it also compares across runs)."""
-    if r.report and r.verdict == Verdict.REPORT:
+    if r.report and r.verdict in (Verdict.REPORT, Verdict.CRASH):
         return _VOLATILE.sub(r"\1\2 -", r.report)
     if r.leaked:
         return "leaked " + ",".join(map(str, r.leaked))

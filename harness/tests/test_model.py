@@ -6,6 +6,7 @@ from pathlib import Path
 from harness.console import kmemleak, ktap
 from harness.results import model
 from harness.commands import context
+from harness.commands.sweep import crash_leftovers
 from harness.console.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
@@ -165,3 +166,21 @@ def test_a_kmemleak_leak_goes_to_the_point_whose_thread_made_it() -> None:
     placed = kmemleak.by_thread(log.leaks, log.threads)
     assert list(placed) == [("kunit-assert.kunit_test_mem_assert_format", 110)]
     assert kmemleak.by_thread(log.leaks, {}) == {}
+
+
+def test_a_caught_crash_is_a_point_and_its_leftovers_are_its_own() -> None:
+    # module/refdev_session.c with configs/defects/refdev/null_deref.patch:
+    # open point 1 writes through the NULL session; kunit/kfault/guard.c
+    # caught the fault and the boot went on (make sweep: one boot)
+    log = build("guard_caught_crash.log")
+    crashed = [r.line for r in log.results if r.line.verdict == Verdict.CRASH]
+    assert [(r.op, r.nth) for r in crashed] == [("open", 1)]
+    line = crashed[0]
+    assert line.report.startswith("BUG: kfault: kernel mode fault at addr 0xb8, ip refdev_open+")
+    assert line.report_site.startswith("refdev_open+") and line.report_addr > 0
+    assert model.evidence(line) == line.report
+    assert [str(x) for x in line.leaked] == ["refdev_session.c:35 refdev_open +1/+256B"]
+    assert log.crash is None            # no boot died
+    # kmemleak finds the ring the cut-short open left: the crash's, not a leak of its own
+    assert [x.callers()[0].function for x in log.leaks if not x.kernel] == ["refdev_open"]
+    assert crash_leftovers((), log) == 1

@@ -10,7 +10,7 @@ from harness.console.protocol import Verdict
 
 KFAULT = Path(__file__).resolve().parents[2] / "kunit/kfault"
 # the harness's own verdicts: a boot that died or hung at a point
-HARNESS_ONLY = {Verdict.CRASH, Verdict.HANG}
+HARNESS_ONLY = {Verdict.HANG}
 
 
 def c_strings(file: str, array: str) -> list[str]:

@@ -165,6 +165,22 @@ struct kfault_calls {
 	unsigned int skip;		/* countable allocations to let pass */
 };
 
+/* ---- guard.c: a kernel-mode fault ends the point (ARCH=um) ------------- */
+
+struct kfault_fault {
+	bool caught;		/* fn faulted and came back here */
+	bool unusable;		/* ... leaving a lock held, or atomic */
+	unsigned long addr;	/* the faulting address */
+	unsigned long ip;	/* the faulting instruction */
+};
+
+int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
+void kfault_guard_usable(const char *op, unsigned int nth,
+			 const struct kfault_fault *f);
+struct kfault_result;
+void kfault_guard_result(const struct kfault_env *env,
+			 const struct kfault_fault *f, struct kfault_result *res);
+
 struct kfault_env {
 	const struct kfault_target *target;
 	struct kfault_knobs knobs;
@@ -176,6 +192,7 @@ struct kfault_env {
 	struct kfault_calls calls;
 	struct kfault_stats stats;
 	unsigned int last_events;	/* the last operation's, counted */
+	struct kfault_fault fault;	/* the last call's, if it faulted */
 };
 
 bool kfault_in_text(const struct kfault_text *text, unsigned long addr);

@@ -77,11 +77,12 @@
 #define KFAULT_LEAKS_LEN	320
 
 /*
- * Verdicts.  The first eight are an operation's, best first; passed and
- * test-failed are the any-suite sweep's (suites.c): the case passed although
- * an allocation failed, or failed its own expectations because of it.  Their
- * names (output.c) are the harness's Verdict (harness/console/protocol.py),
- * which adds the harness's own crash and hang; a test checks they agree.
+ * Verdicts.  The first nine are an operation's, best first (crash: a
+ * kernel-mode fault that guard.c caught); passed and test-failed are the
+ * any-suite sweep's (suites.c): the case passed although an allocation
+ * failed, or failed its own expectations because of it.  Their names
+ * (output.c) are the harness's Verdict (harness/console/protocol.py), which
+ * adds the harness's own hang; a test checks they agree.
  */
 enum kfault_verdict {
 	KFAULT_HANDLED,
@@ -92,6 +93,7 @@ enum kfault_verdict {
 	KFAULT_BAD_STATE,
 	KFAULT_LEAK,
 	KFAULT_REPORT,
+	KFAULT_CRASH,
 	KFAULT_PASSED,
 	KFAULT_TEST_FAILED,
 	KFAULT_NR_VERDICTS,

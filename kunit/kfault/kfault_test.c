@@ -6,6 +6,9 @@
  * hit, arming, source directories, point names, tables, verdicts).
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/kallsyms.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -152,6 +155,55 @@ static void kfault_miss_retries_findings_and_silent(struct kunit *test)
 	res.fired = false;
 	res.verdict = KFAULT_NOT_FIRED;
 	KUNIT_EXPECT_FALSE(test, kfault_miss(&res));
+}
+
+static noinline int kfault_guard_deref(void *arg)
+{
+	int *p = arg;
+
+	OPTIMIZER_HIDE_VAR(p);
+	return READ_ONCE(*p);
+}
+
+static DEFINE_SPINLOCK(kfault_guard_lock);
+
+static noinline int kfault_guard_deref_locked(void *arg)
+{
+	spin_lock(&kfault_guard_lock);
+	return kfault_guard_deref(arg);
+}
+
+/*
+ * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
+ * twice in a row (the IRQ stack and the host's signal mask were put back),
+ * with the timer still ticking, and a lock the call left held makes the
+ * kernel unusable.
+ */
+static void kfault_guard_catches_faults(struct kunit *test)
+{
+	unsigned long start, size, off;
+	struct kfault_fault f;
+	int zero = 0, i;
+
+	if (!IS_ENABLED(CONFIG_UML))
+		kunit_skip(test, "a faulting KUnit thread dies alone here");
+	KUNIT_ASSERT_TRUE(test, kallsyms_lookup_size_offset((unsigned long)kfault_guard_deref,
+							    &size, &off));
+	start = (unsigned long)kfault_guard_deref - off;
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref, NULL, &f), -EFAULT);
+		KUNIT_EXPECT_TRUE(test, f.caught);
+		KUNIT_EXPECT_FALSE(test, f.unusable);
+		KUNIT_EXPECT_GE(test, f.ip, start);
+		KUNIT_EXPECT_LT(test, f.ip, start + size);
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_locked, NULL, &f), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, f.caught);
+	KUNIT_EXPECT_TRUE(test, f.unusable);
+	spin_unlock(&kfault_guard_lock);
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref, &zero, &f), 0);
+	KUNIT_EXPECT_FALSE(test, f.caught);
 }
 
 /* Point 1 fails the first allocation; point k arms after event k - 1. */
@@ -335,6 +387,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_occurrence_counts_earlier_events),
 	KUNIT_CASE(kfault_hit_needs_hash_and_occurrence),
 	KUNIT_CASE(kfault_miss_retries_findings_and_silent),
+	KUNIT_CASE(kfault_guard_catches_faults),
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_point_names),

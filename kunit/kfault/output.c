@@ -35,6 +35,7 @@ static const char * const kfault_verdict_names[] = {
 	[KFAULT_BAD_STATE] = "bad-state",
 	[KFAULT_LEAK] = "leak",
 	[KFAULT_REPORT] = "report",
+	[KFAULT_CRASH] = "crash",
 	[KFAULT_PASSED] = "passed",
 	[KFAULT_TEST_FAILED] = "test-failed",
 };

@@ -77,6 +77,7 @@ struct kfault_any {
 	struct task_struct *task;	/* the try thread, held until read */
 	struct string_stream *log;	/* the point's, as KUnit gives a case */
 	bool disarmed;			/* the case returned: left is fail_nth */
+	struct kfault_fault fault;	/* the case's or its exit's, if caught */
 	unsigned int left;
 	int init_err;
 	struct kfault_result res;
@@ -260,11 +261,28 @@ static void kfault_any_disarm(struct kfault_any *a, struct kfault_catch *c)
 	a->disarmed = true;
 }
 
-/* In the case's own thread: arm, init, the case (as kunit_try_run_case). */
-static void kfault_any_try(void *data)
+static int kfault_any_body(void *data)
 {
 	struct kfault_any *a = data;
 	struct kunit_suite *suite = *a->suite;
+	struct kunit *test = &a->inner;
+
+	if (suite->init) {
+		a->init_err = suite->init(test);
+		if (a->init_err)
+			return a->init_err;
+	}
+	a->kcase->run_case(test);
+	return 0;
+}
+
+/*
+ * In the case's own thread: arm, init, the case (as kunit_try_run_case()),
+ * a kernel-mode fault caught as x86_64's "try faulted" (guard.c).
+ */
+static void kfault_any_try(void *data)
+{
+	struct kfault_any *a = data;
 	struct kfault_catch *c = &kfault_suites_target.env->catch;
 	struct kunit *test = &a->inner;
 
@@ -272,17 +290,16 @@ static void kfault_any_try(void *data)
 	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	current->kunit_test = test;
 	kfault_any_arm(a, c);
-	if (suite->init) {
-		a->init_err = suite->init(test);
-		if (a->init_err) {
-			kfault_any_disarm(a, c);
-			kunit_err(test, "failed to initialize: %d\n", a->init_err);
-			kunit_set_failure(test);
-			return;
-		}
-	}
-	a->kcase->run_case(test);
+	kfault_guard(kfault_any_body, a, &a->fault);
 	kfault_any_disarm(a, c);
+	kfault_guard_usable(a->op, a->nth, &a->fault);
+	if (a->fault.caught) {
+		kunit_err(test, "try faulted\n");
+		kunit_set_failure(test);
+	} else if (a->init_err) {
+		kunit_err(test, "failed to initialize: %d\n", a->init_err);
+		kunit_set_failure(test);
+	}
 }
 
 static void kfault_any_catch(void *data)
@@ -292,18 +309,30 @@ static void kfault_any_catch(void *data)
 	kunit_set_failure(&a->inner);
 }
 
-static void kfault_any_cleanup(void *data)
+static int kfault_any_exit(void *data)
 {
 	struct kfault_any *a = data;
 	struct kunit_suite *suite = *a->suite;
 
-	current->kunit_test = &a->inner;
-	WRITE_ONCE(current->fail_nth, 0);
-	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	/* as kunit_try_run_case_cleanup(): exit runs even after a failed init */
 	if (suite->exit)
 		suite->exit(&a->inner);
 	kunit_cleanup(&a->inner);
+	return 0;
+}
+
+static void kfault_any_cleanup(void *data)
+{
+	struct kfault_any *a = data;
+	struct kfault_fault fault;
+
+	current->kunit_test = &a->inner;
+	WRITE_ONCE(current->fail_nth, 0);
+	kfault_live_add_task(&kfault_suites_target.env->live, current);
+	kfault_guard(kfault_any_exit, a, &fault);
+	kfault_guard_usable(a->op, a->nth, &fault);
+	if (fault.caught && !a->fault.caught)
+		a->fault = fault;
 }
 
 static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try)
@@ -407,6 +436,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	a->inner.param_value = a->param;
 	a->task = NULL;
 	a->disarmed = false;
+	memset(&a->fault, 0, sizeof(a->fault));
 	kfault_any_run(a, kfault_any_try);
 	WRITE_ONCE(c->armed, NULL);
 	if (a->task) {
@@ -440,6 +470,8 @@ judge:
 			&untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
+	if (a->fault.caught)
+		kfault_guard_result(env, &a->fault, res);
 }
 
 /*
@@ -465,6 +497,8 @@ static enum kfault_verdict kfault_any_verdict(const struct kfault_any *a)
 {
 	const struct kfault_result *res = &a->res;
 
+	if (a->fault.caught)
+		return KFAULT_CRASH;
 	if (a->nth && !res->fired)
 		return KFAULT_NOT_FIRED;
 	if (res->report[0])

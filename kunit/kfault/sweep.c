@@ -132,7 +132,7 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 	kfault_filter(env, op, true);
 	WRITE_ONCE(current->fail_nth, nth == 1 ? c->arm_count : 0);
 	WRITE_ONCE(c->armed, current);
-	ret = op->run(ctx);
+	ret = kfault_guard(op->run, ctx, &env->fault);
 	WRITE_ONCE(c->armed, NULL);
 	*fired = c->fail_armed && !READ_ONCE(current->fail_nth);
 	WRITE_ONCE(current->fail_nth, 0);
@@ -141,6 +141,19 @@ static int kfault_call(struct kfault_env *env, const struct kfault_op *op,
 	if (*fired && c->captured)
 		*site = c->cap;
 	return ret;
+}
+
+struct kfault_teardown {
+	const struct kfault_op *op;
+	void *ctx;
+};
+
+static int kfault_teardown_call(void *arg)
+{
+	struct kfault_teardown *t = arg;
+
+	t->op->teardown(t->ctx);
+	return 0;
 }
 
 static enum kfault_verdict kfault_judge(const struct kfault_op *op, void *ctx,
@@ -217,8 +230,10 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 			   const struct kfault_point *pt, unsigned int nth,
 			   struct kfault_result *res)
 {
+	struct kfault_teardown teardown;
 	ktime_t start = ktime_get();
 	unsigned int leaks, untracked;
+	struct kfault_fault fault;
 	void *ctx;
 	int err;
 
@@ -261,8 +276,16 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	}
 	res->site.silent = res->fired && !res->site.hash;
 	res->site.id = kfault_site_id(&res->site);
-	res->verdict = kfault_judge(op, ctx, res, pt);
-	op->teardown(ctx);
+	fault = env->fault;
+	kfault_guard_usable(op->name, nth, &fault);
+	if (!fault.caught)
+		res->verdict = kfault_judge(op, ctx, res, pt);
+	teardown.op = op;
+	teardown.ctx = ctx;
+	kfault_guard(kfault_teardown_call, &teardown, &env->fault);
+	kfault_guard_usable(op->name, nth, &env->fault);
+	if (!fault.caught)
+		fault = env->fault;	/* the teardown faulted, or not */
 	kfree(ctx);
 	kfault_settle();
 	leaks = leak_check ? kfault_tags_diff(env, res->leaks,
@@ -271,10 +294,17 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 				 leak_check ? sizeof(res->leaks) : 0, &untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
-	if (res->report[0])
+	if (fault.caught) {
+		res->verdict = KFAULT_CRASH;
+		kfault_guard_result(env, &fault, res);
+		snprintf(res->detail, sizeof(res->detail),
+			 "kernel mode fault at addr 0x%lx, ip %pS", fault.addr,
+			 (void *)fault.ip);
+	} else if (res->report[0]) {
 		res->verdict = KFAULT_REPORT;
-	else if (leaks)
+	} else if (leaks) {
 		res->verdict = KFAULT_LEAK;
+	}
 	res->ns = ktime_to_ns(ktime_sub(ktime_get(), start));
 }
 
