@@ -19,16 +19,19 @@
  * the host's blocked interrupt signals (the handler's sa_mask), and KASAN's
  * poison of the skipped frames on both stacks.
  *
- * What the skipped code held is not undone.  The kernel is reported
- * unusable - the sweep ends its boot, as before - when the fault left a
- * lock held (lockdep's depth, RCU read sections included), the preempt
- * count raised or interrupts off.  Faults at a user address above the
+ * What the skipped code held is known from lockdep: mutexes and RCU read
+ * sections are released; any other lock, the preempt count raised,
+ * interrupts off, or lockdep off after a taint (nothing known) make the
+ * kernel unusable, and the sweep ends its boot, as before.  Faults at a user address above the
  * first page still panic in segv() before the catcher is looked at.
  */
+#include <linux/debug_locks.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/debug.h>
 #include <linux/sched/mm.h>
@@ -120,16 +123,68 @@ static void kfault_guard_print(const struct kfault_fault *f,
 	pr_emerg("kfault: the fault ended the point, not the kernel\n");
 }
 
-/* What the caught fault left: a lock, an atomic section, interrupts off. */
+/*
+ * A mutex the cut-short code held, proven one: DEBUG_MUTEXES' magic points
+ * at the mutex and its owner is this task (the flags are the low 3 bits,
+ * kernel/locking/mutex.c).  Read without KASAN: the map may sit in
+ * another kind of object.
+ */
+static struct mutex *kfault_guard_mutex(struct lockdep_map *map)
+{
+	struct mutex *m = container_of(map, struct mutex, dep_map);
+
+	if (!IS_ENABLED(CONFIG_DEBUG_MUTEXES) ||
+	    READ_ONCE_NOCHECK(m->magic) != m ||
+	    (READ_ONCE_NOCHECK(m->owner.counter) & ~0x07L) != (long)current)
+		return NULL;
+	return m;
+}
+
+/* Release a proven mutex once; false when it is not one. */
+static bool kfault_guard_release(struct mutex *m, const char *name)
+{
+	if (!m || !mutex_is_locked(m))
+		return false;
+	pr_emerg("kfault: mutex %s, held by the cut-short code, released\n",
+		 name);
+	mutex_unlock(m);
+	return true;
+}
+
+/*
+ * What the caught fault left.  Lockdep's held locks say: the mutexes and
+ * RCU read sections the skipped frames took are released (a KUnit suite's
+ * exit that faults under rtnl_lock() would hang every later point); any
+ * other lock leaves the kernel unusable, and so does a raised preempt
+ * count (a spinlock) or interrupts off.  Once a taint turned lockdep off
+ * (any KASAN report does) nothing can be ruled out: unusable.  Seen on
+ * dev-addr-list-test: a fault under rtnl_lock() after a KASAN report, whose
+ * mutex no frame pointed at, hung the next point's exit.
+ */
 static bool kfault_guard_unusable(int depth, int preempt)
 {
-	int locks = lockdep_depth(current) - depth;
-	int atomic = preempt_count() - preempt;
+#ifdef CONFIG_LOCKDEP
+	int i;
 
-	if (!locks && !atomic && !irqs_disabled())
+	for (i = lockdep_depth(current) - 1; i >= depth; i--) {
+		struct lockdep_map *map = current->held_locks[i].instance;
+
+		if (map == &rcu_lock_map)
+			rcu_read_unlock();
+		else if (!kfault_guard_release(kfault_guard_mutex(map), map->name))
+			break;
+	}
+#endif
+	if (!debug_locks) {
+		pr_emerg("kfault: lockdep is off (a taint turned it off): no lock the fault left held can be ruled out: the kernel is not usable\n");
+		return true;
+	}
+	if (lockdep_depth(current) == depth && preempt_count() == preempt &&
+	    !irqs_disabled())
 		return false;
 	pr_emerg("kfault: the fault left %d lock(s) held, the preempt count %+d, interrupts %s: the kernel is not usable\n",
-		 locks, atomic, irqs_disabled() ? "off" : "on");
+		 lockdep_depth(current) - depth, preempt_count() - preempt,
+		 irqs_disabled() ? "off" : "on");
 	return true;
 }
 
@@ -148,7 +203,12 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 			kfault_guard_mm = mm_alloc();
 		if (!kfault_guard_mm)
 			return fn(arg);
+		/*
+		 * A reference per use: a KUnit assertion in fn ends the
+		 * thread (kthread_exit()) and exit_mm() puts the mm it uses.
+		 */
 		borrowed = kfault_guard_mm;
+		mmget(borrowed);
 		kthread_use_mm(borrowed);
 	}
 	depth = lockdep_depth(current);
@@ -179,8 +239,10 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	fault->unusable = kfault_guard_unusable(depth, preempt);
 	ret = -EFAULT;
 out:
-	if (borrowed)
+	if (borrowed) {
 		kthread_unuse_mm(borrowed);
+		mmput_async(borrowed);	/* maybe atomic: a spinlock left held */
+	}
 	return ret;
 }
 #else

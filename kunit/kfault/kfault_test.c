@@ -7,7 +7,10 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/debug_locks.h>
 #include <linux/kallsyms.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
@@ -166,6 +169,14 @@ static noinline int kfault_guard_deref(void *arg)
 }
 
 static DEFINE_SPINLOCK(kfault_guard_lock);
+static DEFINE_MUTEX(kfault_guard_mutex);
+
+static noinline int kfault_guard_deref_mutex(void *arg)
+{
+	mutex_lock(&kfault_guard_mutex);
+	rcu_read_lock();
+	return kfault_guard_deref(arg);
+}
 
 static noinline int kfault_guard_deref_locked(void *arg)
 {
@@ -176,8 +187,8 @@ static noinline int kfault_guard_deref_locked(void *arg)
 /*
  * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
  * twice in a row (the IRQ stack and the host's signal mask were put back),
- * with the timer still ticking, and a lock the call left held makes the
- * kernel unusable.
+ * with the timer still ticking; a mutex and an RCU read section the call
+ * left are released, a spinlock makes the kernel unusable.
  */
 static void kfault_guard_catches_faults(struct kunit *test)
 {
@@ -198,6 +209,16 @@ static void kfault_guard_catches_faults(struct kunit *test)
 		KUNIT_EXPECT_LT(test, f.ip, start + size);
 		msleep(20);
 	}
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_mutex, NULL, &f), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, f.caught);
+	if (!debug_locks) {
+		/* a taint turned lockdep off: nothing is known, nothing released */
+		KUNIT_EXPECT_TRUE(test, f.unusable);
+		rcu_read_unlock();
+		mutex_unlock(&kfault_guard_mutex);
+	}
+	KUNIT_EXPECT_FALSE(test, f.unusable && debug_locks);
+	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&kfault_guard_mutex));
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_locked, NULL, &f), -EFAULT);
 	KUNIT_EXPECT_TRUE(test, f.caught);
 	KUNIT_EXPECT_TRUE(test, f.unusable);

@@ -619,8 +619,9 @@ static int kfault_suites_test_init(struct kunit *test)
 
 static struct kunit_case kfault_suites_cases[] = {
 	KUNIT_CASE(kfault_canary_fault_injection),
-	KUNIT_CASE(kfault_canary_kasan),
 	KUNIT_CASE_PARAM(kfault_suites_point, kfault_any_gen),
+	/* after the points: its report taints, and a taint turns lockdep off */
+	KUNIT_CASE(kfault_canary_kasan),
 	KUNIT_CASE_SLOW(kfault_kmemleak_confirmation),
 	{}
 };
