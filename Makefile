@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -47,9 +47,10 @@ help:
 	@echo "           SUITE='glob' compares sweeps of those KUnit suites; a target swept from"
 	@echo "           user space compares its sweeps from user space (the same ids)"
 	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
+	@echo "  crash-test  sweep kfault_init_deref, whose init faults: the crash is caught in one boot"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, determinism (refdev, property-entry, modtests), sweep SUITE=property-entry,"
-	@echo "           calibrate, review-test, modules-test, sweeps from user space (modtests,"
+	@echo "           calibrate, review-test, crash-test, modules-test, sweeps from user space (modtests,"
 	@echo "           refdev-syscalls)"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
@@ -120,6 +121,17 @@ review-test:
 	grep "^- .module/refdev_session.c:51." $(OUT)/review/review.md; \
 	echo "review-test: the dropped kfree is a new leak at refdev_session.c:37, its hunk executed (gcov) under swept points, exit 1"
 
+# make test's crash: kfault_init_deref's init dereferences an allocation it
+# does not check; the fault is caught in the boot (kunit/kfault/guard.c): one
+# boot, the point's verdict crash
+crash-test:
+	@mkdir -p $(OUT); $(MAKE) --no-print-directory sweep SUITE=kfault_init_deref SWEEP_ARGS=--fresh \
+		> $(OUT)/crash-test.log 2>&1; grep "^sweep: [0-9]* points" $(OUT)/crash-test.log; \
+	if ! grep -q "^sweep: [0-9]* points, 1 crashes (1 caught in the boot, 0 took the boot down)" \
+			$(OUT)/crash-test.log || grep -q "^sweep: boot 2:" $(OUT)/crash-test.log; then \
+		echo "crash-test: expected kfault_init_deref's crash caught in one boot: see $(OUT)/crash-test.log"; exit 1; fi; \
+	echo "crash-test: the suite's crash cost a point, not a boot"
+
 # RUNS: how many sweeps to compare
 determinism:
 	@$(HARNESS) determinism $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) --runs $(or $(RUNS),3) \
@@ -156,6 +168,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory determinism SUITE=property-entry
 	@$(MAKE) --no-print-directory sweep SUITE=kfault_page_site SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory crash-test
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory review-test
 	@$(MAKE) --no-print-directory modules-test

@@ -184,3 +184,16 @@ def test_a_caught_crash_is_a_point_and_its_leftovers_are_its_own() -> None:
     # kmemleak finds the ring the cut-short open left: the crash's, not a leak of its own
     assert [x.callers()[0].function for x in log.leaks if not x.kernel] == ["refdev_open"]
     assert crash_leftovers((), log) == 1
+
+
+def test_a_suite_case_whose_init_faults_is_a_caught_crash() -> None:
+    # make sweep SUITE=kfault_init_deref: point 1 fails the allocation the
+    # suite's init dereferences unchecked; the case's thread faulted, the
+    # guard caught it ("try faulted", as on x86_64) and the sweep went on
+    log = model.build(lines("suites_init_deref_caught.log"), "")
+    crashed = [r.line for r in log.results if r.line.verdict == Verdict.CRASH]
+    assert [(r.op, r.nth) for r in crashed] == [("kfault_init_deref.kfault_init_deref_magic", 1)]
+    assert crashed[0].report.startswith(
+        "BUG: kfault: kernel mode fault at addr 0x0, ip kfault_init_deref_init+")
+    assert log.crash is None
+    assert [r.line.verdict for r in log.results if r.line.nth == 0] == [Verdict.PASSED]
