@@ -106,7 +106,9 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
-    bad = [r for r in records if not r.ok and (r.op, r.point) not in why]
+    unreached = [r for r in records if r.kind == "point" and r.verdict == Verdict.NOT_FIRED]
+    bad = [r for r in records if not r.ok and (r.op, r.point) not in why
+           and r not in unreached]
     for r in records:
         if not r.ok and (r.op, r.point) in why:
             print(f"kfault: KNOWN {r.op} {r.point}: {r.verdict}: {why[r.op, r.point]}")
@@ -117,7 +119,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     died = sum(r.kind == "crash" for r in records)
     print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
           f"{caught + died} crashes ({caught} caught in the boot, {died} took the boot down), "
-          f"{len(bad)} findings"
+          f"{len(bad)} findings, {len(unreached)} not reached"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
     complete = bool(records) and records[-1].kind == "complete"

@@ -63,6 +63,12 @@ class Verdict(enum.StrEnum):
         return self in (Verdict.HANDLED, Verdict.ABSORBED, Verdict.PASSED,
                         Verdict.TEST_FAILED)
 
+    @property
+    def unreached(self) -> bool:
+        """The point's allocation did not come this time: nothing was looked at,
+        neither ok nor a finding (reports list it apart)."""
+        return self is Verdict.NOT_FIRED
+
 
 @dataclass(frozen=True)
 class LeakedSite:

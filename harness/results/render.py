@@ -65,6 +65,10 @@ def _cases(report: Report, op: str) -> list[Point]:
     return [p for p in report.baselines + report.points if p.operation == op]
 
 
+def _unreached(p: Point) -> bool:
+    return Verdict(p.verdict).unreached
+
+
 def junit_xml(report: Report) -> str:
     """One <testsuite> per operation, one <testcase> per result (the baseline and
     each fault point, named like the KUnit case), a <failure> for each verdict that
@@ -78,15 +82,18 @@ def junit_xml(report: Report) -> str:
         time = sum(p.us for p in cases) / 1e6
         suite = ET.SubElement(root, "testsuite", name=_x(f"kfault.{op}"),
                               tests=str(len(cases) + bool(missing)),
-                              failures=str(sum(not p.ok for p in cases)),
-                              errors=str(int(bool(missing))), skipped="0", time=f"{time:.6f}")
+                              failures=str(sum(not p.ok and not _unreached(p) for p in cases)),
+                              errors=str(int(bool(missing))),
+                              skipped=str(sum(map(_unreached, cases))), time=f"{time:.6f}")
         for p in cases:
             case = ET.SubElement(suite, "testcase", classname=_x(f"kfault.{op}"),
                                  name=_x(p.name), time=f"{p.us / 1e6:.6f}")
             if p.failed_site.file:
                 case.set("file", _x(p.failed_site.file))
                 case.set("line", str(p.failed_site.line))
-            if not p.ok:
+            if _unreached(p):
+                ET.SubElement(case, "skipped", message=_x(f"not reached: {p.evidence.summary}"))
+            elif not p.ok:
                 fail = ET.SubElement(case, "failure", type=_x(p.verdict),
                                      message=_x(f"{p.verdict}: {p.evidence.summary}".rstrip(": ")))
                 fail.text = _x("\n".join(evidence_lines(p)))
@@ -160,6 +167,8 @@ def headline(report: Report) -> str:
             f"operation{'s' * (ops != 1)}: {s.ok} ok, {s.failed} failed")
     if s.baselines_failed:
         text += f", {s.baselines_failed} baseline(s) failed"
+    if s.unreached:
+        text += f", {len(s.unreached)} not reached (not looked at)"
     if s.missing:
         text += f", {sum(s.missing.values())} point(s) without a result"
     if report.crash:
@@ -182,7 +191,8 @@ def markdown(report: Report) -> str:
     base = {p.operation: p.verdict for p in report.baselines}
     for o in s.operations:
         ok = sum(n for v, n in o.verdicts.items() if v in OK_VERDICTS)
-        out.append(f"| {_md(o.operation)} | {o.reported} | {ok} | {o.reported - ok} | "
+        unreached = o.verdicts.get(str(Verdict.NOT_FIRED), 0)
+        out.append(f"| {_md(o.operation)} | {o.reported} | {ok} | {o.reported - ok - unreached} | "
                    f"{o.missing} | {'-' if o.bookkeeping is None else o.bookkeeping} | "
                    f"{_md(base.get(o.operation, 'no result'))} |")
     out += ["", "## Failures", ""]
@@ -196,6 +206,15 @@ def markdown(report: Report) -> str:
         if g.reproduce:
             out.append(f"- reproduce (nth {g.nths[0]}): {_code(g.reproduce)}")
         out += [f"- nth: {nths}" + (" (0 is the baseline)" if 0 in g.nths else ""), ""]
+    if s.unreached:
+        out += ["## Not reached", "",
+                "The counting run had these allocations; when each was to fail, the case "
+                "took another path and never made it: nothing was looked at there.", ""]
+        by_op: dict[str, list[int]] = {}
+        for op, nth in s.unreached:
+            by_op.setdefault(op, []).append(nth)
+        out += [f"- {_md(op)}: nth {', '.join(map(str, nths))}" for op, nths in by_op.items()]
+        out.append("")
     for op, n in s.missing.items():
         out.append(f"- {_md(op)}: {n} counted point(s) have no result "
                    f"(truncated log or crash)")

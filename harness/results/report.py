@@ -59,6 +59,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from ..console import frames, ktap, oops
+from ..console.protocol import Verdict
 from . import model
 from ..checkout.known_bugs import KernelBug, Known
 from .known import kernel_leaks, match
@@ -192,6 +193,7 @@ class Summary:
     operations: tuple[OperationSummary, ...]
     failures: tuple[FailureGroup, ...]
     known: int = 0              # failed points and baselines that are known findings
+    unreached: tuple[tuple[str, int], ...] = ()   # (operation, nth) not reached: not looked at
 
 
 @dataclass(frozen=True)
@@ -346,24 +348,25 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
                                     count.bookkeeping if count else None, len(mine),
                                     missing.get(op, 0), _count(p.verdict for p in mine)))
     groups: dict[tuple[str, str, str], list[Point]] = {}
+    unreached = tuple((p.operation, p.nth) for p in points if Verdict(p.verdict).unreached)
     for p in sorted(baselines + points, key=lambda p: order.index(p.operation)):
-        if not p.ok:
+        if not p.ok and not Verdict(p.verdict).unreached:
             groups.setdefault((p.operation, p.verdict, p.evidence.summary), []).append(p)
     failures = tuple(
         FailureGroup(op, verdict, why, tuple(p.nth for p in ps),
                      tuple(p.failed_site.stable_id or "-" for p in ps),
                      _site_labels(ps), ps[0].reproduce, ps[0].known)
         for (op, verdict, why), ps in groups.items())
-    failed = sum(not p.ok and not p.known for p in points)
+    failed = sum(not p.ok and not p.known and not Verdict(p.verdict).unreached for p in points)
     baselines_failed = sum(not p.ok and not p.known for p in baselines)
     known = sum(not p.ok and bool(p.known) for p in points + baselines)
     # a known finding's point fails its KUnit case too
     passed = (not failed and not baselines_failed and not missing and log.crash is None
               and run.kunit_totals.failed <= known and (leak is None or leak.clean))
     return Summary(points=len(points), verdicts=_count(p.verdict for p in points),
-                   ok=len(points) - failed, failed=failed, baselines_failed=baselines_failed,
-                   passed=passed, missing=missing, operations=tuple(ops), failures=failures,
-                   known=known)
+                   ok=len(points) - failed - len(unreached), failed=failed,
+                   baselines_failed=baselines_failed, passed=passed, missing=missing,
+                   operations=tuple(ops), failures=failures, known=known, unreached=unreached)
 
 
 def _site_dict(s: FailedSite) -> dict[str, Any]:
@@ -404,6 +407,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "points": s.points, "verdicts": dict(s.verdicts), "ok": s.ok, "failed": s.failed,
             "baselines_failed": s.baselines_failed, "passed": s.passed,
             "known": s.known, "missing": dict(s.missing),
+            "unreached": [{"operation": op, "nth": nth} for op, nth in s.unreached],
             "operations": [{"operation": o.operation, "counted": o.counted,
                             "bookkeeping": o.bookkeeping, "reported": o.reported,
                             "missing": o.missing, "verdicts": dict(o.verdicts)}

@@ -80,6 +80,19 @@ static const struct stacktrace_ops kfault_guard_frames = {
 	.address = kfault_guard_frame,
 };
 
+/*
+ * The mm to borrow, made when the environment is, outside any armed
+ * window: made by the first guarded call, its allocations were the first
+ * point's events (refdev core_create lost its point 1).
+ */
+void kfault_guard_init(void)
+{
+	if (!kfault_guard_mm)
+		kfault_guard_mm = mm_alloc();
+	if (!kfault_guard_mm)
+		pr_warn("kfault: no mm for the fault guard: a kernel-mode fault will panic\n");
+}
+
 static noinline int kfault_guard_call(int (*fn)(void *arg), void *arg)
 {
 	char gap[KFAULT_GUARD_GAP];
@@ -200,8 +213,6 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 		return fn(arg);
 	if (!current->mm) {
 		if (!kfault_guard_mm)
-			kfault_guard_mm = mm_alloc();
-		if (!kfault_guard_mm)
 			return fn(arg);
 		/*
 		 * A reference per use: a KUnit assertion in fn ends the
@@ -246,6 +257,10 @@ out:
 	return ret;
 }
 #else
+void kfault_guard_init(void)
+{
+}
+
 /* Elsewhere a faulting thread dies alone (x86_64: "try faulted"). */
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 {

@@ -174,6 +174,7 @@ struct kfault_fault {
 	unsigned long ip;	/* the faulting instruction */
 };
 
+void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
 void kfault_guard_usable(const char *op, unsigned int nth,
 			 const struct kfault_fault *f);

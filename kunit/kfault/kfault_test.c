@@ -198,6 +198,7 @@ static void kfault_guard_catches_faults(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_UML))
 		kunit_skip(test, "a faulting KUnit thread dies alone here");
+	kfault_guard_init();
 	KUNIT_ASSERT_TRUE(test, kallsyms_lookup_size_offset((unsigned long)kfault_guard_deref,
 							    &size, &off));
 	start = (unsigned long)kfault_guard_deref - off;

@@ -585,12 +585,13 @@ static void kfault_suites_point(struct kunit *test)
 	kfault_print_ran_name(a->op, nth, verdict, s, env->catch.events);
 	if (nth == a->events)
 		kfault_print_done_name(a->op, nth + 1);
+	/* every point has its result line, a skipped one too: the report is the run */
+	kfault_log_any_result(test, a->op, nth, verdict, a->init_err, res,
+			      a->param_desc);
 	if (res->detail[0])
 		kunit_skip(test, "%s", res->detail);
 	if (nth && !res->fired)
 		kunit_skip(test, "allocation %u was not reached this time", nth);
-	kfault_log_any_result(test, a->op, nth, verdict, a->init_err, res,
-			      a->param_desc);
 	KUNIT_EXPECT_TRUE_MSG(test, !res->report[0], "kernel report: %s",
 			      res->report);
 	KUNIT_EXPECT_TRUE_MSG(test, !res->leaks[0], "leaked: %s", res->leaks);

@@ -575,6 +575,7 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 		goto err_free_env;
 	}
 	kfault_find_tags(env);
+	kfault_guard_init();
 	err = kfault_live_init(&env->live);
 	if (err)
 		goto err_free_env;
