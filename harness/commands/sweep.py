@@ -107,7 +107,10 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
     unreached = [r for r in records if r.kind == "point" and r.verdict == Verdict.NOT_FIRED]
-    bad = [r for r in records if not r.ok and (r.op, r.point) not in why
+    # a suite case that fails with nothing injected: its points looked at nothing
+    failing = [r for r in records if r.kind == "point" and r.point == "0"
+               and r.verdict == Verdict.TEST_FAILED]
+    bad = [r for r in records if (not r.ok or r in failing) and (r.op, r.point) not in why
            and r not in unreached]
     for r in records:
         if not r.ok and (r.op, r.point) in why:
@@ -120,9 +123,15 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
           f"{caught + died} crashes ({caught} caught in the boot, {died} took the boot down), "
           f"{len(bad)} findings, {len(unreached)} not reached"
+          f"{f', {len(failing)} case(s) failing with nothing injected' if failing else ''}"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
     complete = bool(records) and records[-1].kind == "complete"
+    if complete and ctx.suites is not None and not any(r.kind in ("point", "crash")
+                                                       for r in records):
+        # the sources have the suite, this kernel does not: nothing was looked at
+        raise HarnessError(f"SUITE='{ctx.suites.glob}': no case of it ran in this kernel "
+                           "(not built in: KUNITCONFIG= adds its kunitconfig)")
     if not complete:
         print(f"sweep: INCOMPLETE: stopped at the cap of {max_boots} boots; what is after "
               f"{resume.resume_point(records)} was not swept", flush=True)

@@ -169,6 +169,9 @@ def headline(report: Report) -> str:
         text += f", {s.baselines_failed} baseline(s) failed"
     if s.unreached:
         text += f", {len(s.unreached)} not reached (not looked at)"
+    if s.failing_cases:
+        text += (f"; {len(s.failing_cases)} case(s) fail with nothing injected, "
+                 "their points looked at nothing")
     if s.missing:
         text += f", {sum(s.missing.values())} point(s) without a result"
     if report.crash:
@@ -209,7 +212,11 @@ def markdown(report: Report) -> str:
     if s.unreached:
         out += ["## Not reached", "",
                 "The counting run had these allocations; when each was to fail, the case "
-                "took another path and never made it: nothing was looked at there.", ""]
+                "took another path and never made it, or the case fails its own "
+                "expectations with nothing injected (below): nothing was looked at there.", ""]
+        if s.failing_cases:
+            out += [f"- {_md(op)}: fails with nothing injected (its baseline)"
+                    for op in s.failing_cases]
         by_op: dict[str, list[int]] = {}
         for op, nth in s.unreached:
             by_op.setdefault(op, []).append(nth)

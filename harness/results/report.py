@@ -194,6 +194,8 @@ class Summary:
     failures: tuple[FailureGroup, ...]
     known: int = 0              # failed points and baselines that are known findings
     unreached: tuple[tuple[str, int], ...] = ()   # (operation, nth) not reached: not looked at
+    # suite cases whose baseline fails: their points looked at nothing
+    failing_cases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -319,7 +321,12 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
     for op in log.counts:
         order.setdefault(op)
     points = tuple(p for p in results if p.nth)
-    baselines = tuple(p for p in results if not p.nth)
+    # a suite case that fails its own expectations with nothing injected: its
+    # baseline is a failure, and its points looked at nothing
+    failing = frozenset(p.operation for p in results
+                        if not p.nth and p.verdict == Verdict.TEST_FAILED)
+    baselines = tuple(dataclasses.replace(p, ok=False) if p.operation in failing else p
+                      for p in results if not p.nth)
     stats = log.stats
     run = RunInfo(kernel_version=log.kernel_version, configs=tuple(meta.configs),
                   git_revision=meta.git_revision, started=_iso(meta.started),
@@ -333,12 +340,19 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
                      log.kmemleak.kernel_leaks, kernel_leaks(log.leaks, bugs)[0])
             if log.kmemleak else None)
     return Report(run=run, points=points, baselines=baselines,
-                  summary=_summary(log, list(order), points, baselines, run, leak),
+                  summary=_summary(log, list(order), points, baselines, run, leak, failing),
                   kmemleak=leak, crash=log.crash)
 
 
+def _not_looked(p: Point, failing: frozenset[str]) -> bool:
+    """Nothing was looked at: the allocation did not come, or an ok point of a
+    case that fails with nothing injected (only its own assertions ran)."""
+    return Verdict(p.verdict).unreached or (p.ok and p.operation in failing)
+
+
 def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
-             baselines: tuple[Point, ...], run: RunInfo, leak: Kmemleak | None) -> Summary:
+             baselines: tuple[Point, ...], run: RunInfo, leak: Kmemleak | None,
+             failing: frozenset[str] = frozenset()) -> Summary:
     missing = model.missing(log)
     ops = []
     for op in order:
@@ -348,7 +362,7 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
                                     count.bookkeeping if count else None, len(mine),
                                     missing.get(op, 0), _count(p.verdict for p in mine)))
     groups: dict[tuple[str, str, str], list[Point]] = {}
-    unreached = tuple((p.operation, p.nth) for p in points if Verdict(p.verdict).unreached)
+    unreached = tuple((p.operation, p.nth) for p in points if _not_looked(p, failing))
     for p in sorted(baselines + points, key=lambda p: order.index(p.operation)):
         if not p.ok and not Verdict(p.verdict).unreached:
             groups.setdefault((p.operation, p.verdict, p.evidence.summary), []).append(p)
@@ -366,7 +380,8 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
     return Summary(points=len(points), verdicts=_count(p.verdict for p in points),
                    ok=len(points) - failed - len(unreached), failed=failed,
                    baselines_failed=baselines_failed, passed=passed, missing=missing,
-                   operations=tuple(ops), failures=failures, known=known, unreached=unreached)
+                   operations=tuple(ops), failures=failures, known=known, unreached=unreached,
+                   failing_cases=tuple(sorted(failing)))
 
 
 def _site_dict(s: FailedSite) -> dict[str, Any]:
@@ -408,6 +423,7 @@ def to_dict(report: Report) -> dict[str, Any]:
             "baselines_failed": s.baselines_failed, "passed": s.passed,
             "known": s.known, "missing": dict(s.missing),
             "unreached": [{"operation": op, "nth": nth} for op, nth in s.unreached],
+            "failing_cases": list(s.failing_cases),
             "operations": [{"operation": o.operation, "counted": o.counted,
                             "bookkeeping": o.bookkeeping, "reported": o.reported,
                             "missing": o.missing, "verdicts": dict(o.verdicts)}

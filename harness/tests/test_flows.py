@@ -291,6 +291,16 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
     assert recs[-1]["kind"] == "complete"       # kmemleak confirmed: no record
 
 
+def test_a_suite_sweep_where_no_case_ran_is_bad_input_not_a_pass(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # 'make sweep SUITE=iio-gain-time-scale' on the shared kernel, which has the
+    # suite's sources but does not build it: the boot ran no case of it
+    ctx, _ = make(fake_tree, tmp_path, ["suites_none_ran.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)
+    with pytest.raises(HarnessError, match="no case of it ran in this kernel"):
+        sweep.sweep(ctx, fresh=True, max_boots=2)
+
+
 def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, [])
     with pytest.raises(HarnessError, match="SUITE='a b': want a KUnit suite glob"):

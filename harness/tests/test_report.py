@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.results import model, report, reports_io
+from harness.results import model, render, report, reports_io
 from harness.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
@@ -233,3 +233,25 @@ def test_ids_are_the_kernels_fnv() -> None:
     assert ids.fnv(b"a") == 0xe40c292c
     assert ids.stable_id("a") == "e40c292c"
     assert ids.stable_id("op", "x") == f"{ids.fnv(b'op|x'):08x}"
+
+
+def test_a_case_failing_with_nothing_injected_is_a_failed_baseline_that_looked_at_nothing(
+        ) -> None:
+    # make sweep SUITE=kunit_device: kunit_device_cleanup_test fails its own
+    # expectations at point 0; its 11 test-failed points only ever fail the
+    # same assertion again, so they are not coverage
+    log = model.build(lines("suites_failing_baseline.log"), "")
+    rep = report.build(log, report.RunMeta())
+    s = rep.summary
+    case = "kunit_device.kunit_device_cleanup_test"
+    assert s.failing_cases == (case,)
+    assert [p.ok for p in rep.baselines if p.operation == case] == [False]
+    mine = [p for p in rep.points if p.operation == case]
+    assert mine and all((case, p.nth) in s.unreached for p in mine if p.ok)
+    assert s.ok + s.failed + len(s.unreached) == s.points
+    assert not s.passed
+    md = render.markdown(rep)
+    assert "fail with nothing injected, their points looked at nothing" in md
+    assert f"- {case}: fails with nothing injected (its baseline)" in md
+    doc = report.to_dict(rep)
+    assert doc["summary"]["failing_cases"] == [case]
