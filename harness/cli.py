@@ -194,7 +194,8 @@ MEANINGS = {0: "passed", 1: "a finding, a failed test or a crash",
             2: "bad input or environment", 3: "an allocation call site was never failed",
             130: "interrupted"}
 # where a command gives a code its own meaning
-COMMAND_MEANINGS = {("review", 3): "inconclusive: no swept point ran in the touched code"}
+COMMAND_MEANINGS = {("review", 3): "inconclusive: no swept point ran in the touched code",
+                    ("sweep", 3): "incomplete: the boot cap left points unswept"}
 
 
 def run_command(args: argparse.Namespace) -> int:

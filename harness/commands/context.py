@@ -22,6 +22,7 @@ from ..checkout.targets import Target
 
 EXIT_FINDING = 1
 EXIT_COVERAGE = 3
+EXIT_INCOMPLETE = 3     # a sweep that stopped at its boot cap: not all looked at
 
 
 @dataclass(frozen=True)
@@ -208,13 +209,15 @@ def lost_points(log: model.RunLog, where: Path) -> str | None:
 
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
                   started: datetime, baseline: Path | None = None,
-                  finished: datetime | None = None) -> dict[str, Any]:
+                  finished: datetime | None = None,
+                  not_swept: str | None = None) -> dict[str, Any]:
     """The run's reports in out; returns report.json's document."""
     fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
-                          reproduce=reproduce_template(ctx), known=ctx.target.known)
+                          reproduce=reproduce_template(ctx), known=ctx.target.known,
+                          not_swept=not_swept)
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known_bugs.load_bugs(ctx.checkout.config_dir))
 

@@ -26,8 +26,8 @@ from ..console.protocol import TryLine, Verdict, point_key
 from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
-from .context import (Context, Outcome, Suites, analyse, lost_points, prepare, request,
-                      sweep_suite, write_reports)
+from .context import (EXIT_FINDING, EXIT_INCOMPLETE, Context, Outcome, Suites, analyse,
+                      lost_points, prepare, request, sweep_suite, write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -100,7 +100,12 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     finished = datetime.fromtimestamp(jsonl.stat().st_mtime, timezone.utc) \
         if jsonl.is_file() else None
     merged, symbols = union(ctx, out, records)
-    doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished)
+    complete = bool(records) and records[-1].kind == "complete"
+    not_swept = None if complete else (
+        f"stopped at the cap of {max_boots} boots; what is after "
+        f"{resume.resume_point(records)} was not swept")
+    doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished,
+                        not_swept=not_swept)
     why = known_findings(merged, ctx.target.known)
     bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
@@ -126,16 +131,15 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
           f"{f', {len(failing)} case(s) failing with nothing injected' if failing else ''}"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
-    complete = bool(records) and records[-1].kind == "complete"
     if complete and ctx.suites is not None and not any(r.kind in ("point", "crash")
                                                        for r in records):
         # the sources have the suite, this kernel does not: nothing was looked at
         raise HarnessError(f"SUITE='{ctx.suites.glob}': no case of it ran in this kernel "
                            "(not built in: KUNITCONFIG= adds its kunitconfig)")
-    if not complete:
-        print(f"sweep: INCOMPLETE: stopped at the cap of {max_boots} boots; what is after "
-              f"{resume.resume_point(records)} was not swept", flush=True)
-    return Outcome(1 if bad else 0, merged, doc, out / "report", complete)
+    if not_swept:
+        print(f"sweep: INCOMPLETE: {not_swept}", flush=True)
+    code = EXIT_FINDING if bad else EXIT_INCOMPLETE if not_swept else 0
+    return Outcome(code, merged, doc, out / "report", complete)
 
 
 def known_findings(log: model.RunLog, found: tuple[known_bugs.Known, ...]

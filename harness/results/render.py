@@ -152,6 +152,8 @@ def facts(report: Report) -> list[tuple[str, str]]:
     if run.points_per_s is not None:
         rows.append(("sweep speed", f"{run.sweep_points} points (all passes) in "
                                     f"{run.sweep_ms} ms, {run.points_per_s} points/s"))
+    if run.not_swept:
+        rows.append(("NOT SWEPT", run.not_swept))
     k = report.kmemleak
     rows.append(("kmemleak", "no confirmation line in the log" if k is None else
                  f"canary {'found' if k.canary_found else 'MISSING'}, {k.driver_leaks} "
@@ -176,6 +178,8 @@ def headline(report: Report) -> str:
         text += f", {sum(s.missing.values())} point(s) without a result"
     if report.crash:
         text += ", the kernel crashed"
+    if report.run.not_swept:
+        text += f"; INCOMPLETE: {report.run.not_swept}"
     return text
 
 

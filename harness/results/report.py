@@ -83,6 +83,8 @@ class RunMeta:
     reproduce: str = ""
     # findings counted apart (a target's [[known]], upstream suites' bugs)
     known: tuple[Known, ...] = ()
+    # what a multi-boot sweep left unswept (its boot cap), said in the report
+    not_swept: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class RunInfo:
     sweep_ms: int | None
     targets: tuple[str, ...] = ()
     live_untracked: int | None = None   # objects the live leak check did not follow
+    not_swept: str | None = None        # what the sweep did not reach (RunMeta)
 
 
 @dataclass(frozen=True)
@@ -335,7 +338,8 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
                   sweep_points=stats.points if stats else None,
                   sweep_ms=stats.ms if stats else None,
                   live_untracked=stats.untracked if stats else None,
-                  targets=tuple(t.name for t in log.targets) or tuple(meta.targets))
+                  targets=tuple(t.name for t in log.targets) or tuple(meta.targets),
+                  not_swept=meta.not_swept)
     leak = (Kmemleak(log.kmemleak.canary_found, log.kmemleak.target_leaks,
                      log.kmemleak.kernel_leaks, kernel_leaks(log.leaks, bugs)[0])
             if log.kmemleak else None)
@@ -376,6 +380,7 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
     known = sum(not p.ok and bool(p.known) for p in points + baselines)
     # a known finding's point fails its KUnit case too
     passed = (not failed and not baselines_failed and not missing and log.crash is None
+              and run.not_swept is None
               and run.kunit_totals.failed <= known and (leak is None or leak.clean))
     return Summary(points=len(points), verdicts=_count(p.verdict for p in points),
                    ok=len(points) - failed - len(unreached), failed=failed,
@@ -414,7 +419,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                 "kunit_totals": {"pass": t.passed, "fail": t.failed, "skip": t.skipped,
                                  "total": t.total},
                 "points_per_s": run.points_per_s, "sweep_points": run.sweep_points,
-                "live_untracked": run.live_untracked,
+                "live_untracked": run.live_untracked, "not_swept": run.not_swept,
                 "sweep_ms": run.sweep_ms},
         "points": [point_dict(p) for p in report.points],
         "baselines": [point_dict(p) for p in report.baselines],

@@ -350,6 +350,14 @@ def test_a_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
     # refdev.defect=null_deref: the boot crashes at open 1; one boot allowed
     ctx, _ = make(fake_tree, tmp_path, ["crash_null_deref.log"])
     swept = sweep.sweep(ctx, fresh=True, max_boots=1)
-    assert not swept.complete and swept.code == 1
+    assert not swept.complete and swept.code == 1      # the crash is a finding
     assert "sweep: INCOMPLETE: stopped at the cap of 1 boots; what is after open:1 was " \
            "not swept" in capsys.readouterr().out
+    # the report says it too, at the top: the run, not only the console
+    doc = json.loads((ctx.out / "sweep/report/report.json").read_text())
+    assert doc["run"]["not_swept"] == ("stopped at the cap of 1 boots; what is after open:1 "
+                                       "was not swept")
+    assert not doc["summary"]["passed"]
+    md = (ctx.out / "sweep/report/summary.md").read_text()
+    assert "INCOMPLETE: stopped at the cap of 1 boots" in md.splitlines()[2]
+    assert "| NOT SWEPT |" in md
