@@ -28,7 +28,8 @@ from ..errors import HarnessError
 from ..console.protocol import LeakedSite, ResultLine, Verdict
 from ..proc.runner import KunitRequest, Runner
 from ..checkout.targets import User
-from .context import BootSpec, Context, Outcome, prepare, write_reports
+from .context import (EXIT_FINDING, EXIT_INCOMPLETE, BootSpec, Context, Outcome, prepare,
+                      write_reports)
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
 
@@ -500,19 +501,24 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
                                                  ctx.target.srcdirs + user.leak_dirs))
     complete = run_boots(ctx, build_dir, out, max_boots,
                          f"only:{op_name}:{ident}" if only else None)
-    if not complete:
-        print(f"usersweep: INCOMPLETE: stopped at the cap of {max_boots} boots; the points "
-              "after its last boot were not swept", flush=True)
     found = analyse(ctx, build_dir, out)
+    not_swept = None
+    if not complete:
+        reached = {r.op for r in found.log.results}
+        left = [o.name for o in user.ops if o.name not in reached]
+        not_swept = (f"stopped at the cap of {max_boots} boots; the points after its last "
+                     "boot were not swept" + (f", nor these operations: {', '.join(left)}"
+                                              if left else ""))
+        print(f"usersweep: INCOMPLETE: {not_swept}", flush=True)
     # the boots' time, this run's and earlier runs' (kill and resume)
     elapsed = sum(_boot_seconds(out, n) for n in _boots(out))
     doc = write_reports(ctx, found.log, model.Symbols({}, ctx.files), out / "report",
-                        state.started)
+                        state.started, not_swept=not_swept)
     if only:
         # the sweep this point is from ran before, in another command: its report
         code = _reproduced(found, op_name, ident, out.parent / "report/report.json")
     else:
-        code = _summarise(ctx, user, found, out, elapsed)
+        code = _summarise(ctx, user, found, out, elapsed, complete)
     return Outcome(code, found.log, doc, out / "report", complete)
 
 
@@ -557,7 +563,8 @@ class Explained:
     why: str
 
 
-def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float) -> int:
+def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: float,
+               complete: bool = True) -> int:
     log = found.log
     points = [r for r in log.results if r.line.nth]
     by_op: dict[str, dict[str, int]] = {}
@@ -567,7 +574,8 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     for op in user.ops:
         counts = by_op.get(op.name, {})
         print(f"usersweep: {op.name}: {sum(counts.values())} points: "
-              + (", ".join(f"{v} {n}" for v, n in sorted(counts.items())) or "none"))
+              + (", ".join(f"{v} {n}" for v, n in sorted(counts.items()))
+                 or ("none" if complete else "not swept (the boot cap)")))
     bad = [r for r in log.results if not r.line.verdict.ok]
     # id(result) -> why it is not a finding: a known finding, or a kfault-expect mark
     explained: dict[int, Explained] = {
@@ -628,7 +636,7 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
           f"{f', {expected} expected' if expected else ''}"
           f"{f', {len(explained) - expected} known' if len(explained) > expected else ''}; "
           f"reports in {out}/report/")
-    return 1 if findings else 0
+    return EXIT_FINDING if findings else 0 if complete else EXIT_INCOMPLETE
 
 
 def reproduce(target: str, op: str, ident: str) -> str:

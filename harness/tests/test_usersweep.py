@@ -559,7 +559,17 @@ def test_a_user_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
     ctx = user_context(fake_tree, tmp_path, ReplayRunner(["modtests-crash"]))
     swept = usersweep_flow.user_sweep(ctx, fresh=True, max_boots=1)
     assert not swept.complete
-    assert "usersweep: INCOMPLETE: stopped at the cap of 1 boots" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usersweep: INCOMPLETE: stopped at the cap of 1 boots" in out
+    # the report says so too, and an operation no boot reached is not "none"
+    doc = swept.report
+    assert doc is not None and ctx.target.user is not None
+    assert doc["run"]["not_swept"].startswith("stopped at the cap of 1 boots")
+    assert not doc["summary"]["passed"]
+    swept_ops = {p["operation"] for p in doc["points"]}
+    left = [o.name for o in ctx.target.user.ops if o.name not in swept_ops]
+    assert all(f"usersweep: {op}: 0 points: not swept (the boot cap)" in out for op in left)
+    assert not left or ", ".join(left) in doc["run"]["not_swept"]
 
 
 def test_a_return_address_frame_is_looked_up_as_its_call() -> None:
