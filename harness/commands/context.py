@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ..checkout import configs, gcov, identity, suite_sources, targets, tree
 from ..checkout import known_bugs
@@ -210,14 +210,15 @@ def lost_points(log: model.RunLog, where: Path) -> str | None:
 def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: Path,
                   started: datetime, baseline: Path | None = None,
                   finished: datetime | None = None,
-                  not_swept: str | None = None) -> dict[str, Any]:
+                  not_swept: str | None = None,
+                  baselines_alone: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The run's reports in out; returns report.json's document."""
     fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
                           reproduce=reproduce_template(ctx), known=ctx.target.known,
-                          not_swept=not_swept)
+                          not_swept=not_swept, baselines_alone=dict(baselines_alone or {}))
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known_bugs.load_bugs(ctx.checkout.config_dir))
 

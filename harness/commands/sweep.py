@@ -104,8 +104,11 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     not_swept = None if complete else (
         f"stopped at the cap of {max_boots} boots; what is after "
         f"{resume.resume_point(records)} was not swept")
+    alone = _alone(ctx, suite, out, failing_baselines(records)) if ctx.suites else {}
+    for op, said in alone.items():
+        print(f"sweep: {op}: its baseline failed in the sweep; {said}")
     doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished,
-                        not_swept=not_swept)
+                        not_swept=not_swept, baselines_alone=alone)
     why = known_findings(merged, ctx.target.known)
     bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
@@ -177,6 +180,47 @@ def union(ctx: Context, out: Path, records: list[Record]
     merged.results += [resume.as_result(r, ctx.target.name, suite) for r in records
                        if r.kind == "crash"]
     return merged, model.Symbols(chains, ctx.files)
+
+
+MAX_ALONE = 8           # fresh boots spent telling a failing baseline's cause
+
+
+def failing_baselines(records: list[Record]) -> list[str]:
+    """The suite cases whose point 0, nothing injected, failed: test-failed, a
+    finding, or the boot died there."""
+    return list(dict.fromkeys(
+        r.op for r in records if r.point == "0" and r.kind in ("point", "crash")
+        and (r.verdict == Verdict.TEST_FAILED or not r.ok)))[:MAX_ALONE]
+
+
+def _alone(ctx: Context, suite: str, out: Path, ops: list[str]) -> dict[str, str]:
+    """Each failing baseline run again alone in a fresh boot (kfault.only=OP runs
+    point 0 of that case only): failing there too is the suite's or the
+    configuration's; passing there, it failed because of what earlier cases left."""
+    test_log = ctx.boot.default_build() / "test.log"
+    said: dict[str, str] = {}
+    for i, op in enumerate(ops, 1):
+        test_log.unlink(missing_ok=True)
+        ctx.runner.run_kunit(request(ctx, suite, first=False, kernel_args=[f"kfault.only={op}"]),
+                             output=out / f"alone-{i}.kunit.txt")
+        if not test_log.is_file():
+            said[op] = f"alone in a fresh boot it did not boot (see {out}/alone-{i}.kunit.txt)"
+            continue
+        console = out / f"alone-{i}.log"
+        shutil.copyfile(test_log, console)
+        log, _ = analyse(ctx, console.read_text(errors="replace").splitlines())
+        base = next((r.line.verdict for r in log.results if r.op == op and not r.line.nth),
+                    None)
+        if log.crash is not None or base is None:
+            said[op] = (f"alone in a fresh boot it {'crashes' if log.crash else 'has no result'}"
+                        f" too: the suite or the configuration ({console})")
+        elif base.ok and base != Verdict.TEST_FAILED:
+            said[op] = (f"alone in a fresh boot it is {base}: it fails only after earlier "
+                        f"cases, on state they left behind ({console})")
+        else:
+            said[op] = (f"alone in a fresh boot it is {base} too: the suite or the "
+                        f"configuration ({console})")
+    return said
 
 
 SKIP_CASE = 400         # KFAULT_MAX_NTH: suites.c skips a case resumed there

@@ -154,6 +154,8 @@ def facts(report: Report) -> list[tuple[str, str]]:
                                     f"{run.sweep_ms} ms, {run.points_per_s} points/s"))
     if run.not_swept:
         rows.append(("NOT SWEPT", run.not_swept))
+    for op, said in run.baselines_alone.items():
+        rows.append((f"baseline of {op}", f"failed in the sweep; {said}"))
     k = report.kmemleak
     rows.append(("kmemleak", "no confirmation line in the log" if k is None else
                  f"canary {'found' if k.canary_found else 'MISSING'}, {k.driver_leaks} "

@@ -85,6 +85,8 @@ class RunMeta:
     known: tuple[Known, ...] = ()
     # what a multi-boot sweep left unswept (its boot cap), said in the report
     not_swept: str | None = None
+    # a failing suite baseline run again alone in a fresh boot: what it did there
+    baselines_alone: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class RunInfo:
     targets: tuple[str, ...] = ()
     live_untracked: int | None = None   # objects the live leak check did not follow
     not_swept: str | None = None        # what the sweep did not reach (RunMeta)
+    baselines_alone: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -339,7 +342,7 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
                   sweep_ms=stats.ms if stats else None,
                   live_untracked=stats.untracked if stats else None,
                   targets=tuple(t.name for t in log.targets) or tuple(meta.targets),
-                  not_swept=meta.not_swept)
+                  not_swept=meta.not_swept, baselines_alone=meta.baselines_alone)
     leak = (Kmemleak(log.kmemleak.canary_found, log.kmemleak.target_leaks,
                      log.kmemleak.kernel_leaks, kernel_leaks(log.leaks, bugs)[0])
             if log.kmemleak else None)
@@ -420,6 +423,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                                  "total": t.total},
                 "points_per_s": run.points_per_s, "sweep_points": run.sweep_points,
                 "live_untracked": run.live_untracked, "not_swept": run.not_swept,
+                "baselines_alone": dict(run.baselines_alone),
                 "sweep_ms": run.sweep_ms},
         "points": [point_dict(p) for p in report.points],
         "baselines": [point_dict(p) for p in report.baselines],

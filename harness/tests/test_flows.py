@@ -301,6 +301,30 @@ def test_a_suite_sweep_where_no_case_ran_is_bad_input_not_a_pass(
         sweep.sweep(ctx, fresh=True, max_boots=2)
 
 
+def test_a_failing_baseline_is_run_again_alone_in_a_fresh_boot(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # 'make sweep SUITE=kunit_device' (stock tree): cleanup_test fails with
+    # nothing injected after kunit_device_test's points, driver_test's baseline
+    # crashed the boot; alone in a fresh boot both pass: state left behind
+    ctx, runner = make(fake_tree, tmp_path, ["kunit_device_boot-1.log", "kunit_device_boot-2.log",
+                                             "kunit_device_alone-1.log",
+                                             "kunit_device_alone-2.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)     # a suite the fake tree has
+    swept = sweep.sweep(ctx, fresh=True, max_boots=3)
+    assert swept.code == 1
+    alone = [r for r in runner.requests if any(a.startswith("kfault.only=")
+                                               for a in r.kernel_args)]
+    assert [a for r in alone for a in r.kernel_args if a.startswith("kfault.only=")] == [
+        "kfault.only=kunit_device.kunit_device_cleanup_test",
+        "kfault.only=kunit_device.kunit_device_driver_test"]
+    assert swept.report is not None
+    said = swept.report["run"]["baselines_alone"]
+    assert set(said) == {"kunit_device.kunit_device_cleanup_test",
+                         "kunit_device.kunit_device_driver_test"}
+    assert all("alone in a fresh boot it is passed: it fails only after earlier cases"
+               in text for text in said.values())
+
+
 def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, [])
     with pytest.raises(HarnessError, match="SUITE='a b': want a KUnit suite glob"):
