@@ -104,12 +104,13 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     not_swept = None if complete else (
         f"stopped at the cap of {max_boots} boots; what is after "
         f"{resume.resume_point(records)} was not swept")
-    alone = _alone(ctx, suite, out, failing_baselines(records)) if ctx.suites else {}
+    why = known_findings(merged, ctx.target.known)
+    alone = _alone(ctx, suite, out, [op for op in failing_baselines(records)
+                                     if (op, "0") not in why]) if ctx.suites else {}
     for op, said in alone.items():
         print(f"sweep: {op}: its baseline failed in the sweep; {said}")
     doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished,
                         not_swept=not_swept, baselines_alone=alone)
-    why = known_findings(merged, ctx.target.known)
     bugs = {b.id: b for b in known_bugs.load_bugs(ctx.checkout.config_dir)}
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
@@ -187,7 +188,8 @@ MAX_ALONE = 8           # fresh boots spent telling a failing baseline's cause
 
 def failing_baselines(records: list[Record]) -> list[str]:
     """The suite cases whose point 0, nothing injected, failed: test-failed, a
-    finding, or the boot died there."""
+    finding, or the boot died there (a known finding's case is left out by the
+    caller: its cause is known)."""
     return list(dict.fromkeys(
         r.op for r in records if r.point == "0" and r.kind in ("point", "crash")
         and (r.verdict == Verdict.TEST_FAILED or not r.ok)))[:MAX_ALONE]
