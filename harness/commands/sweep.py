@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ..checkout import known_bugs
 from ..checkout.known_bugs import KernelBug
 from ..results import known, model
 from ..engine import resume
-from ..proc.runner import EXIT_FLOOD, flood_said
+from ..proc.runner import EXIT_FLOOD, KunitRequest, flood_said
 from ..errors import HarnessError
 from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, Verdict, point_key
@@ -115,12 +116,10 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     for bug_id, count in known.kernel_leaks(merged.leaks, tuple(bugs.values()))[0].items():
         print(f"kfault: KNOWN kmemleak: {count} object(s) of known kernel bug {bug_id}: "
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
-    unreached = [r for r in records if r.kind == "point" and r.verdict == Verdict.NOT_FIRED]
-    # a suite case that fails with nothing injected: its points looked at nothing
-    failing = [r for r in records if r.kind == "point" and r.point == "0"
-               and r.verdict == Verdict.TEST_FAILED]
-    bad = [r for r in records if (not r.ok or r in failing) and (r.op, r.point) not in why
-           and r not in unreached]
+    unreached = [r for r in records if _unreached(r)]
+    failing = [r for r in records if _baseline_failed(r)]
+    bad = [r for r in records if (not r.ok or _baseline_failed(r)) and not _unreached(r)
+           and (r.op, r.point) not in why]
     for r in records:
         if not r.ok and (r.op, r.point) in why:
             print(f"kfault: KNOWN {r.op} {r.point}: {r.verdict}: {why[r.op, r.point]}")
@@ -183,6 +182,17 @@ def union(ctx: Context, out: Path, records: list[Record]
     return merged, model.Symbols(chains, ctx.files)
 
 
+def _unreached(r: Record) -> bool:
+    """A point whose allocation did not come: nothing was looked at."""
+    return r.kind == "point" and Verdict(r.verdict).unreached
+
+
+def _baseline_failed(r: Record) -> bool:
+    """Point 0 of a suite case that fails its own expectations with nothing
+    injected: ok as a verdict, but its points looked at nothing."""
+    return r.kind == "point" and r.point == "0" and r.ok and not Verdict(r.verdict).baseline_ok
+
+
 MAX_ALONE = 8           # fresh boots spent telling a failing baseline's cause
 
 
@@ -192,37 +202,49 @@ def failing_baselines(records: list[Record]) -> list[str]:
     caller: its cause is known)."""
     return list(dict.fromkeys(
         r.op for r in records if r.point == "0" and r.kind in ("point", "crash")
-        and (r.verdict == Verdict.TEST_FAILED or not r.ok)))[:MAX_ALONE]
+        and (not r.ok or _baseline_failed(r))))[:MAX_ALONE]
 
 
 def _alone(ctx: Context, suite: str, out: Path, ops: list[str]) -> dict[str, str]:
     """Each failing baseline run again alone in a fresh boot (kfault.only=OP runs
     point 0 of that case only): failing there too is the suite's or the
     configuration's; passing there, it failed because of what earlier cases left."""
-    test_log = ctx.boot.default_build() / "test.log"
     said: dict[str, str] = {}
     for i, op in enumerate(ops, 1):
-        test_log.unlink(missing_ok=True)
-        ctx.runner.run_kunit(request(ctx, suite, first=False, kernel_args=[f"kfault.only={op}"]),
-                             output=out / f"alone-{i}.kunit.txt")
-        if not test_log.is_file():
+        console = out / f"alone-{i}.log"
+        _, lines = _boot_once(ctx, request(ctx, suite, first=False,
+                                           kernel_args=[f"kfault.only={op}"]), console)
+        if lines is None:
             said[op] = f"alone in a fresh boot it did not boot (see {out}/alone-{i}.kunit.txt)"
             continue
-        console = out / f"alone-{i}.log"
-        shutil.copyfile(test_log, console)
-        log, _ = analyse(ctx, console.read_text(errors="replace").splitlines())
+        log, _ = analyse(ctx, lines)
         base = next((r.line.verdict for r in log.results if r.op == op and not r.line.nth),
                     None)
         if log.crash is not None or base is None:
             said[op] = (f"alone in a fresh boot it {'crashes' if log.crash else 'has no result'}"
                         f" too: the suite or the configuration ({console})")
-        elif base.ok and base != Verdict.TEST_FAILED:
+        elif base.baseline_ok:
             said[op] = (f"alone in a fresh boot it is {base}: it fails only after earlier "
                         f"cases, on state they left behind ({console})")
         else:
             said[op] = (f"alone in a fresh boot it is {base} too: the suite or the "
                         f"configuration ({console})")
     return said
+
+
+def _boot_once(ctx: Context, req: KunitRequest, console: Path,
+               on_start: Callable[[int], None] | None = None) -> tuple[int, list[str] | None]:
+    """One boot: kunit.py's exit code, and its console kept at console
+    (kunit.py's own output beside it, NAME.kunit.txt), or None when the boot
+    wrote none."""
+    test_log = ctx.boot.default_build() / "test.log"
+    test_log.unlink(missing_ok=True)
+    code = ctx.runner.run_kunit(req, output=console.with_suffix(".kunit.txt"),
+                                on_start=on_start)
+    if not test_log.is_file():
+        return code, None
+    shutil.copyfile(test_log, console)
+    return code, console.read_text(errors="replace").splitlines()
 
 
 SKIP_CASE = 400         # KFAULT_MAX_NTH: suites.c skips a case resumed there
@@ -281,7 +303,6 @@ def leak_records(bugs: tuple[KernelBug, ...], log: model.RunLog, boot: int
 
 def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
            records: list[Record], first: int, max_boots: int) -> list[Record]:
-    test_log = ctx.boot.default_build() / "test.log"
     retried: list[str] = []
 
     def keep(more: list[Record]) -> None:
@@ -293,18 +314,15 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
         state.mark_starting(boot)
         req = request(ctx, suite, first=boot == first,
                       kernel_args=[f"kfault.resume={at}"] if at else [])
-        test_log.unlink(missing_ok=True)
 
         def started_boot(pid: int) -> None:
             state.mark_running(boot, pid)
 
-        code = ctx.runner.run_kunit(req, output=out / f"boot-{boot}.kunit.txt",
-                                    on_start=started_boot)
-        if not test_log.is_file():
-            raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
         console = out / f"boot-{boot}.log"
-        shutil.copyfile(test_log, console)
-        lines = console.read_text(errors="replace").splitlines()
+        code, got = _boot_once(ctx, req, console, on_start=started_boot)
+        if got is None:
+            raise HarnessError(f"boot {boot} did not start: see {out}/boot-{boot}.kunit.txt")
+        lines = got
         log, symbols = analyse(ctx, lines)
         new = resume.points(log, boot)
         started = log.last_started()

@@ -64,6 +64,12 @@ class Verdict(enum.StrEnum):
                         Verdict.TEST_FAILED)
 
     @property
+    def baseline_ok(self) -> bool:
+        """As the verdict of point 0, nothing injected: a suite case that fails
+        its own expectations there (test-failed) fails with nothing injected."""
+        return self.ok and self is not Verdict.TEST_FAILED
+
+    @property
     def unreached(self) -> bool:
         """The point's allocation did not come this time: nothing was looked at,
         neither ok nor a finding (reports list it apart)."""

@@ -330,7 +330,7 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
     # a suite case that fails its own expectations with nothing injected: its
     # baseline is a failure, and its points looked at nothing
     failing = frozenset(p.operation for p in results
-                        if not p.nth and p.verdict == Verdict.TEST_FAILED)
+                        if not p.nth and p.ok and not Verdict(p.verdict).baseline_ok)
     baselines = tuple(dataclasses.replace(p, ok=False) if p.operation in failing else p
                       for p in results if not p.nth)
     stats = log.stats
