@@ -167,9 +167,10 @@ static void kfault_probe_kmalloc(void *data, unsigned long call_site,
 	kfault_event(env, call_site, ptr, gfp);
 }
 
-static void kfault_probe_cache(void *data, unsigned long call_site,
-			       const void *ptr, struct kmem_cache *s, gfp_t gfp,
-			       int node)
+static void kfault_probe_kmem_cache_alloc(void *data,
+					  unsigned long call_site,
+					  const void *ptr, struct kmem_cache *s,
+					  gfp_t gfp, int node)
 {
 	struct kfault_env *env = data;
 
@@ -183,20 +184,20 @@ static void kfault_probe_kfree(void *data, unsigned long call_site,
 	kfault_live_free(&((struct kfault_env *)data)->live, ptr);
 }
 
-static void kfault_probe_cache_free(void *data, unsigned long call_site,
-				    const void *ptr,
-				    const struct kmem_cache *s)
+static void kfault_probe_kmem_cache_free(void *data, unsigned long call_site,
+					 const void *ptr,
+					 const struct kmem_cache *s)
 {
 	kfault_live_free(&((struct kfault_env *)data)->live, ptr);
 }
 
-static void kfault_probe_page_free(void *data, struct page *page,
-				   unsigned int order)
+static void kfault_probe_mm_page_free(void *data, struct page *page,
+				      unsigned int order)
 {
 	kfault_live_free(&((struct kfault_env *)data)->live, page);
 }
 
-static void kfault_probe_page_free_batched(void *data, struct page *page)
+static void kfault_probe_mm_page_free_batched(void *data, struct page *page)
 {
 	kfault_live_free(&((struct kfault_env *)data)->live, page);
 }
@@ -206,8 +207,9 @@ static void kfault_probe_page_free_batched(void *data, struct page *page)
  * Pages asked for with __GFP_NOWARN are opportunistic (a stack depot
  * growing, a higher order tried first) and fail silently: not events.
  */
-static void kfault_probe_page(void *data, struct page *page,
-			      unsigned int order, gfp_t gfp, int migratetype)
+static void kfault_probe_mm_page_alloc(void *data, struct page *page,
+				       unsigned int order, gfp_t gfp,
+				       int migratetype)
 {
 	struct kfault_env *env = data;
 
@@ -216,58 +218,55 @@ static void kfault_probe_page(void *data, struct page *page,
 		kfault_event(env, 0, page, gfp);
 }
 
+/*
+ * The probes and their tracepoints.  The sizeof() is not evaluated: it makes
+ * the compiler check kfault_probe_<name>() against the tracepoint's
+ * prototype, as register_trace_<name>() would.
+ */
+#define KFAULT_PROBE(name) {						\
+	.tp = &__tracepoint_##name,					\
+	.probe = (void *)kfault_probe_##name +				\
+		 0 * sizeof((check_trace_callback_type_##name(kfault_probe_##name), 0)), \
+}
+
+static const struct {
+	struct tracepoint *tp;
+	void *probe;
+} kfault_probes[] = {
+	KFAULT_PROBE(kmalloc),
+	KFAULT_PROBE(kmem_cache_alloc),
+	KFAULT_PROBE(mm_page_alloc),
+	KFAULT_PROBE(kfree),
+	KFAULT_PROBE(kmem_cache_free),
+	KFAULT_PROBE(mm_page_free),
+	KFAULT_PROBE(mm_page_free_batched),
+};
+
 int kfault_probes_register(struct kfault_env *env)
 {
-	int err;
+	int i, err;
 
-	err = register_trace_kmalloc(kfault_probe_kmalloc, env);
-	if (err)
-		return err;
-	err = register_trace_kmem_cache_alloc(kfault_probe_cache, env);
-	if (err)
-		goto err_kmalloc;
-	err = register_trace_mm_page_alloc(kfault_probe_page, env);
-	if (err)
-		goto err_cache;
-	err = register_trace_kfree(kfault_probe_kfree, env);
-	if (err)
-		goto err_page;
-	err = register_trace_kmem_cache_free(kfault_probe_cache_free, env);
-	if (err)
-		goto err_kfree;
-	err = register_trace_mm_page_free(kfault_probe_page_free, env);
-	if (err)
-		goto err_cache_free;
-	err = register_trace_mm_page_free_batched(kfault_probe_page_free_batched,
-						  env);
-	if (err)
-		goto err_page_free;
+	for (i = 0; i < ARRAY_SIZE(kfault_probes); i++) {
+		err = tracepoint_probe_register(kfault_probes[i].tp,
+						kfault_probes[i].probe, env);
+		if (err)
+			goto err_unregister;
+	}
 	return 0;
 
-err_page_free:
-	unregister_trace_mm_page_free(kfault_probe_page_free, env);
-err_cache_free:
-	unregister_trace_kmem_cache_free(kfault_probe_cache_free, env);
-err_kfree:
-	unregister_trace_kfree(kfault_probe_kfree, env);
-err_page:
-	unregister_trace_mm_page_alloc(kfault_probe_page, env);
-err_cache:
-	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
-err_kmalloc:
-	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+err_unregister:
+	while (i--)
+		tracepoint_probe_unregister(kfault_probes[i].tp,
+					    kfault_probes[i].probe, env);
 	return err;
 }
 
 void kfault_probes_unregister(struct kfault_env *env)
 {
-	unregister_trace_mm_page_free_batched(kfault_probe_page_free_batched,
-					      env);
-	unregister_trace_mm_page_free(kfault_probe_page_free, env);
-	unregister_trace_kmem_cache_free(kfault_probe_cache_free, env);
-	unregister_trace_kfree(kfault_probe_kfree, env);
-	unregister_trace_mm_page_alloc(kfault_probe_page, env);
-	unregister_trace_kmem_cache_alloc(kfault_probe_cache, env);
-	unregister_trace_kmalloc(kfault_probe_kmalloc, env);
+	int i = ARRAY_SIZE(kfault_probes);
+
+	while (i--)
+		tracepoint_probe_unregister(kfault_probes[i].tp,
+					    kfault_probes[i].probe, env);
 	tracepoint_synchronize_unregister();
 }
