@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from harness.checkout import diff, gcov
-from harness.commands import review as review_flow
+from harness.commands import context, review as review_flow
 from harness.results import linecov, review_doc
 
-from .test_flows import make
+from .test_flows import FakeRunner, make
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -84,12 +84,18 @@ def test_the_coverage_build_instruments_the_touched_c_files_only() -> None:
     assert gcov.make_options(gcov.Plan(()), build, None) == []
 
 
-def test_the_review_reports_each_hunk_by_gcovs_counts(fake_tree: Path, tmp_path: Path) -> None:
+def leak_patch_review(fake_tree: Path, tmp_path: Path) -> tuple[
+        context.Context, FakeRunner, diff.Hunk, gcov.Plan]:
+    """A review of LEAK_PATCH's one hunk on the fake tree's built kernel."""
     ctx, runner = make(fake_tree, tmp_path, [])
     ctx = dataclasses.replace(ctx, boot=dataclasses.replace(
         ctx.boot, build_dir=fake_tree / ".kunit-kfault"))
     [hunk] = diff.parse(LEAK_PATCH.read_text()).hunks
-    plan = review_flow.coverage_plan(ctx, ["module/refdev_session.c"])
+    return ctx, runner, hunk, review_flow.coverage_plan(ctx, ["module/refdev_session.c"])
+
+
+def test_the_review_reports_each_hunk_by_gcovs_counts(fake_tree: Path, tmp_path: Path) -> None:
+    ctx, runner, hunk, plan = leak_patch_review(fake_tree, tmp_path)
     assert plan.files == (SESSION,)
     runner.gcov = {SESSION: "gcov/refdev_session.json"}
     [(h, said)] = review_flow.hunk_coverage(ctx, plan, [hunk]).items()
@@ -169,11 +175,7 @@ def test_a_gcc_without_libgcov_is_one_clear_error(tmp_path: Path,
 
 def test_gcov_output_that_is_not_json_stops_the_review(fake_tree: Path, tmp_path: Path) -> None:
     from harness.errors import HarnessError
-    ctx, runner = make(fake_tree, tmp_path, [])
-    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(
-        ctx.boot, build_dir=fake_tree / ".kunit-kfault"))
-    [hunk] = diff.parse(LEAK_PATCH.read_text()).hunks
-    plan = review_flow.coverage_plan(ctx, ["module/refdev_session.c"])
+    ctx, runner, hunk, plan = leak_patch_review(fake_tree, tmp_path)
     runner.gcov = {SESSION: "stats_live.log"}
     with pytest.raises(HarnessError, match=f"gcov on {SESSION} in .*: not gcov's JSON"):
         review_flow.hunk_coverage(ctx, plan, [hunk])

@@ -300,33 +300,6 @@ static void refdev_fops_read_small_buffer(struct kunit *test)
 			-EMSGSIZE);
 }
 
-static void refdev_fops_ioctl_resize_ring(struct kunit *test)
-{
-	struct refdev_session_info si;
-	struct file *file;
-
-	file = refdev_test_file(test);
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
-						      REFDEV_IOC_RESIZE_RING,
-						      64, sizeof(u64)), 0);
-	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, si.ring_entries, 64);
-}
-
-static void refdev_fops_ioctl_set_channels(struct kunit *test)
-{
-	struct refdev_test_env *env = test->priv;
-	struct refdev_info info;
-	struct file *file;
-
-	file = refdev_test_file(test);
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
-						      REFDEV_IOC_SET_CHANNELS,
-						      10, sizeof(u32)), 0);
-	refdev_get_info(env->rd, &info);
-	KUNIT_EXPECT_EQ(test, info.nr_channels, 10);
-}
-
 /* The image is copied from user memory into a vmalloc()ed buffer. */
 static void refdev_fops_ioctl_load_fw(struct kunit *test)
 {
@@ -407,28 +380,48 @@ static void refdev_fops_ioctl_load_fw_bad_arg(struct kunit *test)
 	refdev_fops_expect_untouched(test, file);
 }
 
-static void refdev_fops_ioctl_alloc_dma(struct kunit *test)
+static u64 refdev_fops_ring_entries(struct kunit *test, struct file *file)
 {
 	struct refdev_session_info si;
-	struct file *file;
 
-	file = refdev_test_file(test);
-	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file,
-						      REFDEV_IOC_ALLOC_DMA,
-						      PAGE_SIZE, sizeof(u64)), 0);
 	refdev_session_get_info(refdev_test_fsession(file), &si);
-	KUNIT_EXPECT_EQ(test, si.dma_size, PAGE_SIZE);
+	return si.ring_entries;
 }
 
+static u64 refdev_fops_nr_channels(struct kunit *test, struct file *file)
+{
+	struct refdev_test_env *env = test->priv;
+	struct refdev_info info;
+
+	refdev_get_info(env->rd, &info);
+	return info.nr_channels;
+}
+
+static u64 refdev_fops_dma_size(struct kunit *test, struct file *file)
+{
+	struct refdev_session_info si;
+
+	refdev_session_get_info(refdev_test_fsession(file), &si);
+	return si.dma_size;
+}
+
+/* A value ioctl: the errno it returns; when 0, how to read the value back. */
 struct refdev_ioctl_value_case {
 	const char *desc;
 	unsigned int cmd;
 	u64 value;
 	size_t size;
 	int err;
+	u64 (*now)(struct kunit *test, struct file *file);
 };
 
-static const struct refdev_ioctl_value_case refdev_ioctl_bad_values[] = {
+static const struct refdev_ioctl_value_case refdev_ioctl_values[] = {
+	{ .desc = "RESIZE_RING 64", .cmd = REFDEV_IOC_RESIZE_RING,
+	  .value = 64, .size = sizeof(u64), .now = refdev_fops_ring_entries },
+	{ .desc = "SET_CHANNELS 10", .cmd = REFDEV_IOC_SET_CHANNELS,
+	  .value = 10, .size = sizeof(u32), .now = refdev_fops_nr_channels },
+	{ .desc = "ALLOC_DMA PAGE_SIZE", .cmd = REFDEV_IOC_ALLOC_DMA,
+	  .value = PAGE_SIZE, .size = sizeof(u64), .now = refdev_fops_dma_size },
 	{ .desc = "RESIZE_RING 0", .cmd = REFDEV_IOC_RESIZE_RING, .value = 0,
 	  .size = sizeof(u64), .err = -EINVAL },
 	{ .desc = "RESIZE_RING REFDEV_MAX_RING + 1",
@@ -446,10 +439,13 @@ static const struct refdev_ioctl_value_case refdev_ioctl_bad_values[] = {
 	  .value = REFDEV_MAX_DMA + 1, .size = sizeof(u64), .err = -E2BIG },
 };
 
-KUNIT_ARRAY_PARAM_DESC(refdev_ioctl_bad_values, refdev_ioctl_bad_values, desc);
+KUNIT_ARRAY_PARAM_DESC(refdev_ioctl_values, refdev_ioctl_values, desc);
 
-/* Out-of-range ioctl values: the errno and an unchanged session. */
-static void refdev_fops_ioctl_bad_value(struct kunit *test)
+/*
+ * A value ioctl returns its errno; one in range reads back, one out of range
+ * leaves the session untouched.
+ */
+static void refdev_fops_ioctl_value(struct kunit *test)
 {
 	const struct refdev_ioctl_value_case *p = test->param_value;
 	struct file *file;
@@ -458,8 +454,10 @@ static void refdev_fops_ioctl_bad_value(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refdev_test_ioctl_value(test, file, p->cmd,
 						      p->value, p->size),
 			p->err);
-
-	refdev_fops_expect_untouched(test, file);
+	if (p->now)
+		KUNIT_EXPECT_EQ(test, p->now(test, file), p->value);
+	else
+		refdev_fops_expect_untouched(test, file);
 }
 
 /* The interrupt ioctl returns the number of requests completed. */
@@ -552,14 +550,11 @@ static struct kunit_case refdev_fops_test_cases[] = {
 	KUNIT_CASE(refdev_fops_read_roundtrip),
 	KUNIT_CASE(refdev_fops_read_bad_pointer),
 	KUNIT_CASE(refdev_fops_read_small_buffer),
-	KUNIT_CASE(refdev_fops_ioctl_resize_ring),
-	KUNIT_CASE(refdev_fops_ioctl_set_channels),
 	KUNIT_CASE(refdev_fops_ioctl_load_fw),
 	KUNIT_CASE_PARAM(refdev_fops_ioctl_load_fw_bad_arg,
 			 refdev_fw_bad_args_gen_params),
-	KUNIT_CASE(refdev_fops_ioctl_alloc_dma),
-	KUNIT_CASE_PARAM(refdev_fops_ioctl_bad_value,
-			 refdev_ioctl_bad_values_gen_params),
+	KUNIT_CASE_PARAM(refdev_fops_ioctl_value,
+			 refdev_ioctl_values_gen_params),
 	KUNIT_CASE(refdev_fops_ioctl_trigger_irq),
 	KUNIT_CASE(refdev_fops_ioctl_get_info),
 	KUNIT_CASE_PARAM(refdev_fops_ioctl_bad_pointer,
