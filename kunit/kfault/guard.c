@@ -19,16 +19,18 @@
  * the host's blocked interrupt signals (the handler's sa_mask), and KASAN's
  * poison of the skipped frames on both stacks.
  *
- * What the skipped code held is known from lockdep: mutexes and RCU read
- * sections are released; any other lock, the preempt count raised,
- * interrupts off, or lockdep off after a taint (nothing known) make the
- * kernel unusable, and the sweep ends its boot, as before.  Faults at a user address above the
- * first page still panic in segv() before the catcher is looked at.
+ * What the skipped code held is known from lockdep's lock_acquire and
+ * lock_release tracepoints, which keep firing after a taint turned lockdep
+ * off: mutexes and RCU read sections are released; any other lock, the
+ * preempt count raised or interrupts off make the kernel unusable, and the
+ * sweep ends its boot, as before.  Faults at a user address above the first
+ * page still panic in segv() before the catcher is looked at.
  */
 #include <linux/debug_locks.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
@@ -38,6 +40,8 @@
 #include <linux/sched/task_stack.h>
 #include <linux/signal.h>
 #include <linux/string.h>
+#include <trace/events/error_report.h>
+#include <trace/events/lock.h>
 
 #include "internal.h"
 
@@ -56,6 +60,14 @@
 #define KFAULT_GUARD_FRAMES	64
 
 static struct mm_struct *kfault_guard_mm;
+
+/*
+ * kfault.guard=0: a kernel-mode fault panics, as UML does without the
+ * guard - one boot per crash, for comparing a sweep with and without it.
+ */
+static bool guard = true;
+module_param(guard, bool, 0644);
+MODULE_PARM_DESC(guard, "catch kernel-mode faults of a point (UML)");
 
 /* The fault's registers and frames: one sweep thread guards at a time. */
 static struct kfault_guard_oops {
@@ -81,9 +93,108 @@ static const struct stacktrace_ops kfault_guard_frames = {
 };
 
 /*
- * The mm to borrow, made when the environment is, outside any armed
- * window: made by the first guarded call, its allocations were the first
- * point's events (refdev core_create lost its point 1).
+ * The locks the guarded call took and has not released.  lock_acquire()
+ * and lock_release() fire their tracepoints before they look at
+ * debug_locks (kernel/locking/lockdep.c), so this keeps counting after a
+ * taint turned lockdep off - as any KASAN report does - where lockdep's
+ * held_locks stop.  A trylock is traced only when it took the lock.
+ */
+#define KFAULT_GUARD_LOCKS	32
+
+static struct kfault_guard_held {
+	struct task_struct *task;	/* the guarded call's; NULL between calls */
+	unsigned int nr;
+	bool lost;			/* more held at once than map[] keeps */
+	struct lockdep_map *map[KFAULT_GUARD_LOCKS];
+} kfault_guard_held;
+
+static bool kfault_guard_tracking;
+
+/* lockdep's per-CPU recursion count: raised while lockdep runs */
+static unsigned int kfault_guard_recursion(void)
+{
+#ifdef CONFIG_LOCKDEP
+	return this_cpu_read(lockdep_recursion);
+#else
+	return 0;
+#endif
+}
+
+/* KASAN's and KFENCE's reports, from any task (error_report_end) */
+static atomic_t kfault_guard_reports = ATOMIC_INIT(0);
+
+static void kfault_guard_reported(void *data, enum error_detector detector,
+				  unsigned long id)
+{
+	atomic_inc(&kfault_guard_reports);
+}
+
+#ifdef CONFIG_LOCKDEP
+static void kfault_guard_acquired(void *data, struct lockdep_map *lock,
+				  unsigned int subclass, int trylock, int read,
+				  int check, struct lockdep_map *next_lock,
+				  unsigned long ip)
+{
+	struct kfault_guard_held *h = data;
+
+	if (READ_ONCE(h->task) != current)
+		return;
+	if (h->nr == ARRAY_SIZE(h->map))
+		h->lost = true;
+	else
+		h->map[h->nr++] = lock;
+}
+
+/* The innermost hold of the lock goes; one taken before the call is not here */
+static void kfault_guard_released(void *data, struct lockdep_map *lock,
+				  unsigned long ip)
+{
+	struct kfault_guard_held *h = data;
+	unsigned int i;
+
+	if (READ_ONCE(h->task) != current)
+		return;
+	for (i = h->nr; i-- > 0;) {
+		if (h->map[i] != lock)
+			continue;
+		memmove(&h->map[i], &h->map[i + 1],
+			(h->nr - i - 1) * sizeof(h->map[0]));
+		h->nr--;
+		return;
+	}
+}
+
+static bool kfault_guard_track(void)
+{
+	if (register_trace_error_report_end(kfault_guard_reported, NULL))
+		return false;
+	if (register_trace_lock_acquire(kfault_guard_acquired,
+					&kfault_guard_held))
+		goto err_reports;
+	if (register_trace_lock_release(kfault_guard_released,
+					&kfault_guard_held))
+		goto err_acquire;
+	return true;
+
+err_acquire:
+	unregister_trace_lock_acquire(kfault_guard_acquired,
+				      &kfault_guard_held);
+err_reports:
+	unregister_trace_error_report_end(kfault_guard_reported, NULL);
+	return false;
+}
+#else
+static bool kfault_guard_track(void)
+{
+	return false;
+}
+#endif
+
+/*
+ * The mm to borrow and the lock tracking, made when the environment is,
+ * outside any armed window: made by the first guarded call, its
+ * allocations were the first point's events (refdev core_create lost its
+ * point 1).  Both stay for the boot.
  */
 void kfault_guard_init(void)
 {
@@ -91,6 +202,10 @@ void kfault_guard_init(void)
 		kfault_guard_mm = mm_alloc();
 	if (!kfault_guard_mm)
 		pr_warn("kfault: no mm for the fault guard: a kernel-mode fault will panic\n");
+	if (!kfault_guard_tracking)
+		kfault_guard_tracking = kfault_guard_track();
+	if (!kfault_guard_tracking)
+		pr_warn("kfault: no lock tracking for the fault guard: a caught fault ends the boot\n");
 }
 
 static noinline int kfault_guard_call(int (*fn)(void *arg), void *arg)
@@ -136,17 +251,61 @@ static void kfault_guard_print(const struct kfault_fault *f,
 	pr_emerg("kfault: the fault ended the point, not the kernel\n");
 }
 
+/* The fault was on the pages of the object at p */
+static bool kfault_guard_faulted_on(const void *p, size_t size,
+				    unsigned long fault_addr)
+{
+	unsigned long start = (unsigned long)p;
+
+	return fault_addr >= round_down(start, PAGE_SIZE) &&
+	       fault_addr < round_up(start + size, PAGE_SIZE);
+}
+
+/*
+ * A lock whose own memory faulted was never taken: the fault is its
+ * acquisition reading it - a spin_lock() through a NULL or freed object,
+ * in do_raw_spin_lock() or at the start of lockdep's __lock_acquire(),
+ * which reads the map's key and class cache before anything else.  Its
+ * tracepoint had fired; what the acquisition did before the fault is
+ * undone: lockdep's per-CPU recursion count, which lock_acquire() raises
+ * around __lock_acquire(), here; the preempt count a spinlock raises first
+ * by the caller, once the other locks are released.  UML_SETJMP() put the
+ * interrupt state back.  Seen 11 times in one kunit* sweep:
+ * kunit-resource-test's exit cleans up a struct kunit its failed init
+ * never made (addr 0x68).
+ */
+static bool kfault_guard_not_taken(const struct kfault_fault *f,
+				   unsigned int recursion)
+{
+	struct kfault_guard_held *h = &kfault_guard_held;
+
+	if (!h->nr || !kfault_guard_faulted_on(h->map[h->nr - 1],
+					       sizeof(*h->map[0]), f->addr))
+		return false;
+	h->nr--;
+	pr_emerg("kfault: the fault was on the lock being taken: not taken\n");
+#ifdef CONFIG_LOCKDEP
+	this_cpu_write(lockdep_recursion, recursion);
+#endif
+	return true;
+}
+
 /*
  * A mutex the cut-short code held, proven one: DEBUG_MUTEXES' magic points
  * at the mutex and its owner is this task (the flags are the low 3 bits,
  * kernel/locking/mutex.c).  Read without KASAN: the map may sit in
- * another kind of object.
+ * another kind of object.  Not read at all where the fault was: a lock in
+ * garbage memory (a spin_lock() of a freed object's lock faults inside
+ * it, after lock_acquire() was traced).
  */
-static struct mutex *kfault_guard_mutex(struct lockdep_map *map)
+static struct mutex *kfault_guard_mutex(struct lockdep_map *map,
+					unsigned long fault_addr)
 {
 	struct mutex *m = container_of(map, struct mutex, dep_map);
 
 	if (!IS_ENABLED(CONFIG_DEBUG_MUTEXES) ||
+	    (unsigned long)m < PAGE_SIZE ||
+	    kfault_guard_faulted_on(m, sizeof(*m), fault_addr) ||
 	    READ_ONCE_NOCHECK(m->magic) != m ||
 	    (READ_ONCE_NOCHECK(m->owner.counter) & ~0x07L) != (long)current)
 		return NULL;
@@ -154,50 +313,68 @@ static struct mutex *kfault_guard_mutex(struct lockdep_map *map)
 }
 
 /* Release a proven mutex once; false when it is not one. */
-static bool kfault_guard_release(struct mutex *m, const char *name)
+static bool kfault_guard_release(struct mutex *m)
 {
 	if (!m || !mutex_is_locked(m))
 		return false;
 	pr_emerg("kfault: mutex %s, held by the cut-short code, released\n",
-		 name);
+		 m->dep_map.name);
 	mutex_unlock(m);
 	return true;
 }
 
 /*
- * What the caught fault left.  Lockdep's held locks say: the mutexes and
- * RCU read sections the skipped frames took are released (a KUnit suite's
- * exit that faults under rtnl_lock() would hang every later point); any
- * other lock leaves the kernel unusable, and so does a raised preempt
- * count (a spinlock) or interrupts off.  Once a taint turned lockdep off
- * (any KASAN report does) nothing can be ruled out: unusable.  Seen on
- * dev-addr-list-test: a fault under rtnl_lock() after a KASAN report, whose
- * mutex no frame pointed at, hung the next point's exit.
+ * What the caught fault left.  The locks the skipped frames took, innermost
+ * first: mutexes and RCU read sections are released (a KUnit suite's exit
+ * that faults under rtnl_lock() would hang every later point); any other
+ * lock leaves the kernel unusable, and so does a raised preempt count (a
+ * spinlock) or interrupts off.  While lockdep is on, its depth must agree
+ * (-1 printed: lockdep is off).
+ * A KASAN or KFENCE report during the call says memory was corrupted
+ * before the fault: the fault is likely its consequence and what else the
+ * corruption reached is not known - unusable.  Seen on kunit_device: a
+ * use-after-free in __device_attach_driver(), a fault, and once the boot
+ * went on, device_shutdown() crashed on the freed device at power-off.
+ * Seen on dev-addr-list-test: after a KASAN report (lockdep off) a fault
+ * under rtnl_lock() - the rtnl is its suite's init - left the mutex held,
+ * and once lockdep was off nothing else knew it.
  */
-static bool kfault_guard_unusable(int depth, int preempt)
+static bool kfault_guard_unusable(const struct kfault_fault *f, int depth,
+				  int preempt, int reports,
+				  unsigned int recursion)
 {
-#ifdef CONFIG_LOCKDEP
-	int i;
+	struct kfault_guard_held *h = &kfault_guard_held;
+	bool not_taken;
+	unsigned int left;
 
-	for (i = lockdep_depth(current) - 1; i >= depth; i--) {
-		struct lockdep_map *map = current->held_locks[i].instance;
+	if (!kfault_guard_tracking || h->lost) {
+		pr_emerg("kfault: the locks the fault left held are not known: the kernel is not usable\n");
+		return true;
+	}
+	reports = atomic_read(&kfault_guard_reports) - reports;
+	if (reports) {
+		pr_emerg("kfault: %d memory-safety report(s) came before the fault: memory is not to be trusted, the kernel is not usable\n",
+			 reports);
+		return true;
+	}
+	not_taken = kfault_guard_not_taken(f, recursion);
+	for (left = h->nr; left; left--) {
+		struct lockdep_map *map = h->map[left - 1];
 
 		if (map == &rcu_lock_map)
 			rcu_read_unlock();
-		else if (!kfault_guard_release(kfault_guard_mutex(map), map->name))
+		else if (!kfault_guard_release(kfault_guard_mutex(map, f->addr)))
 			break;
 	}
-#endif
-	if (!debug_locks) {
-		pr_emerg("kfault: lockdep is off (a taint turned it off): no lock the fault left held can be ruled out: the kernel is not usable\n");
-		return true;
-	}
-	if (lockdep_depth(current) == depth && preempt_count() == preempt &&
-	    !irqs_disabled())
+	if (!left && not_taken && preempt_count() == preempt + 1)
+		preempt_enable();	/* the spinlock's preempt_disable() */
+	if (!left && preempt_count() == preempt && !irqs_disabled() &&
+	    kfault_guard_recursion() == recursion &&
+	    (!debug_locks || lockdep_depth(current) == depth))
 		return false;
-	pr_emerg("kfault: the fault left %d lock(s) held, the preempt count %+d, interrupts %s: the kernel is not usable\n",
-		 lockdep_depth(current) - depth, preempt_count() - preempt,
-		 irqs_disabled() ? "off" : "on");
+	pr_emerg("kfault: the fault left %u lock(s) held (lockdep: %d), the preempt count %+d, interrupts %s: the kernel is not usable\n",
+		 left, debug_locks ? lockdep_depth(current) - depth : -1,
+		 preempt_count() - preempt, irqs_disabled() ? "off" : "on");
 	return true;
 }
 
@@ -206,10 +383,12 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	struct pt_regs *regs = &kfault_guard_oops.regs;
 	struct mm_struct *borrowed = NULL;
 	jmp_buf catcher;
-	int depth, preempt, ret;
+	int depth, preempt, reports, ret;
+	unsigned int recursion;
 
 	memset(fault, 0, sizeof(*fault));
-	if (!(current->flags & PF_KTHREAD) || current->thread.fault_catcher)
+	if (!guard || !(current->flags & PF_KTHREAD) ||
+	    current->thread.fault_catcher)
 		return fn(arg);
 	if (!current->mm) {
 		if (!kfault_guard_mm)
@@ -224,14 +403,21 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	}
 	depth = lockdep_depth(current);
 	preempt = preempt_count();
+	reports = atomic_read(&kfault_guard_reports);
+	recursion = kfault_guard_recursion();
+	kfault_guard_held.nr = 0;
+	kfault_guard_held.lost = false;
+	WRITE_ONCE(kfault_guard_held.task, current);
 	current->thread.fault_catcher = &catcher;
 	if (!UML_SETJMP(&catcher)) {
 		ret = kfault_guard_call(fn, arg);
 		current->thread.fault_catcher = NULL;
+		WRITE_ONCE(kfault_guard_held.task, NULL);
 		goto out;
 	}
 	/* back from segv(), on this stack, with the handler's state around */
 	current->thread.fault_catcher = NULL;
+	WRITE_ONCE(kfault_guard_held.task, NULL);
 	kasan_unpoison_task_stack_below(&catcher);
 	*regs = *current->thread.segv_regs;
 	current->thread.segv_regs = regs;
@@ -247,7 +433,8 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	fault->ip = PT_REGS_IP(regs);
 	current->thread.fault_addr = NULL;
 	kfault_guard_print(fault, &kfault_guard_oops);
-	fault->unusable = kfault_guard_unusable(depth, preempt);
+	fault->unusable = kfault_guard_unusable(fault, depth, preempt,
+						reports, recursion);
 	ret = -EFAULT;
 out:
 	if (borrowed) {

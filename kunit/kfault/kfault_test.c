@@ -7,12 +7,12 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
-#include <linux/debug_locks.h>
 #include <linux/kallsyms.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <trace/events/error_report.h>
 
 #include "internal.h"
 
@@ -184,17 +184,43 @@ static noinline int kfault_guard_deref_locked(void *arg)
 	return kfault_guard_deref(arg);
 }
 
+/* A spin_lock() through a NULL object: the fault is the lock being taken */
+struct kfault_guard_obj {
+	long pad[8];
+	spinlock_t lock;	/* never taken: obj is NULL */
+};
+
+static noinline int kfault_guard_lock_null(void *arg)
+{
+	struct kfault_guard_obj *obj = arg;
+	unsigned long flags;
+
+	OPTIMIZER_HIDE_VAR(obj);
+	spin_lock_irqsave(&obj->lock, flags);
+	spin_unlock_irqrestore(&obj->lock, flags);
+	return 0;
+}
+
+/* What KASAN's end_report() traces, without a real report's taint */
+static noinline int kfault_guard_deref_reported(void *arg)
+{
+	trace_error_report_end(ERROR_DETECTOR_KASAN, 0);
+	return kfault_guard_deref(arg);
+}
+
 /*
  * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
  * twice in a row (the IRQ stack and the host's signal mask were put back),
  * with the timer still ticking; a mutex and an RCU read section the call
- * left are released, a spinlock makes the kernel unusable.
+ * left are released, a spinlock makes the kernel unusable, and so does a
+ * memory-safety report before the fault; a spinlock whose own memory
+ * faulted was not taken, and what taking it began is undone.
  */
 static void kfault_guard_catches_faults(struct kunit *test)
 {
 	unsigned long start, size, off;
 	struct kfault_fault f;
-	int zero = 0, i;
+	int zero = 0, preempt, i;
 
 	if (!IS_ENABLED(CONFIG_UML))
 		kunit_skip(test, "a faulting KUnit thread dies alone here");
@@ -212,18 +238,24 @@ static void kfault_guard_catches_faults(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_mutex, NULL, &f), -EFAULT);
 	KUNIT_EXPECT_TRUE(test, f.caught);
-	if (!debug_locks) {
-		/* a taint turned lockdep off: nothing is known, nothing released */
-		KUNIT_EXPECT_TRUE(test, f.unusable);
-		rcu_read_unlock();
-		mutex_unlock(&kfault_guard_mutex);
-	}
-	KUNIT_EXPECT_FALSE(test, f.unusable && debug_locks);
+	/* known from the lock tracepoints, lockdep on or off after a taint */
+	KUNIT_EXPECT_FALSE(test, f.unusable);
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&kfault_guard_mutex));
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_locked, NULL, &f), -EFAULT);
 	KUNIT_EXPECT_TRUE(test, f.caught);
 	KUNIT_EXPECT_TRUE(test, f.unusable);
 	spin_unlock(&kfault_guard_lock);
+	preempt = preempt_count();
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_lock_null, NULL, &f),
+			-EFAULT);
+	KUNIT_EXPECT_TRUE(test, f.caught);
+	KUNIT_EXPECT_FALSE(test, f.unusable);
+	KUNIT_EXPECT_EQ(test, preempt_count(), preempt);
+	KUNIT_EXPECT_FALSE(test, irqs_disabled());
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_reported, NULL, &f),
+			-EFAULT);
+	KUNIT_EXPECT_TRUE(test, f.caught);
+	KUNIT_EXPECT_TRUE(test, f.unusable);
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref, &zero, &f), 0);
 	KUNIT_EXPECT_FALSE(test, f.caught);
 }
