@@ -21,10 +21,12 @@
  *
  * What the skipped code held is known from lockdep's lock_acquire and
  * lock_release tracepoints, which keep firing after a taint turned lockdep
- * off: mutexes and RCU read sections are released; any other lock, the
- * preempt count raised or interrupts off make the kernel unusable, and the
- * sweep ends its boot, as before.  Faults at a user address above the first
- * page still panic in segv() before the catcher is looked at.
+ * off: mutexes, spinlocks and RCU read sections are released, a lock whose
+ * own memory faulted as it was taken is undone; any other lock, the preempt
+ * count raised or interrupts off, and a KASAN report before the fault make
+ * the kernel unusable, and the sweep ends its boot, as before.  Faults at a
+ * user address above the first page still panic in segv() before the
+ * catcher is looked at.
  */
 #include <linux/debug_locks.h>
 #include <linux/kasan.h>
@@ -324,11 +326,42 @@ static bool kfault_guard_release(struct mutex *m)
 }
 
 /*
+ * A spinlock the cut-short code held, proven one: DEBUG_SPINLOCK's magic
+ * and this task its owner.  Released as spin_unlock() would, which also
+ * gives back the preempt count it took; interrupts are as UML_SETJMP() put
+ * them back, as they were before the call.  Seen in kunit-resource-test:
+ * kunit_remove_resource() faults walking a list under test->lock.
+ */
+/* READ_ONCE_NOCHECK() for an int: a lock word read where KASAN may object */
+static __no_sanitize_address unsigned int
+kfault_guard_peek(const unsigned int *p)
+{
+	return READ_ONCE(*p);
+}
+
+static bool kfault_guard_release_spin(struct lockdep_map *map,
+				      unsigned long fault_addr)
+{
+	raw_spinlock_t *l = container_of(map, raw_spinlock_t, dep_map);
+
+	if (!IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
+	    (unsigned long)l < PAGE_SIZE ||
+	    kfault_guard_faulted_on(l, sizeof(*l), fault_addr) ||
+	    kfault_guard_peek(&l->magic) != SPINLOCK_MAGIC ||
+	    READ_ONCE_NOCHECK(l->owner) != current || !raw_spin_is_locked(l))
+		return false;
+	pr_emerg("kfault: spinlock %s, held by the cut-short code, released\n",
+		 map->name);
+	raw_spin_unlock(l);
+	return true;
+}
+
+/*
  * What the caught fault left.  The locks the skipped frames took, innermost
- * first: mutexes and RCU read sections are released (a KUnit suite's exit
- * that faults under rtnl_lock() would hang every later point); any other
- * lock leaves the kernel unusable, and so does a raised preempt count (a
- * spinlock) or interrupts off.  While lockdep is on, its depth must agree
+ * first: mutexes, spinlocks and RCU read sections are released (a KUnit
+ * suite's exit that faults under rtnl_lock() would hang every later point);
+ * any other lock leaves the kernel unusable, and so does a raised preempt
+ * count or interrupts off.  While lockdep is on, its depth must agree
  * (-1 printed: lockdep is off).
  * A KASAN or KFENCE report during the call says memory was corrupted
  * before the fault: the fault is likely its consequence and what else the
@@ -363,7 +396,8 @@ static bool kfault_guard_unusable(const struct kfault_fault *f, int depth,
 
 		if (map == &rcu_lock_map)
 			rcu_read_unlock();
-		else if (!kfault_guard_release(kfault_guard_mutex(map, f->addr)))
+		else if (!kfault_guard_release(kfault_guard_mutex(map, f->addr)) &&
+			 !kfault_guard_release_spin(map, f->addr))
 			break;
 	}
 	if (!left && not_taken && preempt_count() == preempt + 1)
@@ -378,33 +412,49 @@ static bool kfault_guard_unusable(const struct kfault_fault *f, int depth,
 	return true;
 }
 
+/*
+ * What the code after the jump needs, kept out of the registers and the
+ * stack slots the jump restores: a guarded call that faulted inside
+ * lockdep came back with its fault pointer 0x110 off (kunit-resource-test
+ * under lockdep), its result written into the guard's own frame.
+ */
+static struct kfault_guard_call {
+	struct kfault_fault *fault;
+	struct mm_struct *borrowed;
+	int depth;
+	int preempt;
+	int reports;
+	unsigned int recursion;
+} kfault_guard_now;
+
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 {
+	struct kfault_guard_call *g = &kfault_guard_now;
 	struct pt_regs *regs = &kfault_guard_oops.regs;
-	struct mm_struct *borrowed = NULL;
 	jmp_buf catcher;
-	int depth, preempt, reports, ret;
-	unsigned int recursion;
+	int ret;
 
 	memset(fault, 0, sizeof(*fault));
 	if (!guard || !(current->flags & PF_KTHREAD) ||
 	    current->thread.fault_catcher)
 		return fn(arg);
+	if (!current->mm && !kfault_guard_mm)
+		return fn(arg);
+	g->fault = fault;
+	g->borrowed = NULL;
 	if (!current->mm) {
-		if (!kfault_guard_mm)
-			return fn(arg);
 		/*
 		 * A reference per use: a KUnit assertion in fn ends the
 		 * thread (kthread_exit()) and exit_mm() puts the mm it uses.
 		 */
-		borrowed = kfault_guard_mm;
-		mmget(borrowed);
-		kthread_use_mm(borrowed);
+		g->borrowed = kfault_guard_mm;
+		mmget(g->borrowed);
+		kthread_use_mm(g->borrowed);
 	}
-	depth = lockdep_depth(current);
-	preempt = preempt_count();
-	reports = atomic_read(&kfault_guard_reports);
-	recursion = kfault_guard_recursion();
+	g->depth = lockdep_depth(current);
+	g->preempt = preempt_count();
+	g->reports = atomic_read(&kfault_guard_reports);
+	g->recursion = kfault_guard_recursion();
 	kfault_guard_held.nr = 0;
 	kfault_guard_held.lost = false;
 	WRITE_ONCE(kfault_guard_held.task, current);
@@ -416,6 +466,7 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 		goto out;
 	}
 	/* back from segv(), on this stack, with the handler's state around */
+	g = &kfault_guard_now;
 	current->thread.fault_catcher = NULL;
 	WRITE_ONCE(kfault_guard_held.task, NULL);
 	kasan_unpoison_task_stack_below(&catcher);
@@ -428,18 +479,19 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	change_sig(SIGIO, 1);
 	change_sig(SIGWINCH, 1);
 	change_sig(SIGALRM, 1);
-	fault->caught = true;
-	fault->addr = (unsigned long)current->thread.fault_addr;
-	fault->ip = PT_REGS_IP(regs);
+	g->fault->caught = true;
+	g->fault->addr = (unsigned long)current->thread.fault_addr;
+	g->fault->ip = PT_REGS_IP(regs);
 	current->thread.fault_addr = NULL;
-	kfault_guard_print(fault, &kfault_guard_oops);
-	fault->unusable = kfault_guard_unusable(fault, depth, preempt,
-						reports, recursion);
+	kfault_guard_print(g->fault, &kfault_guard_oops);
+	g->fault->unusable = kfault_guard_unusable(g->fault, g->depth,
+						   g->preempt, g->reports,
+						   g->recursion);
 	ret = -EFAULT;
 out:
-	if (borrowed) {
-		kthread_unuse_mm(borrowed);
-		mmput_async(borrowed);	/* maybe atomic: a spinlock left held */
+	if (g->borrowed) {
+		kthread_unuse_mm(g->borrowed);
+		mmput_async(g->borrowed);	/* maybe atomic: a spinlock left held */
 	}
 	return ret;
 }

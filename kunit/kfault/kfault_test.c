@@ -184,6 +184,12 @@ static noinline int kfault_guard_deref_locked(void *arg)
 	return kfault_guard_deref(arg);
 }
 
+static noinline int kfault_guard_deref_atomic(void *arg)
+{
+	preempt_disable();
+	return kfault_guard_deref(arg);
+}
+
 /* A spin_lock() through a NULL object: the fault is the lock being taken */
 struct kfault_guard_obj {
 	long pad[8];
@@ -212,9 +218,10 @@ static noinline int kfault_guard_deref_reported(void *arg)
  * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
  * twice in a row (the IRQ stack and the host's signal mask were put back),
  * with the timer still ticking; a mutex and an RCU read section the call
- * left are released, a spinlock makes the kernel unusable, and so does a
- * memory-safety report before the fault; a spinlock whose own memory
- * faulted was not taken, and what taking it began is undone.
+ * left are released and so is a spinlock; a raised preempt count makes the
+ * kernel unusable, and so does a memory-safety report before the fault; a
+ * spinlock whose own memory faulted was not taken, and what taking it began
+ * is undone.
  */
 static void kfault_guard_catches_faults(struct kunit *test)
 {
@@ -243,8 +250,15 @@ static void kfault_guard_catches_faults(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mutex_is_locked(&kfault_guard_mutex));
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_locked, NULL, &f), -EFAULT);
 	KUNIT_EXPECT_TRUE(test, f.caught);
-	KUNIT_EXPECT_TRUE(test, f.unusable);
+	KUNIT_EXPECT_FALSE(test, f.unusable);
+	KUNIT_EXPECT_TRUE(test, spin_trylock(&kfault_guard_lock));
 	spin_unlock(&kfault_guard_lock);
+	preempt = preempt_count();
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref_atomic, NULL, &f), -EFAULT);
+	KUNIT_EXPECT_TRUE(test, f.caught);
+	KUNIT_EXPECT_TRUE(test, f.unusable);
+	KUNIT_EXPECT_EQ(test, preempt_count(), preempt + 1);
+	preempt_enable();
 	preempt = preempt_count();
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_lock_null, NULL, &f),
 			-EFAULT);
