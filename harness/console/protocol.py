@@ -226,6 +226,8 @@ class ResultLine(PointAt):
     report_site: str
     report_addr: int
     detail: str
+    reports: int = 0        # KASAN/KFENCE reports the point's code made (guard.c)
+    flooded: bool = False   # ... and after KFAULT_FLOOD of them the rest were silenced
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,9 @@ def _result(f: dict[str, str]) -> ResultLine:
         verdict=_verdict(f["verdict"]), ret=int(f.get("ret", "0")), us=int(f.get("us", "0")),
         leaked=tuple(x for x in map(parse_leaked, f.get("leaked", "").split(",")) if x),
         report=f.get("report", ""), report_site=f.get("report_site", "-"),
-        report_addr=_int(f.get("report_addr", "0")), detail=f.get("detail", ""))
+        report_addr=_int(f.get("report_addr", "0")), detail=f.get("detail", ""),
+        reports=int(f.get("reports", "0").rstrip("+")),
+        flooded=f.get("reports", "").endswith("+"))
 
 
 def _kmemleak(f: dict[str, str]) -> KmemleakLine:

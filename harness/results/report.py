@@ -141,6 +141,8 @@ class Evidence:
     detail: str | None
     ret: int
     summary: str                # the grouping key: same for points that failed alike
+    reports: int = 0            # memory-safety reports the point's code made
+    flooded: bool = False       # ... the rest silenced after the first ones
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ def _point(res: model.Result, symbols: Symbols | None, meta: RunMeta) -> Point:
     r = res.line
     ev = Evidence(leaked=tuple(map(str, r.leaked)), report=r.report or None,
                   report_site=_opt(r.report_site), detail=r.detail or None, ret=r.ret,
-                  summary=model.evidence(r))
+                  summary=model.evidence(r), reports=r.reports, flooded=r.flooded)
     return Point(suite=res.suite, case=res.case, operation=r.op, nth=r.nth,
                  name=point_name(r.op, r.nth, r.fill, r.allocator, r.site, r.inner),
                  verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,
@@ -405,7 +407,7 @@ def point_dict(p: Point) -> dict[str, Any]:
             "failed_site": _site_dict(p.failed_site),
             "evidence": {"leaked": list(e.leaked), "report": e.report,
                          "report_site": e.report_site, "detail": e.detail, "ret": e.ret,
-                         "summary": e.summary},
+                         "summary": e.summary, "reports": e.reports, "flooded": e.flooded},
             "reproduce": p.reproduce, "known": p.known}
 
 

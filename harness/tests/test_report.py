@@ -10,6 +10,8 @@ Fixtures (harness/tests/data/):
                                __free_pages(): kunit.py's output of failed tests only
   sweep_reports_oldformat.log  five operations of an earlier kfault (no inner=,
                                file=, ran= fields) whose remove() WARNed
+  suites_reports_counted.log   the first 745 lines of a kunit* sweep's first boot: a
+                               point whose code made 4 KASAN reports (reports=4)
   kunit_kernel_panic.log       kunit_tool's own captured panic
                                (tools/testing/kunit/test_data/test_kernel_panic_interrupt.log)
 """
@@ -162,7 +164,7 @@ def test_json_document_shape() -> None:
     assert set(point["failed_site"]) == {"symbol", "offset", "file", "line", "location",
                                          "allocator", "inner", "attr", "stable_id", "addr"}
     assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",
-                                      "summary"}
+                                      "summary", "reports", "flooded"}
     assert point["evidence"]["ret"] == -12
     assert doc["kmemleak"] == {"canary_found": True, "driver_leaks": 0, "kernel_leaks": 89,
                                "known_bugs": {}}
@@ -255,3 +257,20 @@ def test_a_case_failing_with_nothing_injected_is_a_failed_baseline_that_looked_a
     assert f"- {case}: fails with nothing injected (its baseline)" in md
     doc = report.to_dict(rep)
     assert doc["summary"]["failing_cases"] == [case]
+
+
+def test_a_point_says_how_many_memory_safety_reports_its_code_made() -> None:
+    # make sweep SUITE='kunit*': parse_filter_test point 3 frees the glob it
+    # then compares; KASAN reports it 4 times (guard.c counts error_report_end)
+    log = model.build(lines("suites_reports_counted.log"), "")
+    [r] = [r.line for r in log.results
+           if r.line.op == "kunit_executor_test.parse_filter_test" and r.line.nth == 3]
+    assert (r.reports, r.flooded) == (4, False)
+    assert r.report.startswith("BUG: KASAN: slab-use-after-free in strcmp")
+    assert sum(ln.startswith("BUG: KASAN:") for ln in lines("suites_reports_counted.log")) == 4
+    rep = report.build(log, report.RunMeta())
+    [p] = [p for p in rep.points if p.operation == r.op and p.nth == 3]
+    doc = report.point_dict(p)
+    assert (doc["evidence"]["reports"], doc["evidence"]["flooded"]) == (4, False)
+    assert all(not q.evidence.flooded and q.evidence.reports == 0
+               for q in rep.points if q is not p)

@@ -122,13 +122,43 @@ static unsigned int kfault_guard_recursion(void)
 #endif
 }
 
-/* KASAN's and KFENCE's reports, from any task (error_report_end) */
+/*
+ * What the code after the jump needs, kept out of the registers and the
+ * stack slots the jump restores: a guarded call that faulted inside
+ * lockdep came back with its fault pointer 0x110 off (kunit-resource-test
+ * under lockdep), its result written into the guard's own frame.
+ */
+static struct kfault_guard_call {
+	struct kfault_fault *fault;
+	struct mm_struct *borrowed;
+	int depth;
+	int preempt;
+	int reports;
+	unsigned int recursion;
+	bool silenced;		/* KASAN reports turned off for the call */
+} kfault_guard_now;
+
+/*
+ * KASAN's and KFENCE's reports, from any task (error_report_end).  A
+ * guarded call that keeps reporting - kasan_multi_shot prints one report
+ * per bad byte: 16,910 reports in the first 50 MB of one upstream point -
+ * has KASAN reports turned off for its thread after KFAULT_FLOOD of them,
+ * as KASAN's own report path does around itself (kasan_disable_current()).
+ * The first ones are the evidence; the rest are not counted.
+ */
 static atomic_t kfault_guard_reports = ATOMIC_INIT(0);
 
 static void kfault_guard_reported(void *data, enum error_detector detector,
 				  unsigned long id)
 {
-	atomic_inc(&kfault_guard_reports);
+	struct kfault_guard_call *g = &kfault_guard_now;
+	int n = atomic_inc_return(&kfault_guard_reports) - g->reports;
+
+	if (READ_ONCE(kfault_guard_held.task) != current || g->silenced ||
+	    n < KFAULT_FLOOD)
+		return;
+	g->silenced = true;
+	kasan_disable_current();
 }
 
 #ifdef CONFIG_LOCKDEP
@@ -412,21 +442,6 @@ static bool kfault_guard_unusable(const struct kfault_fault *f, int depth,
 	return true;
 }
 
-/*
- * What the code after the jump needs, kept out of the registers and the
- * stack slots the jump restores: a guarded call that faulted inside
- * lockdep came back with its fault pointer 0x110 off (kunit-resource-test
- * under lockdep), its result written into the guard's own frame.
- */
-static struct kfault_guard_call {
-	struct kfault_fault *fault;
-	struct mm_struct *borrowed;
-	int depth;
-	int preempt;
-	int reports;
-	unsigned int recursion;
-} kfault_guard_now;
-
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 {
 	struct kfault_guard_call *g = &kfault_guard_now;
@@ -455,6 +470,7 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->preempt = preempt_count();
 	g->reports = atomic_read(&kfault_guard_reports);
 	g->recursion = kfault_guard_recursion();
+	g->silenced = false;
 	kfault_guard_held.nr = 0;
 	kfault_guard_held.lost = false;
 	WRITE_ONCE(kfault_guard_held.task, current);
@@ -489,6 +505,14 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 						   g->recursion);
 	ret = -EFAULT;
 out:
+	g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
+	if (g->silenced) {
+		g->silenced = false;
+		kasan_enable_current();
+		g->fault->flooded = true;
+		pr_warn("kfault: a flood of memory-safety reports: the call's first %u kept, the rest silenced\n",
+			g->fault->reports);
+	}
 	if (g->borrowed) {
 		kthread_unuse_mm(g->borrowed);
 		mmput_async(g->borrowed);	/* maybe atomic: a spinlock left held */
@@ -519,6 +543,14 @@ void kfault_guard_usable(const char *op, unsigned int nth,
 	if (f->unusable)
 		panic("kfault: op=%s nth=%u: the caught fault left the kernel unusable\n",
 		      op, nth);
+}
+
+/* What a guarded call of the point saw, added to the point's result */
+void kfault_guard_account(const struct kfault_fault *f,
+			  struct kfault_result *res)
+{
+	res->reports += f->reports;
+	res->flooded |= f->flooded;
 }
 
 /*

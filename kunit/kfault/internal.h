@@ -172,13 +172,20 @@ struct kfault_fault {
 	bool unusable;		/* ... leaving a lock held, or atomic */
 	unsigned long addr;	/* the faulting address */
 	unsigned long ip;	/* the faulting instruction */
+	unsigned int reports;	/* KASAN/KFENCE reports during the call */
+	bool flooded;		/* ... the rest silenced after KFAULT_FLOOD */
 };
+
+/* Memory-safety reports a point's code may print before the rest are silenced */
+#define KFAULT_FLOOD	16
 
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
 void kfault_guard_usable(const char *op, unsigned int nth,
 			 const struct kfault_fault *f);
 struct kfault_result;
+void kfault_guard_account(const struct kfault_fault *f,
+			  struct kfault_result *res);
 void kfault_guard_result(const struct kfault_env *env,
 			 const struct kfault_fault *f, struct kfault_result *res);
 

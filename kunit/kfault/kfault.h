@@ -192,6 +192,8 @@ struct kfault_result {
 	char report[KFAULT_TEXT_LEN];	/* first kernel report line */
 	char report_site[KFAULT_SYM_LEN]; /* its first target frame */
 	unsigned long report_addr;
+	unsigned int reports;		/* memory-safety reports of the point */
+	bool flooded;			/* ... the rest were silenced */
 	u64 ns;
 };
 

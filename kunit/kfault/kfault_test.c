@@ -214,6 +214,44 @@ static noinline int kfault_guard_deref_reported(void *arg)
 	return kfault_guard_deref(arg);
 }
 
+/* A flood: more reports than KFAULT_FLOOD; *arg gets KASAN's depth then */
+static noinline int kfault_guard_flood(void *arg)
+{
+	unsigned int *depth = arg;
+	int i;
+
+	for (i = 0; i < KFAULT_FLOOD + 4; i++)
+		trace_error_report_end(ERROR_DETECTOR_KASAN, 0);
+	*depth = current->kasan_depth;
+	return 0;
+}
+
+/*
+ * A call that keeps reporting has KASAN reports turned off for its thread
+ * after KFAULT_FLOOD of them, and back on when it returns.
+ */
+static void kfault_guard_bounds_a_flood(struct kunit *test)
+{
+	unsigned int before, during = 0;
+	struct kfault_fault f;
+
+	if (!IS_ENABLED(CONFIG_UML) || !IS_ENABLED(CONFIG_KASAN_GENERIC))
+		kunit_skip(test, "the guard is UML's, the depth generic KASAN's");
+	kfault_guard_init();
+	before = current->kasan_depth;
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_flood, &during, &f), 0);
+	KUNIT_EXPECT_FALSE(test, f.caught);
+	KUNIT_EXPECT_TRUE(test, f.flooded);
+	KUNIT_EXPECT_EQ(test, f.reports, KFAULT_FLOOD + 4);
+	/* kasan_disable_current() moves the depth off 0: reports suppressed */
+	KUNIT_EXPECT_NE(test, during, before);
+	KUNIT_EXPECT_EQ(test, current->kasan_depth, before);
+	during = 0;
+	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref, &during, &f), 0);
+	KUNIT_EXPECT_FALSE(test, f.flooded);
+	KUNIT_EXPECT_EQ(test, f.reports, 0);
+}
+
 /*
  * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
  * twice in a row (the IRQ stack and the host's signal mask were put back),
@@ -456,6 +494,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_hit_needs_hash_and_occurrence),
 	KUNIT_CASE(kfault_miss_retries_findings_and_silent),
 	KUNIT_CASE(kfault_guard_catches_faults),
+	KUNIT_CASE(kfault_guard_bounds_a_flood),
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_point_names),

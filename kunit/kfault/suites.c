@@ -293,6 +293,7 @@ static void kfault_any_try(void *data)
 	kfault_guard(kfault_any_body, a, &a->fault);
 	kfault_any_disarm(a, c);
 	kfault_guard_usable(a->op, a->nth, &a->fault);
+	kfault_guard_account(&a->fault, &a->res);
 	if (a->fault.caught) {
 		kunit_err(test, "try faulted\n");
 		kunit_set_failure(test);
@@ -331,6 +332,7 @@ static void kfault_any_cleanup(void *data)
 	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	kfault_guard(kfault_any_exit, a, &fault);
 	kfault_guard_usable(a->op, a->nth, &fault);
+	kfault_guard_account(&fault, &a->res);
 	if (fault.caught && !a->fault.caught)
 		a->fault = fault;
 }

@@ -278,12 +278,14 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	res->site.id = kfault_site_id(&res->site);
 	fault = env->fault;
 	kfault_guard_usable(op->name, nth, &fault);
+	kfault_guard_account(&fault, res);
 	if (!fault.caught)
 		res->verdict = kfault_judge(op, ctx, res, pt);
 	teardown.op = op;
 	teardown.ctx = ctx;
 	kfault_guard(kfault_teardown_call, &teardown, &env->fault);
 	kfault_guard_usable(op->name, nth, &env->fault);
+	kfault_guard_account(&env->fault, res);
 	if (!fault.caught)
 		fault = env->fault;	/* the teardown faulted, or not */
 	kfree(ctx);
