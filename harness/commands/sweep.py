@@ -106,8 +106,8 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
         f"stopped at the cap of {max_boots} boots; what is after "
         f"{resume.resume_point(records)} was not swept")
     why = known_findings(merged, ctx.target.known)
-    alone = _alone(ctx, suite, out, [op for op in failing_baselines(records)
-                                     if (op, "0") not in why]) if ctx.suites else {}
+    alone = _alone(ctx, suite, out, records, [op for op in failing_baselines(records)
+                                              if (op, "0") not in why]) if ctx.suites else {}
     for op, said in alone.items():
         print(f"sweep: {op}: its baseline failed in the sweep; {said}")
     doc = write_reports(ctx, merged, symbols, out / "report", started, finished=finished,
@@ -205,27 +205,92 @@ def failing_baselines(records: list[Record]) -> list[str]:
         and (not r.ok or _baseline_failed(r))))[:MAX_ALONE]
 
 
-def _alone(ctx: Context, suite: str, out: Path, ops: list[str]) -> dict[str, str]:
+def _baseline_in(ctx: Context, suite: str, op: str, console: Path,
+                 kernel_args: list[str]) -> tuple[bool, Verdict | None, bool] | None:
+    """One fresh boot with kernel_args: (whether op's baseline failed, its verdict,
+    whether the boot crashed), None when the boot wrote no console."""
+    _, lines = _boot_once(ctx, request(ctx, suite, first=False, kernel_args=kernel_args),
+                          console)
+    if lines is None:
+        return None
+    log, _ = analyse(ctx, lines)
+    base = next((r.line.verdict for r in log.results if r.op == op and not r.line.nth), None)
+    return (log.crash is not None or base is None or not base.baseline_ok, base,
+            log.crash is not None)
+
+
+def preceding(records: list[Record], op: str) -> list[str]:
+    """The resume keys of the points the sweep ran before op's baseline, in order."""
+    keys: list[str] = []
+    for r in records:
+        if r.kind not in ("point", "crash"):
+            continue
+        if r.op == op and r.point == "0":
+            return keys
+        keys.append(f"{r.op}:{r.point}")
+    return keys
+
+
+def bisect(count: int, breaks: Callable[[int], bool | None]) -> tuple[int | None, int]:
+    """The index lo in [0, count) with breaks(lo) and not breaks(lo + 1), asking
+    breaks(i) only for 0 < i < count (starting at 0 breaks, at count does not);
+    with how many times it asked.  None when an answer was None (no boot)."""
+    lo, hi, asked = 0, count, 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        asked += 1
+        got = breaks(mid)
+        if got is None:
+            return None, asked
+        lo, hi = (mid, hi) if got else (lo, mid)
+    return lo, asked
+
+
+def _blame(ctx: Context, suite: str, out: Path, records: list[Record], op: str,
+           num: int) -> str:
+    """The point whose slice of the sweep still breaks op's baseline.
+
+    Starting the sweep at the first point breaks it (the sweep did), starting
+    at op does not (alone); each boot starts at a point between (kfault.resume=
+    the one before it) and ends after op's baseline (kfault.until=op).  The
+    point found left the state behind, alone or with what came after it."""
+    keys = preceding(records, op)
+    if not keys:
+        return "no point ran before it"
+
+    def breaks(start: int) -> bool | None:
+        got = _baseline_in(ctx, suite, op, out / f"blame-{num}-{start}.log",
+                           [f"kfault.resume={keys[start - 1]}", f"kfault.until={op}"])
+        return None if got is None else got[0]
+
+    at, boots = bisect(len(keys), breaks)
+    if at is None:
+        return f"bisecting it stopped: a boot did not start ({out}/blame-{num}-*.kunit.txt)"
+    return (f"blamed on {keys[at]}: a sweep started there breaks it, one started at "
+            f"the next point does not ({boots} boots, {out}/blame-{num}-*.log)")
+
+
+def _alone(ctx: Context, suite: str, out: Path, records: list[Record],
+           ops: list[str]) -> dict[str, str]:
     """Each failing baseline run again alone in a fresh boot (kfault.only=OP runs
     point 0 of that case only): failing there too is the suite's or the
-    configuration's; passing there, it failed because of what earlier cases left."""
+    configuration's; passing there, it failed because of what earlier cases left,
+    and bisecting over slices of the sweep names the point that left it."""
     said: dict[str, str] = {}
     for i, op in enumerate(ops, 1):
         console = out / f"alone-{i}.log"
-        _, lines = _boot_once(ctx, request(ctx, suite, first=False,
-                                           kernel_args=[f"kfault.only={op}"]), console)
-        if lines is None:
+        got = _baseline_in(ctx, suite, op, console, [f"kfault.only={op}"])
+        if got is None:
             said[op] = f"alone in a fresh boot it did not boot (see {out}/alone-{i}.kunit.txt)"
             continue
-        log, _ = analyse(ctx, lines)
-        base = next((r.line.verdict for r in log.results if r.op == op and not r.line.nth),
-                    None)
-        if log.crash is not None or base is None:
-            said[op] = (f"alone in a fresh boot it {'crashes' if log.crash else 'has no result'}"
+        failed, base, crashed = got
+        if crashed or base is None:
+            said[op] = (f"alone in a fresh boot it {'crashes' if crashed else 'has no result'}"
                         f" too: the suite or the configuration ({console})")
-        elif base.baseline_ok:
+        elif not failed:
             said[op] = (f"alone in a fresh boot it is {base}: it fails only after earlier "
-                        f"cases, on state they left behind ({console})")
+                        f"cases, on state they left behind ({console}); "
+                        + _blame(ctx, suite, out, records, op, i))
         else:
             said[op] = (f"alone in a fresh boot it is {base} too: the suite or the "
                         f"configuration ({console})")

@@ -301,28 +301,39 @@ def test_a_suite_sweep_where_no_case_ran_is_bad_input_not_a_pass(
         sweep.sweep(ctx, fresh=True, max_boots=2)
 
 
-def test_a_failing_baseline_is_run_again_alone_in_a_fresh_boot(
+def test_a_failing_baseline_is_run_again_alone_and_blamed_by_bisection(
         fake_tree: Path, tmp_path: Path) -> None:
-    # 'make sweep SUITE=kunit_device' (stock tree): cleanup_test fails with
-    # nothing injected after kunit_device_test's points, driver_test's baseline
-    # crashed the boot; alone in a fresh boot both pass: state left behind
-    ctx, runner = make(fake_tree, tmp_path, ["kunit_device_boot-1.log", "kunit_device_boot-2.log",
-                                             "kunit_device_alone-1.log",
-                                             "kunit_device_alone-2.log"])
+    # 'make sweep SUITE=kunit_device' (stock tree, 2026-12-01): cleanup_test
+    # fails with nothing injected after kunit_device_test's points,
+    # driver_test's baseline crashed the boot; alone in a fresh boot both
+    # pass; the slices of the sweep the run booted (kunit_device_blame-*.log,
+    # in the order it booted them) name the point that left the state
+    ctx, runner = make(fake_tree, tmp_path, [
+        "kunit_device_boot-1.log", "kunit_device_boot-2.log", "kunit_device_alone-1.log",
+        *(f"kunit_device_blame-1-{i}.log" for i in range(1, 6)),
+        "kunit_device_alone-2.log", *(f"kunit_device_blame-2-{i}.log" for i in range(1, 7))])
     ctx = context.suites_context(ctx, "kfault_init_deref", None)     # a suite the fake tree has
     swept = sweep.sweep(ctx, fresh=True, max_boots=3)
-    assert swept.code == 1
-    alone = [r for r in runner.requests if any(a.startswith("kfault.only=")
-                                               for a in r.kernel_args)]
-    assert [a for r in alone for a in r.kernel_args if a.startswith("kfault.only=")] == [
-        "kfault.only=kunit_device.kunit_device_cleanup_test",
-        "kfault.only=kunit_device.kunit_device_driver_test"]
+    assert swept.code == 1 and not runner.consoles
+    args = [a for r in runner.requests for a in r.kernel_args
+            if a.startswith(("kfault.only=", "kfault.until=", "kfault.resume="))]
+    cleanup, driver = ("kunit_device.kunit_device_cleanup_test",
+                       "kunit_device.kunit_device_driver_test")
+    assert [a for a in args if a.startswith("kfault.only=")] == [
+        f"kfault.only={cleanup}", f"kfault.only={driver}"]
+    assert args.count(f"kfault.until={cleanup}") == 5
+    assert args.count(f"kfault.until={driver}") == 6
+    starts = [a.removeprefix("kfault.resume=kunit_device.kunit_device_test:") for a in args
+              if a.startswith("kfault.resume=kunit_device.kunit_device_test:")]
+    assert starts[:5] == ["19", "9", "14", "11", "10"]      # as the real run booted them
     assert swept.report is not None
     said = swept.report["run"]["baselines_alone"]
-    assert set(said) == {"kunit_device.kunit_device_cleanup_test",
-                         "kunit_device.kunit_device_driver_test"}
+    assert set(said) == {cleanup, driver}
     assert all("alone in a fresh boot it is passed: it fails only after earlier cases"
                in text for text in said.values())
+    assert "blamed on kunit_device.kunit_device_test:10: " in said[cleanup]
+    assert "(5 boots," in said[cleanup]
+    assert f"blamed on {cleanup}:10: " in said[driver]
 
 
 def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:

@@ -274,3 +274,28 @@ def test_a_point_says_how_many_memory_safety_reports_its_code_made() -> None:
     assert (doc["evidence"]["reports"], doc["evidence"]["flooded"]) == (4, False)
     assert all(not q.evidence.flooded and q.evidence.reports == 0
                for q in rep.points if q is not p)
+
+
+def test_a_baseline_broken_by_state_left_behind_is_blamed_by_bisecting_slices() -> None:
+    # make sweep SUITE=kunit_device: kunit_device_cleanup_test's baseline failed
+    # in the sweep and passed alone; slices of the sweep started at points of
+    # kunit_device_test broke it up to point 10 (kunit_add_action() failed,
+    # the driver stayed registered) and not from point 11 on: those are the
+    # answers the run's blame-1-*.log boots gave
+    from harness.commands.sweep import bisect, preceding
+    from harness.engine import resume
+    records = resume.load((DATA / "suites_kunit_device_results.jsonl").read_text())
+    keys = preceding(records, "kunit_device.kunit_device_cleanup_test")
+    assert keys[0] == "kunit_device.kunit_device_test:0"
+    culprit = keys.index("kunit_device.kunit_device_test:10")
+    asked: list[int] = []
+
+    def breaks(start: int) -> bool:
+        asked.append(start)
+        return start <= culprit
+
+    assert bisect(len(keys), breaks) == (culprit, len(asked))
+    assert len(asked) <= len(keys).bit_length()
+    assert 0 not in asked and len(keys) not in asked
+    assert bisect(len(keys), lambda start: None) == (None, 1)
+    assert bisect(1, breaks) == (0, 0)

@@ -303,6 +303,7 @@ void kfault_canary_run(struct kunit *test, int (*fn)(void *));
 
 const char *kfault_resume(void);
 const char *kfault_only(void);
+const char *kfault_until(void);
 
 /* ---- cov_flush.c -------------------------------------------------------- */
 

@@ -216,6 +216,8 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		a->counted = false;
 	} else if (kfault_only()[0]) {
 		return NULL;
+	} else if (!a->nth && !strcmp(a->op, kfault_until())) {
+		return NULL;	/* kfault.until=OP: its baseline was the last */
 	} else if (a->counted && a->nth < a->events) {
 		a->nth++;
 	} else {

@@ -51,6 +51,15 @@ module_param_string(only, only, sizeof(only), 0644);
 MODULE_PARM_DESC(only, "OP - sweep this operation only");
 
 /*
+ * kfault.until=OP ends a suite sweep after OP's baseline: with
+ * kfault.resume, a slice of the sweep, to find which earlier point left the
+ * state that OP's baseline fails on (the harness bisects over slices).
+ */
+static char until[KFAULT_SYM_LEN];
+module_param_string(until, until, sizeof(until), 0644);
+MODULE_PARM_DESC(until, "OP - end a suite sweep after this case's baseline");
+
+/*
  * kfault.target=OP:SYMBOL+0xOFF fails exactly one call of OP, the first
  * allocation whose stack holds that return address (the stack filter
  * narrowed to it): make repro by call site.  Its point is "f1".
@@ -67,6 +76,11 @@ const char *kfault_resume(void)
 const char *kfault_only(void)
 {
 	return only;
+}
+
+const char *kfault_until(void)
+{
+	return until;
 }
 
 struct kfault_start {
