@@ -242,10 +242,11 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
     """The directories of the suites glob names, for the leak check's tags, and
     their source files."""
     files = {}
-    # the tree, and our own suites, which its drivers/misc/kfault link holds
+    # the tree, and our own suites, which its drivers/misc/kfault link holds;
+    # headers too: 6.12 defines DAMON's four suites in mm/damon/tests/*.h
     ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
     for root, rel in ((ctx.boot.kdir, ""), (ctx.checkout.repo / "kunit", ours)):
-        for path in ctx.runner.files_containing(root, "kunit_suite", ".c"):
+        for path in ctx.runner.files_containing(root, "kunit_suite", (".c", ".h")):
             names = suite_sources.suite_names(path.read_text(errors="replace"))
             if names:
                 files[rel + str(path.relative_to(root))] = names

@@ -161,7 +161,7 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = []) -
     if not files:
         return Selection((), (), ())
     sources = {str(p.relative_to(ctx.boot.kdir)): p.read_text(errors="replace")
-               for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", ".c")}
+               for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", (".c",))}
     found = suite_sources.covering(files, functions, sources)
     build = ctx.boot.default_build()
     built = [c for c in found if (build / c.file).with_suffix(".o").is_file()]

@@ -235,16 +235,16 @@ def git_revision(repo: Path) -> str | None:
     return rev + ("-dirty" if dirty else "")
 
 
-def files_containing(root: Path, needle: str, suffix: str) -> list[Path]:
-    """The files under root named *suffix that contain needle (grep -r, which
-    follows no symlink; hidden directories such as build directories are left
-    out)."""
+def files_containing(root: Path, needle: str, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files under root named *suffix (any of suffixes) that contain needle
+    (grep -r, which follows no symlink; hidden directories such as build
+    directories are left out)."""
     dirs = [str(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.is_symlink()
             and not p.name.startswith(".")]
     if not dirs:
         return []
-    proc = subprocess.run(["grep", "-rlF", f"--include=*{suffix}", "-e", needle] + dirs,
-                          capture_output=True, text=True)
+    proc = subprocess.run(["grep", "-rlF", *(f"--include=*{s}" for s in suffixes),
+                           "-e", needle] + dirs, capture_output=True, text=True)
     if proc.returncode > 1:
         raise HarnessError(f"grep over {root} failed: {proc.stderr.strip()}")
     return [Path(line) for line in proc.stdout.splitlines()]
@@ -468,7 +468,8 @@ class Runner(Protocol):
 
     def git_revision(self, repo: Path) -> str | None: ...
 
-    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]: ...
+    def files_containing(self, root: Path, needle: str,
+                         suffixes: tuple[str, ...]) -> list[Path]: ...
 
     def stop_process(self, pid: int) -> bool: ...
 
@@ -521,8 +522,9 @@ class ProcessRunner:
     def git_revision(self, repo: Path) -> str | None:
         return git_revision(repo)
 
-    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]:
-        return files_containing(root, needle, suffix)
+    def files_containing(self, root: Path, needle: str,
+                         suffixes: tuple[str, ...]) -> list[Path]:
+        return files_containing(root, needle, suffixes)
 
     def stop_process(self, pid: int) -> bool:
         return stop_process(pid)

@@ -51,8 +51,10 @@ class FakeRunner:
     def git_revision(self, repo: Path) -> str | None:
         return "0" * 40
 
-    def files_containing(self, root: Path, needle: str, suffix: str) -> list[Path]:
-        return sorted(p for p in root.rglob(f"*{suffix}") if needle in p.read_text())
+    def files_containing(self, root: Path, needle: str,
+                         suffixes: tuple[str, ...]) -> list[Path]:
+        return sorted(p for p in root.rglob("*") if p.suffix in suffixes and p.is_file()
+                      and needle in p.read_text())
 
     def stop_process(self, pid: int) -> bool:
         return False
@@ -396,3 +398,16 @@ def test_a_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
     md = (ctx.out / "sweep/report/summary.md").read_text()
     assert "INCOMPLETE: stopped at the cap of 1 boots" in md.splitlines()[2]
     assert "| NOT SWEPT |" in md
+
+
+def test_a_suite_defined_in_a_header_can_be_named(fake_tree: Path, tmp_path: Path) -> None:
+    # 6.12 defines DAMON's suites in mm/damon/tests/*.h (included by the .c
+    # they test); the tail of core-kunit.h, verbatim
+    (fake_tree / "mm/damon/tests").mkdir(parents=True)
+    shutil.copyfile(DATA / "damon_core-kunit.h", fake_tree / "mm/damon/tests/core-kunit.h")
+    ctx, _ = make(fake_tree, tmp_path, [])
+    dirs, files = context.suite_dirs(ctx, "damon")
+    assert dirs == ["mm/damon/"]
+    assert files == ["mm/damon/tests/core-kunit.h"]
+    with pytest.raises(HarnessError, match="SUITE='damon-x': no struct kunit_suite"):
+        context.suite_dirs(ctx, "damon-x")
