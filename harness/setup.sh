@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="linux-source-6.12 build-essential flex bison bc libelf-dev xz-utils perl
-ccache python3 python3-pytest python3-pytest-xdist python3-jinja2 flake8 python3-mypy sparse"
+ccache python3 python3-pytest python3-pytest-xdist python3-jinja2 python3-jsonschema flake8 python3-mypy sparse"
 
 missing=""
 for p in $PKGS; do

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from . import baseline as baseline_mod
-from . import model, render, report
+from . import kcidb, model, render, report
 from ..errors import HarnessError
 from ..checkout.known_bugs import KernelBug
 
-FILES = ("report.json", "junit.xml", "summary.md", "report.html")
+FILES = ("report.json", "junit.xml", "summary.md", "report.html", "kcidb.json")
 
 
 def load_baseline(path: Path) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
                   symbols: model.Symbols | None = None,
                   baseline: Path | None = None, bugs: tuple[KernelBug, ...] = ()
                   ) -> dict[str, Any]:
-    """Write report.json, junit.xml, summary.md, report.html (and baseline.md when
+    """Write report.json, junit.xml, summary.md, report.html, kcidb.json (and baseline.md when
     a baseline report.json is given) for one parsed run; return report.json's
     document.  A bad baseline raises HarnessError before anything is written."""
     before = load_baseline(baseline) if baseline is not None else None
@@ -43,7 +43,8 @@ def write_reports(log: model.RunLog, out_dir: Path, meta: report.RunMeta,
     outputs = {"report.json": json.dumps(doc, indent=2) + "\n",
                "junit.xml": render.junit_xml(rep),
                "summary.md": render.markdown(rep),
-               "report.html": render.html(rep)}
+               "report.html": render.html(rep),
+               "kcidb.json": json.dumps(kcidb.to_kcidb(rep), indent=1) + "\n"}
     if before is not None and baseline is not None:
         cmp = baseline_mod.compare(doc, before)
         outputs["baseline.md"] = "\n".join(baseline_mod.markdown(cmp, str(baseline))) + "\n"
