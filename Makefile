@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep nightly repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -36,9 +36,13 @@ help:
 	@echo "  modules-test  driver and suites as modules in a UML boot: insmod, suites, rmmod, kmemleak"
 	@echo "  sweep    the fault sweep across boots: survives kernel crashes, resumes after a kill;"
 	@echo "           SUITE='glob' [KUNITCONFIG=...] sweeps any built-in KUnit suites unedited;"
+	@echo "           SHARD=I/N sweeps every N-th of their cases from the I-th (a CI matrix);"
 	@echo "           a target with [user] (TARGET=refdev-load, refdev-syscalls, modtests,"
 	@echo "           upstream-modules, netdevsim-sysfs) is swept from user space: module"
 	@echo "           load/unload and system calls with fail-nth, in the modules kernel"
+	@echo "  merge    SUITE='glob' SHARDS=N: one report of its N shards; AGAINST=dir checks it"
+	@echo "           equals an unsharded sweep on every (case, point id, verdict)"
+	@echo "  shard-test  property-entry in 2 shards, merged: equal to its unsharded sweep"
 	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  review   PATCH=file.patch, or BASE=rev [HEAD=rev] of a git KDIR: sweep both sides,"
@@ -49,7 +53,8 @@ help:
 	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
 	@echo "  crash-test  sweep kfault_init_deref, whose init faults: the crash is caught in one boot"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
-	@echo "           pytest-kernel, determinism (refdev, property-entry, modtests), sweep SUITE=property-entry,"
+	@echo "           pytest-kernel, determinism (refdev, property-entry, modtests), sweep SUITE=property-entry"
+	@echo "           (and in 2 shards, merged),"
 	@echo "           calibrate, review-test, crash-test, modules-test, sweeps from user space (modtests,"
 	@echo "           refdev-syscalls)"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
@@ -83,11 +88,24 @@ modules-test:
 
 # SWEEP_ARGS: e.g. --fresh, --kernel-arg kfault.leak_check=0; for a target
 # swept from user space, --only OP:ID runs that one point (its reproducer)
-# SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs)
+# SUITE='glob' sweeps any built-in KUnit suites instead (KUNITCONFIG= adds theirs);
+# SHARD=I/N sweeps every N-th of their cases from the I-th (out/suites/sweep-shard-I-of-N),
+# what a CI matrix runs on N machines; 'make merge SUITE=glob SHARDS=N' makes one report
 sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
 		$(if $(SUITE),--suite '$(SUITE)') $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
-		$(SWEEP_ARGS)
+		$(if $(SHARD),--shard $(SHARD)) $(SWEEP_ARGS)
+
+merge:
+	@$(HARNESS) merge --build-dir $(BUILD_DIR) --out $(OUT) --suite '$(SUITE)' \
+		$(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) --shards $(or $(SHARDS),2) \
+		$(if $(AGAINST),--against $(AGAINST))
+
+# make test: property-entry swept in 2 shards, merged, equal to its unsharded sweep
+shard-test:
+	@$(MAKE) --no-print-directory sweep SUITE=property-entry SHARD=0/2 SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory sweep SUITE=property-entry SHARD=1/2 SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory merge SUITE=property-entry SHARDS=2 AGAINST=$(OUT)/suites/sweep
 
 # Every suite of the kernel's all_tests.config that builds under UML, swept in
 # a kernel of its own (.kunit-kfault-suites; a cold build of most of the tree)
@@ -166,6 +184,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory kunit TARGET=kfault
 	@$(MAKE) --no-print-directory determinism
 	@$(MAKE) --no-print-directory sweep SUITE=property-entry SWEEP_ARGS=--fresh
+	@$(MAKE) --no-print-directory shard-test
 	@$(MAKE) --no-print-directory determinism SUITE=property-entry
 	@$(MAKE) --no-print-directory sweep SUITE=kfault_page_site SWEEP_ARGS=--fresh
 	@$(MAKE) --no-print-directory crash-test

@@ -85,9 +85,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.only:
         raise HarnessError("--only OP:ID is for targets swept from user space "
                            "(make repro POINT= reruns a suite's point)")
+    if args.shard and not args.suite:
+        raise HarnessError("SHARD= splits a suite sweep: name the suites with SUITE=")
     if args.suite:
-        ctx = context.suites_context(ctx, args.suite, args.kunitconfig)
+        ctx = context.suites_context(ctx, args.suite, args.kunitconfig,
+                                     context.parse_shard(args.shard) if args.shard else None)
     return sweep.sweep(ctx, args.fresh, args.max_boots).code
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    if not args.suite:
+        raise HarnessError("merge: name the sharded suite sweep with SUITE=")
+    ctx = context.suites_context(make_context(args), args.suite, args.kunitconfig)
+    return sweep.merge(ctx, args.shards, args.against).code
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
@@ -164,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", default="",
                    help="a target swept from user space: run its point OP:ID alone "
                    "(the id from its report)")
+    p.add_argument("--shard", default="",
+                   help="with --suite: I/N, sweep every N-th case from the I-th")
+    p = _flow(sub, "merge", "one report of the N shards of a suite sweep", cmd_merge,
+              kernel_args=False)
+    p.add_argument("--suite", default="", help="the sharded sweep's KUnit suites (a glob)")
+    p.add_argument("--kunitconfig", type=Path, default=None)
+    p.add_argument("--shards", type=int, default=2)
+    p.add_argument("--against", type=Path, default=None,
+                   help="an unsharded sweep's directory: fail unless the merge equals it")
     _flow(sub, "modules", "the target's modules: insmod, rmmod, kmemleak", cmd_modules,
           kernel_args=False)
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",

@@ -59,12 +59,37 @@ class BootSpec:
 
 
 @dataclass(frozen=True)
+class Shard:
+    """One of count slices of a suite sweep: every count-th case from the index-th
+    (kfault.shard=I/N, kunit/kfault/suites.c)."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @property
+    def dir_name(self) -> str:
+        return f"sweep-shard-{self.index}-of-{self.count}"
+
+
+def parse_shard(text: str) -> Shard:
+    """'I/N' as a Shard; HarnessError (one line) when it is not 0 <= I < N."""
+    head, _, tail = text.partition("/")
+    if head.isdigit() and tail.isdigit() and int(head) < int(tail):
+        return Shard(int(head), int(tail))
+    raise HarnessError(f"SHARD={text!r}: want I/N with 0 <= I < N, e.g. 0/2")
+
+
+@dataclass(frozen=True)
 class Suites:
     """An any-suite sweep's selection (make sweep SUITE=GLOB)."""
 
     glob: str
     dirs: tuple[str, ...]               # the leak check's directories
     files: frozenset[str]               # the suites' C files (basenames)
+    shard: Shard | None = None          # SHARD=I/N: this slice of the sweep only
 
 
 @dataclass(frozen=True)
@@ -162,7 +187,8 @@ def suite_args(suites: Suites | None) -> list[str]:
     """An any-suite sweep's selection, as kunit/kfault/suites.c reads it."""
     if suites is None:
         return []
-    return [f"kfault.suites={suites.glob}", f"kfault.suites_dirs={','.join(suites.dirs)}"]
+    return [f"kfault.suites={suites.glob}", f"kfault.suites_dirs={','.join(suites.dirs)}"] + (
+        [f"kfault.shard={suites.shard}"] if suites.shard else [])
 
 
 def sweep_suite(ctx: Context) -> str:
@@ -267,7 +293,8 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
     return dirs, suite_sources.files_for(glob, files)
 
 
-def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context:
+def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
+                   shard: Shard | None = None) -> Context:
     """Sweep any built-in KUnit suites matching glob (kunit/kfault/suites.c): the
     runner suite kfault_suites with kfault.suites=GLOB.  kunitconfig: the user's,
     relative to the kernel tree or absolute; our oracle fragments are added and
@@ -287,7 +314,7 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None) -> Context
                     prefix="", kmemleak=True,
                     known=known_bugs.load_suite_findings(ctx.checkout.config_dir))
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites", suites=Suites(
-        glob, tuple(dirs), frozenset(Path(f).name for f in sources)))
+        glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard))
     if path is not None:
         config_dir = ctx.out / "suites-config"
         config_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,8 +28,8 @@ from ..console.protocol import TryLine, Verdict, point_key
 from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
-from .context import (EXIT_FINDING, EXIT_INCOMPLETE, Context, Outcome, Suites, analyse,
-                      lost_points, prepare, request, sweep_suite, write_reports)
+from .context import (EXIT_FINDING, EXIT_INCOMPLETE, Context, Outcome, Shard, Suites,
+                      analyse, lost_points, prepare, request, sweep_suite, write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -74,7 +75,8 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
 def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     suite = sweep_suite(ctx)
     bid = prepare(ctx)
-    out = ctx.out / "sweep"
+    shard = ctx.suites.shard if ctx.suites else None
+    out = ctx.out / (shard.dir_name if shard else "sweep")
     state = SweepDir(out)
     if not fresh and state.stale(bid.content):
         print(f"kfault: the results in {out} came from another kernel (build "
@@ -143,6 +145,87 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
         print(f"sweep: INCOMPLETE: {not_swept}", flush=True)
     code = EXIT_FINDING if bad else EXIT_INCOMPLETE if not_swept else 0
     return Outcome(code, merged, doc, out / "report", complete)
+
+
+def same_results(a: list[Record], b: list[Record]) -> list[str]:
+    """Where two sweeps' records differ on (case, point id, verdict), each a line;
+    [] when every result of one is a result of the other, as often."""
+    def keyed(records: list[Record]) -> Counter[tuple[str, str, str]]:
+        return Counter((r.op, r.id, r.verdict) for r in records if r.kind == "point")
+    left, right = keyed(a), keyed(b)
+    return ([f"only in the first: {op} {ident} {verdict}" for op, ident, verdict
+             in sorted((left - right).elements())]
+            + [f"only in the second: {op} {ident} {verdict}" for op, ident, verdict
+               in sorted((right - left).elements())])
+
+
+def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
+    """The count shards of a suite sweep (SHARD=I/N, each in its own directory)
+    as one run: their consoles parsed as each shard's sweep parses them, one
+    report in sweep-merged-of-N/report/, and results.jsonl the shards' records
+    one after the other (a record's boot is its shard's)."""
+    if ctx.suites is None:
+        raise HarnessError("merge: SUITE= names the sweep whose shards to merge")
+    if count < 1:
+        raise HarnessError(f"merge: SHARDS={count}: want a number of shards, 1 or more")
+    dirs = [ctx.out / Shard(i, count).dir_name for i in range(count)]
+    for d in dirs:
+        if not (d / "results.jsonl").is_file():
+            raise HarnessError(f"merge: {d}/results.jsonl: no such file (sweep that shard "
+                               f"first: make sweep SUITE='{ctx.suites.glob}' SHARD="
+                               f"{dirs.index(d)}/{count})")
+    logs: list[model.RunLog] = []
+    chains: dict[int, list[tuple[str, str]]] = {}
+    records: list[Record] = []
+    left: list[str] = []
+    started: datetime | None = None
+    for d in dirs:
+        recs = resume.load((d / "results.jsonl").read_text())
+        if not recs or recs[-1].kind != "complete":
+            left.append(f"{d.name} did not sweep to its end")
+        log, symbols = union(ctx, d, recs)
+        logs.append(log)
+        chains.update(symbols.chains)
+        records += recs
+        began = SweepDir(d).started
+        started = began if started is None or began < started else started
+    out = ctx.out / f"sweep-merged-of-{count}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.jsonl").write_text("".join(r.json() + "\n" for r in records))
+    merged = model.merge(logs)
+    not_swept = "; ".join(left) or None
+    doc = write_reports(ctx, merged, model.Symbols(chains, ctx.files), out / "report",
+                        started or datetime.now(timezone.utc), not_swept=not_swept)
+    why = known_findings(merged, ctx.target.known)
+    bad = [r for r in records if (not r.ok or _baseline_failed(r)) and not _unreached(r)
+           and (r.op, r.point) not in why]
+    print(f"merge: {count} shards, {sum(r.kind == 'point' for r in records)} points, "
+          f"{len(bad)} findings; results in {out}/results.jsonl, reports in {out}/report/")
+    if not_swept:
+        print(f"merge: INCOMPLETE: {not_swept}", flush=True)
+    if against is not None:
+        if not (against / "results.jsonl").is_file():
+            raise HarnessError(f"merge: {against}/results.jsonl: no such file")
+        other = resume.load((against / "results.jsonl").read_text())
+        diff = same_results(records, other)
+        for line in diff[:20]:
+            print(f"merge: {line}")
+        # a case whose baseline failed on state earlier cases left can differ:
+        # in a shard those cases may not run before it
+        broken = {r.op for r in (*records, *other) if r.kind == "point" and r.point == "0"
+                  and (not r.ok or _baseline_failed(r))}
+        cases = sorted({line.split()[4] for line in diff})
+        for op in cases:
+            print(f"merge: {op} differs" + (": its baseline failed in one of the sweeps "
+                                            "(state left behind by earlier cases, which a "
+                                            "shard may not run before it)" if op in broken
+                                            else ""))
+        if diff:
+            raise HarnessError(f"merge: the {count} shards differ from {against} at "
+                               f"{len(diff)} result(s) of {len(cases)} case(s)")
+        print(f"merge: equals {against} on every (case, point id, verdict)", flush=True)
+    return Outcome(EXIT_FINDING if bad else EXIT_INCOMPLETE if not_swept else 0,
+                   merged, doc, out / "report", not not_swept)
 
 
 def known_findings(log: model.RunLog, found: tuple[known_bugs.Known, ...]

@@ -13,6 +13,7 @@ from harness.proc import runner as runner_mod
 from harness.errors import HarnessError
 from harness.commands import context, determinism, repro, kunit, sweep
 from harness.proc.runner import KunitRequest
+from harness.engine import resume
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -411,3 +412,42 @@ def test_a_suite_defined_in_a_header_can_be_named(fake_tree: Path, tmp_path: Pat
     assert files == ["mm/damon/tests/core-kunit.h"]
     with pytest.raises(HarnessError, match="SUITE='damon-x': no struct kunit_suite"):
         context.suite_dirs(ctx, "damon-x")
+
+
+def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Path) -> None:
+    # make shard-test (2026-12-01): property-entry swept with kfault.shard=0/2
+    # and 1/2 (40 and 43 points), merged, and compared with its unsharded sweep
+    ctx, _ = make(fake_tree, tmp_path, [])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)     # a suite the fake tree has
+    shards = DATA / "shards"
+    for i in (0, 1):
+        d = ctx.out / context.Shard(i, 2).dir_name
+        d.mkdir(parents=True)
+        shutil.copyfile(shards / f"property-entry-shard-{i}-of-2.log", d / "boot-1.log")
+        shutil.copyfile(shards / f"property-entry-shard-{i}-of-2.jsonl", d / "results.jsonl")
+        (d / "started").write_text("2026-12-01T21:55:40+00:00\n")
+    whole = tmp_path / "unsharded"
+    whole.mkdir()
+    shutil.copyfile(shards / "property-entry-unsharded.jsonl", whole / "results.jsonl")
+    merged = sweep.merge(ctx, 2, whole)
+    assert merged.code == 0 and merged.report is not None
+    whole_ops = {r.op for r in resume.load((whole / "results.jsonl").read_text())
+                 if r.kind == "point"}
+    assert {p["operation"] for p in merged.report["baselines"]} == whole_ops
+    got = resume.load((ctx.out / "sweep-merged-of-2/results.jsonl").read_text())
+    assert sum(r.kind == "point" for r in got) == 83
+    assert sweep.same_results(got, resume.load(
+        (whole / "results.jsonl").read_text())) == []
+    # a shard that is missing is one line, not a traceback
+    shutil.rmtree(ctx.out / context.Shard(1, 2).dir_name)
+    with pytest.raises(HarnessError, match="sweep-shard-1-of-2/results.jsonl: no such file"):
+        sweep.merge(ctx, 2)
+
+
+def test_a_shard_is_i_of_n() -> None:
+    assert context.parse_shard("1/4") == context.Shard(1, 4)
+    assert context.suite_args(context.Suites("x*", ("lib/",), frozenset(),
+                                             context.Shard(1, 4)))[-1] == "kfault.shard=1/4"
+    for bad in ("4/4", "1", "a/2", "-1/2", "1/0"):
+        with pytest.raises(HarnessError, match="want I/N with 0 <= I < N"):
+            context.parse_shard(bad)

@@ -45,6 +45,16 @@ static char suites_dirs[128];
 module_param_string(suites_dirs, suites_dirs, sizeof(suites_dirs), 0644);
 MODULE_PARM_DESC(suites_dirs, "DIR,... - source directories of the suites and the code they test");
 
+/*
+ * kfault.shard=I/N sweeps every N-th case from the I-th (0 <= I < N): the
+ * cases (a parameter, a suite's suite_init stage: each its own) are
+ * numbered in sweep order over all the matching suites, so the N shards
+ * together sweep each once, and a CI matrix can run them on N machines.
+ */
+static char shard[16];
+module_param_string(shard, shard, sizeof(shard), 0644);
+MODULE_PARM_DESC(shard, "I/N - sweep every N-th case of kfault.suites, from the I-th");
+
 /* Any code: no prefix, sites from allocation tags (ids.c). */
 static struct kfault_target kfault_suites_target = {
 	.name = "suites",
@@ -63,6 +73,8 @@ struct kfault_any {
 	unsigned int param_nr;		/* its number, from 1; 0: no parameters */
 	char param_desc[KUNIT_PARAM_DESC_SIZE];
 	char op[KFAULT_SYM_LEN];	/* "suite.case" or "suite.case.N" */
+	unsigned int index;		/* the case's number in sweep order */
+	unsigned int shard, shards;	/* kfault.shard=I/N; shards 0: all */
 	unsigned int nth;		/* 0: the counting run, the baseline */
 	bool counted;			/* expect[] holds this case's events */
 	unsigned int events;
@@ -137,6 +149,7 @@ static bool kfault_any_first_case(struct kfault_any *a)
 /* The next parameter, case or suite; false at the end. */
 static bool kfault_any_next(struct kfault_any *a)
 {
+	a->index++;
 	if (a->suite_stage) {
 		a->suite_stage = false;
 		return kfault_any_first_case(a);
@@ -180,6 +193,29 @@ static bool kfault_any_find(struct kfault_any *a, const char *op, size_t len)
 	}
 }
 
+/* "I/N" into a->shard, a->shards; false (nothing swept) when malformed */
+static bool kfault_any_shard(struct kfault_any *a)
+{
+	a->shard = 0;
+	a->shards = 0;
+	if (!shard[0])
+		return true;
+	if (sscanf(shard, "%u/%u", &a->shard, &a->shards) == 2 &&
+	    a->shards && a->shard < a->shards)
+		return true;
+	pr_err("kfault: kfault.shard=%s: want I/N with 0 <= I < N\n", shard);
+	return false;
+}
+
+/* From here on, the first case of this shard; false at the end. */
+static bool kfault_any_mine(struct kfault_any *a)
+{
+	while (a->shards && a->index % a->shards != a->shard)
+		if (!kfault_any_next(a))
+			return false;
+	return true;
+}
+
 static bool kfault_any_resume(struct kfault_any *a)
 {
 	const char *at = kfault_resume();
@@ -207,11 +243,15 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 			return NULL;
 		a->suite = kfault_any_suite(__kunit_suites_start);
 		a->nth = 0;
-		if (!a->suite || !kfault_any_enter(a) || !kfault_any_resume(a))
+		a->index = 0;
+		if (!kfault_any_shard(a) || !a->suite || !kfault_any_enter(a) ||
+		    !kfault_any_resume(a))
 			return NULL;
 		/* kfault.only=OP (with kfault.resume=OP:N-1): point N alone */
 		if (kfault_only()[0] &&
 		    !kfault_any_find(a, kfault_only(), strlen(kfault_only())))
+			return NULL;
+		if (!kfault_only()[0] && !a->nth && !kfault_any_mine(a))
 			return NULL;
 		a->counted = false;
 	} else if (kfault_only()[0]) {
@@ -221,7 +261,7 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 	} else if (a->counted && a->nth < a->events) {
 		a->nth++;
 	} else {
-		if (!kfault_any_next(a))
+		if (!kfault_any_next(a) || !kfault_any_mine(a))
 			return NULL;
 		a->nth = 0;
 		a->counted = false;
