@@ -451,3 +451,22 @@ def test_a_shard_is_i_of_n() -> None:
     for bad in ("4/4", "1", "a/2", "-1/2", "1/0"):
         with pytest.raises(HarnessError, match="want I/N with 0 <= I < N"):
             context.parse_shard(bad)
+
+
+def test_alone_and_bisection_boots_that_print_nothing_are_said_so(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # the kunit_device sweep's two boots, then every later boot prints no
+    # console: the bisection stops at its first boot, the second alone boot
+    # did not boot; both are said, and the report is still written
+    ctx, runner = make(fake_tree, tmp_path, ["kunit_device_boot-1.log", "kunit_device_boot-2.log",
+                                             "kunit_device_alone-1.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)
+    swept = sweep.sweep(ctx, fresh=True, max_boots=3)
+    assert swept.code == 1 and swept.report is not None
+    said = swept.report["run"]["baselines_alone"]
+    assert "bisecting it stopped: a boot did not start" in said[
+        "kunit_device.kunit_device_cleanup_test"]
+    assert said["kunit_device.kunit_device_driver_test"].startswith(
+        "alone in a fresh boot it did not boot")
+    assert sum(any(a.startswith("kfault.until=") for a in r.kernel_args)
+               for r in runner.requests) == 1
