@@ -29,7 +29,8 @@ from ..engine.boots import Ended, boot_until_done
 from ..engine.resume import Record
 from ..engine.state import SweepDir
 from .context import (EXIT_FINDING, EXIT_INCOMPLETE, Context, Outcome, Shard, Suites,
-                      analyse, lost_points, prepare, request, sweep_suite, write_reports)
+                      analyse, build_id, lost_points, prepare, request, sweep_suite,
+                      write_reports)
 
 
 def _append(path: Path, records: list[Record]) -> None:
@@ -169,11 +170,15 @@ def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
     if count < 1:
         raise HarnessError(f"merge: SHARDS={count}: want a number of shards, 1 or more")
     dirs = [ctx.out / Shard(i, count).dir_name for i in range(count)]
-    for d in dirs:
+    built = build_id(ctx).content
+    for i, d in enumerate(dirs):
+        again = f"make sweep SUITE='{ctx.suites.glob}' SHARD={i}/{count}"
         if not (d / "results.jsonl").is_file():
             raise HarnessError(f"merge: {d}/results.jsonl: no such file (sweep that shard "
-                               f"first: make sweep SUITE='{ctx.suites.glob}' SHARD="
-                               f"{dirs.index(d)}/{count})")
+                               f"first: {again})")
+        if SweepDir(d).stale(built):
+            raise HarnessError(f"merge: {d} holds the results of another kernel build "
+                               f"(sweep that shard again: {again} SWEEP_ARGS=--fresh)")
     logs: list[model.RunLog] = []
     chains: dict[int, list[tuple[str, str]]] = {}
     records: list[Record] = []

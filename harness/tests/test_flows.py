@@ -426,6 +426,7 @@ def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Pa
         shutil.copyfile(shards / f"property-entry-shard-{i}-of-2.log", d / "boot-1.log")
         shutil.copyfile(shards / f"property-entry-shard-{i}-of-2.jsonl", d / "results.jsonl")
         (d / "started").write_text("2026-12-01T21:55:40+00:00\n")
+        (d / "build-id").write_text(context.build_id(ctx).content + "\n")
     whole = tmp_path / "unsharded"
     whole.mkdir()
     shutil.copyfile(shards / "property-entry-unsharded.jsonl", whole / "results.jsonl")
@@ -438,7 +439,12 @@ def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Pa
     assert sum(r.kind == "point" for r in got) == 83
     assert sweep.same_results(got, resume.load(
         (whole / "results.jsonl").read_text())) == []
-    # a shard that is missing is one line, not a traceback
+    # a shard of another kernel build, or missing, is one line, not a traceback
+    (ctx.out / context.Shard(0, 2).dir_name / "build-id").write_text("other\n")
+    with pytest.raises(HarnessError, match="sweep-shard-0-of-2 holds the results of another"):
+        sweep.merge(ctx, 2)
+    (ctx.out / context.Shard(0, 2).dir_name / "build-id").write_text(
+        context.build_id(ctx).content + "\n")
     shutil.rmtree(ctx.out / context.Shard(1, 2).dir_name)
     with pytest.raises(HarnessError, match="sweep-shard-1-of-2/results.jsonl: no such file"):
         sweep.merge(ctx, 2)
