@@ -322,6 +322,7 @@ static bool kfault_guard_not_taken(const struct kfault_fault *f,
 	return true;
 }
 
+#if defined(CONFIG_DEBUG_LOCK_ALLOC) && defined(CONFIG_DEBUG_MUTEXES)
 /*
  * A mutex the cut-short code held, proven one: DEBUG_MUTEXES' magic points
  * at the mutex and its owner is this task (the flags are the low 3 bits,
@@ -335,8 +336,7 @@ static struct mutex *kfault_guard_mutex(struct lockdep_map *map,
 {
 	struct mutex *m = container_of(map, struct mutex, dep_map);
 
-	if (!IS_ENABLED(CONFIG_DEBUG_MUTEXES) ||
-	    (unsigned long)m < PAGE_SIZE ||
+	if ((unsigned long)m < PAGE_SIZE ||
 	    kfault_guard_faulted_on(m, sizeof(*m), fault_addr) ||
 	    READ_ONCE_NOCHECK(m->magic) != m ||
 	    (READ_ONCE_NOCHECK(m->owner.counter) & ~0x07L) != (long)current)
@@ -354,6 +354,27 @@ static bool kfault_guard_release(struct mutex *m)
 	mutex_unlock(m);
 	return true;
 }
+#else
+/* Nothing proves a mutex without its debug fields: not released */
+static struct mutex *kfault_guard_mutex(struct lockdep_map *map,
+					unsigned long fault_addr)
+{
+	return NULL;
+}
+
+static bool kfault_guard_release(struct mutex *m)
+{
+	return false;
+}
+#endif
+
+#if defined(CONFIG_DEBUG_LOCK_ALLOC) && defined(CONFIG_DEBUG_SPINLOCK)
+/* READ_ONCE_NOCHECK() for an int: a lock word read where KASAN may object */
+static __no_sanitize_address unsigned int
+kfault_guard_peek(const unsigned int *p)
+{
+	return READ_ONCE(*p);
+}
 
 /*
  * A spinlock the cut-short code held, proven one: DEBUG_SPINLOCK's magic
@@ -362,20 +383,12 @@ static bool kfault_guard_release(struct mutex *m)
  * them back, as they were before the call.  Seen in kunit-resource-test:
  * kunit_remove_resource() faults walking a list under test->lock.
  */
-/* READ_ONCE_NOCHECK() for an int: a lock word read where KASAN may object */
-static __no_sanitize_address unsigned int
-kfault_guard_peek(const unsigned int *p)
-{
-	return READ_ONCE(*p);
-}
-
 static bool kfault_guard_release_spin(struct lockdep_map *map,
 				      unsigned long fault_addr)
 {
 	raw_spinlock_t *l = container_of(map, raw_spinlock_t, dep_map);
 
-	if (!IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
-	    (unsigned long)l < PAGE_SIZE ||
+	if ((unsigned long)l < PAGE_SIZE ||
 	    kfault_guard_faulted_on(l, sizeof(*l), fault_addr) ||
 	    kfault_guard_peek(&l->magic) != SPINLOCK_MAGIC ||
 	    READ_ONCE_NOCHECK(l->owner) != current || !raw_spin_is_locked(l))
@@ -385,6 +398,13 @@ static bool kfault_guard_release_spin(struct lockdep_map *map,
 	raw_spin_unlock(l);
 	return true;
 }
+#else
+static bool kfault_guard_release_spin(struct lockdep_map *map,
+				      unsigned long fault_addr)
+{
+	return false;
+}
+#endif
 
 /*
  * What the caught fault left.  The locks the skipped frames took, innermost

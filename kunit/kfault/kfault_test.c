@@ -214,6 +214,16 @@ static noinline int kfault_guard_deref_reported(void *arg)
 	return kfault_guard_deref(arg);
 }
 
+/* KASAN's per-task depth: not 0 while its reports are turned off */
+static unsigned int kfault_kasan_depth(void)
+{
+#if defined(CONFIG_KASAN_GENERIC) || defined(CONFIG_KASAN_SW_TAGS)
+	return current->kasan_depth;
+#else
+	return 0;
+#endif
+}
+
 /* A flood: more reports than KFAULT_FLOOD; *arg gets KASAN's depth then */
 static noinline int kfault_guard_flood(void *arg)
 {
@@ -222,7 +232,7 @@ static noinline int kfault_guard_flood(void *arg)
 
 	for (i = 0; i < KFAULT_FLOOD + 4; i++)
 		trace_error_report_end(ERROR_DETECTOR_KASAN, 0);
-	*depth = current->kasan_depth;
+	*depth = kfault_kasan_depth();
 	return 0;
 }
 
@@ -238,14 +248,14 @@ static void kfault_guard_bounds_a_flood(struct kunit *test)
 	if (!IS_ENABLED(CONFIG_UML) || !IS_ENABLED(CONFIG_KASAN_GENERIC))
 		kunit_skip(test, "the guard is UML's, the depth generic KASAN's");
 	kfault_guard_init();
-	before = current->kasan_depth;
+	before = kfault_kasan_depth();
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_flood, &during, &f), 0);
 	KUNIT_EXPECT_FALSE(test, f.caught);
 	KUNIT_EXPECT_TRUE(test, f.flooded);
 	KUNIT_EXPECT_EQ(test, f.reports, KFAULT_FLOOD + 4);
 	/* kasan_disable_current() moves the depth off 0: reports suppressed */
 	KUNIT_EXPECT_NE(test, during, before);
-	KUNIT_EXPECT_EQ(test, current->kasan_depth, before);
+	KUNIT_EXPECT_EQ(test, kfault_kasan_depth(), before);
 	during = 0;
 	KUNIT_EXPECT_EQ(test, kfault_guard(kfault_guard_deref, &during, &f), 0);
 	KUNIT_EXPECT_FALSE(test, f.flooded);
