@@ -121,8 +121,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
               f"{bugs[bug_id].title}; {bugs[bug_id].fixed}")
     unreached = [r for r in records if _unreached(r)]
     failing = [r for r in records if _baseline_failed(r)]
-    bad = [r for r in records if (not r.ok or _baseline_failed(r)) and not _unreached(r)
-           and (r.op, r.point) not in why]
+    bad = _findings(records, why)
     for r in records:
         if not r.ok and (r.op, r.point) in why:
             print(f"kfault: KNOWN {r.op} {r.point}: {r.verdict}: {why[r.op, r.point]}")
@@ -148,16 +147,27 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     return Outcome(code, merged, doc, out / "report", complete)
 
 
-def same_results(a: list[Record], b: list[Record]) -> list[str]:
-    """Where two sweeps' records differ on (case, point id, verdict), each a line;
-    [] when every result of one is a result of the other, as often."""
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """A result one of two sweeps has and the other has not."""
+
+    side: str           # "first" or "second"
+    op: str
+    id: str
+    verdict: str
+
+    def __str__(self) -> str:
+        return f"only in the {self.side}: {self.op} {self.id} {self.verdict}"
+
+
+def same_results(a: list[Record], b: list[Record]) -> list[Difference]:
+    """Where two sweeps' records differ on (case, point id, verdict); [] when
+    every result of one is a result of the other, as often."""
     def keyed(records: list[Record]) -> Counter[tuple[str, str, str]]:
         return Counter((r.op, r.id, r.verdict) for r in records if r.kind == "point")
     left, right = keyed(a), keyed(b)
-    return ([f"only in the first: {op} {ident} {verdict}" for op, ident, verdict
-             in sorted((left - right).elements())]
-            + [f"only in the second: {op} {ident} {verdict}" for op, ident, verdict
-               in sorted((right - left).elements())])
+    return ([Difference("first", *k) for k in sorted((left - right).elements())]
+            + [Difference("second", *k) for k in sorted((right - left).elements())])
 
 
 def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
@@ -183,7 +193,6 @@ def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
     chains: dict[int, list[tuple[str, str]]] = {}
     records: list[Record] = []
     left: list[str] = []
-    started: datetime | None = None
     for d in dirs:
         recs = resume.load((d / "results.jsonl").read_text())
         if not recs or recs[-1].kind != "complete":
@@ -192,18 +201,14 @@ def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
         logs.append(log)
         chains.update(symbols.chains)
         records += recs
-        began = SweepDir(d).started
-        started = began if started is None or began < started else started
     out = ctx.out / f"sweep-merged-of-{count}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.jsonl").write_text("".join(r.json() + "\n" for r in records))
     merged = model.merge(logs)
     not_swept = "; ".join(left) or None
     doc = write_reports(ctx, merged, model.Symbols(chains, ctx.files), out / "report",
-                        started or datetime.now(timezone.utc), not_swept=not_swept)
-    why = known_findings(merged, ctx.target.known)
-    bad = [r for r in records if (not r.ok or _baseline_failed(r)) and not _unreached(r)
-           and (r.op, r.point) not in why]
+                        min(SweepDir(d).started for d in dirs), not_swept=not_swept)
+    bad = _findings(records, known_findings(merged, ctx.target.known))
     print(f"merge: {count} shards, {sum(r.kind == 'point' for r in records)} points, "
           f"{len(bad)} findings; results in {out}/results.jsonl, reports in {out}/report/")
     if not_swept:
@@ -217,9 +222,8 @@ def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
             print(f"merge: {line}")
         # a case whose baseline failed on state earlier cases left can differ:
         # in a shard those cases may not run before it
-        broken = {r.op for r in (*records, *other) if r.kind == "point" and r.point == "0"
-                  and (not r.ok or _baseline_failed(r))}
-        cases = sorted({line.split()[4] for line in diff})
+        broken = {r.op for r in (*records, *other) if _broken_baseline(r)}
+        cases = sorted({d.op for d in diff})
         for op in cases:
             print(f"merge: {op} differs" + (": its baseline failed in one of the sweeps "
                                             "(state left behind by earlier cases, which a "
@@ -281,30 +285,54 @@ def _baseline_failed(r: Record) -> bool:
     return r.kind == "point" and r.point == "0" and r.ok and not Verdict(r.verdict).baseline_ok
 
 
+def _broken_baseline(r: Record) -> bool:
+    """Point 0 of a case, nothing injected, failed: test-failed, a finding, or
+    the boot died there."""
+    return r.point == "0" and r.kind in ("point", "crash") and (
+        not r.ok or _baseline_failed(r))
+
+
+def _findings(records: list[Record], why: dict[tuple[str, str], str]) -> list[Record]:
+    """The records that are findings: failed, or a failed suite baseline; not a
+    point not reached, nor a known finding (why)."""
+    return [r for r in records if (not r.ok or _baseline_failed(r)) and not _unreached(r)
+            and (r.op, r.point) not in why]
+
+
 MAX_ALONE = 8           # fresh boots spent telling a failing baseline's cause
 
 
 def failing_baselines(records: list[Record]) -> list[str]:
-    """The suite cases whose point 0, nothing injected, failed: test-failed, a
-    finding, or the boot died there (a known finding's case is left out by the
-    caller: its cause is known)."""
-    return list(dict.fromkeys(
-        r.op for r in records if r.point == "0" and r.kind in ("point", "crash")
-        and (not r.ok or _baseline_failed(r))))[:MAX_ALONE]
+    """The suite cases whose baseline broke (a known finding's case is left out
+    by the caller: its cause is known)."""
+    return list(dict.fromkeys(r.op for r in records if _broken_baseline(r)))[:MAX_ALONE]
+
+
+@dataclasses.dataclass(frozen=True)
+class FreshBaseline:
+    """A case's baseline in a fresh boot: its verdict (None: no result), and
+    whether the boot crashed."""
+
+    verdict: Verdict | None
+    crashed: bool
+
+    @property
+    def broke(self) -> bool:
+        return self.crashed or self.verdict is None or not self.verdict.baseline_ok
 
 
 def _baseline_in(ctx: Context, suite: str, op: str, console: Path,
-                 kernel_args: list[str]) -> tuple[bool, Verdict | None, bool] | None:
-    """One fresh boot with kernel_args: (whether op's baseline failed, its verdict,
-    whether the boot crashed), None when the boot wrote no console."""
+                 kernel_args: list[str]) -> FreshBaseline | None:
+    """op's baseline in one fresh boot with kernel_args; None when the boot wrote
+    no console."""
     _, lines = _boot_once(ctx, request(ctx, suite, first=False, kernel_args=kernel_args),
                           console)
     if lines is None:
         return None
     log, _ = analyse(ctx, lines)
-    base = next((r.line.verdict for r in log.results if r.op == op and not r.line.nth), None)
-    return (log.crash is not None or base is None or not base.baseline_ok, base,
-            log.crash is not None)
+    return FreshBaseline(next((r.line.verdict for r in log.results
+                               if r.op == op and not r.line.nth), None),
+                         log.crash is not None)
 
 
 def preceding(records: list[Record], op: str) -> list[str]:
@@ -349,7 +377,7 @@ def _blame(ctx: Context, suite: str, out: Path, records: list[Record], op: str,
     def breaks(start: int) -> bool | None:
         got = _baseline_in(ctx, suite, op, out / f"blame-{num}-{start}.log",
                            [f"kfault.resume={keys[start - 1]}", f"kfault.until={op}"])
-        return None if got is None else got[0]
+        return None if got is None else got.broke
 
     at, boots = bisect(len(keys), breaks)
     if at is None:
@@ -371,11 +399,12 @@ def _alone(ctx: Context, suite: str, out: Path, records: list[Record],
         if got is None:
             said[op] = f"alone in a fresh boot it did not boot (see {out}/alone-{i}.kunit.txt)"
             continue
-        failed, base, crashed = got
-        if crashed or base is None:
-            said[op] = (f"alone in a fresh boot it {'crashes' if crashed else 'has no result'}"
+        base = got.verdict
+        if got.crashed or base is None:
+            said[op] = (f"alone in a fresh boot it "
+                        f"{'crashes' if got.crashed else 'has no result'}"
                         f" too: the suite or the configuration ({console})")
-        elif not failed:
+        elif not got.broke:
             said[op] = (f"alone in a fresh boot it is {base}: it fails only after earlier "
                         f"cases, on state they left behind ({console}); "
                         + _blame(ctx, suite, out, records, op, i))

@@ -94,21 +94,33 @@ static const struct stacktrace_ops kfault_guard_frames = {
 	.address = kfault_guard_frame,
 };
 
+#define KFAULT_GUARD_LOCKS	32
+
 /*
- * The locks the guarded call took and has not released.  lock_acquire()
+ * The guarded call, one at a time (one sweep thread guards), kept out of the
+ * registers and stack slots the jump restores: a call that faulted inside
+ * lockdep came back with its fault pointer 0x110 off (kunit-resource-test
+ * under lockdep), its result written into the guard's own frame.
+ *
+ * map[] holds the locks the call took and has not released.  lock_acquire()
  * and lock_release() fire their tracepoints before they look at
  * debug_locks (kernel/locking/lockdep.c), so this keeps counting after a
  * taint turned lockdep off - as any KASAN report does - where lockdep's
  * held_locks stop.  A trylock is traced only when it took the lock.
  */
-#define KFAULT_GUARD_LOCKS	32
-
-static struct kfault_guard_held {
-	struct task_struct *task;	/* the guarded call's; NULL between calls */
-	unsigned int nr;
+static struct kfault_guard_call {
+	struct task_struct *task;	/* the call's thread; NULL between calls */
+	unsigned int nr;		/* locks held, innermost last */
 	bool lost;			/* more held at once than map[] keeps */
 	struct lockdep_map *map[KFAULT_GUARD_LOCKS];
-} kfault_guard_held;
+	struct kfault_fault *fault;
+	struct mm_struct *borrowed;
+	int depth;			/* lockdep's depth, the preempt count, */
+	int preempt;			/* the report count and lockdep's */
+	int reports;			/* recursion count when the call began */
+	unsigned int recursion;
+	bool silenced;			/* KASAN reports turned off for the call */
+} kfault_guard_now;
 
 static bool kfault_guard_tracking;
 
@@ -121,22 +133,6 @@ static unsigned int kfault_guard_recursion(void)
 	return 0;
 #endif
 }
-
-/*
- * What the code after the jump needs, kept out of the registers and the
- * stack slots the jump restores: a guarded call that faulted inside
- * lockdep came back with its fault pointer 0x110 off (kunit-resource-test
- * under lockdep), its result written into the guard's own frame.
- */
-static struct kfault_guard_call {
-	struct kfault_fault *fault;
-	struct mm_struct *borrowed;
-	int depth;
-	int preempt;
-	int reports;
-	unsigned int recursion;
-	bool silenced;		/* KASAN reports turned off for the call */
-} kfault_guard_now;
 
 /*
  * KASAN's and KFENCE's reports, from any task (error_report_end).  A
@@ -154,7 +150,7 @@ static void kfault_guard_reported(void *data, enum error_detector detector,
 	struct kfault_guard_call *g = &kfault_guard_now;
 	int n = atomic_inc_return(&kfault_guard_reports) - g->reports;
 
-	if (READ_ONCE(kfault_guard_held.task) != current || g->silenced ||
+	if (READ_ONCE(g->task) != current || g->silenced ||
 	    n < KFAULT_FLOOD)
 		return;
 	g->silenced = true;
@@ -167,7 +163,7 @@ static void kfault_guard_acquired(void *data, struct lockdep_map *lock,
 				  int check, struct lockdep_map *next_lock,
 				  unsigned long ip)
 {
-	struct kfault_guard_held *h = data;
+	struct kfault_guard_call *h = data;
 
 	if (READ_ONCE(h->task) != current)
 		return;
@@ -181,7 +177,7 @@ static void kfault_guard_acquired(void *data, struct lockdep_map *lock,
 static void kfault_guard_released(void *data, struct lockdep_map *lock,
 				  unsigned long ip)
 {
-	struct kfault_guard_held *h = data;
+	struct kfault_guard_call *h = data;
 	unsigned int i;
 
 	if (READ_ONCE(h->task) != current)
@@ -201,16 +197,16 @@ static bool kfault_guard_track(void)
 	if (register_trace_error_report_end(kfault_guard_reported, NULL))
 		return false;
 	if (register_trace_lock_acquire(kfault_guard_acquired,
-					&kfault_guard_held))
+					&kfault_guard_now))
 		goto err_reports;
 	if (register_trace_lock_release(kfault_guard_released,
-					&kfault_guard_held))
+					&kfault_guard_now))
 		goto err_acquire;
 	return true;
 
 err_acquire:
 	unregister_trace_lock_acquire(kfault_guard_acquired,
-				      &kfault_guard_held);
+				      &kfault_guard_now);
 err_reports:
 	unregister_trace_error_report_end(kfault_guard_reported, NULL);
 	return false;
@@ -306,18 +302,15 @@ static bool kfault_guard_faulted_on(const void *p, size_t size,
  * kunit-resource-test's exit cleans up a struct kunit its failed init
  * never made (addr 0x68).
  */
-static bool kfault_guard_not_taken(const struct kfault_fault *f,
-				   unsigned int recursion)
+static bool kfault_guard_not_taken(struct kfault_guard_call *g)
 {
-	struct kfault_guard_held *h = &kfault_guard_held;
-
-	if (!h->nr || !kfault_guard_faulted_on(h->map[h->nr - 1],
-					       sizeof(*h->map[0]), f->addr))
+	if (!g->nr || !kfault_guard_faulted_on(g->map[g->nr - 1],
+					       sizeof(*g->map[0]), g->fault->addr))
 		return false;
-	h->nr--;
+	g->nr--;
 	pr_emerg("kfault: the fault was on the lock being taken: not taken\n");
 #ifdef CONFIG_LOCKDEP
-	this_cpu_write(lockdep_recursion, recursion);
+	this_cpu_write(lockdep_recursion, g->recursion);
 #endif
 	return true;
 }
@@ -422,43 +415,40 @@ static bool kfault_guard_release_spin(struct lockdep_map *map,
  * under rtnl_lock() - the rtnl is its suite's init - left the mutex held,
  * and once lockdep was off nothing else knew it.
  */
-static bool kfault_guard_unusable(const struct kfault_fault *f, int depth,
-				  int preempt, int reports,
-				  unsigned int recursion)
+static bool kfault_guard_unusable(struct kfault_guard_call *g)
 {
-	struct kfault_guard_held *h = &kfault_guard_held;
+	unsigned long addr = g->fault->addr;
 	bool not_taken;
 	unsigned int left;
 
-	if (!kfault_guard_tracking || h->lost) {
+	if (!kfault_guard_tracking || g->lost) {
 		pr_emerg("kfault: the locks the fault left held are not known: the kernel is not usable\n");
 		return true;
 	}
-	reports = atomic_read(&kfault_guard_reports) - reports;
-	if (reports) {
-		pr_emerg("kfault: %d memory-safety report(s) came before the fault: memory is not to be trusted, the kernel is not usable\n",
-			 reports);
+	if (g->fault->reports) {
+		pr_emerg("kfault: %u memory-safety report(s) came before the fault: memory is not to be trusted, the kernel is not usable\n",
+			 g->fault->reports);
 		return true;
 	}
-	not_taken = kfault_guard_not_taken(f, recursion);
-	for (left = h->nr; left; left--) {
-		struct lockdep_map *map = h->map[left - 1];
+	not_taken = kfault_guard_not_taken(g);
+	for (left = g->nr; left; left--) {
+		struct lockdep_map *map = g->map[left - 1];
 
 		if (map == &rcu_lock_map)
 			rcu_read_unlock();
-		else if (!kfault_guard_release(kfault_guard_mutex(map, f->addr)) &&
-			 !kfault_guard_release_spin(map, f->addr))
+		else if (!kfault_guard_release(kfault_guard_mutex(map, addr)) &&
+			 !kfault_guard_release_spin(map, addr))
 			break;
 	}
-	if (!left && not_taken && preempt_count() == preempt + 1)
+	if (!left && not_taken && preempt_count() == g->preempt + 1)
 		preempt_enable();	/* the spinlock's preempt_disable() */
-	if (!left && preempt_count() == preempt && !irqs_disabled() &&
-	    kfault_guard_recursion() == recursion &&
-	    (!debug_locks || lockdep_depth(current) == depth))
+	if (!left && preempt_count() == g->preempt && !irqs_disabled() &&
+	    kfault_guard_recursion() == g->recursion &&
+	    (!debug_locks || lockdep_depth(current) == g->depth))
 		return false;
 	pr_emerg("kfault: the fault left %u lock(s) held (lockdep: %d), the preempt count %+d, interrupts %s: the kernel is not usable\n",
-		 left, debug_locks ? lockdep_depth(current) - depth : -1,
-		 preempt_count() - preempt, irqs_disabled() ? "off" : "on");
+		 left, debug_locks ? lockdep_depth(current) - g->depth : -1,
+		 preempt_count() - g->preempt, irqs_disabled() ? "off" : "on");
 	return true;
 }
 
@@ -491,20 +481,21 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->reports = atomic_read(&kfault_guard_reports);
 	g->recursion = kfault_guard_recursion();
 	g->silenced = false;
-	kfault_guard_held.nr = 0;
-	kfault_guard_held.lost = false;
-	WRITE_ONCE(kfault_guard_held.task, current);
+	g->nr = 0;
+	g->lost = false;
+	WRITE_ONCE(g->task, current);
 	current->thread.fault_catcher = &catcher;
 	if (!UML_SETJMP(&catcher)) {
 		ret = kfault_guard_call(fn, arg);
 		current->thread.fault_catcher = NULL;
-		WRITE_ONCE(kfault_guard_held.task, NULL);
+		WRITE_ONCE(g->task, NULL);
+		g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
 		goto out;
 	}
 	/* back from segv(), on this stack, with the handler's state around */
 	g = &kfault_guard_now;
 	current->thread.fault_catcher = NULL;
-	WRITE_ONCE(kfault_guard_held.task, NULL);
+	WRITE_ONCE(g->task, NULL);
 	kasan_unpoison_task_stack_below(&catcher);
 	*regs = *current->thread.segv_regs;
 	current->thread.segv_regs = regs;
@@ -520,12 +511,10 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->fault->ip = PT_REGS_IP(regs);
 	current->thread.fault_addr = NULL;
 	kfault_guard_print(g->fault, &kfault_guard_oops);
-	g->fault->unusable = kfault_guard_unusable(g->fault, g->depth,
-						   g->preempt, g->reports,
-						   g->recursion);
+	g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
+	g->fault->unusable = kfault_guard_unusable(g);
 	ret = -EFAULT;
 out:
-	g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
 	if (g->silenced) {
 		g->silenced = false;
 		kasan_enable_current();
@@ -553,22 +542,17 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 #endif
 
 /*
- * A fault that left a lock held or an atomic section open ends the boot at
- * once - before a teardown could wait on that lock - as any crash does: the
- * harness resumes after the point.
+ * After a guarded call of a point: a fault that left a lock held or an
+ * atomic section open ends the boot at once - before a teardown could wait
+ * on that lock - as any crash does: the harness resumes after the point.
+ * The call's memory-safety reports are added to the point's result.
  */
-void kfault_guard_usable(const char *op, unsigned int nth,
-			 const struct kfault_fault *f)
+void kfault_guard_end(const char *op, unsigned int nth,
+		      const struct kfault_fault *f, struct kfault_result *res)
 {
 	if (f->unusable)
 		panic("kfault: op=%s nth=%u: the caught fault left the kernel unusable\n",
 		      op, nth);
-}
-
-/* What a guarded call of the point saw, added to the point's result */
-void kfault_guard_account(const struct kfault_fault *f,
-			  struct kfault_result *res)
-{
 	res->reports += f->reports;
 	res->flooded |= f->flooded;
 }

@@ -181,11 +181,9 @@ struct kfault_fault {
 
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
-void kfault_guard_usable(const char *op, unsigned int nth,
-			 const struct kfault_fault *f);
 struct kfault_result;
-void kfault_guard_account(const struct kfault_fault *f,
-			  struct kfault_result *res);
+void kfault_guard_end(const char *op, unsigned int nth,
+		      const struct kfault_fault *f, struct kfault_result *res);
 void kfault_guard_result(const struct kfault_env *env,
 			 const struct kfault_fault *f, struct kfault_result *res);
 
@@ -303,7 +301,6 @@ void kfault_canary_run(struct kunit *test, int (*fn)(void *));
 
 const char *kfault_resume(void);
 const char *kfault_only(void);
-const char *kfault_until(void);
 
 /* ---- cov_flush.c -------------------------------------------------------- */
 

@@ -55,6 +55,15 @@ static char shard[16];
 module_param_string(shard, shard, sizeof(shard), 0644);
 MODULE_PARM_DESC(shard, "I/N - sweep every N-th case of kfault.suites, from the I-th");
 
+/*
+ * kfault.until=OP ends the sweep after case OP's baseline: with
+ * kfault.resume, a slice of the sweep, to find which earlier point left the
+ * state that OP's baseline fails on (the harness bisects over slices).
+ */
+static char until[KFAULT_SYM_LEN];
+module_param_string(until, until, sizeof(until), 0644);
+MODULE_PARM_DESC(until, "OP - end the suite sweep after this case's baseline");
+
 /* Any code: no prefix, sites from allocation tags (ids.c). */
 static struct kfault_target kfault_suites_target = {
 	.name = "suites",
@@ -256,7 +265,7 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		a->counted = false;
 	} else if (kfault_only()[0]) {
 		return NULL;
-	} else if (!a->nth && !strcmp(a->op, kfault_until())) {
+	} else if (!a->nth && !strcmp(a->op, until)) {
 		return NULL;	/* kfault.until=OP: its baseline was the last */
 	} else if (a->counted && a->nth < a->events) {
 		a->nth++;
@@ -334,8 +343,7 @@ static void kfault_any_try(void *data)
 	kfault_any_arm(a, c);
 	kfault_guard(kfault_any_body, a, &a->fault);
 	kfault_any_disarm(a, c);
-	kfault_guard_usable(a->op, a->nth, &a->fault);
-	kfault_guard_account(&a->fault, &a->res);
+	kfault_guard_end(a->op, a->nth, &a->fault, &a->res);
 	if (a->fault.caught) {
 		kunit_err(test, "try faulted\n");
 		kunit_set_failure(test);
@@ -373,8 +381,7 @@ static void kfault_any_cleanup(void *data)
 	WRITE_ONCE(current->fail_nth, 0);
 	kfault_live_add_task(&kfault_suites_target.env->live, current);
 	kfault_guard(kfault_any_exit, a, &fault);
-	kfault_guard_usable(a->op, a->nth, &fault);
-	kfault_guard_account(&fault, &a->res);
+	kfault_guard_end(a->op, a->nth, &fault, &a->res);
 	if (fault.caught && !a->fault.caught)
 		a->fault = fault;
 }

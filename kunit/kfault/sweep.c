@@ -51,15 +51,6 @@ module_param_string(only, only, sizeof(only), 0644);
 MODULE_PARM_DESC(only, "OP - sweep this operation only");
 
 /*
- * kfault.until=OP ends a suite sweep after OP's baseline: with
- * kfault.resume, a slice of the sweep, to find which earlier point left the
- * state that OP's baseline fails on (the harness bisects over slices).
- */
-static char until[KFAULT_SYM_LEN];
-module_param_string(until, until, sizeof(until), 0644);
-MODULE_PARM_DESC(until, "OP - end a suite sweep after this case's baseline");
-
-/*
  * kfault.target=OP:SYMBOL+0xOFF fails exactly one call of OP, the first
  * allocation whose stack holds that return address (the stack filter
  * narrowed to it): make repro by call site.  Its point is "f1".
@@ -76,11 +67,6 @@ const char *kfault_resume(void)
 const char *kfault_only(void)
 {
 	return only;
-}
-
-const char *kfault_until(void)
-{
-	return until;
 }
 
 struct kfault_start {
@@ -291,15 +277,13 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 	res->site.silent = res->fired && !res->site.hash;
 	res->site.id = kfault_site_id(&res->site);
 	fault = env->fault;
-	kfault_guard_usable(op->name, nth, &fault);
-	kfault_guard_account(&fault, res);
+	kfault_guard_end(op->name, nth, &fault, res);
 	if (!fault.caught)
 		res->verdict = kfault_judge(op, ctx, res, pt);
 	teardown.op = op;
 	teardown.ctx = ctx;
 	kfault_guard(kfault_teardown_call, &teardown, &env->fault);
-	kfault_guard_usable(op->name, nth, &env->fault);
-	kfault_guard_account(&env->fault, res);
+	kfault_guard_end(op->name, nth, &env->fault, res);
 	if (!fault.caught)
 		fault = env->fault;	/* the teardown faulted, or not */
 	kfree(ctx);
