@@ -36,6 +36,10 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
     (["kunit", "--target", "modtests"], "modtests is swept from user space and has no suites"),
     (["sweep", "--target", "refdev", "--only", "open:1"], "--only OP:ID is for targets swept"),
     (["sweep", "--target", "modtests", "--suite", "list*"], "SUITE= does not apply"),
+    (["sweep", "--shard", "0/2"], "SHARD= splits a suite sweep: name the suites with SUITE="),
+    (["sweep", "--suite", "kfault_init_deref", "--shard", "2/2"], "want I/N with 0 <= I < N"),
+    (["merge", "--shards", "2"], "merge: name the sharded suite sweep with SUITE="),
+    (["merge", "--suite", "kfault_init_deref", "--shards", "0"], "SHARDS=0: want a number"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
                                           argv: list[str], message: str) -> None:

@@ -439,6 +439,14 @@ def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Pa
     assert sum(r.kind == "point" for r in got) == 83
     assert sweep.same_results(got, resume.load(
         (whole / "results.jsonl").read_text())) == []
+    # an unsharded sweep that differs: the differing case is named, one line
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copyfile(shards / "property-entry-shard-0-of-2.jsonl", other / "results.jsonl")
+    with pytest.raises(HarnessError, match=r"differ from .* at 43 result\(s\) of 3 case"):
+        sweep.merge(ctx, 2, other)
+    with pytest.raises(HarnessError, match="nowhere/results.jsonl: no such file"):
+        sweep.merge(ctx, 2, tmp_path / "nowhere")
     # a shard of another kernel build, or missing, is one line, not a traceback
     (ctx.out / context.Shard(0, 2).dir_name / "build-id").write_text("other\n")
     with pytest.raises(HarnessError, match="sweep-shard-0-of-2 holds the results of another"):
@@ -476,3 +484,15 @@ def test_alone_and_bisection_boots_that_print_nothing_are_said_so(
         "alone in a fresh boot it did not boot")
     assert sum(any(a.startswith("kfault.until=") for a in r.kernel_args)
                for r in runner.requests) == 1
+
+
+def test_a_baseline_with_no_point_before_it_is_not_bisected(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # the first case of the kunit_device sweep: nothing ran before its baseline
+    ctx, runner = make(fake_tree, tmp_path, [])
+    records = resume.load((DATA / "suites_kunit_device_results.jsonl").read_text())
+    first = records[0].op
+    assert sweep.preceding(records, first) == []
+    assert sweep._blame(ctx, "kfault_suites", tmp_path, records, first, 1) == \
+        "no point ran before it"
+    assert runner.requests == []
