@@ -48,12 +48,6 @@ ENOENT = 2
 
 
 @dataclass(frozen=True)
-class OpRec:
-    op: str
-    pages: bool
-
-
-@dataclass(frozen=True)
 class BeginRec(At):
     pass
 
@@ -101,27 +95,35 @@ class IdsRec(At):
 
 
 @dataclass(frozen=True)
-class LeakRec(At):
-    path: str
+class Tag:
+    """An allocinfo call site: "file:line [module] func:name"."""
+
+    file: str
     line: int
     module: str
     function: str
+
+    def __str__(self) -> str:
+        return f"{PurePath(self.file).name}:{self.line} {self.function}"
+
+
+@dataclass(frozen=True)
+class LeakRec(At):
+    """A call site of the point's scope with objects still live after it."""
+
+    tag: Tag
     calls: int
     bytes: int
 
 
 @dataclass(frozen=True)
 class TextRec(At):
-    """A line of the point's kernel messages (kind "kmsg") or a frame of the
-    failure's stack (kind "frame")."""
+    """A line of the point's kernel messages (kind "kmsg"), a frame of the
+    failure's stack (kind "frame"), or where /dev/kmsg overwrote messages
+    before the helper read them (kind "lost", no text)."""
 
     kind: str
     text: str
-
-
-@dataclass(frozen=True)
-class KmsgLostRec(At):
-    pass
 
 
 @dataclass(frozen=True)
@@ -142,12 +144,8 @@ class FinishedRec:
     pass
 
 
-Rec = Union[OpRec, BeginRec, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
-            LeakRec, TextRec, KmsgLostRec, EndRec, DoneLine, MissingRec, FinishedRec]
-
-
-def _op(w: list[str]) -> Rec:
-    return OpRec(w[1], w[2] == "pages=1")
+Rec = Union[BeginRec, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
+            LeakRec, TextRec, EndRec, DoneLine, MissingRec, FinishedRec]
 
 
 def _begin(w: list[str]) -> Rec:
@@ -192,12 +190,12 @@ def _leak(w: list[str]) -> Rec:
     path, _, line = w[3].rpartition(":")
     if not path:
         raise ValueError(w[3])
-    return LeakRec(w[1], int(w[2]), path, int(line), "" if w[4] == "-" else w[4].strip("[]"),
-                   w[5], int(w[6]), int(w[7]))
+    return LeakRec(w[1], int(w[2]), Tag(path, int(line), "" if w[4] == "-" else w[4].strip("[]"),
+                                        w[5]), int(w[6]), int(w[7]))
 
 
 def _kmsg_lost(w: list[str]) -> Rec:
-    return KmsgLostRec(w[1], int(w[2]))
+    return TextRec(w[1], int(w[2]), "lost", "")
 
 
 def _end(w: list[str]) -> Rec:
@@ -213,7 +211,7 @@ def _missing(w: list[str]) -> Rec:
 
 
 _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
-    "op": (3, _op), "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
+    "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
     "fired": (9, _fired), "site": (10, _site), "events": (5, _events), "ids": (4, _ids),
     "leak": (8, _leak), "kmsg-lost": (3, _kmsg_lost), "end": (5, _end), "done": (3, _done),
     "missing": (4, _missing), "finished": (1, lambda w: FinishedRec()),
@@ -298,8 +296,6 @@ def boot(recs: Iterable[Rec]) -> Boot:
             out.missing.append(rec)
         elif isinstance(rec, FinishedRec):
             out.finished = True
-        elif isinstance(rec, OpRec):
-            continue
         elif isinstance(rec, EventsRec):
             out.events[rec.op] = rec
         elif isinstance(rec, IdsRec):
@@ -319,13 +315,13 @@ def boot(recs: Iterable[Rec]) -> Boot:
                 p.site = rec
             elif isinstance(rec, LeakRec):
                 p.leaks.append(rec)
+            elif isinstance(rec, TextRec) and rec.kind == "lost":
+                p.lost = True
             elif isinstance(rec, TextRec) and rec.kind == "kmsg":
                 # /dev/kmsg escapes a record's inner newlines
                 p.kmsg.extend(rec.text.split("\\x0a"))
             elif isinstance(rec, TextRec):
                 p.frames.append(rec.text)
-            elif isinstance(rec, KmsgLostRec):
-                p.lost = True
             elif isinstance(rec, EndRec):
                 p.end = rec
     return out
@@ -360,19 +356,6 @@ def modules(op: UserOp) -> set[str]:
 
 
 # ---- allocation tags, injected failures, leaks ------------------------------
-
-@dataclass(frozen=True)
-class Tag:
-    """An allocinfo call site: "file:line [module] func:name"."""
-
-    file: str
-    line: int
-    module: str
-    function: str
-
-    def __str__(self) -> str:
-        return f"{PurePath(self.file).name}:{self.line} {self.function}"
-
 
 def in_scope(tag: Tag, dirs: Iterable[str], mods: set[str]) -> bool:
     """A call site whose allocations a point must free: in the target's source
@@ -540,10 +523,9 @@ def judge(p: Point, op: UserOp, dirs: Iterable[str], known_leaks: Iterable[str] 
     ret = failed.ret if failed else 0
     leaked = []
     for x in p.leaks:
-        tag = Tag(x.path, x.line, x.module, x.function)
-        if in_scope(tag, dirs, mods) and x.calls > 0 and str(tag) not in known_leaks:
-            leaked.append(LeakedSite(PurePath(x.path).name, x.line, x.function, x.calls,
-                                     x.bytes, "live"))
+        if in_scope(x.tag, dirs, mods) and x.calls > 0 and str(x.tag) not in known_leaks:
+            leaked.append(LeakedSite(PurePath(x.tag.file).name, x.tag.line, x.tag.function,
+                                     x.calls, x.bytes, "live"))
     for tag, size in unload_leaks(p.kmsg):
         if not any((x.file, x.line) == (PurePath(tag.file).name, tag.line) for x in leaked):
             leaked.append(LeakedSite(PurePath(tag.file).name, tag.line, tag.function, 0, size,

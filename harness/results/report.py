@@ -165,18 +165,56 @@ class Point:
 
 @dataclass(frozen=True)
 class FailureGroup:
-    operation: str
-    verdict: str
-    evidence: str
-    nths: tuple[int, ...]
-    stable_ids: tuple[str, ...]
-    sites: tuple[str, ...]      # distinct "allocator <- sym+off (file:line)"
-    reproduce: str | None = None    # reruns the group's first point
-    known: str | None = None        # a known finding's why
+    """The failed points of one operation with one verdict and one evidence
+    summary: one finding, reproduced by its first point."""
+
+    points: tuple[Point, ...]
+
+    @property
+    def operation(self) -> str:
+        return self.points[0].operation
+
+    @property
+    def verdict(self) -> str:
+        return self.points[0].verdict
+
+    @property
+    def evidence(self) -> str:
+        return self.points[0].evidence.summary
+
+    @property
+    def nths(self) -> tuple[int, ...]:
+        return tuple(p.nth for p in self.points)
+
+    @property
+    def stable_ids(self) -> tuple[str, ...]:
+        return tuple(p.failed_site.stable_id or "-" for p in self.points)
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """Distinct "allocator <- sym+off (file:line)", file:line from any
+        point at the same call when some lack it."""
+        where: dict[tuple[str, str], str] = {}
+        for p in self.points:
+            s = p.failed_site
+            if p.nth and s.symbol:
+                key = (s.allocator or "-", s.caller)
+                if not where.get(key):
+                    where[key] = s.where
+        return tuple(f"{a} <- {c}" + (f" ({w})" if w else "") for (a, c), w in where.items())
+
+    @property
+    def reproduce(self) -> str | None:
+        return self.points[0].reproduce
+
+    @property
+    def known(self) -> str | None:
+        """A known finding's why."""
+        return self.points[0].known
 
     @property
     def count(self) -> int:
-        return len(self.nths)
+        return len(self.points)
 
 
 @dataclass(frozen=True)
@@ -292,19 +330,6 @@ def _count(items: Iterable[str]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def _site_labels(points: list[Point]) -> tuple[str, ...]:
-    """Distinct "allocator <- sym+off (file:line)" of the points, file:line from any
-    point at the same call when some lack it."""
-    where: dict[tuple[str, str], str] = {}
-    for p in points:
-        s = p.failed_site
-        if p.nth and s.symbol:
-            key = (s.allocator or "-", s.caller)
-            if not where.get(key):
-                where[key] = s.where
-    return tuple(f"{a} <- {c}" + (f" ({w})" if w else "") for (a, c), w in where.items())
-
-
 def _iso(t: datetime | None) -> str | None:
     return t.isoformat() if t else None
 
@@ -375,11 +400,7 @@ def _summary(log: model.RunLog, order: list[str], points: tuple[Point, ...],
     for p in sorted(baselines + points, key=lambda p: order.index(p.operation)):
         if not p.ok and not Verdict(p.verdict).unreached:
             groups.setdefault((p.operation, p.verdict, p.evidence.summary), []).append(p)
-    failures = tuple(
-        FailureGroup(op, verdict, why, tuple(p.nth for p in ps),
-                     tuple(p.failed_site.stable_id or "-" for p in ps),
-                     _site_labels(ps), ps[0].reproduce, ps[0].known)
-        for (op, verdict, why), ps in groups.items())
+    failures = tuple(FailureGroup(tuple(ps)) for ps in groups.values())
     failed = sum(not p.ok and not p.known and not Verdict(p.verdict).unreached for p in points)
     baselines_failed = sum(not p.ok and not p.known for p in baselines)
     known = sum(not p.ok and bool(p.known) for p in points + baselines)

@@ -89,17 +89,15 @@ def test_an_operations_ids_come_in_lines() -> None:
 def test_the_scope_of_the_leak_check() -> None:
     rec = usersweep.parse_line("leak open 3 drivers/misc/kfault/module/refdev_session.c:37 "
                                "[refdev] refdev_open 1 64")
-    assert rec == usersweep.LeakRec("open", 3, "drivers/misc/kfault/module/refdev_session.c",
-                                    37, "refdev", "refdev_open", 1, 64)
-    assert isinstance(rec, usersweep.LeakRec)
-    tag = usersweep.Tag(rec.path, rec.line, rec.module, rec.function)
+    tag = usersweep.Tag("drivers/misc/kfault/module/refdev_session.c", 37, "refdev",
+                        "refdev_open")
+    assert rec == usersweep.LeakRec("open", 3, tag, 1, 64)
     assert usersweep.in_scope(tag, (), {"refdev"})
     assert usersweep.in_scope(tag, ("drivers/misc/kfault/module",), set())
     assert not usersweep.in_scope(tag, ("drivers/misc/kfault/mod",), set())
     core = usersweep.parse_line("leak load 9 kernel/module/main.c:2207 - module_alloc_mem 1 8")
-    assert isinstance(core, usersweep.LeakRec) and core.module == ""
-    assert usersweep.in_scope(usersweep.Tag(core.path, core.line, core.module, core.function),
-                              ("kernel/module",), set())
+    assert isinstance(core, usersweep.LeakRec) and core.tag.module == ""
+    assert usersweep.in_scope(core.tag, ("kernel/module",), set())
 
 
 DATA = Path(__file__).parent / "data" / "usersweep"
@@ -210,7 +208,7 @@ def test_a_module_freed_with_its_allocations_live_is_a_leak_at_their_line() -> N
     # WARNs as the failed module is freed: one leak, not two
     b = _boot("modtests-init-leak-only.records")
     [p] = b.points
-    assert [(x.path, x.line, x.calls, x.bytes) for x in p.leaks] == [
+    assert [(x.tag.file, x.tag.line, x.calls, x.bytes) for x in p.leaks] == [
         ("drivers/misc/kfault/kunit/modtests/kfault_init_leak.c", 24, 1, 256)]
     assert usersweep.unload_leaks(p.kmsg) == [(usersweep.Tag(
         "drivers/misc/kfault/kunit/modtests/kfault_init_leak.c", 24, "kfault_init_leak",

@@ -21,14 +21,8 @@ KUNIT_DEFINE_ACTION_WRAPPER(put_device_action, put_device, struct device *);
 static struct refdev_core *refdev_test_core_create(struct kunit *test,
 						   const char *name)
 {
-	struct refdev_core *core;
-	int ret;
-
-	core = refdev_core_create(name);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, core);
-	ret = kunit_add_action_or_reset(test, refdev_core_destroy_action, core);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	return core;
+	return refdev_test_keep(test, refdev_core_create(name),
+				refdev_core_destroy_action);
 }
 
 /* A core has its name, an empty id space and a DMA-aligned request cache. */
@@ -132,9 +126,7 @@ static void refdev_core_module_init_device(struct kunit *test)
 	int ret;
 
 	dev = bus_find_device_by_name(&platform_bus_type, NULL, "refdev");
-	KUNIT_ASSERT_NOT_NULL(test, dev);
-	ret = kunit_add_action_or_reset(test, put_device_action, dev);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	refdev_test_keep(test, dev, put_device_action);
 
 	rd = refdev_from_dev(dev);
 	KUNIT_ASSERT_NOT_NULL(test, rd);

@@ -44,6 +44,11 @@ struct device *refdev_test_add_device(struct kunit *test, const char *name);
 /* Register a device bound to a stub driver, for direct refdev_probe(). */
 struct device *refdev_test_add_stub_device(struct kunit *test,
 					   const char *name);
+/*
+ * @obj, checked to be neither NULL nor an error pointer, handed to @release
+ * at test end: the test stops here if either fails.
+ */
+void *refdev_test_keep(struct kunit *test, void *obj, kunit_action_t *release);
 /* refdev_open(), released at test end. */
 struct refdev_session *refdev_test_open(struct kunit *test, struct refdev *rd);
 /* refdev_release() now instead of at test end. */

@@ -44,11 +44,8 @@ int refdev_test_env_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, env);
 	test->priv = env;
 
-	env->core = refdev_core_create(REFDEV_TEST_CORE);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, env->core);
-	ret = kunit_add_action_or_reset(test, refdev_core_destroy_action,
-					env->core);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	env->core = refdev_test_keep(test, refdev_core_create(REFDEV_TEST_CORE),
+				     refdev_core_destroy_action);
 	ret = kunit_add_action_or_reset(test, refdev_test_check_core_idle, test);
 	KUNIT_ASSERT_EQ(test, ret, 0);
 	return 0;
@@ -119,16 +116,16 @@ struct device *refdev_test_add_stub_device(struct kunit *test,
 	return dev;
 }
 
+void *refdev_test_keep(struct kunit *test, void *obj, kunit_action_t *release)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, release, obj), 0);
+	return obj;
+}
+
 struct refdev_session *refdev_test_open(struct kunit *test, struct refdev *rd)
 {
-	struct refdev_session *s;
-	int ret;
-
-	s = refdev_open(rd);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s);
-	ret = kunit_add_action_or_reset(test, refdev_release_action, s);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	return s;
+	return refdev_test_keep(test, refdev_open(rd), refdev_release_action);
 }
 
 void refdev_test_close(struct kunit *test, struct refdev_session *s)

@@ -35,11 +35,8 @@ static int refdev_test_nr_requests(struct kunit *test)
 /* vmalloc()ed test buffer of @len bytes filled with @c, freed at exit. */
 static void *refdev_test_vbuf(struct kunit *test, size_t len, int c)
 {
-	void *buf = vmalloc(len);
+	void *buf = refdev_test_keep(test, vmalloc(len), vfree_action);
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vfree_action, buf),
-			0);
 	memset(buf, c, len);
 	return buf;
 }
