@@ -123,7 +123,6 @@ static void refdev_core_module_init_device(struct kunit *test)
 	struct refdev_info info;
 	struct device *dev;
 	struct refdev *rd;
-	int ret;
 
 	dev = bus_find_device_by_name(&platform_bus_type, NULL, "refdev");
 	refdev_test_keep(test, dev, put_device_action);
