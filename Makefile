@@ -108,12 +108,27 @@ shard-test:
 	@$(MAKE) --no-print-directory merge SUITE=property-entry SHARDS=2 AGAINST=$(OUT)/suites/sweep
 
 # Every suite of the kernel's all_tests.config that builds under UML, swept in
-# a kernel of its own (.kunit-kfault-suites; a cold build of most of the tree)
+# a kernel of its own (.kunit-kfault-suites; a cold build of most of the tree):
+# built once, then NIGHTLY_SHARDS shards in parallel (pytest-xdist, one UML a
+# worker, harness/parallel), merged into one report (out/nightly/suites/
+# sweep-merged-of-N/report).  The policy (configs/nightly.toml) leaves suites
+# out and caps the time and boots of each; BASELINE= an earlier night's
+# report.json compares the two by stable id (new, fixed, gone).
 NIGHTLY_BOOTS ?= 2000
+NIGHTLY_SHARDS ?= 2
+NIGHTLY_SUITES ?= *
+NIGHTLY_CONFIG ?= tools/testing/kunit/configs/all_tests.config
+NIGHTLY_POLICY ?= configs/nightly.toml
+NIGHTLY = --build-dir $(BUILD_DIR) --out $(abspath $(OUT))/nightly --suite '$(NIGHTLY_SUITES)' \
+	--kunitconfig $(NIGHTLY_CONFIG)
 nightly:
-	@$(HARNESS) sweep --build-dir $(BUILD_DIR) --out $(OUT)/nightly --suite '*' \
-		--kunitconfig tools/testing/kunit/configs/all_tests.config \
-		--timeout 3600 --max-boots $(NIGHTLY_BOOTS) $(SWEEP_ARGS)
+	@$(HARNESS) build $(NIGHTLY)
+	@$(PYTHON) -m pytest -p xdist -n $(NIGHTLY_SHARDS) -q -p no:cacheprovider harness/parallel \
+		--shards $(NIGHTLY_SHARDS) --sweep "--kdir $(KDIR) sweep $(NIGHTLY) \
+		--policy $(abspath $(NIGHTLY_POLICY)) --timeout 3600 --idle 300 --max-boots $(NIGHTLY_BOOTS) \
+		$(SWEEP_ARGS)"; \
+	$(HARNESS) merge $(NIGHTLY) --shards $(NIGHTLY_SHARDS) --policy $(abspath $(NIGHTLY_POLICY)) \
+		$(if $(BASELINE),--baseline $(abspath $(BASELINE)))
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:

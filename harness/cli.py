@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from .checkout import targets, tree
+from .checkout import policy, targets, tree
+from .checkout.policy import Policy
 from .errors import HarnessError
 from .commands import (calibrate, context, determinism, kunit, modules, repro, review,
                        sweep, usersweep)
@@ -30,11 +31,14 @@ def make_context(args: argparse.Namespace) -> context.Context:
     target = targets.load(REPO / "configs", args.target)
     # a review's patched copy (make -C it repro ...): its kernel is not root's to run
     run_as = review.unprivileged() if (REPO / review.UNTRUSTED).exists() else None
-    boot = context.BootSpec(kdir=args.kdir, build_dir=args.build_dir, timeout=args.timeout,
+    # kunit.py runs in the kernel tree: every path it is given must be absolute
+    boot = context.BootSpec(kdir=args.kdir.absolute(),
+                            build_dir=args.build_dir and args.build_dir.absolute(),
+                            timeout=args.timeout, idle=getattr(args, "idle", 0),
                             kernel_args=tuple(getattr(args, "kernel_arg", [])),
                             ccache_dir=default_cache() / "ccache", run_as=run_as)
     return context.Context(checkout=context.Checkout(REPO), target=target,
-                           runner=ProcessRunner(), out=args.out, boot=boot)
+                           runner=ProcessRunner(), out=args.out.absolute(), boot=boot)
 
 
 def cmd_link(args: argparse.Namespace) -> int:
@@ -87,17 +91,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                            "(make repro POINT= reruns a suite's point)")
     if args.shard and not args.suite:
         raise HarnessError("SHARD= splits a suite sweep: name the suites with SUITE=")
+    if (args.policy or args.prebuilt) and not args.suite:
+        raise HarnessError("POLICY= and --prebuilt are for a suite sweep: name the suites "
+                           "with SUITE=")
     if args.suite:
         ctx = context.suites_context(ctx, args.suite, args.kunitconfig,
-                                     context.parse_shard(args.shard) if args.shard else None)
+                                     context.parse_shard(args.shard) if args.shard else None,
+                                     _policy(args))
+    if args.prebuilt:
+        where = ctx.out / "views" / (ctx.suites.shard.dir_name if ctx.suites and
+                                     ctx.suites.shard else "sweep")
+        ctx = context.boot_view(ctx, where)
     return sweep.sweep(ctx, args.fresh, args.max_boots).code
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    return policy.load(args.policy) if args.policy else policy.NONE
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    if not args.suite:
+        raise HarnessError("build: name the suites whose kernel to build with SUITE=")
+    ctx = context.suites_context(make_context(args), args.suite, args.kunitconfig)
+    return sweep.build(ctx).code
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     if not args.suite:
         raise HarnessError("merge: name the sharded suite sweep with SUITE=")
-    ctx = context.suites_context(make_context(args), args.suite, args.kunitconfig)
-    return sweep.merge(ctx, args.shards, args.against).code
+    ctx = context.suites_context(make_context(args), args.suite, args.kunitconfig,
+                                 policy=_policy(args))
+    return sweep.merge(ctx, args.shards, args.against, args.baseline).code
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
@@ -176,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "(the id from its report)")
     p.add_argument("--shard", default="",
                    help="with --suite: I/N, sweep every N-th case from the I-th")
+    p.add_argument("--policy", type=Path, default=None,
+                   help="with --suite: suites left out and caps (configs/nightly.toml)")
+    p.add_argument("--idle", type=int, default=0,
+                   help="stop a boot after this many seconds without output (a hang)")
+    p.add_argument("--prebuilt", action="store_true",
+                   help="with --suite: boot the kernel built before ('build'), build nothing")
+    p = _flow(sub, "build", "build the kernel of a suite sweep, boot nothing", cmd_build,
+              kernel_args=False)
+    p.add_argument("--suite", default="", help="the KUnit suites (a glob)")
+    p.add_argument("--kunitconfig", type=Path, default=None)
     p = _flow(sub, "merge", "one report of the N shards of a suite sweep", cmd_merge,
               kernel_args=False)
     p.add_argument("--suite", default="", help="the sharded sweep's KUnit suites (a glob)")
@@ -183,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shards", type=int, default=2)
     p.add_argument("--against", type=Path, default=None,
                    help="an unsharded sweep's directory: fail unless the merge equals it")
+    p.add_argument("--policy", type=Path, default=None,
+                   help="the policy the shards were swept with (configs/nightly.toml)")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="an earlier night's report.json: new, fixed and gone by stable id")
     _flow(sub, "modules", "the target's modules: insmod, rmmod, kmemleak", cmd_modules,
           kernel_args=False)
     p = _flow(sub, "repro", "re-run one fault point twice, show it and whether it repeats",

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from ..checkout import configs, gcov, identity, suite_sources, targets, tree
 from ..checkout import known_bugs
+from ..checkout.policy import NONE as NO_POLICY, Policy
 from ..results import model, report, reports_io
 from ..errors import HarnessError
 from ..proc.runner import KunitRequest, Runner
@@ -49,6 +50,10 @@ class BootSpec:
     kunitconfig_dir: Path | None = None     # instead of configs/ (make sweep KUNITCONFIG=)
     run_as: tuple[int, int] | None = None   # (uid, gid) kunit.py runs as: patched code
     coverage: gcov.Plan | None = None       # make review's patched side: gcov on these
+    # the build directory holds a built kernel that this command only boots, from a
+    # view of its own (parallel shards: kunit.py writes test.log into the directory)
+    view: Path | None = None
+    idle: int = 0                           # seconds of silence that end a boot (0: none)
 
     def default_build(self, name: str = ".kunit-kfault") -> Path:
         return self.build_dir or self.kdir / name
@@ -90,6 +95,7 @@ class Suites:
     dirs: tuple[str, ...]               # the leak check's directories
     files: frozenset[str]               # the suites' C files (basenames)
     shard: Shard | None = None          # SHARD=I/N: this slice of the sweep only
+    policy: Policy = NO_POLICY          # POLICY=: suites left out, caps (configs/nightly.toml)
 
 
 @dataclass(frozen=True)
@@ -156,20 +162,34 @@ def build_id(ctx: Context, modules: bool = False) -> identity.BuildId:
 def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
             ) -> identity.BuildId:
     """Link the checkout into the tree, refresh the compositions, and make sure the
-    build directory rebuilds what another checkout or other sources left there."""
+    build directory rebuilds what another checkout or other sources left there.  A
+    command that only boots a kernel built before (BootSpec.view) changes nothing:
+    it checks that the kernel was built from these sources."""
+    build = build_dir or ctx.boot.default_build()
+    if ctx.boot.view is not None:
+        bid = build_id(ctx, modules)
+        if identity.recorded(build) != bid:
+            raise HarnessError(f"--prebuilt: the kernel in {build} was not built from these "
+                               "sources: build it again (make nightly does)")
+        return bid
     tree.link(ctx.boot.kdir, ctx.checkout.repo)
     write_configs(ctx.checkout.config_dir)
     bid = build_id(ctx, modules)
-    said = identity.refresh(build_dir or ctx.boot.default_build(), bid)
+    said = identity.refresh(build, bid)
     if said:
         print(f"kfault: {said}", flush=True)
     return bid
 
 
 def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str] = [],
-            extra: list[str] = [], build_dir: Path | None = None) -> KunitRequest:
-    """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after."""
+            extra: list[str] = [], build_dir: Path | None = None,
+            capped: tuple[str, ...] = ()) -> KunitRequest:
+    """One kunit.py boot: 'run' (configure, build, boot) first, 'exec' after; only
+    'exec', from its view, for a kernel built before (BootSpec.view).  capped: the
+    suites a suite sweep no longer sweeps (their boots reached the policy's cap)."""
     build = build_dir or ctx.boot.default_build()
+    if ctx.boot.view is not None:
+        first, build = False, ctx.boot.view
     if ctx.boot.coverage is not None and first:     # kunit.py exec takes no make options
         cmd = build / ".vmlinux.o.cmd"
         extra = list(extra) + gcov.make_options(ctx.boot.coverage, build, cmd.read_text(
@@ -180,15 +200,36 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
         timeout=ctx.boot.timeout,
         ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,
         kernel_args=["kasan_multi_shot"] + kernel_args + list(ctx.boot.kernel_args)
-        + suite_args(ctx.suites), extra=extra)
+        + suite_args(ctx.suites, capped), extra=extra,
+        idle=0 if first else ctx.boot.idle)
 
 
-def suite_args(suites: Suites | None) -> list[str]:
+def suite_args(suites: Suites | None, capped: tuple[str, ...] = ()) -> list[str]:
     """An any-suite sweep's selection, as kunit/kfault/suites.c reads it."""
     if suites is None:
         return []
     return [f"kfault.suites={suites.glob}", f"kfault.suites_dirs={','.join(suites.dirs)}"] + (
-        [f"kfault.shard={suites.shard}"] if suites.shard else [])
+        [f"kfault.shard={suites.shard}"] if suites.shard else []) + \
+        suites.policy.kernel_args(capped)
+
+
+def boot_view(ctx: Context, where: Path) -> Context:
+    """The context that boots ctx's built kernel from the view where: its own
+    test.log, the kernel and .kunitconfig linked from the build directory.
+    HarnessError (one line) when nothing is built there."""
+    build = ctx.boot.default_build(".kunit-kfault")
+    kernel = build / "linux"
+    if not kernel.is_file():
+        raise HarnessError(f"--prebuilt: no kernel built in {build} (build it first: "
+                           "make nightly does)")
+    where.mkdir(parents=True, exist_ok=True)
+    for name in ("linux", ".kunitconfig", ".config"):
+        link = where / name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        if (build / name).exists():
+            link.symlink_to(build / name)
+    return dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, view=where))
 
 
 def sweep_suite(ctx: Context) -> str:
@@ -244,9 +285,17 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
                           git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,
                           finished=finished or datetime.now(timezone.utc),
                           reproduce=reproduce_template(ctx), known=ctx.target.known,
-                          not_swept=not_swept, baselines_alone=dict(baselines_alone or {}))
+                          not_swept=not_swept, baselines_alone=dict(baselines_alone or {}),
+                          excluded=excluded_why(ctx, log))
     return reports_io.write_reports(log, out, meta, symbols, baseline=baseline,
                                     bugs=known_bugs.load_bugs(ctx.checkout.config_dir))
+
+
+def excluded_why(ctx: Context, log: model.RunLog) -> dict[str, str]:
+    """Why each suite the kernel left out was left out (the sweep's policy)."""
+    policy = ctx.suites.policy if ctx.suites else NO_POLICY
+    return {name: why for name, left in log.suites.items()
+            if left and (why := policy.why_excluded(name)) is not None}
 
 
 def reproduce_template(ctx: Context) -> str:
@@ -294,7 +343,7 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
 
 
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
-                   shard: Shard | None = None) -> Context:
+                   shard: Shard | None = None, policy: Policy = NO_POLICY) -> Context:
     """Sweep any built-in KUnit suites matching glob (kunit/kfault/suites.c): the
     runner suite kfault_suites with kfault.suites=GLOB.  kunitconfig: the user's,
     relative to the kernel tree or absolute; our oracle fragments are added and
@@ -314,7 +363,7 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
                     prefix="", kmemleak=True,
                     known=known_bugs.load_suite_findings(ctx.checkout.config_dir))
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites", suites=Suites(
-        glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard))
+        glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard, policy))
     if path is not None:
         config_dir = ctx.out / "suites-config"
         config_dir.mkdir(parents=True, exist_ok=True)

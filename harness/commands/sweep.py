@@ -13,15 +13,18 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..console import kmemleak, oops
 from ..checkout import known_bugs
 from ..checkout.known_bugs import KernelBug
-from ..results import known, model
+from ..checkout.policy import NONE as NO_POLICY, Policy
+from ..results import baseline, known, model, reports_io
+from ..results.render import SUITE_STATUSES
 from ..engine import resume
-from ..proc.runner import EXIT_FLOOD, KunitRequest, flood_said
+from ..proc.runner import EXIT_FLOOD, EXIT_IDLE, KunitRequest, flood_said, idle_said
 from ..errors import HarnessError
 from ..console.kmemleak import Leak
 from ..console.protocol import TryLine, Verdict, point_key
@@ -71,6 +74,26 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
                 crash = dataclasses.replace(crash, frame=fn, addr=addr)
                 break
     return resume.crash_record(crash, at, place, boot, resume.excerpt(lines, crash))
+
+
+def print_suites(who: str, doc: dict[str, Any]) -> None:
+    """The suite sweep's suites by status, as report.json counts them."""
+    counts = Counter(x["status"] for x in doc.get("suites", []))
+    if counts:
+        print(f"{who}: suites: " + ", ".join(f"{counts[k]} {k}" for k in SUITE_STATUSES
+                                             if counts[k]), flush=True)
+
+
+def build(ctx: Context) -> Outcome:
+    """Build a suite sweep's kernel and boot nothing: what parallel shards boot
+    from views of their own (--prebuilt)."""
+    prepare(ctx)
+    req = dataclasses.replace(request(ctx, sweep_suite(ctx)), command="build")
+    code = ctx.runner.run_kunit(req)
+    if code:
+        raise HarnessError(f"the kernel did not build in {req.build_dir} (kunit.py exit {code})")
+    print(f"kfault: built {req.build_dir / 'linux'}", flush=True)
+    return Outcome(0)
 
 
 def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
@@ -136,6 +159,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
           f"{f', {len(failing)} case(s) failing with nothing injected' if failing else ''}"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
+    print_suites("sweep", doc)
     if complete and ctx.suites is not None and not any(r.kind in ("point", "crash")
                                                        for r in records):
         # the sources have the suite, this kernel does not: nothing was looked at
@@ -170,7 +194,8 @@ def same_results(a: list[Record], b: list[Record]) -> list[Difference]:
             + [Difference("second", *k) for k in sorted((right - left).elements())])
 
 
-def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
+def merge(ctx: Context, count: int, against: Path | None = None,
+          previous: Path | None = None) -> Outcome:
     """The count shards of a suite sweep (SHARD=I/N, each in its own directory)
     as one run: their consoles parsed as each shard's sweep parses them, one
     report in sweep-merged-of-N/report/, and results.jsonl the shards' records
@@ -206,11 +231,20 @@ def merge(ctx: Context, count: int, against: Path | None = None) -> Outcome:
     (out / "results.jsonl").write_text("".join(r.json() + "\n" for r in records))
     merged = model.merge(logs)
     not_swept = "; ".join(left) or None
+    before = reports_io.load_baseline(previous) if previous is not None else None
     doc = write_reports(ctx, merged, model.Symbols(chains, ctx.files), out / "report",
-                        min(SweepDir(d).started for d in dirs), not_swept=not_swept)
+                        min(SweepDir(d).started for d in dirs), baseline=previous,
+                        not_swept=not_swept)
     bad = _findings(records, known_findings(merged, ctx.target.known))
     print(f"merge: {count} shards, {sum(r.kind == 'point' for r in records)} points, "
           f"{len(bad)} findings; results in {out}/results.jsonl, reports in {out}/report/")
+    print_suites("merge", doc)
+    if before is not None:
+        cmp = baseline.compare(doc, before)
+        print(f"merge: against {previous}: {len(cmp.new)} new, {len(cmp.fixed)} fixed, "
+              f"{len(cmp.unchanged)} unchanged findings; {len(cmp.appeared)} results "
+              f"appeared, {len(cmp.disappeared)} gone (by stable id; "
+              f"{out}/report/baseline.md)", flush=True)
     if not_swept:
         print(f"merge: INCOMPLETE: {not_swept}", flush=True)
     if against is not None:
@@ -271,6 +305,7 @@ def union(ctx: Context, out: Path, records: list[Record]
     suite = ctx.target.sweep_suite or "-"
     merged.results += [resume.as_result(r, ctx.target.name, suite) for r in records
                        if r.kind == "crash"]
+    merged.capped += [model.SuiteCap(r.op, "", r.detail) for r in records if r.kind == "capped"]
     return merged, model.Symbols(chains, ctx.files)
 
 
@@ -492,10 +527,15 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
         records.extend(more)
         state.clear_running()
 
+    policy = ctx.suites.policy if ctx.suites else NO_POLICY
+
+    def capped() -> tuple[str, ...]:
+        return tuple(r.op for r in records if r.kind == "capped")
+
     def one(boot: int, at: str | None) -> Ended:
         state.mark_starting(boot)
         req = request(ctx, suite, first=boot == first,
-                      kernel_args=[f"kfault.resume={at}"] if at else [])
+                      kernel_args=[f"kfault.resume={at}"] if at else [], capped=capped())
 
         def started_boot(pid: int) -> None:
             state.mark_running(boot, pid)
@@ -530,8 +570,9 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
             kunit_out = out / f"boot-{boot}.kunit.txt"
             text = kunit_out.read_text(errors="replace") if kunit_out.is_file() else ""
             new.append(resume.hang_record(started, boot, ctx.boot.timeout, text,
-                                          flood_said(text) if code == EXIT_FLOOD else ""))
-            keep(new)
+                                          flood_said(text) if code == EXIT_FLOOD else "",
+                                          idle_said(text) if code == EXIT_IDLE else ""))
+            keep(new + _cap(policy, records + new, boot))
             nxt = skip_case(ctx.suites, started) or key
             return Ended(resume=nxt, said=f"boot {boot} ended at {nxt} ({new[-1].verdict}); "
                          "resuming after it",
@@ -542,6 +583,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
                          f"cannot resume past it: see {console}")
         if log.crash and started:
             new.append(_crashed(ctx, log, symbols, lines, started, boot))
+            new += _cap(policy, records + new, boot)
         else:
             new += _confirmation(ctx, log, boot)
             new.append(Record(boot, "complete"))
@@ -555,6 +597,13 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
 
     boot_until_done(one, first, resume.resume_point(records), max_boots, "sweep")
     return records
+
+
+def _cap(policy: Policy, records: list[Record], boot: int) -> list[Record]:
+    rec = resume.boot_cap(policy.suite_boots, records, boot)
+    if rec:
+        print(f"sweep: suite {rec.op} capped: {rec.detail}", flush=True)
+    return [rec] if rec else []
 
 
 def _confirmation(ctx: Context, log: model.RunLog, boot: int) -> list[Record]:

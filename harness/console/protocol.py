@@ -9,6 +9,9 @@ UML console and kunit.py's formatted output.
     try     op= nth=  |  op= fill= target=                  a point starts
     ran     op= nth= | op= fill=  verdict= nesting= site=A/I/C id=
     done    op= nth=                                        the op's points are run
+    thread  op= nth= pid=                                   a suite point's thread
+    suite   name= excluded=0|1                              a suite sweep's suites
+    capped  suite= ms= at=OP:NTH                            kfault.suite_ms ran out
     count   op= points= bookkeeping= events=
     point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
     op=...  one point's result (the KUnit parameter's line)
@@ -262,12 +265,33 @@ class LeakHeadLine:
 
 
 @dataclass(frozen=True)
+class SuiteLine:
+    """A suite kfault.suites matches, listed at a suite sweep's first boot
+    (suites.c): what the report accounts for, swept or not."""
+
+    name: str
+    excluded: bool      # kfault.exclude names it
+
+
+@dataclass(frozen=True)
+class CappedLine:
+    """kfault.suite_ms: the suite's points took its time in this boot; from
+    op's point nth on it was not swept."""
+
+    suite: str
+    ms: int
+    op: str
+    nth: int
+
+
+@dataclass(frozen=True)
 class MessageLine:
     text: str
 
 
 Record = Union[TargetLine, TryLine, RanLine, DoneLine, ThreadLine, CountLine, PointLine, ResultLine,
-               VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, MessageLine]
+               VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, SuiteLine, CappedLine,
+               MessageLine]
 
 
 def fields(text: str) -> dict[str, str]:
@@ -331,6 +355,13 @@ def _result(f: dict[str, str]) -> ResultLine:
         flooded=f.get("reports", "").endswith("+"))
 
 
+def _capped(f: dict[str, str]) -> CappedLine:
+    op, _, nth = f["at"].rpartition(":")
+    if not op:
+        raise ValueError(f"capped at {f['at']!r}: want OP:NTH")
+    return CappedLine(f["suite"], int(f["ms"]), op, int(nth))
+
+
 def _kmemleak(f: dict[str, str]) -> KmemleakLine:
     return KmemleakLine(f["target"], f["canary"] == "found", int(f["target_leaks"]),
                         int(f["kernel_leaks"]))
@@ -342,6 +373,8 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("point ", _point), ("op=", _result),
     ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
     ("thread ", lambda f: ThreadLine(f["op"], int(f["nth"]), int(f["pid"]))),
+    ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1")),
+    ("capped ", _capped),
     ("kmemleak confirmation: ", _kmemleak))
 
 

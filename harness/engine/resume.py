@@ -20,7 +20,7 @@ from ..console.protocol import ResultLine, TryLine, Verdict, strip_time
 @dataclass(frozen=True)
 class Record:
     boot: int
-    kind: str               # "point", "crash", "kmemleak", "complete"
+    kind: str               # "point", "crash", "kmemleak", "complete", "capped" (a suite, op)
     op: str = ""
     point: str = ""         # protocol.point_key()
     verdict: str = ""
@@ -37,7 +37,7 @@ class Record:
 
     @property
     def ok(self) -> bool:
-        if self.kind == "complete":
+        if self.kind in ("complete", "capped"):
             return True
         try:
             return Verdict(self.verdict).ok
@@ -94,11 +94,12 @@ KUNIT_PY_CRASHED = "The kernel seems to have crashed"
 
 
 def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "",
-                flood: str = "") -> Record:
+                flood: str = "", idle: str = "") -> Record:
     """The point a boot ended in with no panic line and no KTAP totals: a hang
     that kunit.py's timeout killed, or - when kunit.py saw the kernel die - a
     crash whose last lines the console lost (UML's console drops output), or
-    a flood the runner stopped (flood: what it said)."""
+    a flood the runner stopped (flood: what it said), or a silence it stopped
+    (idle: what it said, KunitRequest.idle)."""
     if flood:
         return Record(boot, "crash", at.op, at.key, str(Verdict.REPORT), "", "",
                       f"the point flooded the console: {flood}")
@@ -106,6 +107,9 @@ def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "",
         return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", "",
                       "the kernel died during the point and the console lost its last "
                       "lines (no panic line; kunit.py: the kernel seems to have crashed)")
+    if idle:
+        return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
+                      f"no output after the point started: {idle}")
     return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
                   f"no output after the point started; killed after {timeout} s "
                   "(kunit.py --timeout)")
@@ -127,6 +131,21 @@ def resume_point(records: list[Record]) -> str | None:
     """kfault.resume value for the next boot: after the last crash or finished point."""
     last = next((r for r in reversed(records) if r.kind in ("point", "crash")), None)
     return f"{last.op}:{last.point}" if last else None
+
+
+def boot_cap(cap: int, records: list[Record], boot: int) -> Record | None:
+    """When this boot ended in a suite whose boots have reached cap (a night's
+    policy, suite_boots): a "capped" record of that suite, whose rest is not
+    swept; None otherwise (cap 0: no cap)."""
+    ended = [r.op.split(".")[0] for r in records if r.kind == "crash" and r.boot == boot]
+    if not cap or not ended:
+        return None
+    name = ended[-1]
+    boots = {r.boot for r in records if r.kind == "crash" and r.op.split(".")[0] == name}
+    if len(boots) < cap or any(r.kind == "capped" and r.op == name for r in records):
+        return None
+    return Record(boot, "capped", name, detail=f"{len(boots)} boots ended in it (the "
+                  f"policy's suite_boots = {cap}); the rest of it was not swept")
 
 
 def as_result(rec: Record, target: str, suite: str) -> Result:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from typing import Callable, Protocol
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ class KunitRequest:
     extra: list[str] = field(default_factory=list)
     command: str = "run"                # or "exec": boot the kernel already built
     max_output: int = 256 << 20         # bytes of output after which the boot is stopped
+    idle: int = 0                       # seconds without output after which it is (0: never)
     # (uid, gid) that builds and boots: patched code never runs as root
     run_as: tuple[int, int] | None = None
 
@@ -86,10 +88,23 @@ EXIT_FLOOD = 250
 FLOOD = "kfault: console flood: the boot was stopped after"
 
 
+# A point that hangs prints nothing more: with KunitRequest.idle, run_kunit
+# stops the boot after that many seconds of silence, not at kunit.py's
+# --timeout for the whole boot (an hour for a night's boot).
+EXIT_IDLE = 251
+IDLE = "kfault: no output for"
+
+
 def flood_said(output: str) -> str:
     """What run_kunit said when it stopped a flood ("" if it did not)."""
     return next((ln.removeprefix("kfault: ") for ln in reversed(output.splitlines())
                  if ln.startswith(FLOOD)), "")
+
+
+def idle_said(output: str) -> str:
+    """What run_kunit said when it stopped a silent boot ("" if it did not)."""
+    return next((ln.removeprefix("kfault: ") for ln in reversed(output.splitlines())
+                 if ln.startswith(IDLE)), "")
 
 
 def run_kunit(req: KunitRequest, output: Path | None = None,
@@ -106,11 +121,16 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
     else:
         env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
     progress = Progress(req.build_dir, label, echo=output is None)
-    stop = threading.Event()
+    stop, silent = threading.Event(), threading.Event()
+    last = [time.monotonic()]
+    kill: list[Callable[[], bool]] = []
 
     def ticker() -> None:
-        while not stop.wait(TICK_S):
+        while not stop.wait(min(TICK_S, req.idle or TICK_S)):
             progress.tick()
+            if req.idle and time.monotonic() - last[0] > req.idle and kill:
+                silent.set()
+                kill[0]()
 
     try:
         with (output.open("w") if output else open(os.devnull)) as out:
@@ -120,11 +140,13 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
                                     start_new_session=on_start is not None)
             if on_start:
                 on_start(proc.pid)
+            kill.append(lambda: _kill(os.killpg if on_start is not None else os.kill, proc.pid))
             thread = threading.Thread(target=ticker, daemon=True)
             thread.start()
             assert proc.stdout is not None
             seen, flooded = 0, False
             for line in proc.stdout:
+                last[0] = time.monotonic()
                 (out if output else sys.stdout).write(line)
                 if not output:
                     sys.stdout.flush()
@@ -140,6 +162,10 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             stop.set()
             thread.join()
             progress.close()
+            if silent.is_set() and not flooded:
+                (out if output else sys.stdout).write(
+                    f"{IDLE} {req.idle} s: the boot was stopped\n")
+                return EXIT_IDLE
             return EXIT_FLOOD if flooded else code
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err

@@ -45,6 +45,16 @@ class Result:
         return self.line.key
 
 
+@dataclass(frozen=True)
+class SuiteCap:
+    """A suite whose rest a suite sweep did not sweep: its points' time ran out in
+    a boot (kfault.suite_ms), or its boots reached the policy's suite_boots."""
+
+    suite: str
+    at: str             # "OP:NTH" of the first point not swept, "" if not known
+    why: str
+
+
 @dataclass
 class RunLog:
     """Everything one console says."""
@@ -60,6 +70,8 @@ class RunLog:
     tries: list[tuple[int, protocol.TryLine]] = field(default_factory=list)
     dones: list[tuple[int, protocol.DoneLine]] = field(default_factory=list)
     threads: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (op, nth)
+    suites: dict[str, bool] = field(default_factory=dict)   # a suite sweep's: excluded?
+    capped: list[SuiteCap] = field(default_factory=list)
     stats: StatsLine | None = None
     kmemleak: KmemleakLine | None = None
     leaks: list[Leak] = field(default_factory=list)
@@ -148,6 +160,12 @@ def build(lines: list[str], prefix: str) -> RunLog:
             log.dones.append((num, rec))
         elif isinstance(rec, protocol.ThreadLine):
             log.threads[rec.pid] = (rec.op, rec.nth)
+        elif isinstance(rec, protocol.SuiteLine):
+            log.suites[rec.name] = rec.excluded
+        elif isinstance(rec, protocol.CappedLine):
+            log.capped.append(SuiteCap(rec.suite, f"{rec.op}:{rec.nth}",
+                                       f"its points took {rec.ms} ms in one boot "
+                                       "(the policy's suite_seconds, kfault.suite_ms)"))
         elif isinstance(rec, StatsLine):
             log.stats = rec
         elif isinstance(rec, KmemleakLine):
@@ -189,6 +207,8 @@ def merge(logs: list[RunLog]) -> RunLog:
                 op, old.points + c.points, old.bookkeeping + c.bookkeeping)
         out.counted += log.counted
         out.ran += log.ran
+        out.suites.update(log.suites)
+        out.capped += log.capped
         if log.stats:
             s = out.stats or StatsLine(0, 0, 0, 0)
             points, runs, ms = s.points + log.stats.points, s.runs + log.stats.runs, \

@@ -6,6 +6,8 @@ and built from ``templates/report.html.j2`` with autoescaping on.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -182,7 +184,30 @@ def headline(report: Report) -> str:
         text += ", the kernel crashed"
     if report.run.not_swept:
         text += f"; INCOMPLETE: {report.run.not_swept}"
+    if report.suites:
+        counts = Counter(x.status for x in report.suites)
+        text += "; suites: " + ", ".join(f"{counts[k]} {k}" for k in SUITE_STATUSES
+                                         if counts[k])
     return text
+
+
+SUITE_STATUSES = ("swept", "capped", "excluded", "not reached")
+
+
+def suites_table(report: Report) -> list[str]:
+    """Every suite of a suite sweep, the ones not swept whole first."""
+    if not report.suites:
+        return []
+    out = ["", "## Suites", "",
+           "Every suite the kernel has that the sweep's glob names: swept, capped (the "
+           "rest of it not swept, from the point named), excluded by the policy, or not "
+           "reached.", "", "| suite | status | points | findings | why |",
+           "|---|---|---:|---:|---|"]
+    order = sorted(report.suites, key=lambda x: (x.status == "swept", x.name))
+    for x in order:
+        why = x.why + (f" (from {x.at})" if x.at else "")
+        out.append(f"| {_md(x.name)} | {x.status} | {x.points} | {x.findings} | {_md(why)} |")
+    return out
 
 
 def markdown(report: Report) -> str:
@@ -194,6 +219,7 @@ def markdown(report: Report) -> str:
     out += ["", "| verdict | points |", "|---|---:|"]
     for verdict, n in sorted(s.verdicts.items(), key=lambda kv: verdict_rank(kv[0])):
         out.append(f"| {_md(verdict)} | {n} |")
+    out += suites_table(report)
     out += ["", "## Operations", "",
             "| operation | points | ok | failed | missing | bookkeeping | baseline |",
             "|---|---:|---:|---:|---:|---:|---|"]

@@ -87,6 +87,8 @@ class RunMeta:
     not_swept: str | None = None
     # a failing suite baseline run again alone in a fresh boot: what it did there
     baselines_alone: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # a suite sweep's suites left out by its policy: why, by suite
+    excluded: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,20 @@ class Kmemleak:
 
 
 @dataclass(frozen=True)
+class SuiteStatus:
+    """What a suite sweep did with one suite of the kernel: swept, capped (the
+    rest not swept: where, and why), excluded (why), or not reached (the boot
+    cap ended the sweep first)."""
+
+    name: str
+    status: str                 # "swept", "capped", "excluded", "not reached"
+    points: int                 # fault points with a result
+    findings: int               # ... and baselines, that are findings
+    why: str = ""
+    at: str = ""                # capped: the first point not swept
+
+
+@dataclass(frozen=True)
 class Report:
     run: RunInfo
     points: tuple[Point, ...]
@@ -264,6 +280,7 @@ class Report:
     summary: Summary
     kmemleak: Kmemleak | None
     crash: oops.Crash | None
+    suites: tuple[SuiteStatus, ...] = ()    # a suite sweep's every suite
     schema: str = SCHEMA
 
     @property
@@ -375,7 +392,37 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
             if log.kmemleak else None)
     return Report(run=run, points=points, baselines=baselines,
                   summary=_summary(log, list(order), points, baselines, run, leak, failing),
-                  kmemleak=leak, crash=log.crash)
+                  kmemleak=leak, crash=log.crash,
+                  suites=suite_statuses(log, points + baselines, meta.excluded))
+
+
+def suite_statuses(log: model.RunLog, results: tuple[Point, ...],
+                   excluded: Mapping[str, str]) -> tuple[SuiteStatus, ...]:
+    """Every suite the kernel listed (kfault: suite) and every suite with a
+    result, each once, in the kernel's order.  excluded: why, by suite.  None
+    for an op sweep, or a console from before suites.c listed its suites."""
+    if not log.suites:
+        return ()
+    names = list(dict.fromkeys(list(log.suites) + [p.operation.split(".")[0]
+                                                   for p in results]))
+    caps = {c.suite: c for c in reversed(log.capped)}
+    out = []
+    for name in names:
+        mine = [p for p in results if p.operation.split(".")[0] == name]
+        points = sum(1 for p in mine if p.nth)
+        findings = sum(1 for p in mine if not p.ok and not p.known
+                       and not Verdict(p.verdict).unreached)
+        cap = caps.get(name)
+        if log.suites.get(name):
+            status, why, at = "excluded", excluded.get(name, "kfault.exclude names it"), ""
+        elif cap is not None:
+            status, why, at = "capped", cap.why, cap.at
+        elif mine:
+            status, why, at = "swept", "", ""
+        else:
+            status, why, at = "not reached", "no result: the sweep ended before it", ""
+        out.append(SuiteStatus(name, status, points, findings, why, at))
+    return tuple(out)
 
 
 def _not_looked(p: Point, failing: frozenset[str]) -> bool:
@@ -473,4 +520,7 @@ def to_dict(report: Report) -> dict[str, Any]:
         "crash": None if crash is None else {
             "title": crash.title, "frame": _opt(crash.frame), "case": _opt(crash.case),
             "last_point": _opt(crash.last_point), "faulted": crash.faulted or None},
+        "suites": [{"name": x.name, "status": x.status, "points": x.points,
+                    "findings": x.findings, "why": x.why or None, "at": x.at or None}
+                   for x in report.suites],
     }

@@ -62,3 +62,22 @@ def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.killpg(started[0], 0)
     assert runner.flood_said("kfault: exit 0\n") == ""
+
+
+def test_a_boot_that_goes_silent_is_stopped(tmp_path: Path) -> None:
+    # a kunit.py whose kernel hangs in a point: a line, then nothing
+    kdir = tmp_path / "linux"
+    (kdir / "tools/testing/kunit").mkdir(parents=True)
+    (kdir / "tools/testing/kunit/kunit.py").write_text(
+        "import sys, time\nprint('kfault: try op=s.c nth=3', flush=True)\ntime.sleep(600)\n")
+    req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
+                              kunitconfig_dir=tmp_path, use_ccache=False, idle=1)
+    out = tmp_path / "boot.kunit.txt"
+    started: list[int] = []
+    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_IDLE
+    text = out.read_text()
+    assert text.startswith("kfault: try op=s.c nth=3\n")
+    assert runner.idle_said(text) == "no output for 1 s: the boot was stopped"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(started[0], 0)
+    assert runner.idle_said("kfault: exit 0\n") == ""

@@ -111,6 +111,18 @@ void kfault_print_ran_name(const char *op, unsigned int nth,
 		s->inner, s->caller, s->id, events);
 }
 
+void kfault_print_suite(const char *suite, bool excluded)
+{
+	pr_info("kfault: suite name=%s excluded=%d\n", suite, excluded);
+}
+
+/* kfault.suite_ms: @suite's points from @op:@nth on are not swept */
+void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
+			 unsigned int nth)
+{
+	pr_info("kfault: capped suite=%s ms=%u at=%s:%u\n", suite, ms, op, nth);
+}
+
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
 {
 	pr_info("kfault: thread op=%s nth=%u pid=%d\n", op, nth, pid);

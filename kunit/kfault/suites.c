@@ -33,6 +33,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
 
 #include "internal.h"
 #include "string-stream.h"	/* lib/kunit: a point's log */
@@ -64,6 +65,24 @@ static char until[KFAULT_SYM_LEN];
 module_param_string(until, until, sizeof(until), 0644);
 MODULE_PARM_DESC(until, "OP - end the suite sweep after this case's baseline");
 
+/*
+ * kfault.exclude=GLOB,... leaves the matching suites out of kfault.suites:
+ * a night's policy (configs/nightly.toml) and the suites the harness has
+ * capped.  Their cases keep their numbers, so every shard keeps its cases.
+ */
+static char exclude[1024];
+module_param_string(exclude, exclude, sizeof(exclude), 0644);
+MODULE_PARM_DESC(exclude, "GLOB,... - suites of kfault.suites not to sweep");
+
+/*
+ * kfault.suite_ms=N: once a suite's points have taken N ms in this boot,
+ * the rest of it is skipped with a "kfault: capped" line, so that no one
+ * suite takes the night.  0: no cap.
+ */
+static unsigned int suite_ms;
+module_param(suite_ms, uint, 0644);
+MODULE_PARM_DESC(suite_ms, "N - skip the rest of a suite after N ms of its points");
+
 /* Any code: no prefix, sites from allocation tags (ids.c). */
 static struct kfault_target kfault_suites_target = {
 	.name = "suites",
@@ -84,6 +103,9 @@ struct kfault_any {
 	char op[KFAULT_SYM_LEN];	/* "suite.case" or "suite.case.N" */
 	unsigned int index;		/* the case's number in sweep order */
 	unsigned int shard, shards;	/* kfault.shard=I/N; shards 0: all */
+	struct kunit_suite * const *timed;	/* the suite whose clock runs */
+	u64 since;			/* ... since this (ns), in this boot */
+	struct kunit_suite * const *capped;	/* its points took suite_ms */
 	unsigned int nth;		/* 0: the counting run, the baseline */
 	bool counted;			/* expect[] holds this case's events */
 	unsigned int events;
@@ -216,12 +238,58 @@ static bool kfault_any_shard(struct kfault_any *a)
 	return false;
 }
 
-/* From here on, the first case of this shard; false at the end. */
+/* @name matches a glob of kfault.exclude. */
+static bool kfault_any_excluded(const char *name)
+{
+	char glob[KFAULT_SYM_LEN];
+	const char *p = exclude;
+	size_t len;
+
+	for (; *p; p += len + !!p[len]) {
+		len = strcspn(p, ",");
+		if (!len || len >= sizeof(glob))
+			continue;
+		memcpy(glob, p, len);
+		glob[len] = '\0';
+		if (glob_match(glob, name))
+			return true;
+	}
+	return false;
+}
+
+/* The case is this shard's, of a suite neither excluded nor capped. */
+static bool kfault_any_wanted(const struct kfault_any *a)
+{
+	return (!a->shards || a->index % a->shards == a->shard) &&
+		a->suite != a->capped && !kfault_any_excluded((*a->suite)->name);
+}
+
+/* From here on, the first case this sweep wants; false at the end. */
 static bool kfault_any_mine(struct kfault_any *a)
 {
-	while (a->shards && a->index % a->shards != a->shard)
+	while (!kfault_any_wanted(a))
 		if (!kfault_any_next(a))
 			return false;
+	return true;
+}
+
+/*
+ * kfault.suite_ms: the point about to run is past its suite's time in this
+ * boot.  Says so once; the caller moves on to the next suite.
+ */
+static bool kfault_any_over(struct kfault_any *a)
+{
+	u64 now = ktime_get_ns();
+
+	if (a->timed != a->suite) {
+		a->timed = a->suite;
+		a->since = now;
+		return false;
+	}
+	if (!suite_ms || now - a->since <= (u64)suite_ms * NSEC_PER_MSEC)
+		return false;
+	kfault_print_capped((*a->suite)->name, suite_ms, a->op, a->nth);
+	a->capped = a->suite;
 	return true;
 }
 
@@ -242,6 +310,19 @@ static bool kfault_any_resume(struct kfault_any *a)
 	return true;
 }
 
+/*
+ * Every suite kfault.suites matches, once a sweep (its first boot): what
+ * the report lists as swept, capped or excluded, so that none goes missing.
+ */
+static void kfault_any_list(void)
+{
+	struct kunit_suite * const *s;
+
+	for (s = kfault_any_suite(__kunit_suites_start); s;
+	     s = kfault_any_suite(s + 1))
+		kfault_print_suite((*s)->name, kfault_any_excluded((*s)->name));
+}
+
 static const void *kfault_any_gen(const void *prev, char *desc)
 {
 	struct kfault_any *a = &kfault_any;
@@ -250,6 +331,8 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 	if (!prev) {
 		if (!suites[0])
 			return NULL;
+		if (!kfault_only()[0] && !kfault_resume()[0])
+			kfault_any_list();
 		a->suite = kfault_any_suite(__kunit_suites_start);
 		a->nth = 0;
 		a->index = 0;
@@ -260,9 +343,15 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		if (kfault_only()[0] &&
 		    !kfault_any_find(a, kfault_only(), strlen(kfault_only())))
 			return NULL;
-		if (!kfault_only()[0] && !a->nth && !kfault_any_mine(a))
-			return NULL;
+		if (!kfault_only()[0] && !kfault_any_wanted(a)) {
+			/* resumed in a case this sweep no longer wants */
+			a->nth = 0;
+			if (!kfault_any_mine(a))
+				return NULL;
+		}
 		a->counted = false;
+		a->timed = NULL;
+		a->capped = NULL;
 	} else if (kfault_only()[0]) {
 		return NULL;
 	} else if (!a->nth && !strcmp(a->op, until)) {
@@ -276,6 +365,13 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		a->counted = false;
 	}
 	kfault_any_name(a);
+	if (!kfault_only()[0] && kfault_any_over(a)) {
+		if (!kfault_any_mine(a))
+			return NULL;
+		a->nth = 0;
+		a->counted = false;
+		kfault_any_name(a);
+	}
 	if (a->nth)
 		snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s%s%s%s: fail %u", a->op,
 			 a->param ? " [" : "", a->param_desc,
