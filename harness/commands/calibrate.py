@@ -25,7 +25,7 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
            ) -> tuple[list[defects.Finding], float, int, list[str]]:
     """One build and one boot of the target's sweep: findings, seconds, kunit.py
     status and the console."""
-    test_log = ctx.boot.default_build() / "test.log"
+    test_log = ctx.boot.test_log
     test_log.unlink(missing_ok=True)
     prepare(ctx)
     start = time.monotonic()

@@ -62,6 +62,11 @@ class BootSpec:
     def vmlinux(self) -> Path:
         return self.default_build() / "vmlinux"
 
+    @property
+    def test_log(self) -> Path:
+        """Where kunit.py writes a boot's console: the build directory's, or the view's."""
+        return (self.view or self.default_build()) / "test.log"
+
 
 @dataclass(frozen=True)
 class Shard:
@@ -242,7 +247,7 @@ def sweep_suite(ctx: Context) -> str:
 def boot_once(ctx: Context, suite: str, out: Path, name: str, first: bool,
               kernel_args: list[str] = []) -> list[str]:
     """One kunit.py boot of suite; its console, kept as out/NAME.log."""
-    test_log = ctx.boot.default_build() / "test.log"
+    test_log = ctx.boot.test_log
     test_log.unlink(missing_ok=True)
     ctx.runner.run_kunit(request(ctx, suite, first=first, kernel_args=kernel_args),
                          output=out / f"{name}.kunit.txt")

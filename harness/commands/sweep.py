@@ -44,7 +44,7 @@ def _append(path: Path, records: list[Record]) -> None:
 
 def _pick_up_killed(ctx: Context, out: Path, state: SweepDir, boot: int) -> list[Record]:
     """The last run was killed during a boot: stop what it left, keep what it finished."""
-    test_log = ctx.boot.default_build() / "test.log"
+    test_log = ctx.boot.test_log
     if state.running() is None or not test_log.is_file():
         return []
     was, stopped = state.pick_up(ctx.runner.stop_process, ctx.runner.stop_group)
@@ -454,7 +454,7 @@ def _boot_once(ctx: Context, req: KunitRequest, console: Path,
     """One boot: kunit.py's exit code, and its console kept at console
     (kunit.py's own output beside it, NAME.kunit.txt), or None when the boot
     wrote none."""
-    test_log = ctx.boot.default_build() / "test.log"
+    test_log = ctx.boot.test_log
     test_log.unlink(missing_ok=True)
     code = ctx.runner.run_kunit(req, output=console.with_suffix(".kunit.txt"),
                                 on_start=on_start)

@@ -40,6 +40,12 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
     (["sweep", "--suite", "kfault_init_deref", "--shard", "2/2"], "want I/N with 0 <= I < N"),
     (["merge", "--shards", "2"], "merge: name the sharded suite sweep with SUITE="),
     (["merge", "--suite", "kfault_init_deref", "--shards", "0"], "SHARDS=0: want a number"),
+    (["sweep", "--policy", "configs/nightly.toml"], "POLICY= and --prebuilt are for a suite"),
+    (["sweep", "--prebuilt"], "POLICY= and --prebuilt are for a suite sweep"),
+    (["sweep", "--suite", "kfault_init_deref", "--policy", "/nonexistent.toml"],
+     "POLICY=/nonexistent.toml: no such file"),
+    (["sweep", "--suite", "kfault_init_deref", "--prebuilt"], "--prebuilt: no kernel built in"),
+    (["build"], "build: name the suites whose kernel to build with SUITE="),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
                                           argv: list[str], message: str) -> None:

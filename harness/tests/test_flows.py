@@ -496,3 +496,28 @@ def test_a_baseline_with_no_point_before_it_is_not_bisected(
     assert sweep._blame(ctx, "kfault_suites", tmp_path, records, first, 1) == \
         "no point ran before it"
     assert runner.requests == []
+
+
+def test_a_prebuilt_shard_boots_the_built_kernel_from_its_own_view(fake_tree: Path,
+                                                                   tmp_path: Path) -> None:
+    # make nightly: the kernel is built once; each shard boots it ('exec' only)
+    # from a view of its own, where kunit.py writes that shard's test.log
+    ctx, runner = make(fake_tree, tmp_path, ["suites_init_deref_crash.log",
+                                             "suites_init_deref_resumed.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None, context.Shard(0, 1))
+    build = ctx.boot.default_build()
+    with pytest.raises(HarnessError, match="--prebuilt: no kernel built in"):
+        context.boot_view(ctx, tmp_path / "view")
+    context.prepare(ctx)                    # what 'harness build' does first
+    build.mkdir(parents=True, exist_ok=True)
+    (build / "linux").write_text("a kernel\n")
+    viewed = context.boot_view(ctx, tmp_path / "view")
+    assert (tmp_path / "view/linux").resolve() == (build / "linux").resolve()
+    assert sweep.sweep(viewed, fresh=True, max_boots=3).code == 1
+    assert [r.command for r in runner.requests] == ["exec", "exec"]
+    assert {r.build_dir for r in runner.requests} == {tmp_path / "view"}
+    # sources changed since the build: the shard refuses to boot the old kernel
+    (ctx.checkout.config_dir / "nightly-extra.config").write_text("CONFIG_X=y\n")
+    identity.record(build, identity.BuildId("another", "checkout"))
+    with pytest.raises(HarnessError, match="was not built from these sources"):
+        sweep.sweep(viewed, fresh=True, max_boots=3)
