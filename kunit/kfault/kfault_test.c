@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/glob.h>
 #include <linux/kallsyms.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -364,6 +365,22 @@ static void kfault_srcdirs_are_a_comma_list(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_in_srcdir("", "lib/kunit/test.c"));
 }
 
+/* kfault.exclude's globs: a suite matched by any of them is left out. */
+static void kfault_exclusions_are_a_glob_list(struct kunit *test)
+{
+	const char *list = "kasan,kfault*,,ext4_?b*";
+
+	KUNIT_EXPECT_TRUE(test, kfault_list_match(list, "kasan", glob_match));
+	KUNIT_EXPECT_TRUE(test, kfault_list_match(list, "kfault_lib", glob_match));
+	KUNIT_EXPECT_TRUE(test, kfault_list_match(list, "ext4_mballoc_test",
+						  glob_match));
+	KUNIT_EXPECT_FALSE(test, kfault_list_match(list, "kasan_x", glob_match));
+	KUNIT_EXPECT_FALSE(test, kfault_list_match(list, "ext4_inode_test",
+						   glob_match));
+	KUNIT_EXPECT_FALSE(test, kfault_list_match("", "kasan", glob_match));
+	KUNIT_EXPECT_FALSE(test, kfault_list_match(list, NULL, glob_match));
+}
+
 /* A point's name: its KTAP line and the harness's point name (report.py). */
 static void kfault_point_names(struct kunit *test)
 {
@@ -507,6 +524,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_guard_bounds_a_flood),
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
+	KUNIT_CASE(kfault_exclusions_are_a_glob_list),
 	KUNIT_CASE(kfault_point_names),
 	KUNIT_CASE(kfault_tables_classify),
 	KUNIT_CASE(kfault_verdicts_are_named),

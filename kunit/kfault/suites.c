@@ -241,20 +241,7 @@ static bool kfault_any_shard(struct kfault_any *a)
 /* @name matches a glob of kfault.exclude. */
 static bool kfault_any_excluded(const char *name)
 {
-	char glob[KFAULT_SYM_LEN];
-	const char *p = exclude;
-	size_t len;
-
-	for (; *p; p += len + !!p[len]) {
-		len = strcspn(p, ",");
-		if (!len || len >= sizeof(glob))
-			continue;
-		memcpy(glob, p, len);
-		glob[len] = '\0';
-		if (glob_match(glob, name))
-			return true;
-	}
-	return false;
+	return kfault_list_match(exclude, name, glob_match);
 }
 
 /* The case is this shard's, of a suite neither excluded nor capped. */
@@ -336,6 +323,8 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 		a->suite = kfault_any_suite(__kunit_suites_start);
 		a->nth = 0;
 		a->index = 0;
+		a->timed = NULL;
+		a->capped = NULL;
 		if (!kfault_any_shard(a) || !a->suite || !kfault_any_enter(a) ||
 		    !kfault_any_resume(a))
 			return NULL;
@@ -350,8 +339,6 @@ static const void *kfault_any_gen(const void *prev, char *desc)
 				return NULL;
 		}
 		a->counted = false;
-		a->timed = NULL;
-		a->capped = NULL;
 	} else if (kfault_only()[0]) {
 		return NULL;
 	} else if (!a->nth && !strcmp(a->op, until)) {

@@ -8,22 +8,37 @@
 
 #include "internal.h"
 
+/*
+ * Does an item of @list ("a,b,...") match @s by @match(item, s)?  An item
+ * of KFAULT_SYM_LEN characters or more matches nothing.
+ */
+bool kfault_list_match(const char *list, const char *s,
+		       bool (*match)(const char *item, const char *s))
+{
+	char item[KFAULT_SYM_LEN];
+	size_t n;
+
+	while (s && *list) {
+		n = strcspn(list, ",");
+		if (n && n < sizeof(item)) {
+			strscpy(item, list, n + 1);
+			if (match(item, s))
+				return true;
+		}
+		list += n + !!list[n];
+	}
+	return false;
+}
+
+static bool kfault_dir_holds(const char *dir, const char *file)
+{
+	return strstr(file, dir);
+}
+
 /* Is file in one of srcdirs ("drivers/net/netdevsim/,lib/kunit/")? */
 bool kfault_in_srcdir(const char *srcdirs, const char *file)
 {
-	char dir[64];
-	size_t n;
-
-	while (file && *srcdirs) {
-		n = strcspn(srcdirs, ",");
-		if (n && n < sizeof(dir)) {
-			strscpy(dir, srcdirs, n + 1);
-			if (strstr(file, dir))
-				return true;
-		}
-		srcdirs += n + !!srcdirs[n];
-	}
-	return false;
+	return kfault_list_match(srcdirs, file, kfault_dir_holds);
 }
 
 /* Built-in code's tags have no module name (CT_MODULE_NAME): use the file. */
