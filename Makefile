@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly bench repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -43,7 +43,9 @@ help:
 	@echo "  merge    SUITE='glob' SHARDS=N: one report of its N shards; AGAINST=dir checks it"
 	@echo "           equals an unsharded sweep on every (case, point id, verdict)"
 	@echo "  shard-test  property-entry in 2 shards, merged: equal to its unsharded sweep"
-	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours)"
+	@echo "  nightly  sweep every suite of all_tests.config in a kernel of its own (hours),"
+	@echo "           in NIGHTLY_SHARDS parallel shards; BASELINE= an earlier night's report.json"
+	@echo "  bench    SUITE='kunit*': the sweep against one boot per point: docs/BENCHMARKS.md"
 	@echo "  repro    POINT=op:id: re-run one fault point twice, its evidence, is it deterministic"
 	@echo "  review   PATCH=file.patch, or BASE=rev [HEAD=rev] of a git KDIR: sweep both sides,"
 	@echo "           compare by stable id (out/review/review.md); REVIEW_ARGS='--on base.patch'"
@@ -129,6 +131,13 @@ nightly:
 		$(SWEEP_ARGS)"; \
 	$(HARNESS) merge $(NIGHTLY) --shards $(NIGHTLY_SHARDS) --policy $(abspath $(NIGHTLY_POLICY)) \
 		$(if $(BASELINE),--baseline $(abspath $(BASELINE)))
+
+# Our sweep of SUITE= (kunit*) against one boot per fault point on the same
+# points, 2 shards against 1, and a rebuild after touching a driver file:
+# docs/BENCHMARKS.md.  BENCH_ARGS: --runs N --sample N --touch FILE
+bench:
+	@$(HARNESS) bench --build-dir $(BUILD_DIR) --out $(abspath $(OUT)) \
+		--suite '$(or $(SUITE),kunit*)' $(BENCH_ARGS)
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:

@@ -11,8 +11,8 @@ from typing import Callable
 from .checkout import policy, targets, tree
 from .checkout.policy import Policy
 from .errors import HarnessError
-from .commands import (calibrate, context, determinism, kunit, modules, repro, review,
-                       sweep, usersweep)
+from .commands import (bench, calibrate, context, determinism, kunit, modules, repro,
+                       review, sweep, usersweep)
 from .proc.runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,6 +107,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _policy(args: argparse.Namespace) -> Policy:
     return policy.load(args.policy) if args.policy else policy.NONE
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    if not args.suite:
+        raise HarnessError("bench: name the suites to sweep with SUITE=")
+    ctx = context.suites_context(make_context(args), args.suite, None)
+    touch = REPO / args.touch if args.touch else None
+    if touch is not None and not touch.is_file():
+        raise HarnessError(f"bench: --touch {args.touch}: no such file in the checkout")
+    result, done = bench.bench(ctx, args.runs, args.sample, touch)
+    kernel = (done.log.kernel_version if done.log else None) or "unknown"
+    path = bench.write(result, REPO, kernel)
+    print(f"bench: kfault {result.ours.median:.1f} s for {result.points} points; one boot per "
+          f"point {result.projected:.0f} s (projected from {len(result.sampled)}): "
+          f"{result.ratio:.0f}x; 2 shards {result.sharded.median:.1f} s; in {path}")
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -206,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop a boot after this many seconds without output (a hang)")
     p.add_argument("--prebuilt", action="store_true",
                    help="with --suite: boot the kernel built before ('build'), build nothing")
+    p = _flow(sub, "bench", "the sweep against one boot per point; shards; rebuild",
+              cmd_bench, kernel_args=False)
+    p.add_argument("--suite", default="", help="the KUnit suites to sweep (a glob)")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--sample", type=int, default=10,
+                   help="points booted one at a time (the rest is projected)")
+    p.add_argument("--touch", default="module/refdev_core.c",
+                   help="the driver file touched before each timed rebuild ('' for none)")
     p = _flow(sub, "build", "build the kernel of a suite sweep, boot nothing", cmd_build,
               kernel_args=False)
     p.add_argument("--suite", default="", help="the KUnit suites (a glob)")

@@ -46,6 +46,9 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
      "POLICY=/nonexistent.toml: no such file"),
     (["sweep", "--suite", "kfault_init_deref", "--prebuilt"], "--prebuilt: no kernel built in"),
     (["build"], "build: name the suites whose kernel to build with SUITE="),
+    (["bench"], "bench: name the suites to sweep with SUITE="),
+    (["bench", "--suite", "kfault_init_deref", "--touch", "nope.c"],
+     "bench: --touch nope.c: no such file in the checkout"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
                                           argv: list[str], message: str) -> None:
