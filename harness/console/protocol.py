@@ -231,6 +231,8 @@ class ResultLine(PointAt):
     detail: str
     reports: int = 0        # KASAN/KFENCE reports the point's code made (guard.c)
     flooded: bool = False   # ... and after KFAULT_FLOOD of them the rest were silenced
+    printed: int = -1       # bytes printk stored during its guarded calls (-1: not said)
+    muted: bool = False     # ... past KFAULT_CONSOLE_BOUND the console was silenced
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,9 @@ def _result(f: dict[str, str]) -> ResultLine:
         report=f.get("report", ""), report_site=f.get("report_site", "-"),
         report_addr=_int(f.get("report_addr", "0")), detail=f.get("detail", ""),
         reports=int(f.get("reports", "0").rstrip("+")),
-        flooded=f.get("reports", "").endswith("+"))
+        flooded=f.get("reports", "").endswith("+"),
+        printed=int(f.get("console", "-1").rstrip("+")),
+        muted=f.get("console", "").endswith("+"))
 
 
 def _capped(f: dict[str, str]) -> CappedLine:

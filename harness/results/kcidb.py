@@ -69,6 +69,9 @@ def _misc(p: report.Point) -> dict[str, Any]:
     if p.evidence.reports:
         misc["memory_safety_reports"] = p.evidence.reports
         misc["flooded"] = p.evidence.flooded
+    if p.evidence.printed is not None:
+        misc["console_bytes"] = p.evidence.printed
+        misc["console_muted"] = p.evidence.muted
     if p.reproduce:
         misc["reproduce"] = p.reproduce
     if p.known:

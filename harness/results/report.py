@@ -145,6 +145,8 @@ class Evidence:
     summary: str                # the grouping key: same for points that failed alike
     reports: int = 0            # memory-safety reports the point's code made
     flooded: bool = False       # ... the rest silenced after the first ones
+    printed: int | None = None  # console bytes of its guarded calls (None: not said)
+    muted: bool = False         # ... the console silenced past the bound
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,8 @@ def _point(res: model.Result, symbols: Symbols | None, meta: RunMeta) -> Point:
     r = res.line
     ev = Evidence(leaked=tuple(map(str, r.leaked)), report=r.report or None,
                   report_site=_opt(r.report_site), detail=r.detail or None, ret=r.ret,
-                  summary=model.evidence(r), reports=r.reports, flooded=r.flooded)
+                  summary=model.evidence(r), reports=r.reports, flooded=r.flooded,
+                  printed=r.printed if r.printed >= 0 else None, muted=r.muted)
     return Point(suite=res.suite, case=res.case, operation=r.op, nth=r.nth,
                  name=point_name(r.op, r.nth, r.fill, r.allocator, r.site, r.inner),
                  verdict=str(r.verdict), ok=r.verdict.ok, us=r.us,
@@ -475,7 +478,8 @@ def point_dict(p: Point) -> dict[str, Any]:
             "failed_site": _site_dict(p.failed_site),
             "evidence": {"leaked": list(e.leaked), "report": e.report,
                          "report_site": e.report_site, "detail": e.detail, "ret": e.ret,
-                         "summary": e.summary, "reports": e.reports, "flooded": e.flooded},
+                         "summary": e.summary, "reports": e.reports, "flooded": e.flooded,
+                         "printed": e.printed, "muted": e.muted},
             "reproduce": p.reproduce, "known": p.known}
 
 

@@ -164,7 +164,8 @@ def test_json_document_shape() -> None:
     assert set(point["failed_site"]) == {"symbol", "offset", "file", "line", "location",
                                          "allocator", "inner", "attr", "stable_id", "addr"}
     assert set(point["evidence"]) == {"leaked", "report", "report_site", "detail", "ret",
-                                      "summary", "reports", "flooded"}
+                                      "summary", "reports", "flooded", "printed", "muted"}
+    assert point["evidence"]["printed"] is None     # an older kernel's line says nothing
     assert point["evidence"]["ret"] == -12
     assert doc["kmemleak"] == {"canary_found": True, "driver_leaks": 0, "kernel_leaks": 89,
                                "known_bugs": {}}

@@ -44,6 +44,7 @@
 #include <linux/string.h>
 #include <trace/events/error_report.h>
 #include <trace/events/lock.h>
+#include <trace/events/printk.h>
 
 #include "internal.h"
 
@@ -120,6 +121,9 @@ static struct kfault_guard_call {
 	int reports;			/* recursion count when the call began */
 	unsigned int recursion;
 	bool silenced;			/* KASAN reports turned off for the call */
+	long printed;			/* console bytes when the call began */
+	bool muted;			/* the console silenced for the call */
+	int loglevel;			/* ... and its console_loglevel before */
 } kfault_guard_now;
 
 static bool kfault_guard_tracking;
@@ -155,6 +159,30 @@ static void kfault_guard_reported(void *data, enum error_detector detector,
 		return;
 	g->silenced = true;
 	kasan_disable_current();
+}
+
+/*
+ * Every message printk stores, from any context, while a call is guarded
+ * (the console tracepoint): a call whose messages pass KFAULT_CONSOLE_BOUND
+ * bytes has the console silenced (console_loglevel, as "quiet" does) until
+ * it returns; they stay in the ring buffer.  So no call prints more than
+ * the bound and one message to the console, whatever floods: a WARN in a
+ * loop, a lockdep splat per lock, a driver's dev_err per retry.
+ */
+static atomic_long_t kfault_guard_printed = ATOMIC_LONG_INIT(0);
+static bool kfault_guard_bounding;
+
+static void kfault_guard_printk(void *data, const char *text, size_t len)
+{
+	struct kfault_guard_call *g = &kfault_guard_now;
+	long n = atomic_long_add_return(len + 1, &kfault_guard_printed);
+
+	if (!READ_ONCE(g->task) || g->muted ||
+	    n - g->printed <= KFAULT_CONSOLE_BOUND)
+		return;
+	g->muted = true;
+	g->loglevel = console_loglevel;
+	console_loglevel = CONSOLE_LOGLEVEL_SILENT;
 }
 
 #ifdef CONFIG_LOCKDEP
@@ -234,6 +262,11 @@ void kfault_guard_init(void)
 		kfault_guard_tracking = kfault_guard_track();
 	if (!kfault_guard_tracking)
 		pr_warn("kfault: no lock tracking for the fault guard: a caught fault ends the boot\n");
+	if (!kfault_guard_bounding)
+		kfault_guard_bounding = !register_trace_console(kfault_guard_printk,
+								NULL);
+	if (!kfault_guard_bounding)
+		pr_warn("kfault: no console bound for the fault guard\n");
 }
 
 static noinline int kfault_guard_call(int (*fn)(void *arg), void *arg)
@@ -481,6 +514,8 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->reports = atomic_read(&kfault_guard_reports);
 	g->recursion = kfault_guard_recursion();
 	g->silenced = false;
+	g->printed = atomic_long_read(&kfault_guard_printed);
+	g->muted = false;
 	g->nr = 0;
 	g->lost = false;
 	WRITE_ONCE(g->task, current);
@@ -515,6 +550,14 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->fault->unusable = kfault_guard_unusable(g);
 	ret = -EFAULT;
 out:
+	g->fault->printed = atomic_long_read(&kfault_guard_printed) - g->printed;
+	if (g->muted) {
+		g->muted = false;
+		console_loglevel = g->loglevel;
+		g->fault->muted = true;
+		pr_warn("kfault: the call printed %ld bytes: the console was silenced after %u, the rest is in the ring buffer\n",
+			g->fault->printed, KFAULT_CONSOLE_BOUND);
+	}
 	if (g->silenced) {
 		g->silenced = false;
 		kasan_enable_current();
@@ -555,6 +598,8 @@ void kfault_guard_end(const char *op, unsigned int nth,
 		      op, nth);
 	res->reports += f->reports;
 	res->flooded |= f->flooded;
+	res->printed += f->printed;
+	res->muted |= f->muted;
 }
 
 /*

@@ -174,10 +174,14 @@ struct kfault_fault {
 	unsigned long ip;	/* the faulting instruction */
 	unsigned int reports;	/* KASAN/KFENCE reports during the call */
 	bool flooded;		/* ... the rest silenced after KFAULT_FLOOD */
+	long printed;		/* bytes printk stored during the call */
+	bool muted;		/* ... the console silenced past the bound */
 };
 
 /* Memory-safety reports a point's code may print before the rest are silenced */
 #define KFAULT_FLOOD	16
+/* Console bytes a guarded call may print before the console is silenced */
+#define KFAULT_CONSOLE_BOUND	(256 * 1024)
 
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);

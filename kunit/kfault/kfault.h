@@ -194,6 +194,8 @@ struct kfault_result {
 	unsigned long report_addr;
 	unsigned int reports;		/* memory-safety reports of the point */
 	bool flooded;			/* ... the rest were silenced */
+	long printed;			/* console bytes of its guarded calls */
+	bool muted;			/* ... the console silenced past the bound */
 	u64 ns;
 };
 
