@@ -201,12 +201,16 @@ def suites_table(report: Report) -> list[str]:
     out = ["", "## Suites", "",
            "Every suite the kernel has that the sweep's glob names: swept, capped (the "
            "rest of it not swept, from the point named), excluded by the policy, or not "
-           "reached.", "", "| suite | status | points | findings | why |",
-           "|---|---|---:|---:|---|"]
+           "reached.", "",
+           "| suite | status | points | findings | verdicts | boots | seconds | why |",
+           "|---|---|---:|---:|---|---:|---:|---|"]
     order = sorted(report.suites, key=lambda x: (x.status == "swept", x.name))
     for x in order:
         why = x.why + (f" (from {x.at})" if x.at else "")
-        out.append(f"| {_md(x.name)} | {x.status} | {x.points} | {x.findings} | {_md(why)} |")
+        verdicts = ", ".join(f"{v} {n}" for v, n in sorted(
+            x.verdicts.items(), key=lambda kv: verdict_rank(kv[0])))
+        out.append(f"| {_md(x.name)} | {x.status} | {x.points} | {x.findings} | "
+                   f"{_md(verdicts)} | {x.boots} | {x.seconds:.1f} | {_md(why)} |")
     return out
 
 

@@ -272,6 +272,9 @@ class SuiteStatus:
     findings: int               # ... and baselines, that are findings
     why: str = ""
     at: str = ""                # capped: the first point not swept
+    verdicts: Mapping[str, int] = dataclasses.field(default_factory=dict)  # of its points
+    seconds: float = 0.0        # its points' and baselines' time (the kernel's count)
+    boots: int = 0              # boots that ran any of it
 
 
 @dataclass(frozen=True)
@@ -424,7 +427,10 @@ def suite_statuses(log: model.RunLog, results: tuple[Point, ...],
             status, why, at = "swept", "", ""
         else:
             status, why, at = "not reached", "no result: the sweep ended before it", ""
-        out.append(SuiteStatus(name, status, points, findings, why, at))
+        out.append(SuiteStatus(
+            name, status, points, findings, why, at,
+            _count(p.verdict for p in mine if p.nth), sum(p.us for p in mine) / 1e6,
+            len({r.boot for r in log.results if r.op.split(".")[0] == name})))
     return tuple(out)
 
 
@@ -525,6 +531,8 @@ def to_dict(report: Report) -> dict[str, Any]:
             "title": crash.title, "frame": _opt(crash.frame), "case": _opt(crash.case),
             "last_point": _opt(crash.last_point), "faulted": crash.faulted or None},
         "suites": [{"name": x.name, "status": x.status, "points": x.points,
-                    "findings": x.findings, "why": x.why or None, "at": x.at or None}
+                    "findings": x.findings, "why": x.why or None, "at": x.at or None,
+                    "verdicts": dict(x.verdicts), "seconds": round(x.seconds, 3),
+                    "boots": x.boots}
                    for x in report.suites],
     }

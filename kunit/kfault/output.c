@@ -205,8 +205,8 @@ void kfault_log_result(struct kunit *test, const struct kfault_op *op,
 
 /*
  * A point of the any-suite sweep (suites.c): the same line, with the case's
- * init error as its ret, no address or timing, and the KUnit parameter the
- * point ran under after its detail.
+ * init error as its ret, no address, and the KUnit parameter the point ran
+ * under after its detail.
  */
 void kfault_log_any_result(struct kunit *test, const char *op, unsigned int nth,
 			   enum kfault_verdict v, int ret,
@@ -215,11 +215,12 @@ void kfault_log_any_result(struct kunit *test, const char *op, unsigned int nth,
 	const struct kfault_site *s = &res->site;
 
 	kunit_info(test,
-		   "kfault: op=%s nth=%u fill=0 ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x0 id=%08x verdict=%s ret=%d us=0 leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx reports=%u%s console=%ld%s detail=[%s%s%s]\n",
+		   "kfault: op=%s nth=%u fill=0 ran=%u attr=%s allocator=%s inner=%s site=%s file=%s:%u addr=0x0 id=%08x verdict=%s ret=%d us=%llu leaked=[%s] report=[%s] report_site=%s report_addr=0x%lx reports=%u%s console=%ld%s detail=[%s%s%s]\n",
 		   op, nth, nth, kfault_or_dash(s->attr),
 		   kfault_or_dash(s->allocator), kfault_or_dash(s->inner),
 		   kfault_or_dash(s->caller), kfault_or_dash(s->file), s->line,
-		   nth ? s->id : 0, kfault_verdict_name(v), ret, res->leaks,
+		   nth ? s->id : 0, kfault_verdict_name(v), ret,
+		   div_u64(res->ns, NSEC_PER_USEC), res->leaks,
 		   res->report, kfault_or_dash(res->report_site),
 		   res->report_addr, res->reports, res->flooded ? "+" : "",
 		   res->printed, res->muted ? "+" : "", res->detail,

@@ -684,6 +684,7 @@ static void kfault_suites_point(struct kunit *test)
 	const struct kfault_site *s;
 	unsigned int nth;
 	enum kfault_verdict verdict;
+	u64 start = ktime_get_ns();
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, env);
@@ -716,6 +717,7 @@ static void kfault_suites_point(struct kunit *test)
 	if (nth)
 		kfault_any_point(a, env);
 	verdict = kfault_any_verdict(a);
+	res->ns = ktime_get_ns() - start;	/* the baseline's: both its runs */
 	kfault_print_ran_name(a->op, nth, verdict, s, env->catch.events);
 	if (nth == a->events)
 		kfault_print_done_name(a->op, nth + 1);
