@@ -101,6 +101,7 @@ class Suites:
     files: frozenset[str]               # the suites' C files (basenames)
     shard: Shard | None = None          # SHARD=I/N: this slice of the sweep only
     policy: Policy = NO_POLICY          # POLICY=: suites left out, caps (configs/nightly.toml)
+    named: frozenset[str] = frozenset()     # every suite name the tree's sources define
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,12 @@ MAX_DIRS_LEN = 127      # kfault.suites_dirs (suites.c)
 def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
     """The directories of the suites glob names, for the leak check's tags, and
     their source files."""
+    dirs, sources, _ = suite_sources_of(ctx, glob)
+    return dirs, sources
+
+
+def suite_sources_of(ctx: Context, glob: str) -> tuple[list[str], list[str], frozenset[str]]:
+    """suite_dirs(), and the name of every suite the tree's sources define."""
     files = {}
     # the tree, and our own suites, which its drivers/misc/kfault link holds;
     # headers too: 6.12 defines DAMON's four suites in mm/damon/tests/*.h
@@ -344,7 +351,8 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
                            f"more than kfault.suites_dirs holds: {', '.join(dirs)}")
     print(f"kfault: suites {glob}: leak check over the allocation tags of "
           f"{', '.join(dirs)}", flush=True)
-    return dirs, suite_sources.files_for(glob, files)
+    return dirs, suite_sources.files_for(glob, files), frozenset(
+        n for names in files.values() for n in names)
 
 
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
@@ -362,13 +370,13 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
             path = path / ".kunitconfig"
         if not path.is_file():
             raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
-    dirs, sources = suite_dirs(ctx, glob)
+    dirs, sources, named = suite_sources_of(ctx, glob)
     target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
                     suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),
                     prefix="", kmemleak=True,
                     known=known_bugs.load_suite_findings(ctx.checkout.config_dir))
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites", suites=Suites(
-        glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard, policy))
+        glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard, policy, named))
     if path is not None:
         config_dir = ctx.out / "suites-config"
         config_dir.mkdir(parents=True, exist_ok=True)

@@ -76,12 +76,18 @@ def _crashed(ctx: Context, log: model.RunLog, symbols: model.Symbols, lines: lis
     return resume.crash_record(crash, at, place, boot, resume.excerpt(lines, crash))
 
 
-def print_suites(who: str, doc: dict[str, Any]) -> None:
-    """The suite sweep's suites by status, as report.json counts them."""
+def print_suites(who: str, doc: dict[str, Any], suites: Suites | None) -> None:
+    """The suite sweep's suites by status, as report.json counts them, and those
+    the kernel has whose name no source defines (SUITE=NAME cannot find them)."""
     counts = Counter(x["status"] for x in doc.get("suites", []))
     if counts:
         print(f"{who}: suites: " + ", ".join(f"{counts[k]} {k}" for k in SUITE_STATUSES
                                              if counts[k]), flush=True)
+    unnamed = sorted(x["name"] for x in doc.get("suites", [])
+                     if suites is not None and x["name"] not in suites.named)
+    if unnamed:
+        print(f"{who}: {len(unnamed)} suite(s) of the kernel defined by no source's "
+              f".name (SUITE= cannot name them): {', '.join(unnamed[:20])}", flush=True)
 
 
 def build(ctx: Context) -> Outcome:
@@ -159,7 +165,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
           f"{f', {len(failing)} case(s) failing with nothing injected' if failing else ''}"
           f"{f', {len(why)} known' if why else ''}; "
           f"results in {jsonl}, reports in {out}/report/")
-    print_suites("sweep", doc)
+    print_suites("sweep", doc, ctx.suites)
     if complete and ctx.suites is not None and not any(r.kind in ("point", "crash")
                                                        for r in records):
         # the sources have the suite, this kernel does not: nothing was looked at
@@ -238,7 +244,7 @@ def merge(ctx: Context, count: int, against: Path | None = None,
     bad = _findings(records, known_findings(merged, ctx.target.known))
     print(f"merge: {count} shards, {sum(r.kind == 'point' for r in records)} points, "
           f"{len(bad)} findings; results in {out}/results.jsonl, reports in {out}/report/")
-    print_suites("merge", doc)
+    print_suites("merge", doc, ctx.suites)
     if before is not None:
         cmp = baseline.compare(doc, before)
         print(f"merge: against {previous}: {len(cmp.new)} new, {len(cmp.fixed)} fixed, "
