@@ -224,18 +224,22 @@ def merge(ctx: Context, count: int, against: Path | None = None,
     chains: dict[int, list[tuple[str, str]]] = {}
     records: list[Record] = []
     left: list[str] = []
+    offset = 0
     for d in dirs:
         recs = resume.load((d / "results.jsonl").read_text())
         if not recs or recs[-1].kind != "complete":
             left.append(f"{d.name} did not sweep to its end")
         log, symbols = union(ctx, d, recs)
+        # the shards' boots one after the other, as their records are
+        log.results = [dataclasses.replace(r, boot=r.boot + offset) for r in log.results]
+        offset = max((r.boot for r in log.results), default=offset)
         logs.append(log)
         chains.update(symbols.chains)
         records += recs
     out = ctx.out / f"sweep-merged-of-{count}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.jsonl").write_text("".join(r.json() + "\n" for r in records))
-    merged = model.merge(logs)
+    merged = model.merge(logs, renumber=False)
     not_swept = "; ".join(left) or None
     before = reports_io.load_baseline(previous) if previous is not None else None
     doc = write_reports(ctx, merged, model.Symbols(chains, ctx.files), out / "report",

@@ -191,16 +191,18 @@ def point_name(op: str, nth: int, fill: int, allocator: str, site: str, inner: s
     return name + (f" (in {inner})" if inner not in ("", "-") else "")
 
 
-def merge(logs: list[RunLog]) -> RunLog:
+def merge(logs: list[RunLog], renumber: bool = True) -> RunLog:
     """The boots of one multi-boot sweep as one run: results of every boot (each
-    with its boot number), totals, counts and speed summed, the last kmemleak
-    verdict.  Crashes and hangs are added by the caller as results of their own."""
+    with its boot number: its log's place, or with renumber False the one it
+    has), totals, counts and speed summed, the last kmemleak verdict.  Crashes
+    and hangs are added by the caller as results of their own."""
     out = RunLog()
     for boot, log in enumerate(logs, 1):
         out.lines += log.lines
         out.kernel_version = out.kernel_version or log.kernel_version
         out.targets += [t for t in log.targets if t.name not in {x.name for x in out.targets}]
-        out.results += [dataclasses.replace(r, boot=boot) for r in log.results]
+        out.results += [dataclasses.replace(r, boot=boot) if renumber else r
+                        for r in log.results]
         for op, c in log.counts.items():
             old = out.counts.get(op)
             out.counts[op] = c if old is None else CountLine(
