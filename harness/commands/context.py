@@ -300,8 +300,8 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
 def excluded_why(ctx: Context, log: model.RunLog) -> dict[str, str]:
     """Why each suite the kernel left out was left out (the sweep's policy)."""
     policy = ctx.suites.policy if ctx.suites else NO_POLICY
-    return {name: why for name, left in log.suites.items()
-            if left and (why := policy.why_excluded(name)) is not None}
+    return {name: why for name, listed in log.suites.items()
+            if listed.excluded and (why := policy.why_excluded(name)) is not None}
 
 
 def reproduce_template(ctx: Context) -> str:

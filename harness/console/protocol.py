@@ -10,7 +10,7 @@ UML console and kunit.py's formatted output.
     ran     op= nth= | op= fill=  verdict= nesting= site=A/I/C id=
     done    op= nth=                                        the op's points are run
     thread  op= nth= pid=                                   a suite point's thread
-    suite   name= excluded=0|1                              a suite sweep's suites
+    suite   name= cases= excluded=0|1                       a suite sweep's suites
     capped  suite= ms= at=OP:NTH                            kfault.suite_ms ran out
     count   op= points= bookkeeping= events=
     point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
@@ -273,6 +273,7 @@ class SuiteLine:
 
     name: str
     excluded: bool      # kfault.exclude names it
+    cases: int = -1     # its cases (KUNIT_CASE entries; -1: not said)
 
 
 @dataclass(frozen=True)
@@ -377,7 +378,7 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("point ", _point), ("op=", _result),
     ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
     ("thread ", lambda f: ThreadLine(f["op"], int(f["nth"]), int(f["pid"]))),
-    ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1")),
+    ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1", int(f.get("cases", "-1")))),
     ("capped ", _capped),
     ("kmemleak confirmation: ", _kmemleak))
 

@@ -70,7 +70,7 @@ class RunLog:
     tries: list[tuple[int, protocol.TryLine]] = field(default_factory=list)
     dones: list[tuple[int, protocol.DoneLine]] = field(default_factory=list)
     threads: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (op, nth)
-    suites: dict[str, bool] = field(default_factory=dict)   # a suite sweep's: excluded?
+    suites: dict[str, protocol.SuiteLine] = field(default_factory=dict)  # a suite sweep's
     capped: list[SuiteCap] = field(default_factory=list)
     stats: StatsLine | None = None
     kmemleak: KmemleakLine | None = None
@@ -161,7 +161,7 @@ def build(lines: list[str], prefix: str) -> RunLog:
         elif isinstance(rec, protocol.ThreadLine):
             log.threads[rec.pid] = (rec.op, rec.nth)
         elif isinstance(rec, protocol.SuiteLine):
-            log.suites[rec.name] = rec.excluded
+            log.suites[rec.name] = rec
         elif isinstance(rec, protocol.CappedLine):
             log.capped.append(SuiteCap(rec.suite, f"{rec.op}:{rec.nth}",
                                        f"its points took {rec.ms} ms in one boot "

@@ -191,7 +191,7 @@ def headline(report: Report) -> str:
     return text
 
 
-SUITE_STATUSES = ("swept", "capped", "excluded", "not reached")
+SUITE_STATUSES = ("swept", "capped", "excluded", "no cases", "not reached")
 
 
 def suites_table(report: Report) -> list[str]:

@@ -267,7 +267,7 @@ class SuiteStatus:
     cap ended the sweep first)."""
 
     name: str
-    status: str                 # "swept", "capped", "excluded", "not reached"
+    status: str                 # "swept", "capped", "excluded", "no cases", "not reached"
     points: int                 # fault points with a result
     findings: int               # ... and baselines, that are findings
     why: str = ""
@@ -419,12 +419,15 @@ def suite_statuses(log: model.RunLog, results: tuple[Point, ...],
         findings = sum(1 for p in mine if not p.ok and not p.known
                        and not Verdict(p.verdict).unreached)
         cap = caps.get(name)
-        if log.suites.get(name):
+        listed = log.suites.get(name)
+        if listed is not None and listed.excluded:
             status, why, at = "excluded", excluded.get(name, "kfault.exclude names it"), ""
         elif cap is not None:
             status, why, at = "capped", cap.why, cap.at
         elif mine:
             status, why, at = "swept", "", ""
+        elif listed is not None and listed.cases == 0:
+            status, why, at = "no cases", "it has no case to run in this kernel", ""
         else:
             status, why, at = "not reached", "no result: the sweep ended before it", ""
         out.append(SuiteStatus(

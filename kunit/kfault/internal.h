@@ -271,7 +271,7 @@ void kfault_print_ran_name(const char *op, unsigned int nth,
 			   enum kfault_verdict v, const struct kfault_site *s,
 			   unsigned int events);
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid);
-void kfault_print_suite(const char *suite, bool excluded);
+void kfault_print_suite(const char *suite, unsigned int cases, bool excluded);
 void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
 			 unsigned int nth);
 void kfault_print_event(unsigned int nr, const struct kfault_site *s);

@@ -111,9 +111,10 @@ void kfault_print_ran_name(const char *op, unsigned int nth,
 		s->inner, s->caller, s->id, events);
 }
 
-void kfault_print_suite(const char *suite, bool excluded)
+void kfault_print_suite(const char *suite, unsigned int cases, bool excluded)
 {
-	pr_info("kfault: suite name=%s excluded=%d\n", suite, excluded);
+	pr_info("kfault: suite name=%s cases=%u excluded=%d\n", suite, cases,
+		excluded);
 }
 
 /* kfault.suite_ms: @suite's points from @op:@nth on are not swept */

@@ -304,10 +304,17 @@ static bool kfault_any_resume(struct kfault_any *a)
 static void kfault_any_list(void)
 {
 	struct kunit_suite * const *s;
+	struct kunit_case *c;
+	unsigned int cases;
 
 	for (s = kfault_any_suite(__kunit_suites_start); s;
-	     s = kfault_any_suite(s + 1))
-		kfault_print_suite((*s)->name, kfault_any_excluded((*s)->name));
+	     s = kfault_any_suite(s + 1)) {
+		cases = 0;
+		for (c = (*s)->test_cases; c->run_case; c++)
+			cases++;
+		kfault_print_suite((*s)->name, cases,
+				   kfault_any_excluded((*s)->name));
+	}
 }
 
 static const void *kfault_any_gen(const void *prev, char *desc)
