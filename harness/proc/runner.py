@@ -128,9 +128,17 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
     def ticker() -> None:
         while not stop.wait(min(TICK_S, req.idle or TICK_S)):
             progress.tick()
-            if req.idle and time.monotonic() - last[0] > req.idle and kill:
+            if not req.idle or time.monotonic() - last[0] <= req.idle or len(kill) < 2:
+                continue
+            # the kernel first: kunit.py then writes out test.log and ends (a
+            # kill of kunit.py loses what it had not written); if it does not
+            # end either, everything
+            if not silent.is_set() and kill[0]():
                 silent.set()
-                kill[0]()
+                last[0] = time.monotonic()
+            else:
+                silent.set()
+                kill[1]()
 
     try:
         with (output.open("w") if output else open(os.devnull)) as out:
@@ -140,6 +148,9 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
                                     start_new_session=on_start is not None)
             if on_start:
                 on_start(proc.pid)
+            # in a session of its own, kunit.py's group is its and the kernel's
+            kill.append((lambda: stop_kernel(proc.pid, proc.pid) > 0) if on_start is not None
+                        else (lambda: _kill(os.kill, proc.pid)))
             kill.append(lambda: _kill(os.killpg if on_start is not None else os.kill, proc.pid))
             thread = threading.Thread(target=ticker, daemon=True)
             thread.start()
@@ -177,6 +188,25 @@ def _kill(kill: Callable[[int, int], None], ident: int) -> bool:
     except (ProcessLookupError, PermissionError):
         return False
     return True
+
+
+def group_members(pgid: int, proc: Path = Path("/proc")) -> list[int]:
+    """The processes of process group pgid (from /proc/PID/stat: its fifth field)."""
+    out = []
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 2 and fields[2] == str(pgid):
+            out.append(int(stat.parent.name))
+    return out
+
+
+def stop_kernel(pgid: int, keep: int) -> int:
+    """Kill every process of kunit.py's group but kunit.py (keep): the UML
+    kernel and its helpers; how many were killed."""
+    return sum(_kill(os.kill, pid) for pid in group_members(pgid) if pid != keep)
 
 
 def stop_process(pid: int) -> bool:

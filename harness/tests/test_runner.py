@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 import shutil
 from pathlib import Path
 
@@ -81,3 +82,31 @@ def test_a_boot_that_goes_silent_is_stopped(tmp_path: Path) -> None:
     with pytest.raises(ProcessLookupError):
         os.killpg(started[0], 0)
     assert runner.idle_said("kfault: exit 0\n") == ""
+
+
+def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Path) -> None:
+    # kunit.py boots a "kernel" that hangs; stopping the kernel alone lets
+    # kunit.py write out what it read (a SIGKILL of kunit.py loses its buffer)
+    kdir = tmp_path / "linux"
+    (kdir / "tools/testing/kunit").mkdir(parents=True)
+    (kdir / "tools/testing/kunit/kunit.py").write_text(
+        "import subprocess, sys\n"
+        "k = subprocess.Popen([sys.executable, '-c', "
+        "'import time; print(\"kfault: try op=s.c nth=3\", flush=True); time.sleep(600)'],"
+        " stdout=subprocess.PIPE, text=True)\n"
+        "for line in k.stdout:\n    print(line, end='', flush=True)\n"
+        "print('kunit.py: the kernel ended; test.log written', flush=True)\n")
+    req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
+                              kunitconfig_dir=tmp_path, use_ccache=False, idle=1)
+    out = tmp_path / "boot.kunit.txt"
+    started: list[int] = []
+    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_IDLE
+    text = out.read_text().splitlines()
+    assert text == ["kfault: try op=s.c nth=3", "kunit.py: the kernel ended; test.log written",
+                    "kfault: no output for 1 s: the boot was stopped"]
+    # the stopped kernel is gone (its zombie reaped by init soon after)
+    for _ in range(50):
+        if not runner.group_members(started[0]):
+            break
+        time.sleep(0.1)
+    assert runner.group_members(started[0]) == []
