@@ -148,10 +148,9 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
                                     start_new_session=on_start is not None)
             if on_start:
                 on_start(proc.pid)
-            # in a session of its own, kunit.py's group is its and the kernel's
-            kill.append((lambda: stop_kernel(proc.pid, proc.pid) > 0) if on_start is not None
-                        else (lambda: _kill(os.kill, proc.pid)))
-            kill.append(lambda: _kill(os.killpg if on_start is not None else os.kill, proc.pid))
+            kill.append(lambda: stop_kernel(proc.pid) > 0)
+            kill.append(lambda: stop_kernel(proc.pid) + _kill(
+                os.killpg if on_start is not None else os.kill, proc.pid) > 0)
             thread = threading.Thread(target=ticker, daemon=True)
             thread.start()
             assert proc.stdout is not None
@@ -167,7 +166,7 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
                     flooded = True
                     (out if output else sys.stdout).write(
                         f"{FLOOD} {seen} bytes of output (more than {req.max_output})\n")
-                    _kill(os.killpg if on_start is not None else os.kill, proc.pid)
+                    kill[1]()
                     break
             code = proc.wait()
             stop.set()
@@ -190,23 +189,36 @@ def _kill(kill: Callable[[int, int], None], ident: int) -> bool:
     return True
 
 
-def group_members(pgid: int, proc: Path = Path("/proc")) -> list[int]:
-    """The processes of process group pgid (from /proc/PID/stat: its fifth field)."""
+def _stats(proc: Path) -> list[tuple[int, int, int]]:
+    """(pid, ppid, pgid) of every process (from /proc/PID/stat)."""
     out = []
     for stat in proc.glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
+            out.append((int(stat.parent.name), int(fields[1]), int(fields[2])))
+        except (OSError, ValueError, IndexError):
             continue
-        if len(fields) > 2 and fields[2] == str(pgid):
-            out.append(int(stat.parent.name))
     return out
 
 
-def stop_kernel(pgid: int, keep: int) -> int:
-    """Kill every process of kunit.py's group but kunit.py (keep): the UML
-    kernel and its helpers; how many were killed."""
-    return sum(_kill(os.kill, pid) for pid in group_members(pgid) if pid != keep)
+def group_members(pgid: int, proc: Path = Path("/proc")) -> list[int]:
+    """The processes of process group pgid."""
+    return [pid for pid, _, group in _stats(proc) if group == pgid]
+
+
+def kernel_processes(parent: int, proc: Path = Path("/proc")) -> list[int]:
+    """The kernel kunit.py (parent) boots and its helpers: its children and the
+    process groups they lead (a UML kernel puts itself in a session of its own,
+    out of kunit.py's group)."""
+    stats = _stats(proc)
+    groups = {group for _, ppid, group in stats if ppid == parent}
+    return sorted(pid for pid, ppid, group in stats
+                  if pid != parent and (ppid == parent or group in groups))
+
+
+def stop_kernel(parent: int) -> int:
+    """Kill the kernel kunit.py (parent) booted, and its helpers; how many."""
+    return sum(_kill(os.kill, pid) for pid in kernel_processes(parent))
 
 
 def stop_process(pid: int) -> bool:
@@ -215,8 +227,9 @@ def stop_process(pid: int) -> bool:
 
 
 def stop_group(pgid: int) -> bool:
-    """Kill a process group left by an interrupted run; True if it was there."""
-    return _kill(os.killpg, pgid)
+    """Kill a process group left by an interrupted run, and the kernel its
+    kunit.py (the group's leader) booted; True if it was there."""
+    return stop_kernel(pgid) + _kill(os.killpg, pgid) > 0
 
 
 def addr2line(binary: Path, addrs: list[int]) -> dict[int, list[tuple[str, str]]]:
