@@ -429,7 +429,8 @@ def suite_statuses(log: model.RunLog, results: tuple[Point, ...],
         elif listed is not None and listed.cases == 0:
             status, why, at = "no cases", "it has no case to run in this kernel", ""
         else:
-            status, why, at = "not reached", "no result: the sweep ended before it", ""
+            status, why, at = "not reached", ("no result: the sweep ended before it, or "
+                                              "(a shard) none of its cases are this shard's"), ""
         out.append(SuiteStatus(
             name, status, points, findings, why, at,
             _count(p.verdict for p in mine if p.nth), sum(p.us for p in mine) / 1e6,
