@@ -42,45 +42,45 @@ def test_a_patched_kernel_is_built_and_booted_as_another_user() -> None:
     assert ("--make_options=CC=ccache gcc" in argv) == bool(shutil.which("ccache"))
 
 
-def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
-    # a kunit.py that prints without end, as a point flooding KASAN reports does
+def _fake_kunit(tmp_path: Path, script: str, **opts: int) -> tuple[int, str, int]:
+    """run_kunit on a kunit.py that is script: its code, its output, its group."""
     kdir = tmp_path / "linux"
     (kdir / "tools/testing/kunit").mkdir(parents=True)
-    (kdir / "tools/testing/kunit/kunit.py").write_text(
-        "import sys\nwhile True:\n    sys.stdout.write('BUG: KASAN: use-after-free in x\\n')\n")
+    (kdir / "tools/testing/kunit/kunit.py").write_text(script)
     req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
-                              kunitconfig_dir=tmp_path, use_ccache=False,
-                              max_output=200_000)
+                              kunitconfig_dir=tmp_path, use_ccache=False, **opts)
     out = tmp_path / "boot.kunit.txt"
     started: list[int] = []
-    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_FLOOD
-    text = out.read_text()
+    code = runner.run_kunit(req, output=out, on_start=started.append)
+    return code, out.read_text(), started[0]
+
+
+def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
+    # a kunit.py that prints without end, as a point flooding KASAN reports does
+    code, text, group = _fake_kunit(
+        tmp_path, "import sys\nwhile True:\n    sys.stdout.write('BUG: KASAN: use-after-free in x\\n')\n",
+        max_output=200_000)
+    assert code == runner.EXIT_FLOOD
     assert 200_000 < len(text) < 300_000
     said = runner.flood_said(text)
     assert said.startswith("console flood: the boot was stopped after ")
     assert said.endswith("bytes of output (more than 200000)")
     # the whole process group is gone
     with pytest.raises(ProcessLookupError):
-        os.killpg(started[0], 0)
+        os.killpg(group, 0)
     assert runner.flood_said("kfault: exit 0\n") == ""
 
 
 def test_a_boot_that_goes_silent_is_stopped(tmp_path: Path) -> None:
     # a kunit.py whose kernel hangs in a point: a line, then nothing
-    kdir = tmp_path / "linux"
-    (kdir / "tools/testing/kunit").mkdir(parents=True)
-    (kdir / "tools/testing/kunit/kunit.py").write_text(
-        "import sys, time\nprint('kfault: try op=s.c nth=3', flush=True)\ntime.sleep(600)\n")
-    req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
-                              kunitconfig_dir=tmp_path, use_ccache=False, idle=1)
-    out = tmp_path / "boot.kunit.txt"
-    started: list[int] = []
-    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_IDLE
-    text = out.read_text()
+    code, text, group = _fake_kunit(
+        tmp_path, "import sys, time\nprint('kfault: try op=s.c nth=3', flush=True)\n"
+        "time.sleep(600)\n", idle=1)
+    assert code == runner.EXIT_IDLE
     assert text.startswith("kfault: try op=s.c nth=3\n")
     assert runner.idle_said(text) == "no output for 1 s: the boot was stopped"
     with pytest.raises(ProcessLookupError):
-        os.killpg(started[0], 0)
+        os.killpg(group, 0)
     assert runner.idle_said("kfault: exit 0\n") == ""
 
 
@@ -88,21 +88,16 @@ def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Pat
     # kunit.py boots a "kernel" that hangs; like UML it leaves kunit.py's
     # session.  Stopping the kernel alone lets kunit.py write out what it read
     # (a SIGKILL of kunit.py loses its buffer, and would leave the kernel running)
-    kdir = tmp_path / "linux"
-    (kdir / "tools/testing/kunit").mkdir(parents=True)
-    (kdir / "tools/testing/kunit/kunit.py").write_text(
+    code, out, _ = _fake_kunit(
+        tmp_path,
         "import subprocess, sys\n"
         "k = subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); "
         "print(\"kfault: try op=s.c nth=3 pid\", os.getpid(), flush=True); time.sleep(600)'],"
         " stdout=subprocess.PIPE, text=True)\n"
         "for line in k.stdout:\n    print(line, end='', flush=True)\n"
-        "print('kunit.py: the kernel ended; test.log written', flush=True)\n")
-    req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
-                              kunitconfig_dir=tmp_path, use_ccache=False, idle=1)
-    out = tmp_path / "boot.kunit.txt"
-    started: list[int] = []
-    assert runner.run_kunit(req, output=out, on_start=started.append) == runner.EXIT_IDLE
-    text = out.read_text().splitlines()
+        "print('kunit.py: the kernel ended; test.log written', flush=True)\n", idle=1)
+    assert code == runner.EXIT_IDLE
+    text = out.splitlines()
     assert text[0].startswith("kfault: try op=s.c nth=3 pid ")
     assert text[1:] == ["kunit.py: the kernel ended; test.log written",
                         "kfault: no output for 1 s: the boot was stopped"]
