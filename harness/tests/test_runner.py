@@ -58,8 +58,8 @@ def _fake_kunit(tmp_path: Path, script: str, **opts: int) -> tuple[int, str, int
 def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
     # a kunit.py that prints without end, as a point flooding KASAN reports does
     code, text, group = _fake_kunit(
-        tmp_path, "import sys\nwhile True:\n    sys.stdout.write('BUG: KASAN: use-after-free in x\\n')\n",
-        max_output=200_000)
+        tmp_path, "import sys\nwhile True:\n"
+        "    sys.stdout.write('BUG: KASAN: use-after-free in x\\n')\n", max_output=200_000)
     assert code == runner.EXIT_FLOOD
     assert 200_000 < len(text) < 300_000
     said = runner.flood_said(text)
