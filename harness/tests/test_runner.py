@@ -42,13 +42,15 @@ def test_a_patched_kernel_is_built_and_booted_as_another_user() -> None:
     assert ("--make_options=CC=ccache gcc" in argv) == bool(shutil.which("ccache"))
 
 
-def _fake_kunit(tmp_path: Path, script: str, **opts: int) -> tuple[int, str, int]:
+def _fake_kunit(tmp_path: Path, script: str, idle: int = 0,
+                max_output: int = 256 << 20) -> tuple[int, str, int]:
     """run_kunit on a kunit.py that is script: its code, its output, its group."""
     kdir = tmp_path / "linux"
     (kdir / "tools/testing/kunit").mkdir(parents=True)
     (kdir / "tools/testing/kunit/kunit.py").write_text(script)
     req = runner.KunitRequest(kdir=kdir, build_dir=tmp_path / "build",
-                              kunitconfig_dir=tmp_path, use_ccache=False, **opts)
+                              kunitconfig_dir=tmp_path, use_ccache=False, idle=idle,
+                              max_output=max_output)
     out = tmp_path / "boot.kunit.txt"
     started: list[int] = []
     code = runner.run_kunit(req, output=out, on_start=started.append)
