@@ -414,7 +414,8 @@ def test_a_suite_defined_in_a_header_can_be_named(fake_tree: Path, tmp_path: Pat
         context.suite_dirs(ctx, "damon-x")
 
 
-def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Path) -> None:
+def test_two_shards_merge_into_the_unsharded_sweep(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # make shard-test (2026-12-01): property-entry swept with kfault.shard=0/2
     # and 1/2 (40 and 43 points), merged, and compared with its unsharded sweep
     ctx, _ = make(fake_tree, tmp_path, [])
@@ -439,6 +440,17 @@ def test_two_shards_merge_into_the_unsharded_sweep(fake_tree: Path, tmp_path: Pa
     assert sum(r.kind == "point" for r in got) == 83
     assert sweep.same_results(got, resume.load(
         (whole / "results.jsonl").read_text())) == []
+    # a second night on the same tree, compared with the first by stable id
+    first = tmp_path / "first-night.json"
+    first.write_text(json.dumps(merged.report))
+    capsys.readouterr()
+    again = sweep.merge(ctx, 2, previous=first)
+    said = capsys.readouterr().out
+    assert again.code == 0
+    assert f"against {first}: 0 new, 0 fixed, " in said and " 0 results appeared, 0 gone" in said
+    assert (ctx.out / "sweep-merged-of-2/report/baseline.md").is_file()
+    with pytest.raises(HarnessError):
+        sweep.merge(ctx, 2, previous=tmp_path / "no-such-night.json")
     # an unsharded sweep that differs: the differing case is named, one line
     other = tmp_path / "other"
     other.mkdir()
