@@ -241,8 +241,7 @@ void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 		      unsigned int nth, unsigned int count);
 unsigned int kfault_catch_kept(const struct kfault_catch *c);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
-bool kfault_list_match(const char *list, const char *s,
-		       bool (*match)(const char *item, const char *s));
+bool kfault_list_match(const char *list, const char *s);
 bool kfault_in_srcdir(const char *srcdirs, const char *file);
 void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);

@@ -241,7 +241,7 @@ static bool kfault_any_shard(struct kfault_any *a)
 /* @name matches a glob of kfault.exclude. */
 static bool kfault_any_excluded(const char *name)
 {
-	return kfault_list_match(exclude, name, glob_match);
+	return kfault_list_match(exclude, name);
 }
 
 /* The case is this shard's, of a suite neither excluded nor capped. */

@@ -4,51 +4,53 @@
  * precise leak check: what a point left allocated at each of its call sites.
  */
 #include <linux/alloc_tag.h>
+#include <linux/glob.h>
 #include <linux/string.h>
 
 #include "internal.h"
 
 /*
- * Does an item of @list ("a,b,...") match @s by @match(item, s)?  An item
- * of KFAULT_SYM_LEN characters or more matches nothing.
+ * Copy the next item of the list at *@list ("a,b,...") into @buf and step
+ * past it; an empty item, or one of @size characters or more, is skipped.
+ * No callback and a caller's buffer: kfault_in_srcdir() runs for every
+ * allocation event, deep in the allocator, where stack is short.
  */
-bool kfault_list_match(const char *list, const char *s,
-		       bool (*match)(const char *item, const char *s))
+static bool kfault_list_next(const char **list, char *buf, size_t size)
 {
-	char item[KFAULT_SYM_LEN];
+	const char *item;
 	size_t n;
 
-	while (s && *list) {
-		n = strcspn(list, ",");
-		if (n && n < sizeof(item)) {
-			strscpy(item, list, n + 1);
-			if (match(item, s))
-				return true;
+	while (**list) {
+		item = *list;
+		n = strcspn(item, ",");
+		*list += n + !!item[n];
+		if (n && n < size) {
+			strscpy(buf, item, n + 1);
+			return true;
 		}
-		list += n + !!list[n];
 	}
 	return false;
 }
 
-/*
- * Is file in one of srcdirs ("drivers/net/netdevsim/,lib/kunit/")?  Called
- * for every allocation event, deep in the allocator: no callback, and its
- * buffer as small as the directories need.
- */
+/* Does a glob of @list ("kasan*,kfault_lib") match @s? */
+bool kfault_list_match(const char *list, const char *s)
+{
+	char item[KFAULT_SYM_LEN];
+
+	while (s && kfault_list_next(&list, item, sizeof(item)))
+		if (glob_match(item, s))
+			return true;
+	return false;
+}
+
+/* Is file in one of srcdirs ("drivers/net/netdevsim/,lib/kunit/")? */
 bool kfault_in_srcdir(const char *srcdirs, const char *file)
 {
 	char dir[64];
-	size_t n;
 
-	while (file && *srcdirs) {
-		n = strcspn(srcdirs, ",");
-		if (n && n < sizeof(dir)) {
-			strscpy(dir, srcdirs, n + 1);
-			if (strstr(file, dir))
-				return true;
-		}
-		srcdirs += n + !!srcdirs[n];
-	}
+	while (file && kfault_list_next(&srcdirs, dir, sizeof(dir)))
+		if (strstr(file, dir))
+			return true;
 	return false;
 }
 
