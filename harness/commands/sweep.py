@@ -380,16 +380,23 @@ def _baseline_in(ctx: Context, suite: str, op: str, console: Path,
                          log.crash is not None)
 
 
-def preceding(records: list[Record], op: str) -> list[str]:
-    """The resume keys of the points the sweep ran before op's baseline, in order."""
-    keys: list[str] = []
+def preceding(records: list[Record], op: str) -> list[Record]:
+    """The points (and crashes) the sweep ran before op's baseline, in order."""
+    before: list[Record] = []
     for r in records:
         if r.kind not in ("point", "crash"):
             continue
         if r.op == op and r.point == "0":
-            return keys
-        keys.append(f"{r.op}:{r.point}")
-    return keys
+            return before
+        before.append(r)
+    return before
+
+
+def last_left(before: list[Record]) -> int | None:
+    """The index of the last point in before that the check after each point saw
+    leave drivers or devices on the KUnit bus, or None."""
+    left = [i for i, r in enumerate(before) if r.left_drivers or r.left_devices]
+    return left[-1] if left else None
 
 
 def bisect(count: int, breaks: Callable[[int], bool | None]) -> tuple[int | None, int]:
@@ -414,17 +421,35 @@ def _blame(ctx: Context, suite: str, out: Path, records: list[Record], op: str,
     Starting the sweep at the first point breaks it (the sweep did), starting
     at op does not (alone); each boot starts at a point between (kfault.resume=
     the one before it) and ends after op's baseline (kfault.until=op).  The
-    point found left the state behind, alone or with what came after it."""
-    keys = preceding(records, op)
+    point found left the state behind, alone or with what came after it.  The
+    last point before op that the check after each point saw leave drivers or
+    devices on the KUnit bus is tried first: two boots confirm it, where
+    bisecting takes one per halving."""
+    before = preceding(records, op)
+    keys = [f"{r.op}:{r.point}" for r in before]
     if not keys:
         return "no point ran before it"
+    boots = 0
 
     def breaks(start: int) -> bool | None:
+        nonlocal boots
+        if start == 0:
+            return True             # the sweep itself
+        if start == len(keys):
+            return False            # op alone
+        boots += 1
         got = _baseline_in(ctx, suite, op, out / f"blame-{num}-{start}.log",
                            [f"kfault.resume={keys[start - 1]}", f"kfault.until={op}"])
         return None if got is None else got.broke
 
-    at, boots = bisect(len(keys), breaks)
+    left = last_left(before)
+    if left is not None and breaks(left) and breaks(left + 1) is False:
+        r = before[left]
+        return (f"blamed on {keys[left]}: it left {r.left_drivers} driver(s) and "
+                f"{r.left_devices} device(s) registered on the kunit bus, a sweep started there "
+                f"breaks it, one started at the next point does not ({boots} boots, "
+                f"{out}/blame-{num}-*.log)")
+    at, _ = bisect(len(keys), breaks)
     if at is None:
         return f"bisecting it stopped: a boot did not start ({out}/blame-{num}-*.kunit.txt)"
     return (f"blamed on {keys[at]}: a sweep started there breaks it, one started at "

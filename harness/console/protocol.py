@@ -191,6 +191,15 @@ class ThreadLine(At):
 
 
 @dataclass(frozen=True)
+class LeftLine(At):
+    """A suite case's attempt left drivers or devices registered on the KUnit
+    bus after its cleanup (kunit/kfault/bus.c): state every later case sees."""
+
+    drivers: int
+    devices: int
+
+
+@dataclass(frozen=True)
 class CountLine:
     op: str
     points: int
@@ -292,9 +301,9 @@ class MessageLine:
     text: str
 
 
-Record = Union[TargetLine, TryLine, RanLine, DoneLine, ThreadLine, CountLine, PointLine, ResultLine,
-               VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, SuiteLine, CappedLine,
-               MessageLine]
+Record = Union[TargetLine, TryLine, RanLine, DoneLine, ThreadLine, LeftLine, CountLine, PointLine,
+               ResultLine, VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, SuiteLine,
+               CappedLine, MessageLine]
 
 
 def fields(text: str) -> dict[str, str]:
@@ -378,6 +387,7 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("point ", _point), ("op=", _result),
     ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
     ("thread ", lambda f: ThreadLine(f["op"], int(f["nth"]), int(f["pid"]))),
+    ("left ", lambda f: LeftLine(f["op"], int(f["nth"]), int(f["drivers"]), int(f["devices"]))),
     ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1", int(f.get("cases", "-1")))),
     ("capped ", _capped),
     ("kmemleak confirmation: ", _kmemleak))

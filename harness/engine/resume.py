@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from ..results.model import Result, RunLog
 from ..console.oops import Crash
-from ..console.protocol import ResultLine, TryLine, Verdict, strip_time
+from ..console.protocol import RanLine, ResultLine, TryLine, Verdict, strip_time
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Record:
     line: int = 0
     excerpt: str = ""       # the console around a crash
     title: str = ""         # a crash's first line
+    left_drivers: int = 0   # a point's: registered on the KUnit bus after its cleanup
+    left_devices: int = 0
 
     def json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -49,8 +51,13 @@ def points(log: RunLog, boot: int) -> list[Record]:
     """A record for each point the console says finished.  An operation's sweep
     ends on a point that did not fire, with no id: no record.  A point with an
     id that did not fire was counted and did not come again: it stays."""
-    return [Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id) for r in log.ran
-            if r.verdict != Verdict.NOT_FIRED or r.id.strip("0")]
+    def record(r: RanLine) -> Record:
+        got = log.left.get((r.op, r.nth)) if not r.fill else None
+        return Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id,
+                      left_drivers=got.drivers if got else 0,
+                      left_devices=got.devices if got else 0)
+
+    return [record(r) for r in log.ran if r.verdict != Verdict.NOT_FIRED or r.id.strip("0")]
 
 
 def first_gap(log: RunLog) -> tuple[str, int] | None:

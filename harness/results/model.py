@@ -70,6 +70,7 @@ class RunLog:
     tries: list[tuple[int, protocol.TryLine]] = field(default_factory=list)
     dones: list[tuple[int, protocol.DoneLine]] = field(default_factory=list)
     threads: dict[int, tuple[str, int]] = field(default_factory=dict)  # pid -> (op, nth)
+    left: dict[tuple[str, int], protocol.LeftLine] = field(default_factory=dict)  # (op, nth)
     suites: dict[str, protocol.SuiteLine] = field(default_factory=dict)  # a suite sweep's
     capped: list[SuiteCap] = field(default_factory=list)
     stats: StatsLine | None = None
@@ -160,6 +161,8 @@ def build(lines: list[str], prefix: str) -> RunLog:
             log.dones.append((num, rec))
         elif isinstance(rec, protocol.ThreadLine):
             log.threads[rec.pid] = (rec.op, rec.nth)
+        elif isinstance(rec, protocol.LeftLine):
+            log.left[rec.op, rec.nth] = rec
         elif isinstance(rec, protocol.SuiteLine):
             log.suites[rec.name] = rec
         elif isinstance(rec, protocol.CappedLine):

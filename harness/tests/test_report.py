@@ -286,7 +286,8 @@ def test_a_baseline_broken_by_state_left_behind_is_blamed_by_bisecting_slices() 
     from harness.commands.sweep import bisect, preceding
     from harness.engine import resume
     records = resume.load((DATA / "suites_kunit_device_results.jsonl").read_text())
-    keys = preceding(records, "kunit_device.kunit_device_cleanup_test")
+    before = preceding(records, "kunit_device.kunit_device_cleanup_test")
+    keys = [f"{r.op}:{r.point}" for r in before]
     assert keys[0] == "kunit_device.kunit_device_test:0"
     culprit = keys.index("kunit_device.kunit_device_test:10")
     asked: list[int] = []
@@ -300,3 +301,37 @@ def test_a_baseline_broken_by_state_left_behind_is_blamed_by_bisecting_slices() 
     assert 0 not in asked and len(keys) not in asked
     assert bisect(len(keys), lambda start: None) == (None, 1)
     assert bisect(1, breaks) == (0, 0)
+
+
+def test_a_point_that_left_a_driver_on_the_kunit_bus_is_its_finding() -> None:
+    # make sweep SUITE=kunit_device (2026-12-02): kunit_device_test's point 10
+    # fails kunit_add_action() in kunit_driver_create(), whose error is not
+    # checked (lib/kunit/device.c:101): the driver stays registered after the
+    # case's cleanup freed it.  The check after each point (kunit/kfault/bus.c)
+    # prints "kfault: left" and makes it the point's report
+    from harness.console import protocol
+    from harness.engine import resume
+    log = model.build((DATA / "kunit_device_left_boot-1.log").read_text().splitlines(), "")
+    assert log.left == {("kunit_device.kunit_device_test", 10): protocol.LeftLine(
+        "kunit_device.kunit_device_test", 10, 1, 0)}
+    point = next(r for r in log.results
+                 if r.op == "kunit_device.kunit_device_test" and r.line.nth == 10)
+    assert point.line.verdict == protocol.Verdict.REPORT
+    assert point.line.report.startswith("kfault: left registered on the kunit bus")
+    left = [r for r in resume.points(log, 1) if r.left_drivers or r.left_devices]
+    assert [(r.op, r.point, r.left_drivers, r.left_devices) for r in left] == [
+        ("kunit_device.kunit_device_test", "10", 1, 0)]
+
+
+def test_the_blame_tries_the_last_point_that_left_state_on_the_bus_first() -> None:
+    # the same sweep's records: kunit_device_cleanup_test's baseline failed
+    # after kunit_device_test:10 left its driver; that point is the candidate
+    # two boots confirm (the run's blame-1-*.log), no bisection
+    from harness.commands.sweep import last_left, preceding
+    from harness.engine import resume
+    records = resume.load((DATA / "kunit_device_left_results.jsonl").read_text())
+    before = preceding(records, "kunit_device.kunit_device_cleanup_test")
+    at = last_left(before)
+    assert at is not None and (before[at].op, before[at].point) == (
+        "kunit_device.kunit_device_test", "10")
+    assert last_left(before[:at]) is None

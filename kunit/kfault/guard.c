@@ -485,6 +485,51 @@ static bool kfault_guard_unusable(struct kfault_guard_call *g)
 	return true;
 }
 
+/*
+ * What the call turned off for its duration turned on again, what it
+ * printed counted.  @alive: the call's thread is still there (KASAN's
+ * silence is that thread's own, and goes with it).
+ */
+static void kfault_guard_close(struct kfault_guard_call *g, bool alive)
+{
+	g->fault->printed = atomic_long_read(&kfault_guard_printed) - g->printed;
+	if (g->muted) {
+		g->muted = false;
+		console_loglevel = g->loglevel;
+		g->fault->muted = true;
+		pr_warn("kfault: the call printed %ld bytes: the console was silenced after %u, the rest is in the ring buffer\n",
+			g->fault->printed, KFAULT_CONSOLE_BOUND);
+	}
+	if (g->silenced) {
+		g->silenced = false;
+		if (alive)
+			kasan_enable_current();
+		g->fault->flooded = true;
+		pr_warn("kfault: a flood of memory-safety reports: the call's first %u kept, the rest silenced\n",
+			g->fault->reports);
+	}
+}
+
+/*
+ * A KUnit assertion or kunit_skip() ends the case's thread inside the
+ * guarded call (kunit_try_catch_throw(): kthread_exit()), the call never
+ * returns and the guard is left open for a thread that is gone.  The
+ * thread that waited for it (kunit_try_catch_run()) closes it here, as a
+ * return would have: the console, the call's report and byte counts.
+ * exit_mm() put the borrowed mm's reference.  True if a call was open.
+ */
+bool kfault_guard_ended(void)
+{
+	struct kfault_guard_call *g = &kfault_guard_now;
+
+	if (!READ_ONCE(g->task))
+		return false;
+	WRITE_ONCE(g->task, NULL);
+	g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
+	kfault_guard_close(g, false);
+	return true;
+}
+
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 {
 	struct kfault_guard_call *g = &kfault_guard_now;
@@ -550,21 +595,7 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->fault->unusable = kfault_guard_unusable(g);
 	ret = -EFAULT;
 out:
-	g->fault->printed = atomic_long_read(&kfault_guard_printed) - g->printed;
-	if (g->muted) {
-		g->muted = false;
-		console_loglevel = g->loglevel;
-		g->fault->muted = true;
-		pr_warn("kfault: the call printed %ld bytes: the console was silenced after %u, the rest is in the ring buffer\n",
-			g->fault->printed, KFAULT_CONSOLE_BOUND);
-	}
-	if (g->silenced) {
-		g->silenced = false;
-		kasan_enable_current();
-		g->fault->flooded = true;
-		pr_warn("kfault: a flood of memory-safety reports: the call's first %u kept, the rest silenced\n",
-			g->fault->reports);
-	}
+	kfault_guard_close(g, true);
 	if (g->borrowed) {
 		kthread_unuse_mm(g->borrowed);
 		mmput_async(g->borrowed);	/* maybe atomic: a spinlock left held */
@@ -574,6 +605,11 @@ out:
 #else
 void kfault_guard_init(void)
 {
+}
+
+bool kfault_guard_ended(void)
+{
+	return false;
 }
 
 /* Elsewhere a faulting thread dies alone (x86_64: "try faulted"). */

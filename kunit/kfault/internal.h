@@ -183,8 +183,21 @@ struct kfault_fault {
 /* Console bytes a guarded call may print before the console is silenced */
 #define KFAULT_CONSOLE_BOUND	(256 * 1024)
 
+/* The KUnit bus's drivers and devices (bus.c) */
+struct kfault_bus {
+	int drivers;
+	int devices;
+};
+
+struct kunit;
+void kfault_bus_init(struct kunit *test);
+void kfault_bus_read(struct kfault_bus *b);
+bool kfault_bus_left(const struct kfault_bus *before, struct kfault_bus *left,
+		     char *buf, size_t size);
+
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
+bool kfault_guard_ended(void);
 struct kfault_result;
 void kfault_guard_end(const char *op, unsigned int nth,
 		      const struct kfault_fault *f, struct kfault_result *res);
@@ -270,6 +283,8 @@ void kfault_print_ran_name(const char *op, unsigned int nth,
 			   enum kfault_verdict v, const struct kfault_site *s,
 			   unsigned int events);
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid);
+void kfault_print_left(const char *op, unsigned int nth,
+		       const struct kfault_bus *left);
 void kfault_print_suite(const char *suite, unsigned int cases, bool excluded);
 void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
 			 unsigned int nth);

@@ -5,6 +5,7 @@
  * functions that decide which point is which from run to run (occurrence,
  * hit, arming, source directories, point names, tables, verdicts).
  */
+#include <kunit/device.h>
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/kallsyms.h>
@@ -367,6 +368,25 @@ static void kfault_srcdirs_are_a_comma_list(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kfault_in_srcdir(",,lib/kunit/,", "lib/kunit/a.c"));
 }
 
+/* What a point left on the KUnit bus: drivers and devices since the count */
+static void kfault_bus_counts_what_is_left(struct kunit *test)
+{
+	struct kfault_bus before, left;
+	char buf[128];
+
+	kfault_bus_init(test);
+	kfault_bus_read(&before);
+	KUNIT_EXPECT_FALSE(test, kfault_bus_left(&before, &left, buf,
+						 sizeof(buf)));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(kunit_device_register(test, "left")));
+	KUNIT_EXPECT_TRUE(test, kfault_bus_left(&before, &left, buf,
+						sizeof(buf)));
+	KUNIT_EXPECT_EQ(test, left.drivers, 1);
+	KUNIT_EXPECT_EQ(test, left.devices, 1);
+	KUNIT_EXPECT_STREQ(test, buf,
+			   "kfault: left registered on the kunit bus after the case's cleanup: 1 driver(s), 1 device(s)");
+}
+
 /* kfault.exclude's globs: a suite matched by any of them is left out. */
 static void kfault_exclusions_are_a_glob_list(struct kunit *test)
 {
@@ -525,6 +545,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_exclusions_are_a_glob_list),
+	KUNIT_CASE(kfault_bus_counts_what_is_left),
 	KUNIT_CASE(kfault_point_names),
 	KUNIT_CASE(kfault_tables_classify),
 	KUNIT_CASE(kfault_verdicts_are_named),
@@ -596,8 +617,21 @@ static void kfault_page_site_alloc(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * The same page, then the case skips, as a case does that cannot run in
+ * this kernel: kunit_skip() ends the case's thread as an assertion does
+ * (kunit_try_catch_throw()), and a skipped case is no failure - neither
+ * its baseline nor its point.
+ */
+static void kfault_page_site_skip(struct kunit *test)
+{
+	kfault_page_site_alloc(test);
+	kunit_skip(test, "skipped after its page");
+}
+
 static struct kunit_case kfault_page_site_cases[] = {
 	KUNIT_CASE(kfault_page_site_alloc),
+	KUNIT_CASE(kfault_page_site_skip),
 	{}
 };
 

@@ -129,6 +129,14 @@ void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
 	pr_info("kfault: thread op=%s nth=%u pid=%d\n", op, nth, pid);
 }
 
+/* What the point left on the KUnit bus after its cleanup (bus.c) */
+void kfault_print_left(const char *op, unsigned int nth,
+		       const struct kfault_bus *left)
+{
+	pr_info("kfault: left op=%s nth=%u drivers=%d devices=%d\n", op, nth,
+		left->drivers, left->devices);
+}
+
 void kfault_print_event(unsigned int nr, const struct kfault_site *s)
 {
 	pr_info("kfault: event %u hash=%08x %s/%s/%s %s:%u\n", nr, s->hash,

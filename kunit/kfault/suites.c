@@ -20,7 +20,8 @@
  * Verdicts: passed (the case passed although the injection fired),
  * test-failed (its own expectations failed because an allocation failed:
  * expected, not a finding), and the findings report (a kernel report
- * during the point: KASAN, WARN, BUG, lockdep, ...) and leak (a tag of
+ * during the point: KASAN, WARN, BUG, lockdep, ..., or a driver or device
+ * it left on the KUnit bus, bus.c) and leak (a tag of
  * suites_dirs holds more than before the point).  A crash takes the boot
  * down with the point's "try" line last on the console, as for the op
  * sweeps.
@@ -121,6 +122,8 @@ struct kfault_any {
 	struct string_stream *log;	/* the point's, as KUnit gives a case */
 	bool disarmed;			/* the case returned: left is fail_nth */
 	struct kfault_fault fault;	/* the case's or its exit's, if caught */
+	struct kfault_fault exit_fault;	/* the exit's guarded call */
+	struct kfault_bus bus;		/* the KUnit bus before the attempt */
 	unsigned int left;
 	int init_err;
 	struct kfault_result res;
@@ -443,11 +446,17 @@ static void kfault_any_try(void *data)
 	}
 }
 
+/*
+ * As kunit_catch_run_case(): a thread that ended by a throw (a failed
+ * assertion, kunit_skip()) has its status set already; one that timed out
+ * or died otherwise failed.
+ */
 static void kfault_any_catch(void *data)
 {
 	struct kfault_any *a = data;
 
-	kunit_set_failure(&a->inner);
+	if (a->inner.try_catch.try_result)
+		kunit_set_failure(&a->inner);
 }
 
 static int kfault_any_exit(void *data)
@@ -465,24 +474,33 @@ static int kfault_any_exit(void *data)
 static void kfault_any_cleanup(void *data)
 {
 	struct kfault_any *a = data;
-	struct kfault_fault fault;
 
 	current->kunit_test = &a->inner;
 	WRITE_ONCE(current->fail_nth, 0);
 	kfault_live_add_task(&kfault_suites_target.env->live, current);
-	kfault_guard(kfault_any_exit, a, &fault);
-	kfault_guard_end(a->op, a->nth, &fault, &a->res);
-	if (fault.caught && !a->fault.caught)
-		a->fault = fault;
+	kfault_guard(kfault_any_exit, a, &a->exit_fault);
+	kfault_guard_end(a->op, a->nth, &a->exit_fault, &a->res);
+	if (a->exit_fault.caught && !a->fault.caught)
+		a->fault = a->exit_fault;
 }
 
-static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try)
+/*
+ * In a thread of its own, as KUnit runs a case: the point's own struct
+ * kunit's try_catch, the one that kunit_skip() and a failed assertion
+ * throw to (kunit_try_catch_throw(&test->try_catch)).  A thread that ended
+ * by a throw left its guarded call open: closed here.
+ */
+static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try,
+			   struct kfault_fault *fault)
 {
-	struct kunit_try_catch tc = {
-		.test = &a->inner, .try = try, .catch = kfault_any_catch,
-	};
+	struct kunit_try_catch *tc = &a->inner.try_catch;
 
-	kunit_try_catch_run(&tc, a);
+	tc->test = &a->inner;
+	tc->try = try;
+	tc->catch = kfault_any_catch;
+	kunit_try_catch_run(tc, a);
+	if (kfault_guard_ended())
+		kfault_guard_end(a->op, a->nth, fault, &a->res);
 }
 
 /*
@@ -522,6 +540,24 @@ static void kfault_any_thread(const struct kfault_any *a,
 	kfault_print_thread(a->op, a->nth, task_pid_nr(task));
 }
 
+/*
+ * A driver or device the attempt left on the KUnit bus is its finding: the
+ * report, unless it has one already, and a "kfault: left" line that the
+ * harness blames later failures on.
+ */
+static void kfault_any_left(struct kfault_any *a)
+{
+	struct kfault_result *res = &a->res;
+	struct kfault_bus left;
+	char text[KFAULT_TEXT_LEN];
+
+	if (!kfault_bus_left(&a->bus, &left, text, sizeof(text)))
+		return;
+	kfault_print_left(a->op, a->nth, &left);
+	if (!res->report[0])
+		strscpy(res->report, text, sizeof(res->report));
+}
+
 /* One run of the point: suite_init, init, the case, exit, suite_exit. */
 static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 {
@@ -532,6 +568,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 
 	memset(res, 0, sizeof(*res));
 	res->nth = a->nth;
+	kfault_bus_read(&a->bus);
 	kfault_tags_snapshot(env);
 	kfault_console_mark(&env->console);
 	kfault_live_begin(&env->live);
@@ -578,14 +615,15 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 	a->task = NULL;
 	a->disarmed = false;
 	memset(&a->fault, 0, sizeof(a->fault));
-	kfault_any_run(a, kfault_any_try);
+	kfault_any_run(a, kfault_any_try, &a->fault);
 	WRITE_ONCE(c->armed, NULL);
 	if (a->task) {
 		left = a->disarmed ? a->left : READ_ONCE(a->task->fail_nth);
 		kfault_any_thread(a, a->task);
 		put_task_struct(a->task);
 	}
-	kfault_any_run(a, kfault_any_cleanup);
+	memset(&a->exit_fault, 0, sizeof(a->exit_fault));
+	kfault_any_run(a, kfault_any_cleanup, &a->exit_fault);
 	if (suite->suite_exit)
 		suite->suite_exit(suite);
 judge:
@@ -611,6 +649,7 @@ judge:
 			&untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
+	kfault_any_left(a);
 	if (a->fault.caught)
 		kfault_guard_result(env, &a->fault, res);
 }
@@ -695,6 +734,7 @@ static void kfault_suites_point(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, env);
+	kfault_bus_init(test);
 	res = &a->res;
 	s = &res->site;
 	nth = a->nth;
