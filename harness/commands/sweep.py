@@ -36,6 +36,11 @@ from .context import (EXIT_FINDING, EXIT_INCOMPLETE, Context, Outcome, Shard, Su
                       write_reports)
 
 
+class NoCases(HarnessError):
+    """The suites a sweep names have no case in this kernel: nothing was looked
+    at (a suite compiled out by its own #if, or not built in)."""
+
+
 def _append(path: Path, records: list[Record]) -> None:
     with path.open("a") as out:
         for rec in records:
@@ -169,8 +174,8 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     if complete and ctx.suites is not None and not any(r.kind in ("point", "crash")
                                                        for r in records):
         # the sources have the suite, this kernel does not: nothing was looked at
-        raise HarnessError(f"SUITE='{ctx.suites.glob}': no case of it ran in this kernel "
-                           "(not built in: KUNITCONFIG= adds its kunitconfig)")
+        raise NoCases(f"SUITE='{ctx.suites.glob}': no case of it ran in this kernel "
+                      "(not built in: KUNITCONFIG= adds its kunitconfig)")
     if not_swept:
         print(f"sweep: INCOMPLETE: {not_swept}", flush=True)
     code = EXIT_FINDING if bad else EXIT_INCOMPLETE if not_swept else 0

@@ -335,3 +335,41 @@ def test_the_blame_tries_the_last_point_that_left_state_on_the_bus_first() -> No
     assert at is not None and (before[at].op, before[at].point) == (
         "kunit_device.kunit_device_test", "10")
     assert last_left(before[:at]) is None
+
+
+@pytest.mark.parametrize("culprit, boots", [
+    # the check's candidate is the point: two boots confirm it
+    ("kunit_device.kunit_device_test:10", 2),
+    # the state came from a point after it: the candidate is refuted and the
+    # slices are bisected as before
+    ("kunit_device.kunit_device_test:20", None)])
+def test_the_blame_confirms_or_refutes_the_bus_candidate(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, culprit: str, boots: int | None) -> None:
+    # the records of make sweep SUITE=kunit_device (2026-12-02); each slice
+    # boot answers as a kernel would whose state the culprit point left
+    from harness.commands import sweep
+    from harness.engine import resume
+    from harness.console.protocol import Verdict
+    records = resume.load((DATA / "kunit_device_left_results.jsonl").read_text())
+    op = "kunit_device.kunit_device_cleanup_test"
+    keys = [f"{r.op}:{r.point}" for r in sweep.preceding(records, op)]
+    asked: list[str] = []
+
+    def fresh(ctx: object, suite: str, op_: str, console: Path,
+              kernel_args: list[str]) -> sweep.FreshBaseline:
+        start = keys.index(kernel_args[0].removeprefix("kfault.resume=")) + 1
+        asked.append(keys[start])
+        broke = start <= keys.index(culprit)
+        return sweep.FreshBaseline(Verdict.TEST_FAILED if broke else Verdict.PASSED, False)
+
+    monkeypatch.setattr(sweep, "_baseline_in", fresh)
+    said = sweep._blame(None, "kunit_device", tmp_path, records, op, 1)  # type: ignore[arg-type]
+    assert said.startswith(f"blamed on {culprit}: ")
+    if boots is not None:
+        assert "it left 1 driver(s) and 0 device(s) registered on the kunit bus" in said
+        assert f"({boots} boots," in said and len(asked) == boots
+    else:
+        assert "registered on the kunit bus" not in said
+        assert asked[:2] == ["kunit_device.kunit_device_test:10",
+                             "kunit_device.kunit_device_test:11"]
+        assert f"({len(asked)} boots," in said
