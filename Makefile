@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly bench repro review review-test crash-test determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly bench repro review review-test fix-review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -54,10 +54,11 @@ help:
 	@echo "           user space compares its sweeps from user space (the same ids)"
 	@echo "  calibrate  review each seeded defect patch (configs/defects/): new at its line, fixed by its reverse"
 	@echo "  crash-test  sweep kfault_init_deref, whose init faults: the crash is caught in one boot"
+	@echo "  fix-review-test  review our fix of finding 11 (docs/findings/kunit/0001): fixed, nothing new"
 	@echo "  test     everything CI runs: setup, check, pytest, kunit (refdev, netdevsim, kfault),"
 	@echo "           pytest-kernel, determinism (refdev, property-entry, modtests), sweep SUITE=property-entry"
 	@echo "           (and in 2 shards, merged),"
-	@echo "           calibrate, review-test, crash-test, modules-test, sweeps from user space (modtests,"
+	@echo "           calibrate, review-test, fix-review-test, crash-test, modules-test, sweeps from user space (modtests,"
 	@echo "           refdev-syscalls)"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
@@ -164,6 +165,19 @@ review-test:
 	grep "^- .module/refdev_session.c:51." $(OUT)/review/review.md; \
 	echo "review-test: the dropped kfree is a new leak at refdev_session.c:37, its hunk executed (gcov) under swept points, exit 1"
 
+# make test's fix: our patch for finding 11 (docs/findings/kunit/0001) against
+# the stock tree, its closest suite (kunit_device) swept on both sides: the
+# driver point 10 left on the kunit bus must come out fixed, nothing new, exit 0
+FIX_PATCH = docs/findings/kunit/0001-kunit-device-Unregister-the-driver-or-device-if-kuni.patch
+fix-review-test:
+	@mkdir -p $(OUT); $(HARNESS) review --build-dir $(BUILD_DIR) --out $(OUT) --suites 1 $(FIX_PATCH) \
+		> $(OUT)/fix-review-test.log 2>&1; rc=$$?; tail -1 $(OUT)/fix-review-test.log; \
+	if [ $$rc -ne 0 ] || ! grep -q "^review: 0 new, [1-9][0-9]* fixed" $(OUT)/fix-review-test.log \
+		|| ! grep -q "kunit_add_action | report -> test-failed | resource.c:101 | kfault: left registered on the kunit bus" \
+			$(OUT)/review/review.md; then \
+		echo "fix-review-test: expected kunit_device_test's point 10 (a driver left on the kunit bus) fixed, nothing new, exit 0 (got $$rc): see $(OUT)/fix-review-test.log"; exit 1; fi; \
+	echo "fix-review-test: the kunit_add_action() fix removes the driver point 10 left on the kunit bus, nothing new, exit 0"
+
 # make test's crash: kfault_init_deref's init dereferences an allocation it
 # does not check; the fault is caught in the boot (kunit/kfault/guard.c): one
 # boot, the point's verdict crash
@@ -215,6 +229,7 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory crash-test
 	@$(MAKE) --no-print-directory calibrate
 	@$(MAKE) --no-print-directory review-test
+	@$(MAKE) --no-print-directory fix-review-test
 	@$(MAKE) --no-print-directory modules-test
 
 clean:

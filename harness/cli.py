@@ -162,7 +162,11 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.base is not None:
         return review.review_revisions(suite_context(args), args.base, args.head,
                                        args.max_boots).code
-    return review.review(suite_context(args), args.patch, args.max_boots, args.on).code
+    if args.suites < 1:
+        raise HarnessError(f"--suites {args.suites}: want at least 1 (the covering suites, "
+                           "closest first)")
+    return review.review(suite_context(args), args.patch, args.max_boots, args.on,
+                         suites=args.suites).code
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
@@ -265,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", type=Path, action="append", default=[],
                    help="patches the base has first (review a fix of the bug they add)")
     p.add_argument("--max-boots", type=int, default=12)
+    p.add_argument("--suites", type=int, default=review.MAX_SUITES,
+                   help="sweep at most this many of the KUnit suites that cover the "
+                   "touched kernel files, the closest first")
     p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     p.add_argument("--kconfig-add", action="append", default=[],
                    help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")

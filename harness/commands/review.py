@@ -142,7 +142,8 @@ class Selection:
 
     swept: tuple[suite_sources.Covering, ...]
     not_built: tuple[suite_sources.Covering, ...]   # no object in the review's kernel
-    left_out: tuple[suite_sources.Covering, ...]    # past MAX_SUITES
+    left_out: tuple[suite_sources.Covering, ...]    # past the most
+    most: int = MAX_SUITES
 
     def said(self) -> list[str]:
         """One line per suite: what covers what, and what was not swept."""
@@ -150,14 +151,16 @@ class Selection:
         out += [f"not swept: {c.suite} ({c.reason}: {c.touched}) is not built in the "
                 f"review's kernel ({c.file})" for c in self.not_built]
         out += [f"not swept: {c.suite} ({c.reason}: {c.touched}), past the first "
-                f"{MAX_SUITES}" for c in self.left_out]
+                f"{self.most}" for c in self.left_out]
         return out
 
 
-def covering_suites(ctx: Context, files: list[str], functions: list[str] = []) -> Selection:
+def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
+                    most: int = MAX_SUITES) -> Selection:
     """The KUnit suites of the tree that exercise the touched kernel files,
     closest first (suite_sources.covering): a suite not built in the review's
-    kernel is named as not swept, and so is every one past MAX_SUITES."""
+    kernel is named as not swept, and so is every one past the most (MAX_SUITES
+    unless --suites says)."""
     if not files:
         return Selection((), (), ())
     sources = {str(p.relative_to(ctx.boot.kdir)): p.read_text(errors="replace")
@@ -166,7 +169,7 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = []) -
     build = ctx.boot.default_build()
     built = [c for c in found if (build / c.file).with_suffix(".o").is_file()]
     not_built = tuple(c for c in found if c not in built)
-    return Selection(tuple(built[:MAX_SUITES]), not_built, tuple(built[MAX_SUITES:]))
+    return Selection(tuple(built[:most]), not_built, tuple(built[most:]), most)
 
 
 def tree_path(checkout: Checkout, path: str) -> str:
@@ -266,7 +269,7 @@ def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outc
 
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
            base_kernel: Path | None = None, head_kernel: Path | None = None,
-           title: str = "") -> Outcome:
+           title: str = "", suites: int = MAX_SUITES) -> Outcome:
     """on: patches the base has first (to review a fix of a bug they add).
     base_kernel, head_kernel: instead, the patches that take the kernel tree to
     the base and to the head (BASE=/HEAD=); patch is then only read."""
@@ -283,7 +286,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
         patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [],
                                    [head_kernel] if head_kernel in nonempty else [], "HEAD")
         return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                        [patch])
+                        [patch], suites)
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
         touched = diff.parse(p.read_text(errors="replace")).files
@@ -302,11 +305,12 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
     patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}")
     return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                    patches)
+                    patches, suites)
 
 
 def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
-             patched_ctx: Context, max_boots: int, reviewed: list[Path]) -> Outcome:
+             patched_ctx: Context, max_boots: int, reviewed: list[Path],
+             most: int = MAX_SUITES) -> Outcome:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
     run_as = patched_ctx.boot.run_as
@@ -316,7 +320,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
           f"kernel builds and boots as {who}", flush=True)
     hunks = hunk_functions(patched_ctx, parsed)
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
-    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn])
+    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most)
     suites = [c.suite for c in selection.swept]
     own = touches_target(ctx, list(parsed.files))
     swept = ([f"swept the target {ctx.target.name} (the patch touches it)"] if own else

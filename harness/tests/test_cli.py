@@ -46,6 +46,8 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
      "POLICY=/nonexistent.toml: no such file"),
     (["sweep", "--suite", "kfault_init_deref", "--prebuilt"], "--prebuilt: no kernel built in"),
     (["build"], "build: name the suites whose kernel to build with SUITE="),
+    (["review", "configs/review/open-unwind-leak.patch", "--suites", "0"],
+     "--suites 0: want at least 1"),
     (["bench"], "bench: name the suites to sweep with SUITE="),
     (["bench", "--suite", "kfault_init_deref", "--touch", "nope.c"],
      "bench: --touch nope.c: no such file in the checkout"),
