@@ -41,15 +41,10 @@ from typing import Callable, Iterable, Union
 from ..console import frames, kreport, oops
 from ..console.frames import TRACE, parse as parse_frame
 from ..console.tables import INJECTION_HEAD, MACHINERY_FILES
-from ..console.protocol import At, DoneLine, LeakedSite, ThreadLine, Verdict, strip_time
+from ..console.protocol import At, DoneLine, LeakedSite, ThreadLine, TryLine, Verdict, strip_time
 from ..checkout.targets import UserOp
 
 ENOENT = 2
-
-
-@dataclass(frozen=True)
-class BeginRec(At):
-    pass
 
 
 @dataclass(frozen=True)
@@ -144,12 +139,13 @@ class FinishedRec:
     pass
 
 
-Rec = Union[BeginRec, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
+Rec = Union[TryLine, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
             LeakRec, TextRec, EndRec, DoneLine, MissingRec, FinishedRec]
 
 
 def _begin(w: list[str]) -> Rec:
-    return BeginRec(w[1], int(w[2]))
+    """A point starts: the in-kernel sweeps' "kfault: try" line's record."""
+    return TryLine(w[1], int(w[2]), 0)
 
 
 def _pid(w: list[str]) -> Rec:
@@ -287,7 +283,7 @@ def boot(recs: Iterable[Rec]) -> Boot:
     out = Boot()
     at: dict[tuple[str, int], Point] = {}
     for rec in recs:
-        if isinstance(rec, BeginRec):
+        if isinstance(rec, TryLine):
             at[rec.op, rec.nth] = Point(rec.op, rec.nth)
             out.points.append(at[rec.op, rec.nth])
         elif isinstance(rec, DoneLine):
