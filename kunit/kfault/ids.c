@@ -33,7 +33,8 @@ void kfault_allocator_name(const char *sym, char *buf, size_t len)
 
 	while (*sym == '_')
 		sym++;
-	n = strcspn(sym, "+ ");
+	/* "+off/size", " [module]", and a compiler clone's ".constprop.0" */
+	n = strcspn(sym, "+ .");
 	if (n > 7 && !strncmp(sym + n - 7, "_noprof", 7))
 		n -= 7;
 	strscpy(buf, sym, min(n + 1, len));
@@ -66,6 +67,35 @@ u32 kfault_site_hash(const struct kfault_site *site)
 	return kfault_fnv(h, site->inner, strlen(site->inner));
 }
 
+static bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * The frame after @fn's on the stack @e, into @fn: the function that called
+ * it.  @name is the caller's symbol buffer (KSYM_NAME_LEN), reused: this
+ * runs for every allocation event, where stack is short.
+ */
+static void kfault_caller_of(const unsigned long *e, unsigned int nr,
+			     char *name, char *fn, size_t len)
+{
+	char here[sizeof_field(struct kfault_site, inner)];
+	unsigned int d;
+
+	for (d = 0; d + 1 < nr; d++) {
+		snprintf(name, KSYM_NAME_LEN, "%ps", (void *)e[d]);
+		kfault_allocator_name(name, here, sizeof(here));
+		if (!strcmp(here, fn)) {
+			snprintf(name, KSYM_NAME_LEN, "%ps", (void *)e[d + 1]);
+			kfault_allocator_name(name, fn, len);
+			return;
+		}
+	}
+}
+
 /*
  * A target with no text (any KUnit suite): the site is the allocation tag
  * of the call being made - its function, file and line - and the function
@@ -94,6 +124,16 @@ static void kfault_site_from_tag(struct kfault_env *env, unsigned int nr,
 	snprintf(name, sizeof(name), "%ps", (void *)call_site);
 	kfault_allocator_name(name, site->inner, sizeof(site->inner));
 	strscpy(site->caller, tag->ct.function, sizeof(site->caller));
+	/*
+	 * A helper from a header that the compiler inlined names the function
+	 * it was inlined into; left out of line (another compiler, or the
+	 * gcov build of make review's patched side: a .constprop clone) it is
+	 * a frame of its own.  Its caller's frame is named instead, so that
+	 * both builds give the point the same id.
+	 */
+	if (!strcmp(site->inner, site->caller) &&
+	    str_has_suffix(tag->ct.filename, ".h"))
+		kfault_caller_of(e, nr, name, site->inner, sizeof(site->inner));
 	/* a page's call_site is the frame found above: still a page */
 	strscpy(site->allocator, page ? "page" : "slab",
 		sizeof(site->allocator));
