@@ -398,7 +398,9 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     print("\n".join(md))
     verdict = review_doc.verdict(cmp, uses)
     print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
-          f"unchanged; {verdict}; {out / 'review.md'}, review.json")
+          f"unchanged" + (f", {len(cmp.unseen)} where the base did not look (its baseline "
+                          "failed)" if cmp.unseen else "")
+          + f"; {verdict}; {out / 'review.md'}, review.json")
     code = EXIT_NEW if cmp.new else EXIT_INCONCLUSIVE if verdict == review_doc.INCONCLUSIVE \
         else 0
     return Outcome(code, out=out)

@@ -257,7 +257,8 @@ def merge(ctx: Context, count: int, against: Path | None = None,
     if before is not None:
         cmp = baseline.compare(doc, before)
         print(f"merge: against {previous}: {len(cmp.new)} new, {len(cmp.fixed)} fixed, "
-              f"{len(cmp.unchanged)} unchanged findings; {len(cmp.appeared)} results "
+              f"{len(cmp.unchanged)} unchanged findings, {len(cmp.unseen)} where it did not "
+              f"look (its baseline failed); {len(cmp.appeared)} results "
               f"appeared, {len(cmp.disappeared)} gone (by stable id; "
               f"{out}/report/baseline.md)", flush=True)
     if not_swept:

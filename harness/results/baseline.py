@@ -36,6 +36,9 @@ class Comparison:
     unchanged: tuple[Entry, ...]    # findings on both sides (the verdict may differ)
     appeared: tuple[Entry, ...]     # results now that the baseline does not have
     disappeared: tuple[Entry, ...]  # results of the baseline this run does not have
+    # findings at points the baseline never looked at: its run of the case
+    # failed with nothing injected, so it has no point there to compare with
+    unseen: tuple[Entry, ...] = ()
 
     @property
     def regressed(self) -> bool:
@@ -95,13 +98,16 @@ def _entry(key: tuple[str, str], item: Mapping[str, Any], evidence_from: Mapping
 def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparison:
     """What changed from baseline to current (both validated report dicts)."""
     now, before = _entries(current), _entries(baseline)
-    new, fixed, unchanged, appeared = [], [], [], []
+    blind = {op for (op, key), item in before.items() if key == "baseline" and not item["ok"]}
+    new, fixed, unchanged, appeared, unseen = [], [], [], [], []
     for key, item in now.items():
         old = before.get(key)
         if old is None:
             appeared.append(_entry(key, item, item))
         if not item["ok"]:
-            if old is None or old["ok"]:
+            if old is None and item["nth"] and key[0] in blind:
+                unseen.append(_entry(key, item, item))
+            elif old is None or old["ok"]:
                 new.append(_entry(key, item, item, old))
             else:
                 unchanged.append(_entry(key, item, item, old))
@@ -109,7 +115,7 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparis
             fixed.append(_entry(key, item, old, old))
     disappeared = [_entry(key, item, item) for key, item in before.items() if key not in now]
     return Comparison(tuple(new), tuple(fixed), tuple(unchanged), tuple(appeared),
-                      tuple(disappeared))
+                      tuple(disappeared), tuple(unseen))
 
 
 def _md(text: str) -> str:
@@ -132,9 +138,13 @@ def markdown(cmp: Comparison, baseline_name: str = "the baseline", limit: int = 
     lost = sum(not e.ok for e in cmp.disappeared)
     out = [f"## Compared with {baseline_name}", "",
            f"**{len(cmp.new)} new finding(s), {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
-           f"unchanged; {len(cmp.appeared)} result(s) appeared, {len(cmp.disappeared)} "
+           f"unchanged" + (f", {len(cmp.unseen)} where {baseline_name} did not look"
+                           if cmp.unseen else "")
+           + f"; {len(cmp.appeared)} result(s) appeared, {len(cmp.disappeared)} "
            f"disappeared" + (f" ({lost} of them findings)" if lost else "") + ".**"]
     for title, entries in (("New findings", cmp.new), ("Fixed", cmp.fixed),
+                           ("Findings where the baseline did not look (its run of the case "
+                            "failed with nothing injected)", cmp.unseen),
                            ("Unchanged findings", cmp.unchanged),
                            ("Results that appeared", cmp.appeared),
                            ("Results that disappeared", cmp.disappeared)):

@@ -96,7 +96,9 @@ def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
            if not measured else f"executed or run by a swept point ({measured} measured "
            "by gcov)")
     return (f"kfault review: {verdict(cmp, uses)}: {len(cmp.new)} new, {len(cmp.fixed)} "
-            f"fixed, {len(cmp.unchanged)} unchanged; {ran} of {len(uses)} touched hunk(s) "
+            f"fixed, {len(cmp.unchanged)} unchanged"
+            + (f", {len(cmp.unseen)} where the base did not look" if cmp.unseen else "")
+            + f"; {ran} of {len(uses)} touched hunk(s) "
             f"{how}" + ("" if ran == len(uses) else f", {len(uses) - ran} not exercised"))
 
 
@@ -197,6 +199,12 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
         out += _table([_row(e, patched, rerun) for e in cmp.new]) + [""]
     if cmp.fixed:
         out += ["## Fixed", ""] + _table([_row(e, base) for e in cmp.fixed]) + [""]
+    if cmp.unseen:
+        out += ["## Findings where the base did not look", "",
+                "The base's run of these cases failed with nothing injected, so it swept "
+                "no point there: nothing to compare with.  The patch made them reachable; "
+                "whether it caused them, the base cannot say.", ""]
+        out += _table([_row(e, patched, rerun) for e in cmp.unseen]) + [""]
     if cmp.unchanged:
         out += [f"{len(cmp.unchanged)} finding(s) are there before and after the patch "
                 "(unchanged).", ""]
@@ -228,6 +236,7 @@ def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkU
         "files": list(patch.files),
         "new": [entry(e) for e in cmp.new], "fixed": [entry(e) for e in cmp.fixed],
         "unchanged": [entry(e) for e in cmp.unchanged],
+        "unseen": [entry(e) for e in cmp.unseen],
         "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
                    "function": u.function or None, "exercised": u.exercised,
                    "points": list(u.points),

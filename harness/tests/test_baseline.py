@@ -1,6 +1,7 @@
 """Comparing report dicts of real runs (fixtures described in test_report.py)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,19 @@ def test_vanished_passed_and_test_failed_points_are_not_findings() -> None:
     lost = sum(not p["ok"] for p in items)
     assert lost == sum(p["verdict"] == "report" for p in items) == 1
     assert f"disappeared ({lost} of them findings)" in baseline.markdown(cmp)[2]
+
+
+def test_findings_where_the_base_did_not_look_are_not_new() -> None:
+    # make review PATCH=docs/findings/driver-core/0001-*.patch (2026-12-02):
+    # stock pe_test_reference fails its second run with nothing injected, so
+    # the base swept no point of it; the fixed case's points are looked at for
+    # the first time, and its findings there are not the patch's regressions
+    base = json.loads((DATA / "review_pe" / "base.json").read_text())
+    patched = json.loads((DATA / "review_pe" / "patched.json").read_text())
+    cmp = baseline.compare(patched, base)
+    op = "property-entry.pe_test_reference"
+    assert [(e.operation, e.key, e.was, e.verdict) for e in cmp.fixed] == [
+        (op, "baseline", "report", "passed")]
+    assert cmp.unseen and {e.operation for e in cmp.unseen} == {op}
+    assert not cmp.new and not cmp.regressed
+    assert "where the baseline did not look" in "\n".join(baseline.markdown(cmp))
