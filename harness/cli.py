@@ -166,7 +166,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise HarnessError(f"--suites {args.suites}: want at least 1 (the covering suites, "
                            "closest first)")
     return review.review(suite_context(args), args.patch, args.max_boots, args.on,
-                         suites=args.suites).code
+                         suites=args.suites, only=args.only_suite).code
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
@@ -272,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--suites", type=int, default=review.MAX_SUITES,
                    help="sweep at most this many of the KUnit suites that cover the "
                    "touched kernel files, the closest first")
+    p.add_argument("--suite", dest="only_suite", default="",
+                   help="sweep only the covering KUnit suites this glob names")
     p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     p.add_argument("--kconfig-add", action="append", default=[],
                    help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")

@@ -6,6 +6,7 @@ sides are swept with the target's sweep and compared by stable point id."""
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import json
 from dataclasses import dataclass
 import hashlib
@@ -142,21 +143,23 @@ class Selection:
 
     swept: tuple[suite_sources.Covering, ...]
     not_built: tuple[suite_sources.Covering, ...]   # no object in the review's kernel
-    left_out: tuple[suite_sources.Covering, ...]    # past the most
+    left_out: tuple[suite_sources.Covering, ...]    # past the most, or not named
     most: int = MAX_SUITES
+    only: str = ""                                  # --suite GLOB
 
     def said(self) -> list[str]:
         """One line per suite: what covers what, and what was not swept."""
         out = [f"swept {c.suite} ({c.reason}: {c.touched})" for c in self.swept]
         out += [f"not swept: {c.suite} ({c.reason}: {c.touched}) is not built in the "
                 f"review's kernel ({c.file})" for c in self.not_built]
-        out += [f"not swept: {c.suite} ({c.reason}: {c.touched}), past the first "
-                f"{self.most}" for c in self.left_out]
+        out += [f"not swept: {c.suite} ({c.reason}: {c.touched}), "
+                + (f"not named by --suite {self.only}" if self.only else
+                   f"past the first {self.most}") for c in self.left_out]
         return out
 
 
 def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
-                    most: int = MAX_SUITES) -> Selection:
+                    most: int = MAX_SUITES, only: str = "") -> Selection:
     """The KUnit suites of the tree that exercise the touched kernel files,
     closest first (suite_sources.covering): a suite not built in the review's
     kernel is named as not swept, and so is every one past the most (MAX_SUITES
@@ -169,6 +172,14 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
     build = ctx.boot.default_build()
     built = [c for c in found if (build / c.file).with_suffix(".o").is_file()]
     not_built = tuple(c for c in found if c not in built)
+    if only:
+        # --suite GLOB: the covering suites it names, the others left out
+        named = [c for c in built if fnmatch.fnmatchcase(c.suite, only)]
+        if not named:
+            raise HarnessError(f"--suite {only!r} names none of the suites that cover the "
+                               f"patch: {', '.join(c.suite for c in built) or 'none built'}")
+        return Selection(tuple(named[:most]), not_built,
+                         tuple(c for c in built if c not in named[:most]), most, only)
     return Selection(tuple(built[:most]), not_built, tuple(built[most:]), most)
 
 
@@ -269,7 +280,7 @@ def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outc
 
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
            base_kernel: Path | None = None, head_kernel: Path | None = None,
-           title: str = "", suites: int = MAX_SUITES) -> Outcome:
+           title: str = "", suites: int = MAX_SUITES, only: str = "") -> Outcome:
     """on: patches the base has first (to review a fix of a bug they add).
     base_kernel, head_kernel: instead, the patches that take the kernel tree to
     the base and to the head (BASE=/HEAD=); patch is then only read."""
@@ -286,7 +297,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
         patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [],
                                    [head_kernel] if head_kernel in nonempty else [], "HEAD")
         return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                        [patch], suites)
+                        [patch], suites, only)
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
         touched = diff.parse(p.read_text(errors="replace")).files
@@ -305,12 +316,12 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
     patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}")
     return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                    patches, suites)
+                    patches, suites, only)
 
 
 def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
              patched_ctx: Context, max_boots: int, reviewed: list[Path],
-             most: int = MAX_SUITES) -> Outcome:
+             most: int = MAX_SUITES, only: str = "") -> Outcome:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
     run_as = patched_ctx.boot.run_as
@@ -320,7 +331,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
           f"kernel builds and boots as {who}", flush=True)
     hunks = hunk_functions(patched_ctx, parsed)
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
-    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most)
+    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only)
     suites = [c.suite for c in selection.swept]
     own = touches_target(ctx, list(parsed.files))
     swept = ([f"swept the target {ctx.target.name} (the patch touches it)"] if own else
