@@ -68,8 +68,15 @@ def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any],
             at = here and isinstance(fs.get("line"), int) and hunk.holds(fs["line"])
             inside = function and function in (_symbol(fs.get("symbol")),
                                                _symbol(ev.get("report_site")))
+            # a suite case's own function: its passing baseline ran it to its end
+            case = str(p.get("operation", "")).split(".")
+            whole = (function and not p.get("nth") and p.get("verdict") == "passed"
+                     and len(case) > 1 and case[1] == function)
             if at or inside:
                 ran.append(f"{p.get('operation')} {p.get('nth')}")
+            elif whole:
+                ran.append(f"{p.get('operation')} 0 (its baseline passed: the case ran to "
+                           "its end)")
         said = lines.get(hunk, "not measured")
         out.append(HunkUse(hunk, function, tuple(ran), said if isinstance(said, HunkLines)
                            else None, "" if isinstance(said, HunkLines) else said))

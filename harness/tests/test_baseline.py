@@ -96,3 +96,20 @@ def test_findings_where_the_base_did_not_look_are_not_new() -> None:
     assert cmp.unseen and {e.operation for e in cmp.unseen} == {op}
     assert not cmp.new and not cmp.regressed
     assert "where the baseline did not look" in "\n".join(baseline.markdown(cmp))
+
+
+def test_a_passing_baseline_of_the_touched_case_runs_its_hunk() -> None:
+    # the same review: the patch changes pe_test_reference itself, gcov could
+    # not measure the file (its Makefile sets CFLAGS_property-entry-test.o),
+    # and no point failed an allocation inside the case's own function; the
+    # patched side's baseline of the case passed, so the case ran to its end
+    from harness.checkout.diff import Hunk
+    from harness.results import review_doc
+    patched = json.loads((DATA / "review_pe" / "patched.json").read_text())
+    hunk = Hunk("drivers/base/test/property-entry-test.c", 436, 7, "pe_test_reference")
+    [use] = review_doc.hunk_uses([(hunk, "pe_test_reference")], patched, {hunk: "x"})
+    assert use.exercised and use.points == (
+        "property-entry.pe_test_reference 0 (its baseline passed: the case ran to its end)",)
+    [other] = review_doc.hunk_uses([(hunk, "pe_test_uints")], {"points": [], "baselines": []},
+                                   {hunk: "x"})
+    assert not other.exercised
