@@ -435,31 +435,29 @@ def _blame(ctx: Context, suite: str, out: Path, records: list[Record], op: str,
     keys = [f"{r.op}:{r.point}" for r in before]
     if not keys:
         return "no point ran before it"
-    boots = 0
+
+    answers: dict[int, bool | None] = {0: True, len(keys): False}  # the sweep; op alone
 
     def breaks(start: int) -> bool | None:
-        nonlocal boots
-        if start == 0:
-            return True             # the sweep itself
-        if start == len(keys):
-            return False            # op alone
-        boots += 1
-        got = _baseline_in(ctx, suite, op, out / f"blame-{num}-{start}.log",
-                           [f"kfault.resume={keys[start - 1]}", f"kfault.until={op}"])
-        return None if got is None else got.broke
+        # a slice the bus candidate booted is not booted again by the bisection
+        if start not in answers:
+            got = _baseline_in(ctx, suite, op, out / f"blame-{num}-{start}.log",
+                               [f"kfault.resume={keys[start - 1]}", f"kfault.until={op}"])
+            answers[start] = None if got is None else got.broke
+        return answers[start]
 
     left = last_left(before)
     if left is not None and breaks(left) and breaks(left + 1) is False:
         r = before[left]
         return (f"blamed on {keys[left]}: it left {r.left_drivers} driver(s) and "
                 f"{r.left_devices} device(s) registered on the kunit bus, a sweep started there "
-                f"breaks it, one started at the next point does not ({boots} boots, "
+                f"breaks it, one started at the next point does not ({len(answers) - 2} boots, "
                 f"{out}/blame-{num}-*.log)")
     at, _ = bisect(len(keys), breaks)
     if at is None:
         return f"bisecting it stopped: a boot did not start ({out}/blame-{num}-*.kunit.txt)"
     return (f"blamed on {keys[at]}: a sweep started there breaks it, one started at "
-            f"the next point does not ({boots} boots, {out}/blame-{num}-*.log)")
+            f"the next point does not ({len(answers) - 2} boots, {out}/blame-{num}-*.log)")
 
 
 def _alone(ctx: Context, suite: str, out: Path, records: list[Record],

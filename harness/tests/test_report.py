@@ -342,7 +342,9 @@ def test_the_blame_tries_the_last_point_that_left_state_on_the_bus_first() -> No
     ("kunit_device.kunit_device_test:10", 2),
     # the state came from a point after it: the candidate is refuted and the
     # slices are bisected as before
-    ("kunit_device.kunit_device_test:20", None)])
+    ("kunit_device.kunit_device_test:20", None),
+    # right after it: the bisection needs the slices the candidate booted
+    ("kunit_device.kunit_device_test:11", None)])
 def test_the_blame_confirms_or_refutes_the_bus_candidate(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, culprit: str, boots: int | None) -> None:
     # the records of make sweep SUITE=kunit_device (2026-12-02); each slice
@@ -373,3 +375,4 @@ def test_the_blame_confirms_or_refutes_the_bus_candidate(
         assert asked[:2] == ["kunit_device.kunit_device_test:10",
                              "kunit_device.kunit_device_test:11"]
         assert f"({len(asked)} boots," in said
+        assert len(asked) == len(set(asked))        # no slice booted twice
