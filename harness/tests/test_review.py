@@ -178,6 +178,13 @@ def test_suites_past_the_limit_are_named_not_dropped(fake_tree: Path, tmp_path: 
     assert chosen.swept[0].suite == "s3"           # the touched file's own, first
     assert len(chosen.swept) == review_flow.MAX_SUITES and len(chosen.left_out) == 2
     assert sum("past the first" in line for line in chosen.said()) == 2
+    # --suites 2: the two closest; --suite GLOB: only what it names, the rest said
+    assert len(review_flow.covering_suites(ctx, ["lib/t3.c"], most=2).swept) == 2
+    named = review_flow.covering_suites(ctx, ["lib/t3.c"], only="s[15]")
+    assert [c.suite for c in named.swept] == ["s1", "s5"]
+    assert sum("not named by --suite s[15]" in line for line in named.said()) == 6
+    with pytest.raises(HarnessError, match="--suite 'nope' names none of the suites"):
+        review_flow.covering_suites(ctx, ["lib/t3.c"], only="nope")
 
 
 def test_bad_review_inputs_are_one_line(fake_tree: Path, tmp_path: Path) -> None:
