@@ -90,22 +90,45 @@ class RunLog:
         return [r for r in self.results if not r.line.nth]
 
     def missing(self) -> dict[str, list[int]]:
-        """Points the console should have but lost: for each operation whose
-        'done' line came, the pass points from its first 'try' up to the one
-        before that done's (older consoles end on a 'try' that did not fire)
-        with no 'ran' line.  A flooded printk ring buffer drops lines without a
-        word (seen with a debug print in the allocator: port_add's points
-        2..119 went missing, and with them their results)."""
+        """Points the console should have but lost: for each operation tried,
+        the pass points from its first 'try' on with no 'ran' line, up to the
+        one before its 'done' line (older consoles end on a 'try' that did not
+        fire).  Where the 'done' line was lost too, up to the point the boot
+        ended in (the last started), the first point a cap left unswept, or
+        else, when the operation has 'ran' lines, the last point tried: a
+        later point's 'try' says the earlier ones had ended.  A flooded printk
+        ring buffer drops lines without a word (seen with a debug print in the
+        allocator: port_add's points 2..119 went missing, and with them their
+        results), and so does UML's
+        console pipe (slub_test, 2026-12-02: the results of
+        test_clobber_redzone_free 12..21 with its 'done' line)."""
+        done = {d.op: d.nth for _, d in self.dones}
+        capped = {}
+        for cap in self.capped:
+            op, _, nth = cap.at.rpartition(":")
+            if op and nth.isdigit():
+                capped[op] = int(nth)
+        last = self.last_started()
         lost: dict[str, list[int]] = {}
-        for _, done in self.dones:
-            ran = {r.nth for _, r in self.ran_at if r.op == done.op and not r.fill}
+        for op in dict.fromkeys(t.op for _, t in self.tries):
+            ran = {r.nth for _, r in self.ran_at if r.op == op and not r.fill}
             # a resumed suite case's counting run prints 'try nth=0' and no 'ran'
-            nths = [t.nth for _, t in self.tries if t.op == done.op and not t.fill
+            nths = [t.nth for _, t in self.tries if t.op == op and not t.fill
                     and (t.nth > 0 or 0 in ran)]
+            if op in done:
+                end = done[op]
+            elif last and last.op == op:
+                end = last.nth
+            elif op in capped:
+                end = capped[op]
+            elif ran:
+                end = max(nths + sorted(ran)[-1:])
+            else:
+                continue        # no 'ran' line at all: a console of another format
             first = min(nths + sorted(ran)[:1], default=1)
-            gap = [n for n in range(first, done.nth) if n not in ran]
+            gap = [n for n in range(first, end) if n not in ran]
             if gap:
-                lost[done.op] = gap
+                lost[op] = gap
         return lost
 
     def last_started(self) -> protocol.TryLine | None:

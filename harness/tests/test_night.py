@@ -65,3 +65,13 @@ def test_every_point_says_what_it_printed_and_none_passed_the_bound() -> None:
     printed = [r.line.printed for r in log.results]
     assert printed and all(p >= 0 for p in printed)
     assert max(printed) < 256 * 1024 and not any(r.line.muted for r in log.results)
+
+
+def test_a_case_a_cap_cut_short_lost_nothing() -> None:
+    # kunit_platform_driver_register_test was capped at point 27: no 'done'
+    # line, and its points before 27 all ran - no console loss
+    log = _log("night_kunit_shard1_boot1.log")
+    case = "kunit_platform_driver.kunit_platform_driver_register_test"
+    assert [c.at for c in log.capped] == [f"{case}:27"]
+    assert case not in {d.op for _, d in log.dones}
+    assert log.missing() == {}
