@@ -5,6 +5,7 @@ captured consoles) and never start a process themselves.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -95,6 +96,66 @@ EXIT_IDLE = 251
 IDLE = "kfault: no output for"
 
 
+# UML writes its console to kunit.py's pipe without blocking and drops what
+# does not fit while kunit.py is busy (arch/um/drivers/chan_kern.c; seen in
+# floods of KASAN reports: slub_test, kunit*).  A pipe holds 64 KiB; it is
+# widened as soon as the kernel starts, to CONSOLE_PIPE bytes: 16 times the
+# most one guarded call prints before kfault mutes the console
+# (KFAULT_CONSOLE_BOUND, 256 KiB, kunit/kfault/guard.c).  Without
+# CAP_SYS_RESOURCE (a container; this machine) the most is
+# /proc/sys/fs/pipe-max-size, 1 MiB by default: 4 times that bound.
+CONSOLE_PIPE = 4 << 20
+KERNEL_STARTS = "Starting KUnit Kernel"
+WIDENED = "kfault: console pipe:"
+
+
+def _pipe_size(fd: int, size: int, proc: Path) -> int:
+    try:
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except PermissionError:
+        try:
+            most = int((proc / "sys/fs/pipe-max-size").read_text())
+        except (OSError, ValueError):
+            return 0
+        try:
+            return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, most))
+        except OSError:
+            return 0
+    except OSError:
+        return 0
+
+
+def widen_console(parent: int, size: int = CONSOLE_PIPE, proc: Path = Path("/proc")) -> int:
+    """Widen the pipe that the kernel kunit.py (parent) started writes its
+    console to (its fd 1); the pipe's size now, 0 when no child of parent
+    writes to a pipe yet."""
+    for pid in kernel_processes(parent, proc):
+        out = proc / str(pid) / "fd" / "1"
+        try:
+            if not os.readlink(out).startswith("pipe:"):
+                continue
+            fd = os.open(out, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            return _pipe_size(fd, size, proc)
+        finally:
+            os.close(fd)
+    return 0
+
+
+def _widen_when_started(parent: int, said: list[str], tries: int = 250) -> None:
+    """Poll for the kernel kunit.py just said it starts (every 20 ms, 5 s at
+    most) and widen its console; what it did goes into said."""
+    for _ in range(tries):
+        got = widen_console(parent)
+        if got:
+            said.append(f"{WIDENED} {got} bytes\n")
+            return
+        time.sleep(0.02)
+    said.append(f"{WIDENED} not widened (no kernel writing to a pipe after 5 s)\n")
+
+
 def flood_said(output: str) -> str:
     """What run_kunit said when it stopped a flood ("" if it did not)."""
     return next((ln.removeprefix("kfault: ") for ln in reversed(output.splitlines())
@@ -155,8 +216,14 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             thread.start()
             assert proc.stdout is not None
             seen, flooded = 0, False
+            widened: list[str] = []
             for line in proc.stdout:
                 last[0] = time.monotonic()
+                if KERNEL_STARTS in line:
+                    threading.Thread(target=_widen_when_started, args=(proc.pid, widened),
+                                     daemon=True).start()
+                if widened:
+                    (out if output else sys.stdout).write(widened.pop())
                 (out if output else sys.stdout).write(line)
                 if not output:
                     sys.stdout.flush()

@@ -109,3 +109,33 @@ def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Pat
             break
         time.sleep(0.1)
     assert not Path(f"/proc/{kernel}").exists()
+
+
+def test_the_kernels_console_pipe_is_widened_when_it_starts(tmp_path: Path) -> None:
+    # kunit.py says it starts the kernel, then boots one that writes to a pipe
+    # of kunit.py's (UML drops what does not fit in it): the kernel sees its
+    # stdout widened to CONSOLE_PIPE (or pipe-max-size without CAP_SYS_RESOURCE)
+    code, out, _ = _fake_kunit(
+        tmp_path,
+        "import subprocess, sys\n"
+        "print('[05:00:00] Starting KUnit Kernel (1/1)...', flush=True)\n"
+        "k = subprocess.Popen([sys.executable, '-c', 'import fcntl, time; time.sleep(1); "
+        "print(\"pipe\", fcntl.fcntl(1, fcntl.F_GETPIPE_SZ), flush=True)'],"
+        " stdout=subprocess.PIPE, text=True)\n"
+        "for line in k.stdout:\n    print(line, end='', flush=True)\n")
+    assert code == 0
+    text = out.splitlines()
+    widened = [ln for ln in text if ln.startswith(runner.WIDENED)]
+    assert len(widened) == 1
+    size = int(widened[0].split()[-2])
+    most = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    status = Path("/proc/self/status").read_text()
+    caps = int(next(ln for ln in status.splitlines() if ln.startswith("CapEff:")).split()[1], 16)
+    sys_resource = bool(caps >> 24 & 1)
+    assert size == (runner.CONSOLE_PIPE if sys_resource else min(runner.CONSOLE_PIPE, most))
+    assert f"pipe {size}" in text
+
+
+def test_no_kernel_means_no_widening() -> None:
+    # a process with no children: nothing to widen
+    assert runner.widen_console(os.getpid()) == 0
