@@ -259,7 +259,8 @@ def merge(ctx: Context, count: int, against: Path | None = None,
         print(f"merge: against {previous}: {len(cmp.new)} new, {len(cmp.fixed)} fixed, "
               f"{len(cmp.unchanged)} unchanged findings, {len(cmp.unseen)} where it did not "
               f"look (its baseline failed); {len(cmp.appeared)} results "
-              f"appeared, {len(cmp.disappeared)} gone (by stable id; "
+              f"appeared, {len(cmp.disappeared)} gone, {len(cmp.unswept)} not compared "
+              f"(a suite one side did not sweep to its end) (by stable id; "
               f"{out}/report/baseline.md)", flush=True)
     if not_swept:
         print(f"merge: INCOMPLETE: {not_swept}", flush=True)

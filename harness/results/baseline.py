@@ -39,6 +39,9 @@ class Comparison:
     # findings at points the baseline never looked at: its run of the case
     # failed with nothing injected, so it has no point there to compare with
     unseen: tuple[Entry, ...] = ()
+    # results one side has in a suite that the other did not sweep to its end
+    # (capped, not reached, excluded): not new, not gone, not compared
+    unswept: tuple[Entry, ...] = ()
 
     @property
     def regressed(self) -> bool:
@@ -95,13 +98,36 @@ def _entry(key: tuple[str, str], item: Mapping[str, Any], evidence_from: Mapping
                  was=was["verdict"] if was is not None else None, ok=item["ok"])
 
 
+# a suite sweep's suites that it did not sweep to their end (report.py SuiteStatus)
+NOT_TO_THE_END = ("capped", "not reached", "excluded")
+
+
+def _cut_short(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    """The suites that doc's sweep did not sweep to their end."""
+    suites = doc.get("suites")
+    return tuple(s["name"] for s in suites if isinstance(s, dict) and isinstance(
+        s.get("name"), str) and s.get("status") in NOT_TO_THE_END) if isinstance(
+        suites, list) else ()
+
+
+def _in(op: str, suites: tuple[str, ...]) -> bool:
+    """op ("suite.case") is a case of one of suites."""
+    return any(op.startswith(name + ".") for name in suites)
+
+
 def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparison:
-    """What changed from baseline to current (both validated report dicts)."""
+    """What changed from baseline to current (both validated report dicts).  A
+    result only one side has, in a suite the other side's sweep cut short (a
+    cap, the boot cap, the policy), is unswept there: not compared."""
     now, before = _entries(current), _entries(baseline)
+    short_now, short_before = _cut_short(current), _cut_short(baseline)
     blind = {op for (op, key), item in before.items() if key == "baseline" and not item["ok"]}
-    new, fixed, unchanged, appeared, unseen = [], [], [], [], []
+    new, fixed, unchanged, appeared, unseen, unswept = [], [], [], [], [], []
     for key, item in now.items():
         old = before.get(key)
+        if old is None and _in(key[0], short_before):
+            unswept.append(_entry(key, item, item))
+            continue
         if old is None:
             appeared.append(_entry(key, item, item))
         if not item["ok"]:
@@ -113,9 +139,13 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparis
                 unchanged.append(_entry(key, item, item, old))
         elif old is not None and not old["ok"]:
             fixed.append(_entry(key, item, old, old))
-    disappeared = [_entry(key, item, item) for key, item in before.items() if key not in now]
+    gone = [key for key in before if key not in now]
+    unswept += [_entry(key, before[key], before[key]) for key in gone
+                if _in(key[0], short_now)]
+    disappeared = [_entry(key, before[key], before[key]) for key in gone
+                   if not _in(key[0], short_now)]
     return Comparison(tuple(new), tuple(fixed), tuple(unchanged), tuple(appeared),
-                      tuple(disappeared), tuple(unseen))
+                      tuple(disappeared), tuple(unseen), tuple(unswept))
 
 
 def _md(text: str) -> str:
@@ -141,13 +171,17 @@ def markdown(cmp: Comparison, baseline_name: str = "the baseline", limit: int = 
            f"unchanged" + (f", {len(cmp.unseen)} where {baseline_name} did not look"
                            if cmp.unseen else "")
            + f"; {len(cmp.appeared)} result(s) appeared, {len(cmp.disappeared)} "
-           f"disappeared" + (f" ({lost} of them findings)" if lost else "") + ".**"]
+           f"disappeared" + (f" ({lost} of them findings)" if lost else "")
+           + (f"; {len(cmp.unswept)} in suites one side did not sweep to the end, "
+              "not compared" if cmp.unswept else "") + ".**"]
     for title, entries in (("New findings", cmp.new), ("Fixed", cmp.fixed),
                            ("Findings where the baseline did not look (its run of the case "
                             "failed with nothing injected)", cmp.unseen),
                            ("Unchanged findings", cmp.unchanged),
                            ("Results that appeared", cmp.appeared),
-                           ("Results that disappeared", cmp.disappeared)):
+                           ("Results that disappeared", cmp.disappeared),
+                           ("Not compared: in a suite the other side did not sweep to "
+                            "its end (capped, not reached, excluded)", cmp.unswept)):
         if entries:
             out += ["", f"### {title}", ""] + _table(entries, limit)
     return out

@@ -88,10 +88,11 @@ NEW, FIXED, CLEAN, INCONCLUSIVE = "new findings", "fixed", "no new finding", "in
 
 def verdict(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
     """New findings first; else a review whose touched code no point ran in
-    proves nothing: inconclusive, never clean."""
+    proves nothing: inconclusive, never clean; so is one with a finding in a
+    suite that one side did not sweep to its end (nothing to compare it with)."""
     if cmp.new:
         return NEW
-    if not any(u.exercised for u in uses):
+    if not any(u.exercised for u in uses) or any(not e.ok for e in cmp.unswept):
         return INCONCLUSIVE
     return FIXED if cmp.fixed else CLEAN
 
@@ -105,6 +106,8 @@ def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
     return (f"kfault review: {verdict(cmp, uses)}: {len(cmp.new)} new, {len(cmp.fixed)} "
             f"fixed, {len(cmp.unchanged)} unchanged"
             + (f", {len(cmp.unseen)} where the base did not look" if cmp.unseen else "")
+            + (f", {len(cmp.unswept)} not compared (a suite one side did not sweep to its "
+               "end)" if cmp.unswept else "")
             + f"; {ran} of {len(uses)} touched hunk(s) "
             f"{how}" + ("" if ran == len(uses) else f", {len(uses) - ran} not exercised"))
 
@@ -212,6 +215,13 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
                 "no point there: nothing to compare with.  The patch made them reachable; "
                 "whether it caused them, the base cannot say.", ""]
         out += _table([_row(e, patched, rerun) for e in cmp.unseen]) + [""]
+    cut = tuple(e for e in cmp.unswept if not e.ok)
+    if cut:
+        out += ["## Findings not compared", "",
+                "These results lie in suites that the other side's sweep did not sweep to "
+                "their end (a time or boot cap, the policy): there is nothing to compare "
+                "them with, and the review cannot be clean.", ""]
+        out += _table([_row(e, patched, rerun) for e in cut]) + [""]
     if cmp.unchanged:
         out += [f"{len(cmp.unchanged)} finding(s) are there before and after the patch "
                 "(unchanged).", ""]
@@ -244,6 +254,7 @@ def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkU
         "new": [entry(e) for e in cmp.new], "fixed": [entry(e) for e in cmp.fixed],
         "unchanged": [entry(e) for e in cmp.unchanged],
         "unseen": [entry(e) for e in cmp.unseen],
+        "unswept": [entry(e) for e in cmp.unswept],
         "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
                    "function": u.function or None, "exercised": u.exercised,
                    "points": list(u.points),

@@ -113,3 +113,24 @@ def test_a_passing_baseline_of_the_touched_case_runs_its_hunk() -> None:
     [other] = review_doc.hunk_uses([(hunk, "pe_test_uints")], {"points": [], "baselines": []},
                                    {hunk: "x"})
     assert not other.exercised
+
+
+def test_results_in_a_suite_one_side_cut_short_are_not_compared() -> None:
+    # a night's shard (2026-12-02): kunit_platform_driver was capped at
+    # register_test point 27 (suite_seconds).  A night whose cap came at point
+    # 20 has no points 20..26: they are not gone, and the other night's are not
+    # new; a night that swept the suite to its end and lacks them lost them
+    full = doc("night_kunit_shard1_boot1.log")
+    case = "kunit_platform_driver.kunit_platform_driver_register_test"
+    cut = [p for p in full["points"] if p["operation"] == case and p["nth"] >= 20]
+    assert len(cut) == 7
+    earlier = dict(full, points=[p for p in full["points"] if p not in cut])
+    for cmp in (baseline.compare(earlier, full), baseline.compare(full, earlier)):
+        assert (cmp.new, cmp.fixed, cmp.appeared, cmp.disappeared) == ((), (), (), ())
+        assert sorted(e.nth for e in cmp.unswept) == list(range(20, 27))
+    assert "7 in suites one side did not sweep to the end, not compared" in \
+        baseline.markdown(baseline.compare(earlier, full))[2]
+    swept = [dict(s, status="swept") if s["name"] == "kunit_platform_driver" else s
+             for s in full["suites"]]
+    cmp = baseline.compare(dict(earlier, suites=swept), dict(full, suites=swept))
+    assert len(cmp.disappeared) == 7 and cmp.unswept == ()

@@ -230,3 +230,25 @@ def test_a_hunk_without_gits_function_gets_the_files_enclosing_function() -> Non
                 if ln.startswith("struct refdev_session *refdev_open("))
     assert diff.enclosing_function(text, line + 10) == "refdev_open"
     assert diff.enclosing_function(text, 1) == ""
+
+
+def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() -> None:
+    # a night's shard (2026-12-02): a finding of a suite the base capped before
+    # it is not new - and the review cannot be clean either
+    from harness.tests.test_baseline import doc
+    patched = doc("night_kunit_shard1_boot1.log")
+    finding = next(p for p in patched["points"] if not p["ok"])
+    suite = finding["operation"].split(".")[0]
+    base = dict(patched, points=[p for p in patched["points"] if p is not finding],
+                suites=[dict(s, status="capped") if s["name"] == suite else s
+                        for s in patched["suites"]])
+    cmp = baseline.compare(patched, base)
+    assert not cmp.new and [e.nth for e in cmp.unswept] == [finding["nth"]]
+    report = json.loads((DATA / "refdev_kunit_report.json").read_text())
+    parsed = diff.parse(LEAK_PATCH.read_text())
+    [use] = review_doc.hunk_uses([(parsed.hunks[0], "refdev_open")], report)
+    assert review_doc.verdict(cmp, [use]) == review_doc.INCONCLUSIVE
+    md = review_doc.markdown("p", parsed, cmp, base, patched, [], uses=[use], swept=[])
+    assert "## Findings not compared" in md
+    assert review_doc.as_json("p", parsed, cmp, [use], [], [], None)["unswept"][0]["nth"] == \
+        finding["nth"]
