@@ -93,6 +93,43 @@ class Target:
         return {p.name for p in self.source_files(kdir)}
 
 
+# every key a target file may hold, per table: anything else is a typo that
+# would otherwise be ignored without a word
+KEYS = {
+    "": {"name", "description", "fragments", "suites", "sweep_suite", "srcdirs", "prefix",
+         "modules", "defects", "default", "require_coverage", "known", "user"},
+    "modules": {"fragments", "load", "tests"},
+    "defects": {"patches"},
+    "user": {"fragments", "op", "leak_dirs", "compare", "same_as"},
+    "user.op": {"name", "setup", "steps", "teardown", "pages", "expect"},
+    "known": {"op", "verdict", "evidence", "why"},
+}
+
+
+def _keys(data: dict[str, Any], table: str, origin: str) -> None:
+    unknown = sorted(set(data) - KEYS[table])
+    if unknown:
+        where = f"[{table}]" if table else "the top level"
+        raise HarnessError(f"{origin}: unknown key {unknown[0]!r} in {where} (known: "
+                           + ", ".join(sorted(KEYS[table])) + ")")
+
+
+def _bool(data: dict[str, Any], key: str, origin: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise HarnessError(f"{origin}: '{key}' must be true or false, not {value!r}")
+    return value
+
+
+def _inside(paths: tuple[str, ...], key: str, origin: str) -> tuple[str, ...]:
+    """Relative paths that stay inside the tree they are relative to."""
+    for path in paths:
+        if path.startswith("/") or ".." in Path(path).parts:
+            raise HarnessError(f"{origin}: '{key}' entry {path!r} leaves its tree (a path "
+                               "relative to it, without '..', is wanted)")
+    return paths
+
+
 def _strings(data: dict[str, Any], key: str, origin: str, required: bool = True
              ) -> tuple[str, ...]:
     value = data.get(key, [] if not required else None)
@@ -112,12 +149,14 @@ def _string(data: dict[str, Any], key: str, origin: str, default: str | None = N
 def _user(data: Any, origin: str) -> User:
     if not isinstance(data, dict):
         raise HarnessError(f"{origin}: [user] must be a table")
+    _keys(data, "user", origin)
     ops = data.get("op", [])
     if not isinstance(ops, list) or not ops or not all(isinstance(o, dict) for o in ops):
         raise HarnessError(f"{origin}: [user] needs [[user.op]] tables")
     parsed = []
     for num, op in enumerate(ops, 1):
         where = f"{origin}: user.op #{num}"
+        _keys(op, "user.op", where)
         name = _string(op, "name", where)
         if not name.replace("_", "").replace("-", "").isalnum():
             raise HarnessError(f"{where}: name {name!r}: letters, digits, - and _ only")
@@ -128,7 +167,7 @@ def _user(data: Any, origin: str) -> User:
         setup, steps, teardown = (
             tuple(check_step(s, where) for s in _strings(op, key, where, key == "steps"))
             for key in ("setup", "steps", "teardown"))
-        parsed.append(UserOp(name, setup, steps, teardown, pages=bool(op.get("pages", False)),
+        parsed.append(UserOp(name, setup, steps, teardown, pages=_bool(op, "pages", where),
                              expect=tuple(expect)))
     if len({o.name for o in parsed}) != len(parsed):
         raise HarnessError(f"{origin}: two [[user.op]] have the same name")
@@ -137,7 +176,8 @@ def _user(data: Any, origin: str) -> User:
         raise HarnessError(f"{origin}: user.same_as must map user ops to in-kernel ops")
     compare = data.get("compare")
     return User(_strings(data, "fragments", origin), tuple(parsed),
-                _strings(data, "leak_dirs", origin, required=False),
+                _inside(_strings(data, "leak_dirs", origin, required=False), "leak_dirs",
+                        origin),
                 _string(data, "compare", origin) if compare else None,
                 tuple(sorted(same.items())))
 
@@ -148,11 +188,13 @@ def parse(text: str, origin: str) -> Target:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise HarnessError(f"{origin}: not TOML: {err}") from None
+    _keys(data, "", origin)
     modules = None
     if "modules" in data:
         m = data["modules"]
         if not isinstance(m, dict):
             raise HarnessError(f"{origin}: [modules] must be a table")
+        _keys(m, "modules", origin)
         modules = Modules(_strings(m, "fragments", origin), _strings(m, "load", origin),
                           _strings(m, "tests", origin, required=False))
     defects = data.get("defects", {})
@@ -161,19 +203,25 @@ def parse(text: str, origin: str) -> Target:
     if "kernel_arg" in defects:
         raise HarnessError(f"{origin}: defects.kernel_arg is gone: seeded defects are "
                            "patches now (defects.patches = \"configs/defects/NAME\")")
+    _keys(defects, "defects", origin)
+    known = data.get("known", [])
+    for num, item in enumerate(known if isinstance(known, list) else [], 1):
+        if isinstance(item, dict):
+            _keys(item, "known", f"{origin}: known entry {num}")
     defect_patches = _string(defects, "patches", origin) if defects else None
     sweep = data.get("sweep_suite")
     user = _user(data["user"], origin) if "user" in data else None
     return Target(name=_string(data, "name", origin),
                   description=_string(data, "description", origin, "-"),
-                  fragments=_strings(data, "fragments", origin, required=user is None),
+                  fragments=_inside(_strings(data, "fragments", origin, required=user is None),
+                                    "fragments", origin),
                   suites=_string(data, "suites", origin, "-" if user else None),
                   sweep_suite=_string(data, "sweep_suite", origin) if sweep else None,
-                  srcdirs=_strings(data, "srcdirs", origin),
+                  srcdirs=_inside(_strings(data, "srcdirs", origin), "srcdirs", origin),
                   prefix=_string(data, "prefix", origin),
                   modules=modules, defect_patches=defect_patches,
-                  default=bool(data.get("default", False)),
-                  require_coverage=bool(data.get("require_coverage", False)),
+                  default=_bool(data, "default", origin),
+                  require_coverage=_bool(data, "require_coverage", origin),
                   known=parse_known(data.get("known", []), origin), user=user)
 
 

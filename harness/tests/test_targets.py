@@ -57,6 +57,12 @@ def test_a_user_target_has_its_ops_and_no_suite() -> None:
     (USER.replace('name = "load"', 'name = "lo ad"'), "letters, digits, - and _ only"),
     (USER + '[[user.op]]\nname = "load"\nsteps = ["rmmod u"]\n', "same name"),
     (USER.replace('name = "load"', 'name = "load"\nexpect = ["x"]'), "positive errnos"),
+    (USER.replace('name = "load"', 'name = "load"\nstep = ["rmmod u"]'),
+     "user.op #1: unknown key 'step' in [user.op]"),
+    (USER.replace('name = "load"', 'name = "load"\npages = "no"'),
+     "user.op #1: 'pages' must be true or false"),
+    (USER.replace('[[user.op]]', 'leak_dir = ["x"]\n[[user.op]]'),
+     "unknown key 'leak_dir' in [user]"),
 ])
 def test_a_bad_user_op_is_one_line(text: str, message: str) -> None:
     with pytest.raises(HarnessError) as err:
@@ -74,6 +80,21 @@ def test_a_bad_user_op_is_one_line(text: str, message: str) -> None:
     (GOOD + '[[known]]\nop = "a"\nverdict = "leak"\nevidence = "("\nwhy = "y"\n',
      "known entry 1: missing ), unterminated subpattern"),
     (GOOD + '[[known]]\nop = "a"\n', "known entry 1 needs op, verdict, evidence, why"),
+    # a typo is an error, not a key silently ignored
+    (GOOD + 'sweep_suites = "x"\n', "unknown key 'sweep_suites' in the top level (known: "),
+    (GOOD + '[modules]\nfragments = ["a"]\nload = ["a.ko"]\ntest = ["b.ko"]\n',
+     "unknown key 'test' in [modules]"),
+    (GOOD + '[defects]\npatch = "configs/defects/x"\n', "unknown key 'patch' in [defects]"),
+    (GOOD + '[[known]]\nop = "a"\nverdict = "leak"\nevidence = "x"\nwhy = "y"\nwhere = 1\n',
+     "known entry 1: unknown key 'where' in [known]"),
+    # wrong types
+    (GOOD + 'default = "yes"\n', "'default' must be true or false, not 'yes'"),
+    (GOOD + 'require_coverage = 1\n', "'require_coverage' must be true or false"),
+    # paths that leave their tree
+    (GOOD.replace('["drivers/x"]', '["../x"]'), "'srcdirs' entry '../x' leaves its tree"),
+    (GOOD.replace('["drivers/x"]', '["/usr/src/x"]'), "'srcdirs' entry '/usr/src/x' leaves"),
+    (GOOD.replace('["targets/x.config"]', '["targets/../../x.config"]'),
+     "'fragments' entry 'targets/../../x.config' leaves its tree"),
 ])
 def test_a_bad_target_file_is_one_line(text: str, message: str) -> None:
     with pytest.raises(HarnessError) as err:
