@@ -66,6 +66,10 @@ help:
 	@echo "Variables: TARGET=netdevsim  KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out"
 	@echo "           BASELINE=report.json"
 	@echo "           CALIBRATE_ARGS='--kernel-arg kfault.leak_check=0'  PYTHON=python3"
+	@echo "           KUNITCONFIG=path (kunit: added to ours; sweep SUITE=: the suites')"
+	@echo "           ARGS='...': any flag of the command, spelled as kunit.py spells it, e.g."
+	@echo "           ARGS='--jobs 2 --kconfig_add CONFIG_KASAN=n --kernel_args kfault.guard=0'"
+	@echo "           (python3 -m harness COMMAND --help lists them)"
 
 setup:
 	@./harness/setup.sh
@@ -84,7 +88,8 @@ targets:
 
 kunit:
 	@$(HARNESS) kunit $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
-		$(if $(BASELINE),--baseline $(BASELINE)) $(FILTER)
+		$(if $(BASELINE),--baseline $(BASELINE)) $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
+		$(ARGS) $(FILTER)
 
 modules-test:
 	@$(HARNESS) modules $(TARGET_ARG) --out $(OUT)
@@ -97,7 +102,7 @@ modules-test:
 sweep:
 	@$(HARNESS) sweep $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \
 		$(if $(SUITE),--suite '$(SUITE)') $(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
-		$(if $(SHARD),--shard $(SHARD)) $(SWEEP_ARGS)
+		$(if $(SHARD),--shard $(SHARD)) $(SWEEP_ARGS) $(ARGS)
 
 merge:
 	@$(HARNESS) merge --build-dir $(BUILD_DIR) --out $(OUT) --suite '$(SUITE)' \
@@ -143,13 +148,13 @@ bench:
 
 # POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
 repro:
-	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) "$(POINT)"
+	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) $(ARGS) "$(POINT)"
 
 # PATCH=file.patch (a series, an mbox, or a directory of *.patch) against this
 # checkout or KDIR: both sides swept, compared by stable id; exit 1 on new findings
 # BASE=rev [HEAD=rev] (default HEAD) instead: the two revisions of a git KDIR
 review:
-	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) \
+	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) $(ARGS) \
 		$(if $(PATCH),"$(PATCH)") $(if $(BASE),--base '$(BASE)' --head '$(or $(HEAD),HEAD)')
 
 # make test's review: the example patch must come out as its new leak, its hunk
@@ -196,7 +201,7 @@ determinism:
 
 # CALIBRATE_ARGS: e.g. --kernel-arg kfault.leak_check=0, --kconfig-add CONFIG_KASAN=n
 calibrate:
-	@$(HARNESS) calibrate $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS)
+	@$(HARNESS) calibrate $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(CALIBRATE_ARGS) $(ARGS)
 
 check:
 	@$(HARNESS) configs --check

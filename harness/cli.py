@@ -3,6 +3,7 @@ flow; the only module that exits."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -36,7 +37,8 @@ def make_context(args: argparse.Namespace) -> context.Context:
                             build_dir=args.build_dir and args.build_dir.absolute(),
                             timeout=args.timeout, idle=getattr(args, "idle", 0),
                             kernel_args=tuple(getattr(args, "kernel_arg", [])),
-                            ccache_dir=default_cache() / "ccache", run_as=run_as)
+                            ccache_dir=default_cache() / "ccache", run_as=run_as,
+                            jobs=args.jobs, kconfig_add=tuple(args.kconfig_add))
     return context.Context(checkout=context.Checkout(REPO), target=target,
                            runner=ProcessRunner(), out=args.out.absolute(), boot=boot)
 
@@ -76,7 +78,10 @@ def suite_context(args: argparse.Namespace) -> context.Context:
 
 
 def cmd_kunit(args: argparse.Namespace) -> int:
-    return kunit.run(suite_context(args), args.filter, args.baseline).code
+    ctx = suite_context(args)
+    if args.kunitconfig is not None:
+        ctx = context.with_kunitconfig(ctx, args.kunitconfig)
+    return kunit.run(ctx, args.filter, args.baseline, args.json).code
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -145,7 +150,10 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    return calibrate.calibrate_target(suite_context(args), args.kconfig_add).code
+    ctx = suite_context(args)
+    # calibrate builds a kernel of its own per CONFIG_ change (its flow adds them)
+    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, kconfig_add=()))
+    return calibrate.calibrate_target(ctx, args.kconfig_add).code
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:
@@ -173,19 +181,37 @@ def cmd_modules(args: argparse.Namespace) -> int:
     return modules.modules_test(make_context(args)).code
 
 
+class _Version(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        rev = ProcessRunner().git_revision(REPO) or "(not a git checkout)"
+        print(f"kfault {rev} ({REPO}), Python "
+              f"{sys.version.split()[0]}")
+        parser.exit()
+
+
 def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str,
           func: Callable[[argparse.Namespace], int], timeout: int = 600,
           kernel_args: bool = True) -> argparse.ArgumentParser:
+    # flags are spelled as kunit.py spells them; our older spellings still work
     p = sub.add_parser(name, help=text)
     p.add_argument("--target", default=None,
                    help="configs/targets/<TARGET>.toml (default: the one marked default)")
-    p.add_argument("--build-dir", type=Path, default=None)
-    p.add_argument("--timeout", type=int, default=timeout)
+    p.add_argument("--build_dir", "--build-dir", dest="build_dir", type=Path, default=None,
+                   help="the kernel's build directory (default: KDIR/.kunit-kfault)")
+    p.add_argument("--timeout", type=int, default=timeout,
+                   help="seconds a boot may take (kunit.py's --timeout)")
+    p.add_argument("--jobs", type=int, default=0,
+                   help="make's jobs for a build (kunit.py's --jobs; default: its own)")
+    p.add_argument("--kconfig_add", "--kconfig-add", dest="kconfig_add", action="append",
+                   default=[], help="CONFIG_X=y|n on top of the kunitconfig (kunit.py's "
+                   "--kconfig_add; repeatable)")
     p.add_argument("--out", type=Path, default=REPO / "out",
                    help="results go under OUT/ (default: out/ in this checkout)")
     if kernel_args:
-        p.add_argument("--kernel-arg", action="append", default=[],
-                       help="extra boot argument, e.g. kfault.leak_check=0")
+        p.add_argument("--kernel_args", "--kernel-arg", dest="kernel_arg", action="append",
+                       default=[], help="an extra boot argument, e.g. kfault.leak_check=0 "
+                       "(kunit.py's --kernel_args; repeatable)")
     p.set_defaults(func=func)
     return p
 
@@ -196,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="kfault: fault-injection harness for kernel drivers")
     parser.add_argument("--kdir", type=Path, default=None,
                         help="kernel tree (default: $KDIR or the cached linux-source-6.12)")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="kfault's revision and the Python it runs on, then exit")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("link", help="link this repository into the kernel tree").set_defaults(
         func=cmd_link)
@@ -209,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("filter", nargs="?", default="", help="suite[.test] glob instead")
     p.add_argument("--baseline", type=Path, default=None,
                    help="report.json of an earlier run: new/fixed findings in baseline.md")
+    p.add_argument("--kunitconfig", type=Path, default=None,
+                   help="a kunitconfig added to ours, in a kernel of its own "
+                   "(KDIR/.kunit-kfault-plus)")
+    p.add_argument("--json", type=Path, default=None,
+                   help="kunit.py's KernelCI JSON of the run's KTAP results, to this file")
     p = _flow(sub, "sweep", "the fault sweep across boots: survives crashes, resumes", cmd_sweep)
     p.add_argument("--max-boots", type=int, default=12)
     p.add_argument("--fresh", action="store_true", help="forget earlier results")
@@ -274,9 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "touched kernel files, the closest first")
     p.add_argument("--suite", dest="only_suite", default="",
                    help="sweep only the covering KUnit suites this glob names")
-    p = _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
-    p.add_argument("--kconfig-add", action="append", default=[],
-                   help="CONFIG_X=y|n on top of configs/, e.g. CONFIG_KASAN=n")
+    _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     return parser
 
 

@@ -54,6 +54,8 @@ class BootSpec:
     # view of its own (parallel shards: kunit.py writes test.log into the directory)
     view: Path | None = None
     idle: int = 0                           # seconds of silence that end a boot (0: none)
+    jobs: int = 0                           # make's jobs (kunit.py --jobs; 0: its default)
+    kconfig_add: tuple[str, ...] = ()       # kunit.py --kconfig_add, on the build
 
     def default_build(self, name: str = ".kunit-kfault") -> Path:
         return self.build_dir or self.kdir / name
@@ -200,8 +202,10 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
         cmd = build / ".vmlinux.o.cmd"
         extra = list(extra) + gcov.make_options(ctx.boot.coverage, build, cmd.read_text(
             errors="replace") if cmd.is_file() else None)
+    if first:
+        extra = list(extra) + [f"--kconfig_add={c}" for c in ctx.boot.kconfig_add]
     return KunitRequest(
-        kdir=ctx.boot.kdir, build_dir=build,
+        kdir=ctx.boot.kdir, build_dir=build, jobs=ctx.boot.jobs,
         kunitconfig_dir=ctx.boot.kunitconfig_dir or ctx.checkout.config_dir, filter_glob=suites,
         timeout=ctx.boot.timeout,
         ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,
@@ -355,6 +359,32 @@ def suite_sources_of(ctx: Context, glob: str) -> tuple[list[str], list[str], fro
         n for names in files.values() for n in names)
 
 
+def user_kunitconfig(ctx: Context, kunitconfig: Path) -> Path:
+    """KUNITCONFIG=: a file or a directory holding .kunitconfig, relative to the
+    kernel tree or absolute; HarnessError (one line) when there is none."""
+    path = kunitconfig if kunitconfig.is_absolute() else ctx.boot.kdir / kunitconfig
+    if path.is_dir():
+        path = path / ".kunitconfig"
+    if not path.is_file():
+        raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
+    return path
+
+
+def with_kunitconfig(ctx: Context, kunitconfig: Path) -> Context:
+    """make kunit KUNITCONFIG=: the target's configs and the user's kunitconfig,
+    in a kernel of its own (KDIR/.kunit-kfault-plus, unless BUILD_DIR= says)."""
+    path = user_kunitconfig(ctx, kunitconfig)
+    config_dir = ctx.out / "kunit-config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / ".kunitconfig").write_text(
+        (ctx.checkout.config_dir / ".kunitconfig").read_text()
+        + f"\n# ---- {path}\n" + path.read_text())
+    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
+    return dataclasses.replace(ctx, boot=dataclasses.replace(
+        ctx.boot, kunitconfig_dir=config_dir,
+        build_dir=ctx.boot.kdir / ".kunit-kfault-plus" if own else ctx.boot.build_dir))
+
+
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
                    shard: Shard | None = None, policy: Policy = NO_POLICY) -> Context:
     """Sweep any built-in KUnit suites matching glob (kunit/kfault/suites.c): the
@@ -363,13 +393,7 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
     the kernel gets a build directory of its own."""
     if not glob or any(c in glob for c in " :,"):
         raise HarnessError(f"SUITE={glob!r}: want a KUnit suite glob, e.g. 'list*'")
-    path = None
-    if kunitconfig is not None:
-        path = kunitconfig if kunitconfig.is_absolute() else ctx.boot.kdir / kunitconfig
-        if path.is_dir():
-            path = path / ".kunitconfig"
-        if not path.is_file():
-            raise HarnessError(f"KUNITCONFIG={kunitconfig}: no such kunitconfig ({path})")
+    path = user_kunitconfig(ctx, kunitconfig) if kunitconfig is not None else None
     dirs, sources, named = suite_sources_of(ctx, glob)
     target = Target(name=SUITES_TARGET, description=f"KUnit suites {glob}", fragments=(),
                     suites="kfault_suites", sweep_suite="kfault_suites", srcdirs=tuple(dirs),

@@ -22,7 +22,9 @@ def known_failures_only(ctx: Context, lines: list[str]) -> int:
     return len(failed) if failed and not known.unexplained(failed, ctx.target.known) else 0
 
 
-def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome:
+def run(ctx: Context, suites: str = "", baseline: Path | None = None,
+        json: Path | None = None) -> Outcome:
+    """json: kunit.py's own KernelCI JSON of the boot's KTAP results (--json)."""
     prepare(ctx)
     glob = suites or ctx.target.suites
     build_dir = ctx.boot.default_build()
@@ -31,7 +33,8 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None) -> Outcome
     if baseline:
         reports_io.load_baseline(baseline)  # a bad baseline fails before the build
     started = datetime.now(timezone.utc)
-    status = ctx.runner.run_kunit(request(ctx, glob))
+    status = ctx.runner.run_kunit(request(
+        ctx, glob, extra=[f"--json={json.absolute()}"] if json is not None else []))
     if not log_path.is_file():
         raise HarnessError("kunit.py did not boot a kernel: the config or the build failed "
                            "(its output above says why)", exit_code=status or 2)

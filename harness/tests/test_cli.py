@@ -51,6 +51,7 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
     (["bench"], "bench: name the suites to sweep with SUITE="),
     (["bench", "--suite", "kfault_init_deref", "--touch", "nope.c"],
      "bench: --touch nope.c: no such file in the checkout"),
+    (["kunit", "--kunitconfig", "nope/.kunitconfig"], "KUNITCONFIG=nope/.kunitconfig: no such"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
                                           argv: list[str], message: str) -> None:
@@ -61,3 +62,41 @@ def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fa
     errors = captured.err.strip().splitlines()
     assert len(errors) == 1 and errors[0].startswith("kfault: error: ") and message in errors[0]
     assert captured.out.strip().splitlines()[-1] == "kfault: exit 2: bad input or environment"
+
+
+def test_kunit_py_spellings_and_options_reach_kunit_py(
+        monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # kunit.py's spellings (--build_dir, --kernel_args, --kconfig_add, --jobs,
+    # --json) do what ours did, and a user's kunitconfig is added to ours in a
+    # kernel of its own
+    from harness.proc.runner import kunit_argv
+    runner = FakeRunner(["full_run_console.log"])
+    monkeypatch.setattr(cli, "ProcessRunner", lambda: runner)
+    extra = tmp_path / "mine.kunitconfig"
+    extra.write_text("CONFIG_LIST_KUNIT_TEST=y\n")
+    argv = ["--kdir", str(fake_tree), "kunit", "--target", "netdevsim", "--out",
+            str(tmp_path / "out"), "--jobs", "3", "--kconfig_add", "CONFIG_KASAN=n",
+            "--kunitconfig", str(extra), "--json", str(tmp_path / "k.json")]
+    assert cli.main(argv) == 0
+    [req] = runner.requests
+    assert req.build_dir == fake_tree / ".kunit-kfault-plus"
+    composed = (req.kunitconfig_dir / ".kunitconfig").read_text()
+    assert composed.startswith((cli.REPO / "configs/.kunitconfig").read_text())
+    assert composed.endswith(f"# ---- {extra}\nCONFIG_LIST_KUNIT_TEST=y\n")
+    args = kunit_argv(req)
+    assert {"--jobs=3", "--kconfig_add=CONFIG_KASAN=n",
+            f"--json={tmp_path / 'k.json'}"} <= set(args)
+    parsed = cli.build_parser().parse_args(
+        ["sweep", "--build_dir", "b", "--kernel_args", "a=1", "--kernel-arg", "b=2",
+         "--kconfig-add", "CONFIG_X=y"])
+    assert (parsed.build_dir, parsed.kernel_arg, parsed.kconfig_add) == (
+        Path("b"), ["a=1", "b=2"], ["CONFIG_X=y"])
+
+
+def test_version_names_the_checkout(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("kfault ") and str(cli.REPO) in out and "Python 3." in out
