@@ -71,10 +71,25 @@ def _unreached(p: Point) -> bool:
     return Verdict(p.verdict).unreached
 
 
+def case_name(p: Point) -> str:
+    """A result's JUnit name, stable while the code moves: the operation and the
+    point's stable id with the allocator and the function it failed in, no code
+    offset ("open: e3e5e880 kvmalloc_node <- refdev_open"); the baseline is
+    "OP: baseline", a point the kernel could not name "OP: nth N"."""
+    if not p.nth:
+        return f"{p.operation}: baseline"
+    fs = p.failed_site
+    if not fs.stable_id:
+        return f"{p.operation}: nth {p.nth}"
+    where = f" {fs.allocator or '-'} <- {fs.symbol}" if fs.symbol else ""
+    return f"{p.operation}: {fs.stable_id}{where}"
+
+
 def junit_xml(report: Report) -> str:
     """One <testsuite> per operation, one <testcase> per result (the baseline and
-    each fault point, named like the KUnit case), a <failure> for each verdict that
-    is not ok; an <error> case for counted points without a result and for a crash."""
+    each fault point, named by case_name(); the KUnit case's name, with its code
+    offset, and nth are properties), a <failure> for each verdict that is not ok;
+    an <error> case for counted points without a result and for a crash."""
     root = ET.Element("testsuites", name="kfault")
     totals = {"tests": 0, "failures": 0, "errors": 0}
     seconds = 0.0
@@ -87,9 +102,17 @@ def junit_xml(report: Report) -> str:
                               failures=str(sum(not p.ok and not _unreached(p) for p in cases)),
                               errors=str(int(bool(missing))),
                               skipped=str(sum(map(_unreached, cases))), time=f"{time:.6f}")
+        named: dict[str, int] = {}
         for p in cases:
+            name = case_name(p)
+            named[name] = named.get(name, 0) + 1
+            if named[name] > 1:         # one site failed twice in a case: its n-th time
+                name = f"{name} /{named[name]}"
             case = ET.SubElement(suite, "testcase", classname=_x(f"kfault.{op}"),
-                                 name=_x(p.name), time=f"{p.us / 1e6:.6f}")
+                                 name=_x(name), time=f"{p.us / 1e6:.6f}")
+            props = ET.SubElement(case, "properties")
+            ET.SubElement(props, "property", name="kunit_case", value=_x(p.name))
+            ET.SubElement(props, "property", name="nth", value=str(p.nth))
             if p.failed_site.file:
                 case.set("file", _x(p.failed_site.file))
                 case.set("line", str(p.failed_site.line))

@@ -48,8 +48,28 @@ def test_junit_of_the_full_run() -> None:
     assert root.findall(".//failure") == []
     first = cases[1]
     assert first.get("classname") == "kfault.core_create"
-    assert first.get("name") == "core_create: fail 1 kmalloc_cache <- refdev_core_create+0x374"
+    assert first.get("name") == "core_create: 24ba78a2 kmalloc_cache <- refdev_core_create"
+    props = {p.get("name"): p.get("value") for p in first.iter("property")}
+    assert props == {"kunit_case": "core_create: fail 1 kmalloc_cache <- "
+                     "refdev_core_create+0x374", "nth": "1"}
     assert (first.get("file"), first.get("line")) == ("refdev_core.c", "77")
+    assert cases[0].get("name") == "core_create: baseline"
+
+
+def test_junit_names_survive_code_that_moves() -> None:
+    # two make kunit runs of refdev, builds apart: code offsets moved, so the
+    # KUnit case names of the points both runs have differ; the JUnit names,
+    # by stable id and function, do not
+    runs = [build(name) for name in ("full_run_console.log", "full_run_console_v1.log")]
+    by_id = [{(p.operation, p.failed_site.stable_id): p for p in rep.points
+              if p.failed_site.stable_id} for rep in runs]
+    both = by_id[0].keys() & by_id[1].keys()
+    moved = [k for k in both if by_id[0][k].name != by_id[1][k].name]
+    assert len(both) > 80 and len(moved) > 30
+    assert all(render.case_name(by_id[0][k]) == render.case_name(by_id[1][k]) for k in both)
+    names = [{c.get("name") for c in ET.fromstring(render.junit_xml(rep)).iter("testcase")}
+             for rep in runs]
+    assert {render.case_name(by_id[0][k]) for k in both} <= names[0] & names[1]
 
 
 def test_junit_of_the_leak_run() -> None:
