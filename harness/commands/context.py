@@ -292,7 +292,8 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
     """The run's reports in out; returns report.json's document."""
     fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
-                          git_revision=ctx.runner.git_revision(ctx.checkout.repo), started=started,
+                          git_revision=ctx.runner.git_revision(ctx.checkout.repo),
+                          kernel_revision=ctx.runner.tree_revision(ctx.boot.kdir), started=started,
                           finished=finished or datetime.now(timezone.utc),
                           reproduce=reproduce_template(ctx), known=ctx.target.known,
                           not_swept=not_swept, baselines_alone=dict(baselines_alone or {}),

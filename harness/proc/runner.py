@@ -371,6 +371,18 @@ def git_revision(repo: Path) -> str | None:
     return rev + ("-dirty" if dirty else "")
 
 
+def tree_revision(kdir: Path) -> str | None:
+    """The kernel tree's commit when kdir is a git work tree's top (not a tree
+    that merely lies inside another repository), with '-dirty' for local
+    changes; None for a tree without git (a linux-source package)."""
+    try:
+        top = subprocess.run(["git", "-C", str(kdir), "rev-parse", "--show-toplevel"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return git_revision(kdir) if Path(top).resolve() == kdir.resolve() else None
+
+
 def files_containing(root: Path, needle: str, suffixes: tuple[str, ...]) -> list[Path]:
     """The files under root named *suffix (any of suffixes) that contain needle
     (grep -r, which follows no symlink; hidden directories such as build
@@ -604,6 +616,8 @@ class Runner(Protocol):
 
     def git_revision(self, repo: Path) -> str | None: ...
 
+    def tree_revision(self, kdir: Path) -> str | None: ...
+
     def files_containing(self, root: Path, needle: str,
                          suffixes: tuple[str, ...]) -> list[Path]: ...
 
@@ -657,6 +671,9 @@ class ProcessRunner:
 
     def git_revision(self, repo: Path) -> str | None:
         return git_revision(repo)
+
+    def tree_revision(self, kdir: Path) -> str | None:
+        return tree_revision(kdir)
 
     def files_containing(self, root: Path, needle: str,
                          suffixes: tuple[str, ...]) -> list[Path]:

@@ -83,12 +83,14 @@ def to_kcidb(rep: report.Report, source: Source = Source()) -> dict[str, Any]:
     """The KCIDB v5.3 document of one run."""
     run = rep.run
     version = run.kernel_version or "unknown"
-    checkout_id = f"{ORIGIN}:{stable_id('checkout', version, run.git_revision or '')}"
+    checkout_id = f"{ORIGIN}:{stable_id('checkout', version, run.kernel_revision or '')}"
     build_id = f"{ORIGIN}:{stable_id('build', checkout_id, source.architecture, *run.configs)}"
     started = {"start_time": run.started} if run.started else {}
     checkout: dict[str, Any] = {
         "id": checkout_id, "origin": ORIGIN, "tree_name": source.tree_name, "valid": True,
         "misc": {"kernel_version": version, "kfault_revision": run.git_revision}, **started}
+    if run.kernel_revision and not run.kernel_revision.endswith("-dirty"):
+        checkout["git_commit_hash"] = run.kernel_revision
     build: dict[str, Any] = {
         "id": build_id, "checkout_id": checkout_id, "origin": ORIGIN,
         "architecture": source.architecture, "config_name": "+".join(run.configs) or "kfault",

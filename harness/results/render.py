@@ -167,7 +167,8 @@ def facts(report: Report) -> list[tuple[str, str]]:
     """The run's facts as (label, text), for both Markdown and HTML."""
     run, t = report.run, report.run.kunit_totals
     rows = [("kernel", run.kernel_version or "unknown"),
-            ("git revision", run.git_revision or "unknown"),
+            ("kernel tree", run.kernel_revision or "not a git tree"),
+            ("kfault revision", run.git_revision or "unknown"),
             ("configs", ", ".join(run.configs) or "unknown")]
     if run.started:
         rows.append(("started", run.started + (f" ({run.duration_s:g} s)"

@@ -14,7 +14,8 @@ kernel addresses do not fit a JSON (double) number::
     run         kernel_version   "6.12.117" from the "Linux version" line, or null
                 targets          the targets the kernel announced ("kfault: target")
                 configs          fragment names, as passed in
-                git_revision     as passed in, or null
+                git_revision     kfault's checkout, as passed in, or null
+                kernel_revision  the kernel tree's git commit, or null (no git)
                 started, finished  ISO 8601, as passed in, or null
                 duration_s       finished - started, or null
                 kunit_totals     {pass, fail, skip, total}: sum of the kernel's
@@ -75,7 +76,8 @@ class RunMeta:
 
     configs: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
-    git_revision: str | None = None
+    git_revision: str | None = None     # kfault's checkout
+    kernel_revision: str | None = None  # the kernel tree's commit, when it is a git tree
     started: datetime | None = None     # timezone-aware, preferably
     finished: datetime | None = None
     # the command that reruns one point: {op}, {nth}, {point} (its stable id,
@@ -107,6 +109,7 @@ class RunInfo:
     live_untracked: int | None = None   # objects the live leak check did not follow
     not_swept: str | None = None        # what the sweep did not reach (RunMeta)
     baselines_alone: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    kernel_revision: str | None = None  # RunMeta
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,8 @@ def build(log: model.RunLog, meta: RunMeta, symbols: Symbols | None = None,
                       for p in results if not p.nth)
     stats = log.stats
     run = RunInfo(kernel_version=log.kernel_version, configs=tuple(meta.configs),
-                  git_revision=meta.git_revision, started=_iso(meta.started),
+                  git_revision=meta.git_revision, kernel_revision=meta.kernel_revision,
+                  started=_iso(meta.started),
                   finished=_iso(meta.finished), duration_s=_duration(meta),
                   kunit_totals=log.totals, points_per_s=stats.per_s if stats else None,
                   sweep_points=stats.points if stats else None,
@@ -501,7 +505,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         "schema": report.schema,
         "run": {"kernel_version": run.kernel_version, "targets": list(run.targets),
                 "configs": list(run.configs),
-                "git_revision": run.git_revision, "started": run.started,
+                "git_revision": run.git_revision, "kernel_revision": run.kernel_revision,
+                "started": run.started,
                 "finished": run.finished, "duration_s": run.duration_s,
                 "kunit_totals": {"pass": t.passed, "fail": t.failed, "skip": t.skipped,
                                  "total": t.total},

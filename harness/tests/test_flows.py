@@ -52,6 +52,9 @@ class FakeRunner:
     def git_revision(self, repo: Path) -> str | None:
         return "0" * 40
 
+    def tree_revision(self, kdir: Path) -> str | None:
+        return None
+
     def files_containing(self, root: Path, needle: str,
                          suffixes: tuple[str, ...]) -> list[Path]:
         return sorted(p for p in root.rglob("*") if p.suffix in suffixes and p.is_file()

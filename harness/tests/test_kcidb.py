@@ -44,6 +44,24 @@ def test_an_op_sweep_is_one_kcidb_test_per_point_and_baseline() -> None:
         not b.ok for b in rep.baselines)
     [build] = doc["builds"]
     assert build["config_name"] == "base+kasan" and build["architecture"] == "um"
+    # no git tree: no commit; the checkout is the kernel's, not kfault's
+    [checkout] = doc["checkouts"]
+    assert "git_commit_hash" not in checkout
+    assert checkout["misc"]["kfault_revision"] == "0" * 40
+
+
+def test_a_git_kernel_trees_commit_is_the_checkouts() -> None:
+    log = model.build(lines("full_run_console.log"), "")
+    tree = "1" * 40
+    docs = [kcidb.to_kcidb(report.build(log, report.RunMeta(git_revision="0" * 40,
+                                                            kernel_revision=rev)))
+            for rev in (tree, "2" * 40, tree + "-dirty")]
+    for doc in docs:
+        validate(doc)
+    checkouts = [doc["checkouts"][0] for doc in docs]
+    assert checkouts[0]["git_commit_hash"] == tree and "git_commit_hash" not in checkouts[2]
+    # another kernel commit is another checkout, whatever kfault's revision
+    assert len({c["id"] for c in checkouts}) == 3
 
 
 def test_points_not_reached_are_skipped_and_a_failed_point_carries_its_evidence() -> None:

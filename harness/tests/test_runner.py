@@ -139,3 +139,22 @@ def test_the_kernels_console_pipe_is_widened_when_it_starts(tmp_path: Path) -> N
 def test_no_kernel_means_no_widening() -> None:
     # a process with no children: nothing to widen
     assert runner.widen_console(os.getpid()) == 0
+
+
+def test_a_kernel_trees_revision_is_its_own_git_top(tmp_path: Path) -> None:
+    import subprocess
+    tree = tmp_path / "linux"
+    (tree / "drivers").mkdir(parents=True)
+    assert runner.tree_revision(tree) is None           # a linux-source tree: no git
+    git = ["git", "-C", str(tree), "-c", "user.name=k", "-c", "user.email=k@k"]
+    subprocess.run(git[:3] + ["init", "-q"], check=True)
+    (tree / "Makefile").write_text("VERSION = 6\n")
+    subprocess.run(git + ["add", "Makefile"], check=True)
+    subprocess.run(git + ["commit", "-qm", "x"], check=True)
+    head = subprocess.run(git[:3] + ["rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    assert runner.tree_revision(tree) == head
+    # a directory inside someone else's repository is not a git kernel tree
+    assert runner.tree_revision(tree / "drivers") is None
+    (tree / "Makefile").write_text("VERSION = 7\n")
+    assert runner.tree_revision(tree) == head + "-dirty"
