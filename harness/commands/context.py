@@ -321,7 +321,7 @@ def reproduce_template(ctx: Context) -> str:
 
 
 SUITES_TARGET = "suites"
-MAX_DIRS_LEN = 127      # kfault.suites_dirs (suites.c)
+MAX_DIRS_LEN = 1023     # kfault.suites_dirs (suites.c); UML takes 4096 bytes of command line
 
 
 def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:

@@ -617,6 +617,16 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
             return Ended(resume=nxt, said=f"boot {boot} ended at {nxt} ({new[-1].verdict}); "
                          "resuming after it",
                          stuck=f"boot {boot} hung again at {at}; see {console}")
+        ended = log.unusable
+        if log.crash and not started and ended is not None:
+            # the kernel ended the boot after this point's result: the point
+            # corrupted memory, and no later point is to run on it
+            keep(new)
+            after = f"{ended.op}:{ended.nth}"
+            return Ended(resume=after, said=f"boot {boot} ended after {after}: it reported a "
+                         "write to memory it does not own, so later points would run on "
+                         "corrupted memory; resuming after it in a fresh boot",
+                         stuck=f"boot {boot} ended after {after} again; see {console}")
         if log.crash and (not started or key == at):
             keep(new)
             return Ended(fatal=f"boot {boot} crashed outside a fault point ({log.crash.title}); "

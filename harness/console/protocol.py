@@ -12,6 +12,8 @@ UML console and kunit.py's formatted output.
     thread  op= nth= pid=                                   a suite point's thread
     suite   name= cases= excluded=0|1                       a suite sweep's suites
     capped  suite= ms= at=OP:NTH                            kfault.suite_ms ran out
+    unusable op= nth= why=wrote                             the point's result is the
+                                                            boot's last (guard.c)
     count   op= points= bookkeeping= events=
     point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
     op=...  one point's result (the KUnit parameter's line)
@@ -297,13 +299,21 @@ class CappedLine:
 
 
 @dataclass(frozen=True)
+class UnusableLine(At):
+    """The point op:nth left the kernel unusable (why: "wrote", a memory-safety
+    report of a write); its result is printed, and the kernel panics next."""
+
+    why: str
+
+
+@dataclass(frozen=True)
 class MessageLine:
     text: str
 
 
 Record = Union[TargetLine, TryLine, RanLine, DoneLine, ThreadLine, LeftLine, CountLine, PointLine,
                ResultLine, VerdictCountLine, StatsLine, KmemleakLine, LeakHeadLine, SuiteLine,
-               CappedLine, MessageLine]
+               CappedLine, UnusableLine, MessageLine]
 
 
 def fields(text: str) -> dict[str, str]:
@@ -390,6 +400,7 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("left ", lambda f: LeftLine(f["op"], int(f["nth"]), int(f["drivers"]), int(f["devices"]))),
     ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1", int(f.get("cases", "-1")))),
     ("capped ", _capped),
+    ("unusable ", lambda f: UnusableLine(f["op"], int(f["nth"]), f["why"])),
     ("kmemleak confirmation: ", _kmemleak))
 
 

@@ -73,6 +73,8 @@ class RunLog:
     left: dict[tuple[str, int], protocol.LeftLine] = field(default_factory=dict)  # (op, nth)
     suites: dict[str, protocol.SuiteLine] = field(default_factory=dict)  # a suite sweep's
     capped: list[SuiteCap] = field(default_factory=list)
+    # the point after whose result the kernel ended the boot (guard.c)
+    unusable: protocol.UnusableLine | None = None
     stats: StatsLine | None = None
     kmemleak: KmemleakLine | None = None
     leaks: list[Leak] = field(default_factory=list)
@@ -188,6 +190,8 @@ def build(lines: list[str], prefix: str) -> RunLog:
             log.left[rec.op, rec.nth] = rec
         elif isinstance(rec, protocol.SuiteLine):
             log.suites[rec.name] = rec
+        elif isinstance(rec, protocol.UnusableLine):
+            log.unusable = rec
         elif isinstance(rec, protocol.CappedLine):
             log.capped.append(SuiteCap(rec.suite, f"{rec.op}:{rec.nth}",
                                        f"its points took {rec.ms} ms in one boot "

@@ -536,3 +536,32 @@ def test_a_prebuilt_shard_boots_the_built_kernel_from_its_own_view(fake_tree: Pa
     identity.record(build, identity.BuildId("another", "checkout"))
     with pytest.raises(HarnessError, match="was not built from these sources"):
         sweep.sweep(viewed, fresh=True, max_boots=3)
+
+
+def test_a_point_that_wrote_out_of_bounds_ends_its_boot_and_the_next_resumes_after_it(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # make sweep SUITE=iov_iter KUNITCONFIG=all_tests.config (2026-12-02):
+    # iov_kunit_copy_to_kvec point 5 made vmalloc-out-of-bounds writes; the
+    # kernel printed its result, 'kfault: unusable ... why=wrote', and
+    # panicked.  In the night before this, such writes went on and a later
+    # suite's point crashed in kasan_quarantine_reduce(), outside any point
+    from harness.results import model
+    log = model.build((DATA / "iov_iter_wrote_boot-1.log").read_text().splitlines(), "")
+    assert log.unusable is not None
+    assert (log.unusable.op, log.unusable.nth, log.unusable.why) == (
+        "iov_iter.iov_kunit_copy_to_kvec", 5, "wrote")
+    assert log.crash is not None and log.last_started() is None
+    ctx, runner = make(fake_tree, tmp_path, ["iov_iter_wrote_boot-1.log",
+                                             "iov_iter_wrote_boot-2.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)     # a suite the fake tree has
+    swept = sweep.sweep(ctx, fresh=True, max_boots=2)
+    out = capsys.readouterr().out
+    assert "sweep: boot 1 ended after iov_iter.iov_kunit_copy_to_kvec:5: it reported a write " \
+        "to memory it does not own" in out
+    assert "crashed outside a fault point" not in out and not swept.complete
+    assert "kfault.resume=iov_iter.iov_kunit_copy_to_kvec:5" in runner.requests[1].kernel_args
+    recs = records(ctx)
+    assert not [r for r in recs if r["kind"] == "crash"]
+    [five] = [r for r in recs if (r["boot"], r["op"], r["point"]) == (
+        1, "iov_iter.iov_kunit_copy_to_kvec", "5")]
+    assert five["verdict"] == "report"

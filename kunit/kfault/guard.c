@@ -124,6 +124,7 @@ static struct kfault_guard_call {
 	long printed;			/* console bytes when the call began */
 	bool muted;			/* the console silenced for the call */
 	int loglevel;			/* ... and its console_loglevel before */
+	bool wrote;			/* it reported a bad write */
 } kfault_guard_now;
 
 static bool kfault_guard_tracking;
@@ -177,6 +178,10 @@ static void kfault_guard_printk(void *data, const char *text, size_t len)
 	struct kfault_guard_call *g = &kfault_guard_now;
 	long n = atomic_long_add_return(len + 1, &kfault_guard_printed);
 
+	/* KASAN and KFENCE report in the task that made the access */
+	if (READ_ONCE(g->task) == current && !g->wrote &&
+	    kfault_is_bad_write(text))
+		g->wrote = true;
 	if (!READ_ONCE(g->task) || g->muted ||
 	    n - g->printed <= KFAULT_CONSOLE_BOUND)
 		return;
@@ -493,6 +498,7 @@ static bool kfault_guard_unusable(struct kfault_guard_call *g)
 static void kfault_guard_close(struct kfault_guard_call *g, bool alive)
 {
 	g->fault->printed = atomic_long_read(&kfault_guard_printed) - g->printed;
+	g->fault->wrote = g->wrote;
 	if (g->muted) {
 		g->muted = false;
 		console_loglevel = g->loglevel;
@@ -561,6 +567,7 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->silenced = false;
 	g->printed = atomic_long_read(&kfault_guard_printed);
 	g->muted = false;
+	g->wrote = false;
 	g->nr = 0;
 	g->lost = false;
 	WRITE_ONCE(g->task, current);
@@ -636,6 +643,23 @@ void kfault_guard_end(const char *op, unsigned int nth,
 	res->flooded |= f->flooded;
 	res->printed += f->printed;
 	res->muted |= f->muted;
+	res->wrote |= f->wrote;
+}
+
+/*
+ * A point that reported a bad write (kfault_is_bad_write()) corrupted
+ * memory that is not its own: every later point would run on it, and what
+ * it broke surfaces in one of them.  Once the point's result is printed,
+ * the boot ends, and the harness resumes after the point in a fresh one.
+ */
+void kfault_guard_corrupted(const char *op, unsigned int nth,
+			    const struct kfault_result *res)
+{
+	if (!res->wrote)
+		return;
+	kfault_print_unusable(op, nth, "wrote");
+	panic("kfault: op=%s nth=%u: a memory-safety report of a write: memory is corrupted\n",
+	      op, nth);
 }
 
 /*

@@ -176,6 +176,7 @@ struct kfault_fault {
 	bool flooded;		/* ... the rest silenced after KFAULT_FLOOD */
 	long printed;		/* bytes printk stored during the call */
 	bool muted;		/* ... the console silenced past the bound */
+	bool wrote;		/* a report of a bad write: memory is corrupted */
 };
 
 /* Memory-safety reports a point's code may print before the rest are silenced */
@@ -201,6 +202,8 @@ bool kfault_guard_ended(void);
 struct kfault_result;
 void kfault_guard_end(const char *op, unsigned int nth,
 		      const struct kfault_fault *f, struct kfault_result *res);
+void kfault_guard_corrupted(const char *op, unsigned int nth,
+			    const struct kfault_result *res);
 void kfault_guard_result(const struct kfault_env *env,
 			 const struct kfault_fault *f, struct kfault_result *res);
 
@@ -224,6 +227,7 @@ enum kfault_nesting kfault_nesting(const struct kfault_site *site);
 /* ---- tables.c: which lines and frames are whose ------------------------ */
 
 bool kfault_is_report(const char *line);
+bool kfault_is_bad_write(const char *line);
 bool kfault_is_alloc_frame(const char *function);
 bool kfault_is_bookkeeping(const char *function);
 bool kfault_is_kept(const char *function);
@@ -288,6 +292,7 @@ void kfault_print_left(const char *op, unsigned int nth,
 void kfault_print_suite(const char *suite, unsigned int cases, bool excluded);
 void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
 			 unsigned int nth);
+void kfault_print_unusable(const char *op, unsigned int nth, const char *why);
 void kfault_print_event(unsigned int nr, const struct kfault_site *s);
 void kfault_print_canary_read(int value);
 void kfault_print_try(const struct kfault_op *op, unsigned int nth,

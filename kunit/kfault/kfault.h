@@ -196,6 +196,7 @@ struct kfault_result {
 	bool flooded;			/* ... the rest were silenced */
 	long printed;			/* console bytes of its guarded calls */
 	bool muted;			/* ... the console silenced past the bound */
+	bool wrote;			/* ... one of a write: memory is corrupted */
 	u64 ns;
 };
 

@@ -441,6 +441,12 @@ static void kfault_tables_classify(struct kunit *test)
 		"INFO: task kworker/0:1:12 blocked for more than 120 seconds.";
 	static const char * const artefact =
 		"WARNING: CPU: 0 PID: 1 at mm/slub.c:2000 alloc_tagging_slab_alloc_hook+0x1/0x2";
+	static const char * const write =
+		"Write of size 1 at addr 00000000c4cc9000 by task kunit_try_catch/752";
+	static const char * const read =
+		"Read of size 1 at addr 000000009582a920 by task kunit_try_catch/39";
+	static const char * const kfence_write =
+		"BUG: KFENCE: use-after-free write in x+0x1/0x2";
 
 	KUNIT_EXPECT_TRUE(test, kfault_is_report("BUG: KASAN: slab-use-after-free in x"));
 	KUNIT_EXPECT_TRUE(test, kfault_is_report(hung));
@@ -452,6 +458,11 @@ static void kfault_tables_classify(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, kfault_is_bookkeeping("alloc_slab_obj_exts"));
 	KUNIT_EXPECT_TRUE(test, kfault_is_bookkeeping("slab_free_hook"));
 	KUNIT_EXPECT_FALSE(test, kfault_is_bookkeeping("kvmalloc_node"));
+	/* iov_iter's report (all_tests.config): a write corrupts, a read does not */
+	KUNIT_EXPECT_TRUE(test, kfault_is_bad_write(write));
+	KUNIT_EXPECT_FALSE(test, kfault_is_bad_write(read));
+	KUNIT_EXPECT_TRUE(test, kfault_is_bad_write(kfence_write));
+	KUNIT_EXPECT_FALSE(test, kfault_is_bad_write("BUG: KFENCE: out-of-bounds read in x"));
 }
 
 /* Every verdict has its name; passed and test-failed are ok verdicts. */

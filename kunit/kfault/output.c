@@ -124,6 +124,12 @@ void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
 	pr_info("kfault: capped suite=%s ms=%u at=%s:%u\n", suite, ms, op, nth);
 }
 
+/* The point op:nth left the kernel unusable; the boot ends after its result. */
+void kfault_print_unusable(const char *op, unsigned int nth, const char *why)
+{
+	pr_emerg("kfault: unusable op=%s nth=%u why=%s\n", op, nth, why);
+}
+
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
 {
 	pr_info("kfault: thread op=%s nth=%u pid=%d\n", op, nth, pid);

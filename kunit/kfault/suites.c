@@ -43,7 +43,7 @@ static char suites[128];
 module_param_string(suites, suites, sizeof(suites), 0644);
 MODULE_PARM_DESC(suites, "GLOB - the built-in KUnit suites kfault_suites sweeps");
 
-static char suites_dirs[128];
+static char suites_dirs[1024];
 module_param_string(suites_dirs, suites_dirs, sizeof(suites_dirs), 0644);
 MODULE_PARM_DESC(suites_dirs, "DIR,... - source directories of the suites and the code they test");
 
@@ -771,6 +771,7 @@ static void kfault_suites_point(struct kunit *test)
 	/* every point has its result line, a skipped one too: the report is the run */
 	kfault_log_any_result(test, a->op, nth, verdict, a->init_err, res,
 			      a->param_desc);
+	kfault_guard_corrupted(a->op, nth, res);
 	if (res->detail[0])
 		kunit_skip(test, "%s", res->detail);
 	if (nth && !res->fired)

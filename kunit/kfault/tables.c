@@ -69,6 +69,19 @@ static const char * const kfault_kept[] = {
 };
 
 /*
+ * The line of a memory-safety report that says the bad access was a write:
+ * KASAN reports the access before it happens and lets it go on, so the
+ * memory - a freed object in the quarantine, its neighbour, another
+ * vmalloc area - is corrupted.  Seen on iov_iter (all_tests.config): its
+ * vmalloc-out-of-bounds writes, and later points crashed in
+ * kasan_quarantine_reduce().  A read corrupts nothing.
+ */
+static const char * const kfault_bad_writes[] = {
+	"Write of size ", "BUG: KFENCE: out-of-bounds write",
+	"BUG: KFENCE: use-after-free write", "BUG: KFENCE: invalid write",
+};
+
+/*
  * Frames of the page allocator, the tracepoints and the fault-injection
  * machinery: what lies between an allocation and its caller.
  */
@@ -98,6 +111,12 @@ bool kfault_is_report(const char *line)
 			       ARRAY_SIZE(kfault_artefacts), true) &&
 	       kfault_has_any(line, kfault_report_heads,
 			      ARRAY_SIZE(kfault_report_heads), false);
+}
+
+bool kfault_is_bad_write(const char *line)
+{
+	return kfault_has_any(line, kfault_bad_writes,
+			      ARRAY_SIZE(kfault_bad_writes), false);
 }
 
 bool kfault_is_alloc_frame(const char *function)
