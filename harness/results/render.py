@@ -302,6 +302,7 @@ class Cell:
     css: str
     title: str
     point: Point | None
+    anchor: str = ""            # the result's id in the page: by stable id (anchor())
 
 
 @dataclass(frozen=True)
@@ -316,18 +317,34 @@ def css_class(verdict: str) -> str:
     return "v-" + (verdict if verdict in VERDICTS else "unknown")
 
 
+_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def anchor(p: Point) -> str:
+    """A result's anchor, stable while the code moves and across runs:
+    "p-OP-ID", "p-OP-baseline", or "p-OP-nthN" where the kernel named no site."""
+    key = "baseline" if not p.nth else p.failed_site.stable_id or f"nth{p.nth}"
+    return "p-" + _SLUG.sub("_", f"{p.operation}-{key}")
+
+
 def heatmap(report: Report) -> list[Row]:
     """Rows = operations, cells = the baseline then the fault points in reported order."""
     rows = []
     index = 0
+    seen: dict[str, int] = {}
     for op in report.operations:
         cells = []
         for p in _cases(report, op):
-            title = f"{p.name}: {p.verdict}"
+            title = f"{p.name}: {p.verdict}" + (" (known)" if p.known else "")
             if p.failed_site.where:
                 title += f" ({p.failed_site.where})"
+            name = anchor(p)
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:              # one site failed twice in a case
+                name += f"-{seen[name]}"
             cells.append(Cell(index, "B" if not p.nth else str(p.nth), p.verdict,
-                              css_class(p.verdict) + (" base" if not p.nth else ""), title, p))
+                              css_class(p.verdict) + (" base" if not p.nth else "")
+                              + (" known" if p.known else ""), title, p, name))
             index += 1
         for _ in range(report.summary.missing.get(op, 0)):
             cells.append(Cell(-1, "?", "missing", "v-missing",

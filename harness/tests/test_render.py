@@ -151,3 +151,36 @@ def test_html_escapes_what_the_kernel_printed() -> None:
 
 def test_a_suites_passed_and_test_failed_points_are_ok_in_the_operations_table() -> None:
     assert {"handled", "absorbed", "passed", "test-failed"} == render.OK_VERDICTS
+
+
+def test_html_anchors_by_stable_id_survive_code_that_moves() -> None:
+    # the two refdev runs of builds apart (test_junit_names_survive_code_that_moves)
+    runs = [build(name) for name in ("full_run_console.log", "full_run_console_v1.log")]
+    ids = [{c.get("id") for t, c in tags(render.html(rep)).tags if t == "details"
+            and c.get("class") == "pt"} for rep in runs]
+    by_id = [{(p.operation, p.failed_site.stable_id): p for p in rep.points
+              if p.failed_site.stable_id} for rep in runs]
+    both = by_id[0].keys() & by_id[1].keys()
+    assert {render.anchor(by_id[0][k]) for k in both} <= ids[0] & ids[1]
+    assert "p-core_create-baseline" in ids[0] & ids[1]
+    cells = tags(render.html(runs[0])).cells()
+    assert all(c["href"] == "#" + c["data-i"] for c in cells if "href" in c)
+
+
+def test_html_marks_known_findings_and_shows_reproducers() -> None:
+    # make sweep SUITE=property-entry: pe_test_reference's baseline fails,
+    # a known finding (configs/known-suite-bugs.toml) with its citation
+    from harness.checkout import known_bugs
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    log = model.build((DATA / "suites_rerun_fails.log").read_text().splitlines(), "")
+    rep = report.build(log, report.RunMeta(known=known_bugs.load_suite_findings(configs),
+                                           reproduce="make repro POINT={op}:{point}"))
+    [base] = [p for p in rep.baselines if p.operation == "property-entry.pe_test_reference"]
+    assert base.known and not base.ok
+    page = render.html(rep)
+    cell = next(c for c in tags(page).cells()
+                if c.get("data-i") == "p-property-entry.pe_test_reference-baseline")
+    assert "known" in cell["class"].split() and "(known)" in cell["title"]
+    assert '<span class="kchip">known</span>' in page
+    assert "never puts the references" in page
+    assert "make repro POINT=property-entry.pe_test_reference:0" in page
