@@ -15,7 +15,7 @@ from typing import Iterable
 
 from . import frames
 from .protocol import strip_time
-from .tables import ARTEFACTS, REPORT_HEADERS, report_machinery
+from .tables import ARTEFACTS, KASAN_ACCESS, REPORT_HEADERS, report_machinery
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,24 @@ def _guilty(lines: list[str], start: int, prefix: str) -> str:
     return driver or other
 
 
+def _access(lines: list[str], start: int) -> str:
+    """KASAN's access line after its header: "Read" or "Write" ("" if none)."""
+    for ln in lines[start + 1:start + 4]:
+        m = KASAN_ACCESS.match(ln)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _title(kind: str, fmt: str, groups: tuple[str, ...], lines: list[str], num: int) -> str:
+    """The title; a KASAN report's says Read or Write, as syzkaller's do
+    ("KASAN: slab-use-after-free Read in strcmp")."""
+    access = _access(lines, num) if kind == "kasan" else ""
+    if access:
+        return f"KASAN: {groups[0]} {access} in {groups[1]}"
+    return fmt.format(*groups)
+
+
 def parse(lines: Iterable[str], driver_prefix: str) -> list[KernelReport]:
     text = [_strip(ln) for ln in lines]
     found = []
@@ -51,7 +69,7 @@ def parse(lines: Iterable[str], driver_prefix: str) -> list[KernelReport]:
         for kind, _, rx, fmt in REPORT_HEADERS:
             m = rx.match(ln)
             if m:
-                found.append(KernelReport(kind, fmt.format(*m.groups()), num,
+                found.append(KernelReport(kind, _title(kind, fmt, m.groups(), text, num), num,
                                           _guilty(text, num, driver_prefix),
                                           any(a in ln for a in ARTEFACTS)))
                 break

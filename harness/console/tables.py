@@ -33,6 +33,9 @@ REPORT_HEADERS: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
     ("bug", "BUG: ", re.compile(r"^BUG: (.+?)(?: at | in |$)"), "BUG: {0}"),
 )
 
+# KASAN's line after its header: the access, as syzkaller's titles name it
+KASAN_ACCESS = re.compile(r"^(Read|Write) of size \d+ at addr ")
+
 # Frames of the reporting and panic machinery: a crash's or a report's
 # guilty frame is the first one past them (with no target prefix to look
 # for: any KUnit suite).
