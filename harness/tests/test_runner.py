@@ -86,18 +86,23 @@ def test_a_boot_that_goes_silent_is_stopped(tmp_path: Path) -> None:
     assert runner.idle_said("kfault: exit 0\n") == ""
 
 
+def _kunit_py_booting(kernel: str, before: str = "", after: str = "") -> str:
+    """A fake kunit.py that starts a "kernel" (Python code) writing to a pipe
+    of its own, as UML does, and echoes what it writes."""
+    return (f"import subprocess, sys\n{before}"
+            f"k = subprocess.Popen([sys.executable, '-c', {kernel!r}],"
+            " stdout=subprocess.PIPE, text=True)\n"
+            f"for line in k.stdout:\n    print(line, end='', flush=True)\n{after}")
+
+
 def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Path) -> None:
     # kunit.py boots a "kernel" that hangs; like UML it leaves kunit.py's
     # session.  Stopping the kernel alone lets kunit.py write out what it read
     # (a SIGKILL of kunit.py loses its buffer, and would leave the kernel running)
-    code, out, _ = _fake_kunit(
-        tmp_path,
-        "import subprocess, sys\n"
-        "k = subprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); "
-        "print(\"kfault: try op=s.c nth=3 pid\", os.getpid(), flush=True); time.sleep(600)'],"
-        " stdout=subprocess.PIPE, text=True)\n"
-        "for line in k.stdout:\n    print(line, end='', flush=True)\n"
-        "print('kunit.py: the kernel ended; test.log written', flush=True)\n", idle=1)
+    code, out, _ = _fake_kunit(tmp_path, _kunit_py_booting(
+        "import os, time; os.setsid(); "
+        "print('kfault: try op=s.c nth=3 pid', os.getpid(), flush=True); time.sleep(600)",
+        after="print('kunit.py: the kernel ended; test.log written', flush=True)\n"), idle=1)
     assert code == runner.EXIT_IDLE
     text = out.splitlines()
     assert text[0].startswith("kfault: try op=s.c nth=3 pid ")
@@ -115,14 +120,10 @@ def test_the_kernels_console_pipe_is_widened_when_it_starts(tmp_path: Path) -> N
     # kunit.py says it starts the kernel, then boots one that writes to a pipe
     # of kunit.py's (UML drops what does not fit in it): the kernel sees its
     # stdout widened to CONSOLE_PIPE (or pipe-max-size without CAP_SYS_RESOURCE)
-    code, out, _ = _fake_kunit(
-        tmp_path,
-        "import subprocess, sys\n"
-        "print('[05:00:00] Starting KUnit Kernel (1/1)...', flush=True)\n"
-        "k = subprocess.Popen([sys.executable, '-c', 'import fcntl, time; time.sleep(1); "
-        "print(\"pipe\", fcntl.fcntl(1, fcntl.F_GETPIPE_SZ), flush=True)'],"
-        " stdout=subprocess.PIPE, text=True)\n"
-        "for line in k.stdout:\n    print(line, end='', flush=True)\n")
+    code, out, _ = _fake_kunit(tmp_path, _kunit_py_booting(
+        "import fcntl, time; time.sleep(1); "
+        "print('pipe', fcntl.fcntl(1, fcntl.F_GETPIPE_SZ), flush=True)",
+        before="print('[05:00:00] Starting KUnit Kernel (1/1)...', flush=True)\n"))
     assert code == 0
     text = out.splitlines()
     widened = [ln for ln in text if ln.startswith(runner.WIDENED)]
