@@ -146,7 +146,7 @@ bench:
 	@$(HARNESS) bench --build-dir $(BUILD_DIR) --out $(abspath $(OUT)) \
 		--suite '$(or $(SUITE),kunit*)' $(BENCH_ARGS)
 
-# POINT=OP:ID or OP:NTH (ids: out/report/report.json), e.g. POINT=open:e3e5e880
+# POINT=OP:ID or OP:NTH (ids: out/report/TARGET/report.json), e.g. POINT=open:e3e5e880
 repro:
 	@$(HARNESS) repro $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REPRO_ARGS) $(ARGS) "$(POINT)"
 

@@ -71,7 +71,7 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None,
               + f"target frame {log.crash.frame}"
               + (f" at {where[0]}:{where[1]}" if where else ""))
         status = status or 1
-    out = ctx.out / "report"
+    out = ctx.out / "report" / ctx.target.name     # each target's its own: make test runs several
     doc = write_reports(ctx, log, symbols, out, started, baseline)
     print(f"kfault: reports: {out}/summary.md, report.html, junit.xml, report.json")
 

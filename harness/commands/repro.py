@@ -13,7 +13,7 @@ def repro(ctx: Context, point: str) -> Outcome:
     op, _, key = point.partition(":")
     if not op or not key:
         raise HarnessError(f"POINT={point!r}: want OP:ID, OP:NTH or OP:fK, e.g. open:e3e5e880 "
-                           "(ids are in out/report/report.json and the 'kfault:' lines)")
+                           "(ids are in out/report/TARGET/report.json and the 'kfault:' lines)")
     suite = sweep_suite(ctx)
     prepare(ctx)
     out = ctx.out / "repro"

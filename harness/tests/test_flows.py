@@ -188,7 +188,7 @@ def test_run_reports_a_leak_as_a_failure(fake_tree: Path, tmp_path: Path,
     assert kunit.run(ctx).code == 1
     out = capsys.readouterr().out
     assert "kfault: FAIL probe: 27 point(s) leak: leaked refdev_dev.c:110" in out
-    assert (ctx.out / "report/report.json").is_file()
+    assert (ctx.out / "report/refdev/report.json").is_file()
     assert runner.requests[0].filter_glob == "refdev_*"
 
 
