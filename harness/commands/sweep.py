@@ -575,7 +575,8 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
     def one(boot: int, at: str | None) -> Ended:
         state.mark_starting(boot)
         req = request(ctx, suite, first=boot == first,
-                      kernel_args=[f"kfault.resume={at}"] if at else [], capped=capped())
+                      kernel_args=END_ON_WRITE + ([f"kfault.resume={at}"] if at else []),
+                      capped=capped())
 
         def started_boot(pid: int) -> None:
             state.mark_running(boot, pid)
@@ -647,6 +648,11 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
 
     boot_until_done(one, first, resume.resume_point(records), max_boots, "sweep")
     return records
+
+
+# a point that reports a bad write ends its boot (guard.c): this engine resumes
+# after it in a fresh one, so no later point runs on corrupted memory
+END_ON_WRITE = ["kfault.end_on_write=1"]
 
 
 def _cap(policy: Policy, records: list[Record], boot: int) -> list[Record]:

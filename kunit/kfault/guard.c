@@ -649,13 +649,20 @@ void kfault_guard_end(const char *op, unsigned int nth,
 /*
  * A point that reported a bad write (kfault_is_bad_write()) corrupted
  * memory that is not its own: every later point would run on it, and what
- * it broke surfaces in one of them.  Once the point's result is printed,
+ * it broke surfaces in one of them.  kfault.end_on_write=1 (what the
+ * harness's multi-boot sweeps set): once the point's result is printed,
  * the boot ends, and the harness resumes after the point in a fresh one.
+ * A single boot (make kunit, calibrate) goes on, as it always did: it has
+ * no next boot to resume in, and its results come after the points.
  */
+static bool end_on_write;
+module_param(end_on_write, bool, 0644);
+MODULE_PARM_DESC(end_on_write, "end the boot after a point that reported a bad write");
+
 void kfault_guard_corrupted(const char *op, unsigned int nth,
 			    const struct kfault_result *res)
 {
-	if (!res->wrote)
+	if (!res->wrote || !end_on_write)
 		return;
 	kfault_print_unusable(op, nth, "wrote");
 	panic("kfault: op=%s nth=%u: a memory-safety report of a write: memory is corrupted\n",
