@@ -388,13 +388,16 @@ def _baseline_in(ctx: Context, suite: str, op: str, console: Path,
 
 
 def preceding(records: list[Record], op: str) -> list[Record]:
-    """The points (and crashes) the sweep ran before op's baseline, in order."""
+    """The points the sweep ran before op's baseline in the boot that ran it, in
+    order.  A point of an earlier boot left nothing behind in it: the boot
+    started afresh after it (and replaying one that took its boot down - a
+    crash, a hang - would end the slice before op, or wait out the hang)."""
     before: list[Record] = []
     for r in records:
         if r.kind not in ("point", "crash"):
             continue
         if r.op == op and r.point == "0":
-            return before
+            return [b for b in before if b.boot == r.boot]
         before.append(r)
     return before
 
