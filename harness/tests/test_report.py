@@ -376,3 +376,22 @@ def test_the_blame_confirms_or_refutes_the_bus_candidate(
                              "kunit_device.kunit_device_test:11"]
         assert f"({len(asked)} boots," in said
         assert len(asked) == len(set(asked))        # no slice booted twice
+
+
+def test_a_blame_replays_only_the_boot_that_ran_the_baseline() -> None:
+    # make nightly (2026-12-02, shard 1, stopped): string_test_strchr's baseline
+    # leaked in boot 4 and not alone; 666 results came before it, in 4 boots,
+    # the first 3 ended by ext4_mballoc_test's hangs.  The blame replayed
+    # slices from boot 1 on: each ran into an ext4 hang and waited 120 s.
+    # Points of boots 1-3 left nothing in boot 4: it started afresh
+    from harness.commands import sweep
+    from harness.engine import resume
+    records = resume.load((DATA / "night_shard1_before_strchr_results.jsonl").read_text())
+    op = "string.string_test_strchr"
+    [base] = [r for r in records if r.op == op and r.point == "0"]
+    assert base.boot == 4 and base.verdict == "leak"
+    everything = [r for r in records if r.kind in ("point", "crash")][:-1]
+    assert len(everything) == 666 and sum(r.kind == "crash" for r in everything) == 3
+    before = sweep.preceding(records, op)
+    assert len(before) == 132 and {r.boot for r in before} == {4}
+    assert not [r for r in before if r.op.startswith("ext4_mballoc_test")]
