@@ -65,7 +65,7 @@ static const char * const kfault_bookkeeping[] = {
  * leak check (live.c) does not count them.
  */
 static const char * const kfault_kept[] = {
-	"preload_this_cpu_lock",
+	"preload_this_cpu_lock", "alloc_thread_stack_node",
 };
 
 /*
