@@ -3,7 +3,6 @@ flow; the only module that exits."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -150,10 +149,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    ctx = suite_context(args)
-    # calibrate builds a kernel of its own per CONFIG_ change (its flow adds them)
-    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, kconfig_add=()))
-    return calibrate.calibrate_target(ctx, args.kconfig_add).code
+    return calibrate.calibrate_target(suite_context(args)).code
 
 
 def cmd_determinism(args: argparse.Namespace) -> int:

@@ -37,11 +37,20 @@ class Known:
     why: str
 
 
+KNOWN_KEYS = ("op", "verdict", "evidence", "why")
+
+
 def parse(items: Any, origin: str) -> tuple[Known, ...]:
+    """[[known]] entries of a target file or configs/known-bugs.toml; a key
+    that is not one of KNOWN_KEYS is an error, not a typo ignored."""
     if not isinstance(items, list):
         raise HarnessError(f"{origin}: 'known' must be a list of tables ([[known]])")
     out = []
     for num, item in enumerate(items, 1):
+        unknown = sorted(set(item) - set(KNOWN_KEYS)) if isinstance(item, dict) else []
+        if unknown:
+            raise HarnessError(f"{origin}: known entry {num}: unknown key {unknown[0]!r} in "
+                               f"[known] (known: {', '.join(sorted(KNOWN_KEYS))})")
         if not isinstance(item, dict) or not all(
                 isinstance(item.get(k), str) and item.get(k)
                 for k in ("op", "verdict", "evidence", "why")):

@@ -102,8 +102,7 @@ KEYS = {
     "defects": {"patches"},
     "user": {"fragments", "op", "leak_dirs", "compare", "same_as"},
     "user.op": {"name", "setup", "steps", "teardown", "pages", "expect"},
-    "known": {"op", "verdict", "evidence", "why"},
-}
+}   # [[known]]: known_bugs.parse checks its own
 
 
 def _keys(data: dict[str, Any], table: str, origin: str) -> None:
@@ -204,10 +203,6 @@ def parse(text: str, origin: str) -> Target:
         raise HarnessError(f"{origin}: defects.kernel_arg is gone: seeded defects are "
                            "patches now (defects.patches = \"configs/defects/NAME\")")
     _keys(defects, "defects", origin)
-    known = data.get("known", [])
-    for num, item in enumerate(known if isinstance(known, list) else [], 1):
-        if isinstance(item, dict):
-            _keys(item, "known", f"{origin}: known entry {num}")
     defect_patches = _string(defects, "patches", origin) if defects else None
     sweep = data.get("sweep_suite")
     user = _user(data["user"], origin) if "user" in data else None

@@ -21,7 +21,7 @@ from .kunit import known_failures_only
 from .review import scratch_copy
 
 
-def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
+def _sweep(ctx: Context, out: Path, name: str
            ) -> tuple[list[defects.Finding], float, int, list[str]]:
     """One build and one boot of the target's sweep: findings, seconds, kunit.py
     status and the console."""
@@ -30,7 +30,7 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
     prepare(ctx)
     start = time.monotonic()
     kunit_out = out / f"{name}.kunit.txt"
-    status = ctx.runner.run_kunit(request(ctx, ctx.target.sweep_suite or "", extra=extra),
+    status = ctx.runner.run_kunit(request(ctx, ctx.target.sweep_suite or ""),
                                   output=kunit_out)
     seconds = time.monotonic() - start
     if not test_log.is_file():
@@ -50,7 +50,9 @@ def _sweep(ctx: Context, out: Path, name: str, extra: list[str]
     return found, seconds, status, lines
 
 
-def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
+def calibrate_target(ctx: Context) -> Outcome:
+    """Each seeded defect patch swept in a build of its own; ctx.boot.kconfig_add
+    (--kconfig_add) goes into every build."""
     target = ctx.target
     if not target.defect_patches or not target.sweep_suite:
         raise HarnessError(f"target {target.name} has no [defects] patches or sweep_suite: "
@@ -61,10 +63,9 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
     expected = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
     out = (ctx.out / "calibrate").resolve()
     out.mkdir(parents=True, exist_ok=True)
-    extra = [f"--kconfig_add={kc}" for kc in kconfig_add]
     print(f"calibrate: the correct {target.name} and {len(patches)} seeded defect patches, "
           f"one build and boot each; logs in {out}/", flush=True)
-    base, seconds, status, lines = _sweep(ctx, out, "none", extra)
+    base, seconds, status, lines = _sweep(ctx, out, "none")
     outcome = calibration.Outcome("none", [], list(base), seconds)
     if status and not base and not known_failures_only(ctx, lines):
         outcome.findings.append(defects.Finding("kunit-failure", "none.log", 0))
@@ -76,7 +77,7 @@ def calibrate_target(ctx: Context, kconfig_add: list[str]) -> Outcome:
         for patch in patches:
             scratch_copy(ctx, scratch, [patch], f"defect patch {patch.name}")
             found, seconds, _, _ = _sweep(dataclasses.replace(ctx, checkout=Checkout(scratch)), out,
-                                          patch.stem, extra)
+                                          patch.stem)
             new = [f for f in found if f not in base]
             outcome = calibration.Outcome(patch.stem, expected[patch.stem], new, seconds)
             outcomes.append(outcome)

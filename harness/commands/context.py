@@ -371,19 +371,25 @@ def user_kunitconfig(ctx: Context, kunitconfig: Path) -> Path:
     return path
 
 
+def _own_kernel(ctx: Context, ours: str, path: Path, config_dir: Path,
+                build_name: str) -> BootSpec:
+    """ctx's boot with a kunitconfig of its own in config_dir (ours, then the
+    user's kunitconfig at path) and, unless BUILD_DIR= names one, a build
+    directory of its own (KDIR/build_name): the default kernel stays as it is."""
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / ".kunitconfig").write_text(ours + f"\n# ---- {path}\n" + path.read_text())
+    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
+    return dataclasses.replace(ctx.boot, kunitconfig_dir=config_dir,
+                               build_dir=ctx.boot.kdir / build_name if own
+                               else ctx.boot.build_dir)
+
+
 def with_kunitconfig(ctx: Context, kunitconfig: Path) -> Context:
     """make kunit KUNITCONFIG=: the target's configs and the user's kunitconfig,
     in a kernel of its own (KDIR/.kunit-kfault-plus, unless BUILD_DIR= says)."""
-    path = user_kunitconfig(ctx, kunitconfig)
-    config_dir = ctx.out / "kunit-config"
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / ".kunitconfig").write_text(
-        (ctx.checkout.config_dir / ".kunitconfig").read_text()
-        + f"\n# ---- {path}\n" + path.read_text())
-    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
-    return dataclasses.replace(ctx, boot=dataclasses.replace(
-        ctx.boot, kunitconfig_dir=config_dir,
-        build_dir=ctx.boot.kdir / ".kunit-kfault-plus" if own else ctx.boot.build_dir))
+    return dataclasses.replace(ctx, boot=_own_kernel(
+        ctx, (ctx.checkout.config_dir / ".kunitconfig").read_text(),
+        user_kunitconfig(ctx, kunitconfig), ctx.out / "kunit-config", ".kunit-kfault-plus"))
 
 
 def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
@@ -403,16 +409,10 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
     out = dataclasses.replace(ctx, target=target, out=ctx.out / "suites", suites=Suites(
         glob, tuple(dirs), frozenset(Path(f).name for f in sources), shard, policy, named))
     if path is not None:
-        config_dir = ctx.out / "suites-config"
-        config_dir.mkdir(parents=True, exist_ok=True)
         # quiet.config turns off UML's PCI (a WARN at every boot), which
         # all_tests.config's PCI, USB4, sound and wifi tests need
         text = configs.compose(ctx.checkout.config_dir, tuple(
             f for f in configs.ORACLES if f != "quiet.config"))
-        (config_dir / ".kunitconfig").write_text(
-            text + f"\n# ---- {path}\n" + path.read_text())
-        own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
-        out = dataclasses.replace(out, boot=dataclasses.replace(
-            ctx.boot, kunitconfig_dir=config_dir,
-            build_dir=ctx.boot.kdir / ".kunit-kfault-suites" if own else ctx.boot.build_dir))
+        out = dataclasses.replace(out, boot=_own_kernel(
+            ctx, text, path, ctx.out / "suites-config", ".kunit-kfault-suites"))
     return out

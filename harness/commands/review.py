@@ -408,12 +408,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
         title, parsed, cmp, uses, swept, checks, said if objects else None), indent=2) + "\n")
     print("\n".join(md))
     verdict = review_doc.verdict(cmp, uses)
-    print(f"review: {len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} "
-          f"unchanged" + (f", {len(cmp.unseen)} where the base did not look (its baseline "
-                          "failed)" if cmp.unseen else "")
-          + (f", {len(cmp.unswept)} not compared (a suite one side did not sweep to its "
-             "end)" if cmp.unswept else "")
-          + f"; {verdict}; {out / 'review.md'}, review.json")
+    print(f"review: {review_doc.counts(cmp)}; {verdict}; {out / 'review.md'}, review.json")
     code = EXIT_NEW if cmp.new else EXIT_INCONCLUSIVE if verdict == review_doc.INCONCLUSIVE \
         else 0
     return Outcome(code, out=out)

@@ -110,18 +110,18 @@ WIDENED = "kfault: console pipe:"
 
 
 def _pipe_size(fd: int, size: int, proc: Path) -> int:
+    """The pipe of fd set to size bytes, or to pipe-max-size when this process
+    may not go past it; the size it has then (0: it could not be set)."""
     try:
         return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
     except PermissionError:
-        try:
-            most = int((proc / "sys/fs/pipe-max-size").read_text())
-        except (OSError, ValueError):
-            return 0
-        try:
-            return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, most))
-        except OSError:
-            return 0
+        pass
     except OSError:
+        return 0
+    try:
+        most = int((proc / "sys/fs/pipe-max-size").read_text())
+        return fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, min(size, most))
+    except (OSError, ValueError):
         return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import HarnessError
-from .report import SCHEMA
+from .report import CUT_SHORT, SCHEMA
 
 
 @dataclass(frozen=True)
@@ -98,15 +98,11 @@ def _entry(key: tuple[str, str], item: Mapping[str, Any], evidence_from: Mapping
                  was=was["verdict"] if was is not None else None, ok=item["ok"])
 
 
-# a suite sweep's suites that it did not sweep to their end (report.py SuiteStatus)
-NOT_TO_THE_END = ("capped", "not reached", "excluded")
-
-
 def _cut_short(doc: Mapping[str, Any]) -> tuple[str, ...]:
     """The suites that doc's sweep did not sweep to their end."""
     suites = doc.get("suites")
     return tuple(s["name"] for s in suites if isinstance(s, dict) and isinstance(
-        s.get("name"), str) and s.get("status") in NOT_TO_THE_END) if isinstance(
+        s.get("name"), str) and s.get("status") in CUT_SHORT) if isinstance(
         suites, list) else ()
 
 

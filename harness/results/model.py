@@ -111,12 +111,20 @@ class RunLog:
             if op and nth.isdigit():
                 capped[op] = int(nth)
         last = self.last_started()
+        ran_of: dict[str, set[int]] = {}
+        for _, r in self.ran_at:
+            if not r.fill:
+                ran_of.setdefault(r.op, set()).add(r.nth)
+        tried_of: dict[str, list[int]] = {}
+        for _, t in self.tries:
+            tried = tried_of.setdefault(t.op, [])
+            if not t.fill:
+                tried.append(t.nth)
         lost: dict[str, list[int]] = {}
-        for op in dict.fromkeys(t.op for _, t in self.tries):
-            ran = {r.nth for _, r in self.ran_at if r.op == op and not r.fill}
+        for op, tried in tried_of.items():
+            ran = ran_of.get(op, set())
             # a resumed suite case's counting run prints 'try nth=0' and no 'ran'
-            nths = [t.nth for _, t in self.tries if t.op == op and not t.fill
-                    and (t.nth > 0 or 0 in ran)]
+            nths = [n for n in tried if n > 0 or 0 in ran]
             if op in done:
                 end = done[op]
             elif last and last.op == op:

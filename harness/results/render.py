@@ -10,6 +10,7 @@ from collections import Counter
 
 import re
 import xml.etree.ElementTree as ET
+from typing import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,18 +72,32 @@ def _unreached(p: Point) -> bool:
     return Verdict(p.verdict).unreached
 
 
+def _key(p: Point) -> str:
+    """What names a result while the code moves: "baseline", its stable id, or
+    "nth N" where the kernel named no site."""
+    return "baseline" if not p.nth else p.failed_site.stable_id or f"nth {p.nth}"
+
+
+def _numbered(names: Iterable[str], sep: str) -> list[str]:
+    """names, the second and later of a repeated one numbered (one site failed
+    twice in a case: its n-th time)."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}{sep}{seen[name]}")
+    return out
+
+
 def case_name(p: Point) -> str:
     """A result's JUnit name, stable while the code moves: the operation and the
     point's stable id with the allocator and the function it failed in, no code
     offset ("open: e3e5e880 kvmalloc_node <- refdev_open"); the baseline is
     "OP: baseline", a point the kernel could not name "OP: nth N"."""
-    if not p.nth:
-        return f"{p.operation}: baseline"
     fs = p.failed_site
-    if not fs.stable_id:
-        return f"{p.operation}: nth {p.nth}"
-    where = f" {fs.allocator or '-'} <- {fs.symbol}" if fs.symbol else ""
-    return f"{p.operation}: {fs.stable_id}{where}"
+    where = (f" {fs.allocator or '-'} <- {fs.symbol}"
+             if p.nth and fs.stable_id and fs.symbol else "")
+    return f"{p.operation}: {_key(p)}{where}"
 
 
 def junit_xml(report: Report) -> str:
@@ -102,12 +117,7 @@ def junit_xml(report: Report) -> str:
                               failures=str(sum(not p.ok and not _unreached(p) for p in cases)),
                               errors=str(int(bool(missing))),
                               skipped=str(sum(map(_unreached, cases))), time=f"{time:.6f}")
-        named: dict[str, int] = {}
-        for p in cases:
-            name = case_name(p)
-            named[name] = named.get(name, 0) + 1
-            if named[name] > 1:         # one site failed twice in a case: its n-th time
-                name = f"{name} /{named[name]}"
+        for p, name in zip(cases, _numbered(map(case_name, cases), " /")):
             case = ET.SubElement(suite, "testcase", classname=_x(f"kfault.{op}"),
                                  name=_x(name), time=f"{p.us / 1e6:.6f}")
             props = ET.SubElement(case, "properties")
@@ -323,28 +333,24 @@ _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 def anchor(p: Point) -> str:
     """A result's anchor, stable while the code moves and across runs:
     "p-OP-ID", "p-OP-baseline", or "p-OP-nthN" where the kernel named no site."""
-    key = "baseline" if not p.nth else p.failed_site.stable_id or f"nth{p.nth}"
-    return "p-" + _SLUG.sub("_", f"{p.operation}-{key}")
+    return "p-" + _SLUG.sub("_", f"{p.operation}-{_key(p).replace(' ', '')}")
 
 
 def heatmap(report: Report) -> list[Row]:
     """Rows = operations, cells = the baseline then the fault points in reported order."""
     rows = []
     index = 0
-    seen: dict[str, int] = {}
+    anchors = iter(_numbered((anchor(p) for op in report.operations
+                              for p in _cases(report, op)), "-"))
     for op in report.operations:
         cells = []
         for p in _cases(report, op):
             title = f"{p.name}: {p.verdict}" + (" (known)" if p.known else "")
             if p.failed_site.where:
                 title += f" ({p.failed_site.where})"
-            name = anchor(p)
-            seen[name] = seen.get(name, 0) + 1
-            if seen[name] > 1:              # one site failed twice in a case
-                name += f"-{seen[name]}"
             cells.append(Cell(index, "B" if not p.nth else str(p.nth), p.verdict,
                               css_class(p.verdict) + (" base" if not p.nth else "")
-                              + (" known" if p.known else ""), title, p, name))
+                              + (" known" if p.known else ""), title, p, next(anchors)))
             index += 1
         for _ in range(report.summary.missing.get(op, 0)):
             cells.append(Cell(-1, "?", "missing", "v-missing",

@@ -263,6 +263,10 @@ class Kmemleak:
         return self.canary_found and not self.driver_leaks
 
 
+# the SuiteStatus.status of a suite a sweep did not sweep to its end
+CUT_SHORT = ("capped", "not reached", "excluded")
+
+
 @dataclass(frozen=True)
 class SuiteStatus:
     """What a suite sweep did with one suite of the kernel: swept, capped (the

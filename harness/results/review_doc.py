@@ -97,19 +97,24 @@ def verdict(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
     return FIXED if cmp.fixed else CLEAN
 
 
+def counts(cmp: baseline.Comparison) -> str:
+    """The comparison's counts, as review.md's first line and the console say them."""
+    return (f"{len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} unchanged"
+            + (f", {len(cmp.unseen)} where the base did not look (its baseline failed)"
+               if cmp.unseen else "")
+            + (f", {len(cmp.unswept)} not compared (a suite one side did not sweep to its "
+               "end)" if cmp.unswept else ""))
+
+
 def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
     ran = sum(u.exercised for u in uses)
     measured = sum(u.lines is not None for u in uses)
     how = ("executed (gcov)" if measured == len(uses) else "run by a swept point"
            if not measured else f"executed or run by a swept point ({measured} measured "
            "by gcov)")
-    return (f"kfault review: {verdict(cmp, uses)}: {len(cmp.new)} new, {len(cmp.fixed)} "
-            f"fixed, {len(cmp.unchanged)} unchanged"
-            + (f", {len(cmp.unseen)} where the base did not look" if cmp.unseen else "")
-            + (f", {len(cmp.unswept)} not compared (a suite one side did not sweep to its "
-               "end)" if cmp.unswept else "")
-            + f"; {ran} of {len(uses)} touched hunk(s) "
-            f"{how}" + ("" if ran == len(uses) else f", {len(uses) - ran} not exercised"))
+    idle = "" if ran == len(uses) else f", {len(uses) - ran} not exercised"
+    return (f"kfault review: {verdict(cmp, uses)}: {counts(cmp)}; {ran} of {len(uses)} "
+            f"touched hunk(s) {how}{idle}")
 
 
 def _lines(ns: Iterable[int]) -> str:

@@ -28,8 +28,9 @@ def test_a_defect_whose_finding_is_elsewhere_is_not_detected(
     # than probe_unwind_leak.patch's marker (154), so it is not the defect's
     ctx, runner = make(fake_tree, tmp_path, ["full_run_console.log", "sweep_probe_leak.log"])
     ctx = dataclasses.replace(ctx, target=dataclasses.replace(
-        ctx.target, defect_patches=str(one_defect(tmp_path, "probe_unwind_leak"))))
-    assert calibrate.calibrate_target(ctx, ["CONFIG_KASAN=n"]).code == 1
+        ctx.target, defect_patches=str(one_defect(tmp_path, "probe_unwind_leak"))),
+        boot=dataclasses.replace(ctx.boot, kconfig_add=("CONFIG_KASAN=n",)))
+    assert calibrate.calibrate_target(ctx).code == 1
     said = capsys.readouterr()
     assert "calibrate: none: ok" in said.out
     assert "calibrate: probe_unwind_leak: NOT DETECTED" in said.out
@@ -44,11 +45,11 @@ def test_a_defect_whose_finding_is_elsewhere_is_not_detected(
 def test_no_kernel_booted_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, [])
     with pytest.raises(HarnessError, match=r"none: kunit.py booted no kernel \(status 1\)"):
-        calibrate.calibrate_target(ctx, [])
+        calibrate.calibrate_target(ctx)
 
 
 def test_a_target_with_no_defects_has_nothing_to_calibrate(fake_tree: Path,
                                                            tmp_path: Path) -> None:
     ctx, _ = make(fake_tree, tmp_path, [], target="netdevsim")
     with pytest.raises(HarnessError, match="no \\[defects\\] patches"):
-        calibrate.calibrate_target(ctx, [])
+        calibrate.calibrate_target(ctx)
