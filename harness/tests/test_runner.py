@@ -159,3 +159,10 @@ def test_a_kernel_trees_revision_is_its_own_git_top(tmp_path: Path) -> None:
     assert runner.tree_revision(tree / "drivers") is None
     (tree / "Makefile").write_text("VERSION = 7\n")
     assert runner.tree_revision(tree) == head + "-dirty"
+
+
+def test_a_kernel_that_never_writes_to_a_pipe_is_said_not_widened() -> None:
+    # kunit.py said it starts the kernel, and none came: the boot's output says so
+    said: list[str] = []
+    runner._widen_when_started(os.getpid(), said, tries=2)
+    assert said == [f"{runner.WIDENED} not widened (no kernel writing to a pipe after 5 s)\n"]
