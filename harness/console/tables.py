@@ -86,12 +86,15 @@ KEPT = {
     "preload_this_cpu_lock": "vmalloc keeps one vmap_area per CPU preloaded for its next "
                              "caller (mm/vmalloc.c, ne_fit_preload_node); seen in "
                              "netdevsim's port_add",
-    "alloc_thread_stack_node": "a thread's stack is freed when the dead thread is finally "
-                               "released, which may come after a point's settle step: "
-                               "in two nights of one tree (2026-12-02) 521 of 529 'new' "
-                               "and 460 of 467 'fixed' findings were points whose only "
-                               "leak was fork.c:322 alloc_thread_stack_node (mctp, "
-                               "regmap, thunderbolt, ext4_mballoc_test)",
+    "alloc_thread_stack_node": "kernel/fork.c keeps up to NR_CACHED_STACKS (2) freed "
+                               "vmap'ed thread stacks per CPU for the next thread "
+                               "(try_release_thread_stack_to_cache()): a thread that a "
+                               "point started and that died leaves its stack allocated "
+                               "in that cache, whatever the settle step waits for; in "
+                               "two nights of one tree (2026-12-02) 521 of 529 'new' and "
+                               "460 of 467 'fixed' findings were points whose only leak "
+                               "was fork.c:322 alloc_thread_stack_node (mctp, regmap, "
+                               "thunderbolt, ext4_mballoc_test)",
 }
 
 # The console line that starts an injected failure's stack dump (lib/fault-inject.c).
