@@ -56,6 +56,9 @@ class BootSpec:
     idle: int = 0                           # seconds of silence that end a boot (0: none)
     jobs: int = 0                           # make's jobs (kunit.py --jobs; 0: its default)
     kconfig_add: tuple[str, ...] = ()       # kunit.py --kconfig_add, on the build
+    # what the kernel's kunitconfig is made of, when it is not the target's own
+    # fragments: our oracles and the user's kunitconfig (KUNITCONFIG=)
+    fragments: tuple[str, ...] = ()
 
     def default_build(self, name: str = ".kunit-kfault") -> Path:
         return self.build_dir or self.kdir / name
@@ -131,6 +134,11 @@ class Context:
     def files(self) -> frozenset[str]:
         """The target's source files, by basename."""
         return frozenset(self.target.file_names(self.boot.kdir))
+
+
+def builtin_fragments(config_dir: Path) -> tuple[str, ...]:
+    """What configs/.kunitconfig, the shared built-in kernel's, is made of."""
+    return compositions(config_dir)[config_dir / ".kunitconfig"]
 
 
 def compositions(config_dir: Path) -> dict[Path, tuple[str, ...]]:
@@ -290,7 +298,8 @@ def write_reports(ctx: Context, log: model.RunLog, symbols: model.Symbols, out: 
                   not_swept: str | None = None,
                   baselines_alone: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The run's reports in out; returns report.json's document."""
-    fragments = ctx.target.user.fragments if ctx.target.user else ctx.target.fragments
+    fragments = (ctx.target.user.fragments if ctx.target.user
+                 else ctx.boot.fragments or ctx.target.fragments)
     meta = report.RunMeta(configs=tuple(fragments), targets=(ctx.target.name,),
                           git_revision=ctx.runner.git_revision(ctx.checkout.repo),
                           kernel_revision=ctx.runner.tree_revision(ctx.boot.kdir), started=started,
@@ -371,24 +380,26 @@ def user_kunitconfig(ctx: Context, kunitconfig: Path) -> Path:
     return path
 
 
-def _own_kernel(ctx: Context, ours: str, path: Path, config_dir: Path,
+def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path, config_dir: Path,
                 build_name: str) -> BootSpec:
-    """ctx's boot with a kunitconfig of its own in config_dir (ours, then the
-    user's kunitconfig at path) and, unless BUILD_DIR= names one, a build
-    directory of its own (KDIR/build_name): the default kernel stays as it is."""
+    """ctx's boot with a kunitconfig of its own in config_dir (our fragments,
+    then the user's kunitconfig at path) and, unless BUILD_DIR= names one, a
+    build directory of its own (KDIR/build_name): the default kernel stays as it is."""
+    ours = configs.compose(ctx.checkout.config_dir, fragments)
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / ".kunitconfig").write_text(ours + f"\n# ---- {path}\n" + path.read_text())
     own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
     return dataclasses.replace(ctx.boot, kunitconfig_dir=config_dir,
                                build_dir=ctx.boot.kdir / build_name if own
-                               else ctx.boot.build_dir)
+                               else ctx.boot.build_dir,
+                               fragments=fragments + (str(path),))
 
 
 def with_kunitconfig(ctx: Context, kunitconfig: Path) -> Context:
     """make kunit KUNITCONFIG=: the target's configs and the user's kunitconfig,
     in a kernel of its own (KDIR/.kunit-kfault-plus, unless BUILD_DIR= says)."""
     return dataclasses.replace(ctx, boot=_own_kernel(
-        ctx, (ctx.checkout.config_dir / ".kunitconfig").read_text(),
+        ctx, builtin_fragments(ctx.checkout.config_dir),
         user_kunitconfig(ctx, kunitconfig), ctx.out / "kunit-config", ".kunit-kfault-plus"))
 
 
@@ -411,8 +422,11 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
     if path is not None:
         # quiet.config turns off UML's PCI (a WARN at every boot), which
         # all_tests.config's PCI, USB4, sound and wifi tests need
-        text = configs.compose(ctx.checkout.config_dir, tuple(
-            f for f in configs.ORACLES if f != "quiet.config"))
         out = dataclasses.replace(out, boot=_own_kernel(
-            ctx, text, path, ctx.out / "suites-config", ".kunit-kfault-suites"))
+            ctx, tuple(f for f in configs.ORACLES if f != "quiet.config"), path,
+            ctx.out / "suites-config", ".kunit-kfault-suites"))
+    elif not ctx.boot.fragments:
+        # the shared kernel, which carries every target's fragments
+        out = dataclasses.replace(out, boot=dataclasses.replace(
+            ctx.boot, fragments=builtin_fragments(ctx.checkout.config_dir)))
     return out

@@ -295,6 +295,23 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
         ("kfault_init_deref.kfault_init_deref_magic", "1", "kfault_init_deref_init+0x1a3/0x2b0")]
     assert {r["verdict"] for r in recs if r["kind"] == "point"} == {"passed"}
     assert recs[-1]["kind"] == "complete"       # kmemleak confirmed: no record
+    # the report names what the kernel was built from ("configs unknown" before)
+    doc = json.loads((ctx.out / "sweep/report/report.json").read_text())
+    assert doc["run"]["configs"] == list(context.builtin_fragments(ctx.checkout.config_dir))
+    assert "kasan.config" in doc["run"]["configs"]
+
+
+def test_a_suite_sweep_with_a_kunitconfig_reports_our_fragments_and_it(
+        fake_tree: Path, tmp_path: Path) -> None:
+    ctx, _ = make(fake_tree, tmp_path, [])
+    mine = tmp_path / "my.kunitconfig"
+    mine.write_text("CONFIG_LIST_KUNIT_TEST=y\n")
+    suites = context.suites_context(ctx, "kfault_init_deref", mine)
+    assert suites.boot.fragments[-1] == str(mine)
+    assert "quiet.config" not in suites.boot.fragments and "kasan.config" in suites.boot.fragments
+    assert suites.boot.kunitconfig_dir is not None
+    written = (suites.boot.kunitconfig_dir / ".kunitconfig").read_text()
+    assert written.endswith(f"# ---- {mine}\nCONFIG_LIST_KUNIT_TEST=y\n")
 
 
 def test_a_suite_sweep_where_no_case_ran_is_bad_input_not_a_pass(
