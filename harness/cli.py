@@ -28,7 +28,7 @@ def default_kdir() -> Path:
 
 
 def make_context(args: argparse.Namespace) -> context.Context:
-    target = targets.load(REPO / "configs", args.target)
+    target = targets.resolve(REPO / "configs", args.target)
     # a review's patched copy (make -C it repro ...): its kernel is not root's to run
     run_as = review.unprivileged() if (REPO / review.UNTRUSTED).exists() else None
     # kunit.py runs in the kernel tree: every path it is given must be absolute
@@ -38,8 +38,9 @@ def make_context(args: argparse.Namespace) -> context.Context:
                             kernel_args=tuple(getattr(args, "kernel_arg", [])),
                             ccache_dir=default_cache() / "ccache", run_as=run_as,
                             jobs=args.jobs, kconfig_add=tuple(args.kconfig_add))
-    return context.Context(checkout=context.Checkout(REPO), target=target,
-                           runner=ProcessRunner(), out=args.out.absolute(), boot=boot)
+    return context.for_target_file(context.Context(
+        checkout=context.Checkout(REPO), target=target, runner=ProcessRunner(),
+        out=args.out.absolute(), boot=boot))
 
 
 def cmd_link(args: argparse.Namespace) -> int:
@@ -191,8 +192,10 @@ def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, t
           kernel_args: bool = True) -> argparse.ArgumentParser:
     # flags are spelled as kunit.py spells them; our older spellings still work
     p = sub.add_parser(name, help=text)
-    p.add_argument("--target", default=None,
-                   help="configs/targets/<TARGET>.toml (default: the one marked default)")
+    p.add_argument("--target", "--target-file", dest="target", default=None,
+                   help="configs/targets/<TARGET>.toml, or the path of a target file of "
+                   "your own (fragments relative to it; a kernel of its own); default: "
+                   "the target marked default")
     p.add_argument("--build_dir", "--build-dir", dest="build_dir", type=Path, default=None,
                    help="the kernel's build directory (default: KDIR/.kunit-kfault)")
     p.add_argument("--timeout", type=int, default=timeout,

@@ -84,6 +84,9 @@ class Target:
     known: tuple[Known, ...] = ()   # findings counted apart, with why (known.py)
     kmemleak: bool = True           # its fault suite ends with the kmemleak confirmation
     user: User | None = None        # swept from user space (kfault-user), not a suite
+    # a target file outside configs/targets (--target-file): its fragments are
+    # absolute paths, and its kernel is one of its own
+    origin: Path | None = None
 
     def source_files(self, kdir: Path) -> list[Path]:
         """The target's C files (through the tree, so the linked checkout's)."""
@@ -242,6 +245,44 @@ def load(config_dir: Path, name: str | None = None) -> Target:
     # a known kernel bug's live leaks are a known finding of every target
     return dataclasses.replace(target, known=target.known + known_bugs.bugs_as_known(
         known_bugs.load_bugs(config_dir)))
+
+
+def _fragment_paths(fragments: tuple[str, ...], base: Path, origin: str) -> tuple[str, ...]:
+    """A target file's fragments, relative to its directory, as absolute paths."""
+    found = []
+    for name in fragments:
+        path = (base / name).resolve()
+        if not path.is_file():
+            raise HarnessError(f"{origin}: fragment {name!r}: no {path} (fragments are "
+                               "relative to the target file's directory)")
+        found.append(str(path))
+    return tuple(found)
+
+
+def load_file(config_dir: Path, path: Path) -> Target:
+    """A target file of the user's, anywhere (--target-file, TARGET=PATH): its
+    fragments are relative to its own directory; known kernel bugs are ours."""
+    if not path.is_file():
+        raise HarnessError(f"target file {path}: no such file")
+    path = path.resolve()
+    target = parse(path.read_text(), str(path))
+    if not target.name.replace("_", "").replace("-", "").isalnum():
+        raise HarnessError(f"{path}: name {target.name!r}: letters, digits, - and _ only "
+                           "(it names the target's build and report directories)")
+    user = target.user and dataclasses.replace(
+        target.user, fragments=_fragment_paths(target.user.fragments, path.parent, str(path)))
+    return dataclasses.replace(
+        target, fragments=_fragment_paths(target.fragments, path.parent, str(path)),
+        user=user, origin=path,
+        known=target.known + known_bugs.bugs_as_known(known_bugs.load_bugs(config_dir)))
+
+
+def resolve(config_dir: Path, name: str | None) -> Target:
+    """TARGET=: the name of a target of configs/targets, or the path of a
+    target file (it ends in .toml or holds a '/')."""
+    if name is not None and (name.endswith(".toml") or "/" in name):
+        return load_file(config_dir, Path(name))
+    return load(config_dir, name)
 
 
 def load_all(config_dir: Path) -> list[Target]:

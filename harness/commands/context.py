@@ -395,6 +395,36 @@ def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path, config_dir
                                fragments=fragments + (str(path),))
 
 
+def for_target_file(ctx: Context) -> Context:
+    """A target file of the user's (--target-file): our oracles and its
+    fragments, composed in OUT/NAME-config, in a kernel of its own
+    (KDIR/.kunit-kfault-NAME, or -modules-NAME for a sweep from user space,
+    unless BUILD_DIR= says): the shared kernels carry only our targets."""
+    target = ctx.target
+    if target.origin is None:
+        return ctx
+    if target.user:
+        fragments = configs.MODULE_ORACLES + target.user.fragments
+        build_name = f".kunit-kfault-modules-{target.name}"
+    else:
+        fragments = configs.ORACLES + target.fragments
+        build_name = f".kunit-kfault-{target.name}"
+    config_dir = ctx.out / f"{target.name}-config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / ".kunitconfig").write_text(configs.compose(ctx.checkout.config_dir,
+                                                             fragments))
+    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
+    return dataclasses.replace(ctx, boot=dataclasses.replace(
+        ctx.boot, kunitconfig_dir=config_dir, fragments=fragments,
+        build_dir=ctx.boot.kdir / build_name if own else ctx.boot.build_dir))
+
+
+def modules_kunitconfig(ctx: Context) -> Path:
+    """The modules kernel's kunitconfig directory: configs/modules, or a
+    target file's own (for_target_file)."""
+    return ctx.boot.kunitconfig_dir or ctx.checkout.config_dir / "modules"
+
+
 def with_kunitconfig(ctx: Context, kunitconfig: Path) -> Context:
     """make kunit KUNITCONFIG=: the target's configs and the user's kunitconfig,
     in a kernel of its own (KDIR/.kunit-kfault-plus, unless BUILD_DIR= says)."""

@@ -7,7 +7,7 @@ import time
 from ..console import kmemleak, kreport, kunit_results, oops
 from ..errors import HarnessError
 from ..proc.runner import KunitRequest
-from .context import Context, Outcome, prepare
+from .context import Context, Outcome, modules_kunitconfig, prepare
 
 
 def modules_test(ctx: Context) -> Outcome:
@@ -19,9 +19,9 @@ def modules_test(ctx: Context) -> Outcome:
     out = ctx.out / "modules"
     out.mkdir(parents=True, exist_ok=True)
     req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
-                       kunitconfig_dir=ctx.checkout.config_dir / "modules", command="build",
+                       kunitconfig_dir=modules_kunitconfig(ctx), command="build",
                        ccache_dir=ctx.boot.ccache_dir)
-    print(f"modules: building {build_dir} (configs/modules)", flush=True)
+    print(f"modules: building {build_dir} ({modules_kunitconfig(ctx)})", flush=True)
     if ctx.runner.run_kunit(req, output=out / "build.txt"):
         said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
                 if "error" in ln.lower() or "Missing" in ln]

@@ -28,8 +28,8 @@ from ..errors import HarnessError
 from ..console.protocol import LeakedSite, ResultLine, Verdict
 from ..proc.runner import KunitRequest, Runner
 from ..checkout.targets import User
-from .context import (EXIT_FINDING, EXIT_INCOMPLETE, BootSpec, Context, Outcome, prepare,
-                      write_reports)
+from .context import (EXIT_FINDING, EXIT_INCOMPLETE, BootSpec, Context, Outcome,
+                      modules_kunitconfig, prepare, write_reports)
 
 SKIP_OP = 99999         # resume there: the rest of the operation is skipped
 
@@ -42,9 +42,9 @@ def modules_build(boot: BootSpec) -> Path:
 
 def _build(ctx: Context, build_dir: Path, out: Path) -> None:
     req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
-                       kunitconfig_dir=ctx.checkout.config_dir / "modules", command="build",
+                       kunitconfig_dir=modules_kunitconfig(ctx), command="build",
                        ccache_dir=ctx.boot.ccache_dir, run_as=ctx.boot.run_as)
-    print(f"usersweep: building {build_dir} (configs/modules)", flush=True)
+    print(f"usersweep: building {build_dir} ({modules_kunitconfig(ctx)})", flush=True)
     if ctx.runner.run_kunit(req, output=out / "build.txt"):
         said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
                 if "error" in ln.lower() or "Missing" in ln]

@@ -52,6 +52,9 @@ def test_kunit_exit_codes(monkeypatch: pytest.MonkeyPatch, fake_tree: Path, tmp_
     (["bench", "--suite", "kfault_init_deref", "--touch", "nope.c"],
      "bench: --touch nope.c: no such file in the checkout"),
     (["kunit", "--kunitconfig", "nope/.kunitconfig"], "KUNITCONFIG=nope/.kunitconfig: no such"),
+    (["kunit", "--target-file", "/nonexistent/mydrv.toml"],
+     "target file /nonexistent/mydrv.toml: no such file"),
+    (["sweep", "--target", "nope/mydrv.toml"], "target file nope/mydrv.toml: no such file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], fake_tree: Path,
                                           argv: list[str], message: str) -> None:

@@ -1,6 +1,7 @@
 """The flows with a fake runner that replays consoles captured from real runs."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
-from harness.checkout import identity, targets
+from harness.checkout import configs, identity, targets
 from harness.proc import runner as runner_mod
 from harness.errors import HarnessError
 from harness.commands import context, determinism, repro, kunit, sweep
@@ -587,3 +588,32 @@ def test_a_point_that_wrote_out_of_bounds_ends_its_boot_and_the_next_resumes_aft
     [five] = [r for r in recs if (r["boot"], r["op"], r["point"]) == (
         1, "iov_iter.iov_kunit_copy_to_kvec", "5")]
     assert five["verdict"] == "report"
+
+
+def test_a_target_file_of_the_users_gets_a_kernel_of_its_own(fake_tree: Path,
+                                                             tmp_path: Path) -> None:
+    # make kunit TARGET=../mydrv/mydrv.toml: the shared kernels carry only our
+    # targets' fragments; its own are composed after our oracles
+    mine = tmp_path / "mydrv"
+    mine.mkdir()
+    (mine / "mydrv.config").write_text("CONFIG_MYDRV_FAULT_KUNIT_TEST=y\n")
+    (mine / "mydrv.toml").write_text(
+        'name = "mydrv"\nfragments = ["mydrv.config"]\nsuites = "mydrv_fault"\n'
+        'srcdirs = ["drivers/misc/mydrv"]\nprefix = "mydrv_"\n')
+    (mine / "user.toml").write_text(
+        'name = "mydrv-load"\nsrcdirs = ["drivers/misc/mydrv"]\nprefix = "mydrv_"\n'
+        '[user]\nfragments = ["mydrv.config"]\n[[user.op]]\nname = "load"\n'
+        'steps = ["insmod drivers/misc/mydrv/mydrv.ko"]\nteardown = ["rmmod mydrv"]\n')
+    ctx, _ = make(fake_tree, tmp_path, [])
+    assert context.for_target_file(ctx) is ctx              # one of ours: unchanged
+    ours = dataclasses.replace(ctx, boot=context.BootSpec(kdir=fake_tree))
+    for name, build, oracles in (("mydrv.toml", ".kunit-kfault-mydrv", configs.ORACLES),
+                                 ("user.toml", ".kunit-kfault-modules-mydrv-load",
+                                  configs.MODULE_ORACLES)):
+        own = context.for_target_file(dataclasses.replace(
+            ours, target=targets.resolve(REPO / "configs", str(mine / name))))
+        assert own.boot.default_build() == fake_tree / build
+        assert own.boot.fragments == oracles + (str(mine / "mydrv.config"),)
+        text = (context.modules_kunitconfig(own) / ".kunitconfig").read_text()
+        assert "CONFIG_KASAN=y" in text
+        assert text.rstrip().endswith("CONFIG_MYDRV_FAULT_KUNIT_TEST=y")

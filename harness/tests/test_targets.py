@@ -134,3 +134,38 @@ def test_a_point_is_a_known_kernel_bug_only_when_all_its_live_sites_are() -> Non
                                        "refdev_core_create +1/+64B")
     assert not re.search(cve.evidence, "leaked mm/util.c:64 kstrdup<-kobject_set_name_vargs"
                                        "<-device_add +1/+8B")
+
+
+MYDRV = """name = "mydrv"
+description = "a driver of the user's, its target file kept beside it"
+fragments = ["mydrv.config"]
+suites = "mydrv_fault"
+sweep_suite = "mydrv_fault"
+srcdirs = ["drivers/misc/mydrv"]
+prefix = "mydrv_"
+"""
+
+
+def test_a_target_file_of_the_users_has_its_fragments_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "mydrv.toml").write_text(MYDRV)
+    (tmp_path / "mydrv.config").write_text("CONFIG_MYDRV_FAULT_KUNIT_TEST=y\n")
+    for name in (str(tmp_path / "mydrv.toml"), f"{tmp_path}/./mydrv.toml"):
+        t = targets.resolve(CONFIGS, name)
+        assert t.name == "mydrv" and t.origin == tmp_path / "mydrv.toml"
+        assert t.fragments == (str(tmp_path / "mydrv.config"),)
+        assert any(k.why.startswith("known kernel bug") for k in t.known)   # ours apply too
+    assert targets.resolve(CONFIGS, "refdev").origin is None    # a name: configs/targets
+
+
+@pytest.mark.parametrize("text, message", [
+    (MYDRV.replace('"mydrv.config"', '"other.config"'), "fragment 'other.config': no "),
+    (MYDRV.replace('"mydrv.config"', '"../mydrv.config"'), "leaves its tree"),
+    (MYDRV.replace('name = "mydrv"', 'name = "my drv"'), "letters, digits, - and _ only"),
+    (MYDRV + "srcdir = 1\n", "unknown key 'srcdir'"),
+])
+def test_a_bad_target_file_of_the_users_is_one_line(tmp_path: Path, text: str,
+                                                    message: str) -> None:
+    (tmp_path / "mydrv.toml").write_text(text)
+    (tmp_path / "mydrv.config").write_text("CONFIG_MYDRV_FAULT_KUNIT_TEST=y\n")
+    with pytest.raises(HarnessError, match=re.escape(message)):
+        targets.resolve(CONFIGS, str(tmp_path / "mydrv.toml"))
