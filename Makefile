@@ -23,7 +23,7 @@ HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
 C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
 
-.PHONY: help setup link unlink configs targets kunit modules-test sweep merge shard-test nightly bench repro review review-test fix-review-test crash-test determinism calibrate check pytest pytest-kernel test clean
+.PHONY: help setup link unlink configs targets skeleton kunit modules-test sweep merge shard-test nightly bench repro review review-test fix-review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
 help:
 	@echo "kfault targets (KDIR=$(KDIR)):"
@@ -60,10 +60,12 @@ help:
 	@echo "           (and in 2 shards, merged),"
 	@echo "           calibrate, review-test, fix-review-test, crash-test, modules-test, sweeps from user space (modtests,"
 	@echo "           refdev-syscalls)"
+	@echo "  skeleton DRIVER=drivers/...: a target file, its fragment and an op-table stub for"
+	@echo "           that driver (out/skeleton/NAME); then make kunit TARGET=out/skeleton/NAME/NAME.toml"
 	@echo "  link     link this checkout into KDIR (done by kunit); unlink undoes it"
 	@echo "  configs  regenerate configs/.kunitconfig and configs/modules/.kunitconfig"
 	@echo "  clean    remove the build directory and out/, unlink the tree"
-	@echo "Variables: TARGET=netdevsim  KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out"
+	@echo "Variables: TARGET=netdevsim (or a target file's path)  KDIR=/path/to/linux  BUILD_DIR=dir  FILTER='suite*'  OUT=out"
 	@echo "           BASELINE=report.json"
 	@echo "           CALIBRATE_ARGS='--kernel-arg kfault.leak_check=0'  PYTHON=python3"
 	@echo "           KUNITCONFIG=path (kunit: added to ours; sweep SUITE=: the suites')"
@@ -85,6 +87,10 @@ configs:
 
 targets:
 	@$(HARNESS) targets
+
+# DRIVER=drivers/... of KDIR: a target file, its fragment and an op-table stub
+skeleton:
+	@$(HARNESS) skeleton '$(DRIVER)' $(if $(filter command line,$(origin OUT)),--out $(OUT)/skeleton)
 
 kunit:
 	@$(HARNESS) kunit $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) \

@@ -12,7 +12,7 @@ from .checkout import policy, targets, tree
 from .checkout.policy import Policy
 from .errors import HarnessError
 from .commands import (bench, calibrate, context, determinism, kunit, modules, repro,
-                       review, sweep, usersweep)
+                       review, skeleton, sweep, usersweep)
 from .proc.runner import ProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,6 +58,17 @@ def cmd_unlink(args: argparse.Namespace) -> int:
 def cmd_configs(args: argparse.Namespace) -> int:
     for path in context.write_configs(REPO / "configs", check=args.check):
         print(f"configs: wrote {path}")
+    return 0
+
+
+def cmd_skeleton(args: argparse.Namespace) -> int:
+    name = args.srcdir.rstrip("/").rsplit("/", 1)[-1]
+    out = args.out or REPO / "out" / "skeleton" / name
+    written = skeleton.write(args.kdir, args.srcdir, out.absolute())
+    for path in written:
+        print(f"skeleton: wrote {path}")
+    print(f"skeleton: next: add Kconfig.snippet and Makefile.snippet to {args.srcdir}, "
+          f"fill in {written[2].name}, then make kunit TARGET={written[0]}")
     return 0
 
 
@@ -228,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_link)
     sub.add_parser("unlink", help="undo 'link'").set_defaults(func=cmd_unlink)
     sub.add_parser("targets", help="list the targets").set_defaults(func=cmd_targets)
+    p = sub.add_parser("skeleton", help="write a target file, its fragment and an op-table "
+                       "stub for a driver directory of the kernel tree")
+    p.add_argument("srcdir", help="the driver's directory, relative to the kernel tree")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write them (default: out/skeleton/NAME)")
+    p.set_defaults(func=cmd_skeleton)
     p = sub.add_parser("configs", help="regenerate configs/.kunitconfig and modules/")
     p.add_argument("--check", action="store_true", help="fail if one is stale")
     p.set_defaults(func=cmd_configs)
