@@ -169,3 +169,10 @@ def test_a_bad_target_file_of_the_users_is_one_line(tmp_path: Path, text: str,
     (tmp_path / "mydrv.config").write_text("CONFIG_MYDRV_FAULT_KUNIT_TEST=y\n")
     with pytest.raises(HarnessError, match=re.escape(message)):
         targets.resolve(CONFIGS, str(tmp_path / "mydrv.toml"))
+
+
+def test_the_readmes_example_target_file_is_one_the_harness_takes() -> None:
+    readme = (CONFIGS.parent / "README.md").read_text()
+    block = readme[readme.index("    # mydrv.toml"):readme.index("    make sweep TARGET=path")]
+    t = targets.parse("\n".join(line[4:] for line in block.splitlines()), "README.md")
+    assert t.user is not None and [op.name for op in t.user.ops] == ["open"]
