@@ -322,6 +322,31 @@ void kfault_log_kernel_leak(struct kunit *test, const char *block,
 
 /* ---- kunit.c, kmemleak.c ----------------------------------------------- */
 
+#define KMEMLEAK_BLOCK		"unreferenced object"
+
+/*
+ * What kmemleak's report tells, block by block: each "unreferenced object"
+ * block is handed to kfault_kmemleak_block() whole, whatever the size of
+ * the report.  Read into one buffer of a fixed size, a night's last boot
+ * (hundreds of objects) lost its end - and the canary, the newest object,
+ * is the last block: "kmemleak did not report the canary" in both shards.
+ */
+struct kfault_kmemleak_read {
+	struct kunit *test;
+	const char *prefix;	/* the target's, "" for a suite sweep */
+	bool canary_only;	/* the second canary's report: only look for it */
+	char *buf;
+	size_t size;		/* of buf */
+	size_t have;		/* bytes in buf */
+	bool canary;
+	unsigned int target;	/* leaks whose caller is the target's */
+	unsigned int kernel;	/* the kernel's own under a target call */
+	unsigned int blocks;	/* every block */
+};
+
+void kfault_kmemleak_got(struct kfault_kmemleak_read *r, size_t n);
+void kfault_kmemleak_end(struct kfault_kmemleak_read *r);
+
 struct kfault_env *kfault_test_env(struct kunit *test);
 void kfault_canary_run(struct kunit *test, int (*fn)(void *));
 

@@ -465,6 +465,61 @@ static void kfault_tables_classify(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_is_bad_write("BUG: KFENCE: out-of-bounds read in x"));
 }
 
+/* One block of a night's kmemleak report (mctp, 2026-12-02), and the canary's. */
+static const char kfault_test_leak_block[] =
+	"unreferenced object 0x9da15380 (size 704):\n"
+	"  comm \"kunit_try_catch\", pid 1176, jiffies 4294937372\n"
+	"  backtrace (crc a87bb7db):\n"
+	"    kmemleak_alloc+0x31/0x40\n"
+	"    kmem_cache_alloc_node_noprof+0x2fa/0x3e0\n"
+	"    kmalloc_reserve+0x364/0xca0\n"
+	"    __alloc_skb+0x191/0x640\n"
+	"    mctp_test_create_skb+0x32/0x130\n";
+static const char kfault_test_canary_block[] =
+	"unreferenced object 0x6b4a2f00 (size 48):\n"
+	"  comm \"kfault_canary\", pid 1200, jiffies 4294940000\n"
+	"  backtrace (crc 1c2d3e4f):\n"
+	"    kmemleak_alloc+0x31/0x40\n"
+	"    kmem_cache_alloc_noprof+0x2a0/0x3c0\n"
+	"    kfault_canary_alloc+0x5e/0xb0\n";
+
+/*
+ * A report many times the reader's buffer, read in uneven pieces: every
+ * block is seen, and the canary - the newest object, the last block - too
+ * (a report cut at the buffer's size lost it in both shards of a night).
+ */
+static void kfault_kmemleak_reads_every_block(struct kunit *test)
+{
+	struct kfault_kmemleak_read r = {
+		.test = test, .prefix = "nomatch_", .size = 3 * PAGE_SIZE,
+	};
+	size_t len, off, n, piece = 0;
+	char *report;
+	int i;
+
+	report = kunit_kzalloc(test, 64 * sizeof(kfault_test_leak_block) +
+			       sizeof(kfault_test_canary_block), GFP_KERNEL);
+	r.buf = kunit_kzalloc(test, r.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	KUNIT_ASSERT_NOT_NULL(test, r.buf);
+	for (i = 0; i < 64; i++)
+		strcat(report, kfault_test_leak_block);
+	strcat(report, kfault_test_canary_block);
+	len = strlen(report);
+	KUNIT_ASSERT_GT(test, len, 4 * r.size);
+	for (off = 0; off < len; off += n) {
+		n = min_t(size_t, len - off, 97 + 1000 * (piece++ % 4));
+		memcpy(r.buf + r.have, report + off, n);
+		kfault_kmemleak_got(&r, n);
+		KUNIT_ASSERT_LT(test, r.have + PAGE_SIZE, r.size);
+	}
+	kfault_kmemleak_end(&r);
+	KUNIT_EXPECT_EQ(test, r.blocks, 65U);
+	KUNIT_EXPECT_TRUE(test, r.canary);
+	KUNIT_EXPECT_EQ(test, r.target, 0U);
+	KUNIT_EXPECT_EQ(test, r.kernel, 0U);
+}
+
 /* Every verdict has its name; passed and test-failed are ok verdicts. */
 static void kfault_verdicts_are_named(struct kunit *test)
 {
@@ -565,6 +620,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_tables_classify),
 	KUNIT_CASE(kfault_verdicts_are_named),
 	KUNIT_CASE(kfault_live_keeps_what_was_not_freed),
+	KUNIT_CASE(kfault_kmemleak_reads_every_block),
 	{}
 };
 

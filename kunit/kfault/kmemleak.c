@@ -66,16 +66,102 @@ static int kfault_canary_leak(void *done)
 	return 0;
 }
 
+/* The first backtrace frame that is not an allocator's own (tables.c). */
+static const char *kmemleak_caller(const char *block)
+{
+	const char *frame = strstr(block, "backtrace");
+
+	while (frame && (frame = strchr(frame, '\n'))) {
+		frame = skip_spaces(frame);
+		if (!kfault_is_alloc_frame(frame))
+			return frame;
+	}
+	return NULL;
+}
+
+#define KFAULT_KERNEL_LEAK_LINES	200
+
+static void kfault_kmemleak_block(struct kfault_kmemleak_read *r, char *block)
+{
+	const char *caller = kmemleak_caller(block);
+
+	r->blocks++;
+	if (!caller)
+		return;
+	if (str_has_prefix(caller, "kfault_canary_alloc")) {
+		r->canary = true;
+	} else if (r->canary_only) {
+		return;
+	} else if (r->prefix[0] ? str_has_prefix(caller, r->prefix) :
+		   !!strstr(block, "kfault_any_try")) {
+		/* any suite: what a point's init or case allocated */
+		r->target++;
+		kfault_log_leak(r->test, block);
+	} else if (r->prefix[0] && strstr(block, r->prefix)) {
+		/* dozens a run: one line each, for known-bug matching */
+		if (r->kernel++ < KFAULT_KERNEL_LEAK_LINES)
+			kfault_log_kernel_leak(r->test, block, caller);
+	}
+}
+
+/*
+ * The complete blocks in r->buf, handed on; the last one, still being
+ * read, is kept at the buffer's start unless @end (or it fills the buffer:
+ * then it is handed on as far as it goes).
+ */
+static void kfault_kmemleak_blocks(struct kfault_kmemleak_read *r, bool end)
+{
+	char *start = strstr(r->buf, KMEMLEAK_BLOCK), *next;
+
+	while (start && (next = strstr(start + 1, KMEMLEAK_BLOCK))) {
+		next[-1] = '\0';
+		kfault_kmemleak_block(r, start);
+		start = next;
+	}
+	if (start && !end && r->have + PAGE_SIZE < r->size) {
+		r->have -= start - r->buf;
+		memmove(r->buf, start, r->have + 1);
+		return;
+	}
+	if (start) {
+		kfault_kmemleak_block(r, start);
+	} else if (!end && r->have >= sizeof(KMEMLEAK_BLOCK)) {
+		/* before the first block: keep what may be its split start */
+		memmove(r->buf, r->buf + r->have - sizeof(KMEMLEAK_BLOCK) + 1,
+			sizeof(KMEMLEAK_BLOCK));
+		r->have = sizeof(KMEMLEAK_BLOCK) - 1;
+		return;
+	} else if (!end) {
+		return;
+	}
+	r->have = 0;
+	r->buf[0] = '\0';
+}
+
+/* @n bytes more of the report at r->buf + r->have: the blocks they end. */
+void kfault_kmemleak_got(struct kfault_kmemleak_read *r, size_t n)
+{
+	r->have += n;
+	r->buf[r->have] = '\0';
+	kfault_kmemleak_blocks(r, false);
+}
+
+/* The report's end: its last block. */
+void kfault_kmemleak_end(struct kfault_kmemleak_read *r)
+{
+	kfault_kmemleak_blocks(r, true);
+}
+
 /*
  * kmemleak has no in-kernel scan API (kmemleak_scan() is static), so kfault
  * drives its debugfs file the way userspace does: a kernel mount of debugfs,
  * the file opened on it, commands written and the report read through its
  * file operations, with a user buffer from kunit_vm_mmap() in the test's
  * kthread.  cmd ("scan", "clear") is written, or with cmd NULL the report
- * is read into out (NUL-terminated).  Returns bytes written/read or an errno.
+ * is read, its blocks to r.  Returns bytes written/read or an errno.
  */
-static ssize_t kfault_kmemleak(struct kunit *test, const char *cmd, char *out,
-			       size_t len)
+static ssize_t kfault_kmemleak(struct kunit *test, const char *cmd,
+			       struct kfault_kmemleak_read *r)
 {
 	struct file_system_type *type;
 	unsigned long uaddr;
@@ -108,18 +194,20 @@ static ssize_t kfault_kmemleak(struct kunit *test, const char *cmd, char *out,
 			total = file->f_op->write(file, ubuf, strlen(cmd), &pos);
 		goto out_close;
 	}
-	while (total < len - 1) {
-		n = file->f_op->read(file, ubuf, min_t(size_t, PAGE_SIZE,
-						       len - 1 - total), &pos);
+	r->have = 0;
+	r->buf[0] = '\0';
+	for (;;) {
+		n = file->f_op->read(file, ubuf, PAGE_SIZE, &pos);
 		if (n <= 0)
 			break;
-		if (copy_from_user(out + total, ubuf, n)) {
+		if (copy_from_user(r->buf + r->have, ubuf, n)) {
 			total = -EFAULT;
 			goto out_close;
 		}
 		total += n;
+		kfault_kmemleak_got(r, n);
 	}
-	out[total] = '\0';
+	kfault_kmemleak_end(r);
 out_close:
 	__fput_sync(file);
 out_unmount:
@@ -127,50 +215,27 @@ out_unmount:
 	return total;
 }
 
-#define KMEMLEAK_REPORT_SIZE	SZ_256K
-#define KFAULT_KERNEL_LEAK_LINES	200
+#define KMEMLEAK_BUF_SIZE	SZ_64K	/* a block is some hundred bytes */
 #define KMEMLEAK_MIN_AGE_MS	5100	/* MSECS_MIN_AGE is 5000 */
 
 KUNIT_DEFINE_ACTION_WRAPPER(kfault_kvfree_action, kvfree, const void *);
-
-/* The first backtrace frame that is not an allocator's own (tables.c). */
-static const char *kmemleak_caller(const char *block)
-{
-	const char *frame = strstr(block, "backtrace");
-
-	while (frame && (frame = strchr(frame, '\n'))) {
-		frame = skip_spaces(frame);
-		if (!kfault_is_alloc_frame(frame))
-			return frame;
-	}
-	return NULL;
-}
 
 /*
  * Once in some tens of boots kmemleak did not report the canary (CI, a
  * clean refdev run; cause not found yet): a second canary, two more scans
  * after the age, before kmemleak is called dead.  Said on the console.
  */
-static bool kfault_second_canary(struct kunit *test, char *report)
+static bool kfault_second_canary(struct kunit *test,
+				 struct kfault_kmemleak_read *r)
 {
-	char *block;
-	ssize_t n;
-
 	kfault_log_second_canary(test);
 	kfault_canary_run(test, kfault_canary_leak);
 	msleep(KMEMLEAK_MIN_AGE_MS);
-	if (kfault_kmemleak(test, "scan", NULL, 0) < 0 ||
-	    kfault_kmemleak(test, "scan", NULL, 0) < 0)
+	if (kfault_kmemleak(test, "scan", NULL) < 0 ||
+	    kfault_kmemleak(test, "scan", NULL) < 0)
 		return false;
-	n = kfault_kmemleak(test, NULL, report, KMEMLEAK_REPORT_SIZE);
-	for (block = n > 0 ? strstr(report, "unreferenced object") : NULL; block;
-	     block = strstr(block + 1, "unreferenced object")) {
-		const char *caller = kmemleak_caller(block);
-
-		if (caller && str_has_prefix(caller, "kfault_canary_alloc"))
-			return true;
-	}
-	return false;
+	r->canary_only = true;
+	return kfault_kmemleak(test, NULL, r) > 0 && r->canary;
 }
 
 /*
@@ -182,49 +247,28 @@ static bool kfault_second_canary(struct kunit *test, char *report)
 void kfault_kmemleak_confirmation(struct kunit *test)
 {
 	struct kfault_env *env = kfault_test_env(test);
-	const char *prefix = env->target->prefix;
-	unsigned int target = 0, kernel = 0;
-	char *report, *block, *next;
-	const char *caller;
-	bool canary = false;
+	struct kfault_kmemleak_read r = {
+		.test = test, .prefix = env->target->prefix,
+		.size = KMEMLEAK_BUF_SIZE,
+	};
 	ssize_t n;
 
-	report = kvzalloc(KMEMLEAK_REPORT_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, report);
+	r.buf = kvzalloc(r.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r.buf);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, kfault_kvfree_action,
-							report), 0);
+							r.buf), 0);
 	kfault_canary_run(test, kfault_canary_leak);
 	msleep(KMEMLEAK_MIN_AGE_MS);
-	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
-	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL, 0), 0);
-	n = kfault_kmemleak(test, NULL, report, KMEMLEAK_REPORT_SIZE);
+	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL), 0);
+	KUNIT_ASSERT_GE(test, kfault_kmemleak(test, "scan", NULL), 0);
+	n = kfault_kmemleak(test, NULL, &r);
 	KUNIT_ASSERT_GE_MSG(test, n, 0, "cannot read kmemleak's report: %zd", n);
-	for (block = strstr(report, "unreferenced object"); block; block = next) {
-		next = strstr(block + 1, "unreferenced object");
-		if (next)
-			next[-1] = '\0';
-		caller = kmemleak_caller(block);
-		if (!caller)
-			continue;
-		if (str_has_prefix(caller, "kfault_canary_alloc")) {
-			canary = true;
-		} else if (prefix[0] ? str_has_prefix(caller, prefix) :
-			   !!strstr(block, "kfault_any_try")) {
-			/* any suite: what a point's init or case allocated */
-			target++;
-			kfault_log_leak(test, block);
-		} else if (prefix[0] && strstr(block, prefix)) {
-			/* dozens a run: one line each, for known-bug matching */
-			if (kernel++ < KFAULT_KERNEL_LEAK_LINES)
-				kfault_log_kernel_leak(test, block, caller);
-		}
-	}
-	if (!canary)
-		canary = kfault_second_canary(test, report);
-	kfault_kmemleak(test, "clear", NULL, 0);
-	kfault_log_kmemleak(test, env, canary, target, kernel);
-	KUNIT_EXPECT_TRUE_MSG(test, canary,
+	if (!r.canary)
+		r.canary = kfault_second_canary(test, &r);
+	kfault_kmemleak(test, "clear", NULL);
+	kfault_log_kmemleak(test, env, r.canary, r.target, r.kernel);
+	KUNIT_EXPECT_TRUE_MSG(test, r.canary,
 			      "kmemleak did not report the canary's leak: is it alive?");
-	KUNIT_EXPECT_EQ_MSG(test, target, 0U, "kmemleak found leaks of %s",
+	KUNIT_EXPECT_EQ_MSG(test, r.target, 0U, "kmemleak found leaks of %s",
 			    env->target->name);
 }
