@@ -79,9 +79,9 @@ MACHINERY_FILES = ("mm/", "include/", "lib/fault-inject.c", "lib/dump_stack.c",
 ARTEFACTS = ("alloc_tagging_slab_alloc_hook", "__kunit_do_failed_assertion")
 
 # Allocation sites whose objects the kernel keeps on purpose after the call
-# that made them returned, each with why: the live leak check
-# (kunit/kfault/live.c; the names are tables.c's kfault_kept) does not count
-# them as a point's leak.
+# that made them returned, each with why: neither leak check (kunit/kfault/
+# live.c, and tags.c's scope of a point; the names are tables.c's
+# kfault_kept) counts them as a point's leak.
 KEPT = {
     "preload_this_cpu_lock": "vmalloc keeps one vmap_area per CPU preloaded for its next "
                              "caller (mm/vmalloc.c, ne_fit_preload_node); seen in "

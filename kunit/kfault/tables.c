@@ -61,8 +61,8 @@ static const char * const kfault_bookkeeping[] = {
 
 /*
  * Call sites whose objects the kernel keeps on purpose after the call that
- * made them returned (tables.py: KEPT, with the reason of each): the live
- * leak check (live.c) does not count them.
+ * made them returned (tables.py: KEPT, with the reason of each): neither
+ * leak check counts them (live.c, and tags.c's scope of a point).
  */
 static const char * const kfault_kept[] = {
 	"preload_this_cpu_lock", "alloc_thread_stack_node",

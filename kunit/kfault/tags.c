@@ -66,10 +66,16 @@ void kfault_find_tags(struct kfault_env *env)
 	struct alloc_tag *tag;
 
 	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
-		/* a pool that only grows (lib/stackdepot.c) is no leak */
+		/*
+		 * A pool that only grows (lib/stackdepot.c) is no leak, nor
+		 * what the kernel keeps on purpose (tables.c kfault_kept:
+		 * fork.c's cached thread stacks, when a suite of kernel/ puts
+		 * fork.c in scope).
+		 */
 		if (!kfault_own_tag(env, tag) ||
 		    (tag->ct.function &&
-		     kfault_is_bookkeeping(tag->ct.function)))
+		     (kfault_is_bookkeeping(tag->ct.function) ||
+		      kfault_is_kept(tag->ct.function))))
 			continue;
 		if (t->nr == KFAULT_MAX_TAGS) {
 			pr_warn("kfault: more than %d allocation sites in %s\n",
