@@ -497,12 +497,12 @@ static void kfault_kmemleak_reads_every_block(struct kunit *test)
 	char *report;
 	int i;
 
-	report = kunit_kzalloc(test, 64 * sizeof(kfault_test_leak_block) +
+	report = kunit_kzalloc(test, 200 * sizeof(kfault_test_leak_block) +
 			       sizeof(kfault_test_canary_block), GFP_KERNEL);
 	r.buf = kunit_kzalloc(test, r.size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, report);
 	KUNIT_ASSERT_NOT_NULL(test, r.buf);
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 200; i++)
 		strcat(report, kfault_test_leak_block);
 	strcat(report, kfault_test_canary_block);
 	len = strlen(report);
@@ -514,7 +514,7 @@ static void kfault_kmemleak_reads_every_block(struct kunit *test)
 		KUNIT_ASSERT_LT(test, r.have + PAGE_SIZE, r.size);
 	}
 	kfault_kmemleak_end(&r);
-	KUNIT_EXPECT_EQ(test, r.blocks, 65U);
+	KUNIT_EXPECT_EQ(test, r.blocks, 201U);
 	KUNIT_EXPECT_TRUE(test, r.canary);
 	KUNIT_EXPECT_EQ(test, r.target, 0U);
 	KUNIT_EXPECT_EQ(test, r.kernel, 0U);
