@@ -380,19 +380,23 @@ def user_kunitconfig(ctx: Context, kunitconfig: Path) -> Path:
     return path
 
 
-def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path, config_dir: Path,
-                build_name: str) -> BootSpec:
+def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path | None,
+                config_dir: Path, build_name: str) -> BootSpec:
     """ctx's boot with a kunitconfig of its own in config_dir (our fragments,
-    then the user's kunitconfig at path) and, unless BUILD_DIR= names one, a
-    build directory of its own (KDIR/build_name): the default kernel stays as it is."""
-    ours = configs.compose(ctx.checkout.config_dir, fragments)
+    then the user's kunitconfig at path, if any) and, unless BUILD_DIR= names
+    one, a build directory of its own (KDIR/build_name): the default kernel
+    stays as it is."""
+    text = configs.compose(ctx.checkout.config_dir, fragments)
+    if path is not None:
+        text += f"\n# ---- {path}\n" + path.read_text()
+        fragments += (str(path),)
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / ".kunitconfig").write_text(ours + f"\n# ---- {path}\n" + path.read_text())
+    (config_dir / ".kunitconfig").write_text(text)
     own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
     return dataclasses.replace(ctx.boot, kunitconfig_dir=config_dir,
                                build_dir=ctx.boot.kdir / build_name if own
                                else ctx.boot.build_dir,
-                               fragments=fragments + (str(path),))
+                               fragments=fragments)
 
 
 def for_target_file(ctx: Context) -> Context:
@@ -409,14 +413,8 @@ def for_target_file(ctx: Context) -> Context:
     else:
         fragments = configs.ORACLES + target.fragments
         build_name = f".kunit-kfault-{target.name}"
-    config_dir = ctx.out / f"{target.name}-config"
-    config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / ".kunitconfig").write_text(configs.compose(ctx.checkout.config_dir,
-                                                             fragments))
-    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
-    return dataclasses.replace(ctx, boot=dataclasses.replace(
-        ctx.boot, kunitconfig_dir=config_dir, fragments=fragments,
-        build_dir=ctx.boot.kdir / build_name if own else ctx.boot.build_dir))
+    return dataclasses.replace(ctx, boot=_own_kernel(
+        ctx, fragments, None, ctx.out / f"{target.name}-config", build_name))
 
 
 def modules_kunitconfig(ctx: Context) -> Path:
