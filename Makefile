@@ -18,10 +18,12 @@ TARGET ?=
 OUT ?= out
 BASELINE ?=
 export KDIR KFAULT_CACHE KDIR_GIVEN
+# the kfault package (harness/kfault), whether or not it is pip-installed
+export PYTHONPATH := $(CURDIR)/harness$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-HARNESS = $(PYTHON) -m harness --kdir $(KDIR)
+HARNESS = $(PYTHON) -m kfault --kdir $(KDIR)
 TARGET_ARG = $(if $(TARGET),--target $(TARGET))
-C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/user/*.c)
+C_SOURCES = $(wildcard module/*.c module/*.h kunit/*/*.c kunit/*/*.h harness/kfault/user/*.c)
 
 .PHONY: help setup link unlink configs targets skeleton kunit modules-test sweep merge shard-test nightly bench repro review review-test fix-review-test crash-test determinism calibrate check pytest pytest-kernel test clean
 
@@ -71,7 +73,7 @@ help:
 	@echo "           KUNITCONFIG=path (kunit: added to ours; sweep SUITE=: the suites')"
 	@echo "           ARGS='...': any flag of the command, spelled as kunit.py spells it, e.g."
 	@echo "           ARGS='--jobs 2 --kconfig_add CONFIG_KASAN=n --kernel_args kfault.guard=0'"
-	@echo "           (python3 -m harness COMMAND --help lists them)"
+	@echo "           (kfault COMMAND --help, or python3 -m kfault, lists them)"
 
 setup:
 	@./harness/setup.sh
@@ -124,7 +126,7 @@ shard-test:
 # Every suite of the kernel's all_tests.config that builds under UML, swept in
 # a kernel of its own (.kunit-kfault-suites; a cold build of most of the tree):
 # built once, then NIGHTLY_SHARDS shards in parallel (pytest-xdist, one UML a
-# worker, harness/parallel), merged into one report (out/nightly/suites/
+# worker, harness/kfault/parallel), merged into one report (out/nightly/suites/
 # sweep-merged-of-N/report).  The policy (configs/nightly.toml) leaves suites
 # out and caps the time and boots of each; BASELINE= an earlier night's
 # report.json compares the two by stable id (new, fixed, gone).  A boot may run
@@ -138,7 +140,7 @@ NIGHTLY = --build-dir $(BUILD_DIR) --out $(abspath $(OUT))/nightly --suite '$(NI
 	--kunitconfig $(NIGHTLY_CONFIG)
 nightly:
 	@$(HARNESS) build $(NIGHTLY)
-	@$(PYTHON) -m pytest -p xdist -n $(NIGHTLY_SHARDS) -q -p no:cacheprovider harness/parallel \
+	@$(PYTHON) -m pytest -p xdist -n $(NIGHTLY_SHARDS) -q -p no:cacheprovider harness/kfault/parallel \
 		--shards $(NIGHTLY_SHARDS) --sweep "--kdir $(KDIR) sweep $(NIGHTLY) \
 		--policy $(abspath $(NIGHTLY_POLICY)) --timeout 14400 --idle 120 --max-boots $(NIGHTLY_BOOTS) \
 		$(SWEEP_ARGS)"; \

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import targets
-from harness.errors import HarnessError
-from harness.checkout.known_bugs import Known
-from harness.console.kunit_results import KunitResult, results
+from kfault.checkout import targets
+from kfault.errors import HarnessError
+from kfault.checkout.known_bugs import Known
+from kfault.console.kunit_results import KunitResult, results
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.results import known as known_mod
-from harness.results import model
-from harness.console import protocol
-from harness.checkout.known_bugs import Known
-from harness.console.kunit_results import KunitResult
+from kfault.results import known as known_mod
+from kfault.results import model
+from kfault.console import protocol
+from kfault.checkout.known_bugs import Known
+from kfault.console.kunit_results import KunitResult
 
 
 def test_kunit(kunit_result: KunitResult, known: tuple[Known, ...]) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from harness.results import baseline, model, report
-from harness.errors import HarnessError
+from kfault.results import baseline, model, report
+from kfault.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
 LEAK = "leaked refdev_dev.c:110 refdev_probe +1/+8192B"
@@ -103,8 +103,8 @@ def test_a_passing_baseline_of_the_touched_case_runs_its_hunk() -> None:
     # not measure the file (its Makefile sets CFLAGS_property-entry-test.o),
     # and no point failed an allocation inside the case's own function; the
     # patched side's baseline of the case passed, so the case ran to its end
-    from harness.checkout.diff import Hunk
-    from harness.results import review_doc
+    from kfault.checkout.diff import Hunk
+    from kfault.results import review_doc
     patched = json.loads((DATA / "review_pe" / "patched.json").read_text())
     hunk = Hunk("drivers/base/test/property-entry-test.c", 436, 7, "pe_test_reference")
     [use] = review_doc.hunk_uses([(hunk, "pe_test_reference")], patched, {hunk: "x"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from harness.commands import bench
+from kfault.commands import bench
 
 
 def test_points_are_sampled_evenly_first_and_last_included() -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.engine.boots import Ended, boot_until_done
-from harness.errors import HarnessError
+from kfault.engine.boots import Ended, boot_until_done
+from kfault.errors import HarnessError
 
 
 def test_each_boot_resumes_where_the_last_one_ended(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.commands import calibrate
-from harness.errors import HarnessError
+from kfault.commands import calibrate
+from kfault.errors import HarnessError
 
 from .test_flows import REPO, make
 

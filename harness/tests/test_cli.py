@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import cli
-from harness.tests.test_flows import FakeRunner
+from kfault import cli
+from tests.test_flows import FakeRunner
 
 
 def last_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -73,7 +73,7 @@ def test_kunit_py_spellings_and_options_reach_kunit_py(
     # kunit.py's spellings (--build_dir, --kernel_args, --kconfig_add, --jobs,
     # --json) do what ours did, and a user's kunitconfig is added to ours in a
     # kernel of its own
-    from harness.proc.runner import kunit_argv
+    from kfault.proc.runner import kunit_argv
     runner = FakeRunner(["full_run_console.log"])
     monkeypatch.setattr(cli, "ProcessRunner", lambda: runner)
     extra = tmp_path / "mine.kunitconfig"
@@ -85,7 +85,7 @@ def test_kunit_py_spellings_and_options_reach_kunit_py(
     [req] = runner.requests
     assert req.build_dir == fake_tree / ".kunit-kfault-plus"
     composed = (req.kunitconfig_dir / ".kunitconfig").read_text()
-    assert composed.startswith((cli.REPO / "configs/.kunitconfig").read_text())
+    assert composed.startswith((cli.repo() / "configs/.kunitconfig").read_text())
     assert composed.endswith(f"# ---- {extra}\nCONFIG_LIST_KUNIT_TEST=y\n")
     args = kunit_argv(req)
     assert {"--jobs=3", "--kconfig_add=CONFIG_KASAN=n",
@@ -102,4 +102,4 @@ def test_version_names_the_checkout(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("kfault ") and str(cli.REPO) in out and "Python 3." in out
+    assert out.startswith("kfault ") and str(cli.repo()) in out and "Python 3." in out

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import configs, targets
-from harness.commands import context
-from harness.errors import HarnessError
+from kfault.checkout import configs, targets
+from kfault.commands import context
+from kfault.errors import HarnessError
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.results import calibration, model
-from harness.checkout import defects
-from harness.errors import HarnessError
+from kfault.results import calibration, model
+from kfault.checkout import defects
+from kfault.errors import HarnessError
 
 SRC = (
     "static int f(void)\n"

@@ -9,12 +9,12 @@ from typing import Any, Callable
 
 import pytest
 
-from harness.checkout import configs, identity, targets
-from harness.proc import runner as runner_mod
-from harness.errors import HarnessError
-from harness.commands import context, determinism, repro, kunit, sweep
-from harness.proc.runner import KunitRequest
-from harness.engine import resume
+from kfault.checkout import configs, identity, targets
+from kfault.proc import runner as runner_mod
+from kfault.errors import HarnessError
+from kfault.commands import context, determinism, repro, kunit, sweep
+from kfault.proc.runner import KunitRequest
+from kfault.engine import resume
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -386,7 +386,7 @@ def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
         (1, "port_add", "1"), (2, "port_add", "1")]
     # the report's union holds boot 1's port_add points only where its records do:
     # the rest was swept again (a review counted them twice: 102 'new' leaks)
-    from harness.engine import resume
+    from kfault.engine import resume
     log, _ = sweep.union(ctx, ctx.out / "sweep",
                          resume.load((ctx.out / "sweep/results.jsonl").read_text()))
     first = {r.line.key for r in log.results if r.boot == 1 and r.op == "port_add"}
@@ -395,7 +395,7 @@ def test_a_boot_whose_console_lost_points_is_swept_again_from_the_gap_once(
 
 def test_a_suite_case_whose_baseline_crashed_is_skipped_not_resumed_at_point_1(
         fake_tree: Path, tmp_path: Path) -> None:
-    from harness.console.protocol import TryLine
+    from kfault.console.protocol import TryLine
     ctx, _ = make(fake_tree, tmp_path, [])
     suites = context.suites_context(ctx, "kfault_init_deref", None)
     base = TryLine(op="kunit_device.kunit_device_driver_test", nth=0, fill=0)
@@ -563,7 +563,7 @@ def test_a_point_that_wrote_out_of_bounds_ends_its_boot_and_the_next_resumes_aft
     # kernel printed its result, 'kfault: unusable ... why=wrote', and
     # panicked.  In the night before this, such writes went on and a later
     # suite's point crashed in kasan_quarantine_reduce(), outside any point
-    from harness.results import model
+    from kfault.results import model
     log = model.build((DATA / "iov_iter_wrote_boot-1.log").read_text().splitlines(), "")
     assert log.unusable is not None
     assert (log.unusable.op, log.unusable.nth, log.unusable.why) == (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema  # type: ignore[import]  # Debian ships no stubs
 
-from harness.results import kcidb, model, report
+from kfault.results import kcidb, model, report
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = json.loads((DATA / "kcidb/v5.3.schema.json").read_text())

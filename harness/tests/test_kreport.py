@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.console import kreport
+from kfault.console import kreport
 
 DATA = Path(__file__).parent / "data"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.console import kunit_results
+from kfault.console import kunit_results
 
 DATA = Path(__file__).parent / "data"
 KDIR = Path(os.environ.get("KDIR") or Path.home() / ".cache/kfault/linux-source-6.12")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import diff, gcov
-from harness.commands import context, review as review_flow
-from harness.results import linecov, review_doc
+from kfault.checkout import diff, gcov
+from kfault.commands import context, review as review_flow
+from kfault.results import linecov, review_doc
 
 from .test_flows import FakeRunner, make
 
@@ -127,7 +127,7 @@ def test_a_hunk_gcov_saw_not_run_is_inconclusive_whatever_the_points() -> None:
     [use] = review_doc.hunk_uses([(hunk, "refdev_open")], report,
                                  {hunk: linecov.HunkLines((54,), ())})
     assert use.points == ("open 1",) and not use.exercised
-    from harness.results import baseline
+    from kfault.results import baseline
     none = baseline.Comparison((), (), (), (), ())
     assert review_doc.verdict(none, [use]) == review_doc.INCONCLUSIVE
     assert review_doc.first_line(none, [use]) == (
@@ -144,7 +144,7 @@ def test_a_hunk_gcov_saw_not_run_is_inconclusive_whatever_the_points() -> None:
 def test_a_live_check_that_missed_objects_says_so() -> None:
     # a real run's console whose statistics line counts objects the live
     # check did not follow (full_run_console.log, its line in today's format)
-    from harness.results import model, summary
+    from kfault.results import model, summary
     lines = [ln if "points/s" not in ln else
              ln + ", 7 objects not followed by the live check"
              for ln in (DATA / "full_run_console.log").read_text().splitlines()]
@@ -160,8 +160,8 @@ def test_a_live_check_that_missed_objects_says_so() -> None:
 def test_a_gcc_without_libgcov_is_one_clear_error(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     # a gcc that only echoes the name back, as one without libgcc-12-dev does
-    from harness.errors import HarnessError
-    from harness.proc import runner
+    from kfault.errors import HarnessError
+    from kfault.proc import runner
     fake = tmp_path / "bin"
     fake.mkdir()
     (fake / "gcc").write_text("#!/bin/sh\necho libgcov.a\n")
@@ -174,7 +174,7 @@ def test_a_gcc_without_libgcov_is_one_clear_error(tmp_path: Path,
 
 
 def test_gcov_output_that_is_not_json_stops_the_review(fake_tree: Path, tmp_path: Path) -> None:
-    from harness.errors import HarnessError
+    from kfault.errors import HarnessError
     ctx, runner, hunk, plan = leak_patch_review(fake_tree, tmp_path)
     runner.gcov = {SESSION: "stats_live.log"}
     with pytest.raises(HarnessError, match=f"gcov on {SESSION} in .*: not gcov's JSON"):

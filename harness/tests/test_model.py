@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.console import kmemleak, ktap
-from harness.results import model
-from harness.commands import context
-from harness.commands.sweep import crash_leftovers
-from harness.console.protocol import Verdict
+from kfault.console import kmemleak, ktap
+from kfault.results import model
+from kfault.commands import context
+from kfault.commands.sweep import crash_leftovers
+from kfault.console.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
 
@@ -98,8 +98,8 @@ def test_symbols_place_a_return_address_in_the_target_files() -> None:
 def test_kernel_leaks_are_counted_against_the_known_kernel_bugs() -> None:
     # a real confirmation: 29 kobject names of caches whose sysfs_slab_add()
     # failed under refdev_core_create(), one line each
-    from harness.checkout import known_bugs
-    from harness.results import known
+    from kfault.checkout import known_bugs
+    from kfault.results import known
     REPO = Path(__file__).resolve().parents[2]
     bugs = known_bugs.load_bugs(REPO / "configs")
     log = build("kmemleak_known_bugs.log")
@@ -144,7 +144,7 @@ def test_results_lost_with_their_done_line_are_missing() -> None:
     # test_clobber_redzone_free's points 12..21 and its 'done' line; only the
     # jump from 'try nth=12' to 'try nth=22' says so.  These were kept as swept
     # before (126 of the 144 points, the next boot resumed elsewhere)
-    from harness.engine import resume
+    from kfault.engine import resume
     log = model.build(lines("slub_test_lost_protocol.log"), "")
     assert "slub_test.test_clobber_redzone_free" not in {d.op for _, d in log.dones}
     lost = log.missing()
@@ -156,8 +156,8 @@ def test_results_lost_with_their_done_line_are_missing() -> None:
 def test_a_suite_case_that_fails_when_run_again_is_a_known_finding() -> None:
     # make sweep SUITE=property-entry: pe_test_reference passes once, then its
     # second unarmed run gets -EEXIST (references never put): point 0 reports it
-    from harness.checkout import known_bugs
-    from harness.commands import sweep
+    from kfault.checkout import known_bugs
+    from kfault.commands import sweep
     log = model.build(lines("suites_rerun_fails.log"), "")
     base = [r for r in log.results if r.op == "property-entry.pe_test_reference"]
     assert [(r.line.nth, r.line.verdict) for r in base] == [(0, Verdict.REPORT)]

@@ -10,9 +10,9 @@ from typing import Callable
 
 import pytest
 
-from harness.commands import modules
-from harness.commands.context import Context
-from harness.errors import HarnessError
+from kfault.commands import modules
+from kfault.commands.context import Context
+from kfault.errors import HarnessError
 
 from .test_flows import DATA, make
 from .test_usersweep import ReplayRunner

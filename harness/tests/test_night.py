@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.checkout import policy
-from harness.console import protocol
-from harness.results import model, report
-from harness.results.render import markdown
+from kfault.checkout import policy
+from kfault.console import protocol
+from kfault.results import model, report
+from kfault.results.render import markdown
 
 DATA = Path(__file__).parent / "data"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.console import oops
+from kfault.console import oops
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,8 +64,8 @@ def test_a_crash_in_code_the_driver_called_names_where_it_faulted() -> None:
     assert crash is not None
     assert (crash.frame, crash.faulted, crash.rip) == (
         "refdev_probe+0xd97/0x1570", "kfree+0x5f/0x540", False)
-    from harness.console.protocol import TryLine
-    from harness.engine import resume
+    from kfault.console.protocol import TryLine
+    from kfault.engine import resume
     rec = resume.crash_record(crash, TryLine("probe", 7, 0), ("refdev_dev.c", 197), 1)
     assert rec.detail == ("Kernel panic - not syncing: Segfault with no mm; faulted in "
                           "kfree+0x5f/0x540, called from refdev_probe+0xd97/0x1570 at "

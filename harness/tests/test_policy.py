@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import policy
-from harness.engine.resume import Record, boot_cap
-from harness.errors import HarnessError
+from kfault.checkout import policy
+from kfault.engine.resume import Record, boot_cap
+from kfault.errors import HarnessError
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from harness.proc.progress import Progress
+from kfault.proc.progress import Progress
 
 DATA = Path(__file__).parent / "data"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.console import protocol
-from harness.console.protocol import Verdict
+from kfault.console import protocol
+from kfault.console.protocol import Verdict
 
 DATA = Path(__file__).parent / "data"
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
-from harness.results import model, render, report
+from kfault.results import model, render, report
 
 DATA = Path(__file__).parent / "data"
 LEAK = "refdev_dev.c:110 refdev_probe +1/+8192B"
@@ -170,7 +170,7 @@ def test_html_anchors_by_stable_id_survive_code_that_moves() -> None:
 def test_html_marks_known_findings_and_shows_reproducers() -> None:
     # make sweep SUITE=property-entry: pe_test_reference's baseline fails,
     # a known finding (configs/known-suite-bugs.toml) with its citation
-    from harness.checkout import known_bugs
+    from kfault.checkout import known_bugs
     configs = Path(__file__).resolve().parents[2] / "configs"
     log = model.build((DATA / "suites_rerun_fails.log").read_text().splitlines(), "")
     rep = report.build(log, report.RunMeta(known=known_bugs.load_suite_findings(configs),

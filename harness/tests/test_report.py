@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.results import model, render, report, reports_io
-from harness.errors import HarnessError
+from kfault.results import model, render, report, reports_io
+from kfault.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
 LEAK = "refdev_dev.c:110 refdev_probe +1/+8192B"
@@ -212,7 +212,7 @@ def test_a_bad_baseline_is_a_one_line_error_and_nothing_is_written(
 
 
 def test_a_failed_point_says_how_to_rerun_it() -> None:
-    from harness.results.report import reproduce
+    from kfault.results.report import reproduce
     assert reproduce("make repro POINT={op}:{point}", "open", 3, "e3e5e880") == \
         "make repro POINT=open:e3e5e880"
     # a crash record has no id: its nth
@@ -231,7 +231,7 @@ def test_a_failed_point_says_how_to_rerun_it() -> None:
 
 def test_ids_are_the_kernels_fnv() -> None:
     # kunit/kfault/kfault_test.c's kfault_fnv_stable: the same vectors
-    from harness.results import ids
+    from kfault.results import ids
     assert ids.fnv(b"") == ids.FNV_SEED == 2166136261
     assert ids.fnv(b"a") == 0xe40c292c
     assert ids.stable_id("a") == "e40c292c"
@@ -283,8 +283,8 @@ def test_a_baseline_broken_by_state_left_behind_is_blamed_by_bisecting_slices() 
     # kunit_device_test broke it up to point 10 (kunit_add_action() failed,
     # the driver stayed registered) and not from point 11 on: those are the
     # answers the run's blame-1-*.log boots gave
-    from harness.commands.sweep import bisect, preceding
-    from harness.engine import resume
+    from kfault.commands.sweep import bisect, preceding
+    from kfault.engine import resume
     records = resume.load((DATA / "suites_kunit_device_results.jsonl").read_text())
     before = preceding(records, "kunit_device.kunit_device_cleanup_test")
     keys = [f"{r.op}:{r.point}" for r in before]
@@ -309,8 +309,8 @@ def test_a_point_that_left_a_driver_on_the_kunit_bus_is_its_finding() -> None:
     # checked (lib/kunit/device.c:101): the driver stays registered after the
     # case's cleanup freed it.  The check after each point (kunit/kfault/bus.c)
     # prints "kfault: left" and makes it the point's report
-    from harness.console import protocol
-    from harness.engine import resume
+    from kfault.console import protocol
+    from kfault.engine import resume
     log = model.build((DATA / "kunit_device_left_boot-1.log").read_text().splitlines(), "")
     assert log.left == {("kunit_device.kunit_device_test", 10): protocol.LeftLine(
         "kunit_device.kunit_device_test", 10, 1, 0)}
@@ -327,8 +327,8 @@ def test_the_blame_tries_the_last_point_that_left_state_on_the_bus_first() -> No
     # the same sweep's records: kunit_device_cleanup_test's baseline failed
     # after kunit_device_test:10 left its driver; that point is the candidate
     # two boots confirm (the run's blame-1-*.log), no bisection
-    from harness.commands.sweep import last_left, preceding
-    from harness.engine import resume
+    from kfault.commands.sweep import last_left, preceding
+    from kfault.engine import resume
     records = resume.load((DATA / "kunit_device_left_results.jsonl").read_text())
     before = preceding(records, "kunit_device.kunit_device_cleanup_test")
     at = last_left(before)
@@ -349,9 +349,9 @@ def test_the_blame_confirms_or_refutes_the_bus_candidate(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, culprit: str, boots: int | None) -> None:
     # the records of make sweep SUITE=kunit_device (2026-12-02); each slice
     # boot answers as a kernel would whose state the culprit point left
-    from harness.commands import sweep
-    from harness.engine import resume
-    from harness.console.protocol import Verdict
+    from kfault.commands import sweep
+    from kfault.engine import resume
+    from kfault.console.protocol import Verdict
     records = resume.load((DATA / "kunit_device_left_results.jsonl").read_text())
     op = "kunit_device.kunit_device_cleanup_test"
     keys = [f"{r.op}:{r.point}" for r in sweep.preceding(records, op)]
@@ -384,8 +384,8 @@ def test_a_blame_replays_only_the_boot_that_ran_the_baseline() -> None:
     # the first 3 ended by ext4_mballoc_test's hangs.  The blame replayed
     # slices from boot 1 on: each ran into an ext4 hang and waited 120 s.
     # Points of boots 1-3 left nothing in boot 4: it started afresh
-    from harness.commands import sweep
-    from harness.engine import resume
+    from kfault.commands import sweep
+    from kfault.engine import resume
     records = resume.load((DATA / "night_shard1_before_strchr_results.jsonl").read_text())
     op = "string.string_test_strchr"
     [base] = [r for r in records if r.op == op and r.point == "0"]

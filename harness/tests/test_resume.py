@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.results import model
-from harness.engine import resume
-from harness.console.protocol import TryLine
+from kfault.results import model
+from kfault.engine import resume
+from kfault.console.protocol import TryLine
 
 DATA = Path(__file__).parent / "data"
 
@@ -78,7 +78,7 @@ def test_a_crash_during_a_targeted_fill_in_is_a_point_and_resumed_after() -> Non
 def test_a_boot_that_died_without_a_panic_line_is_a_crash_not_a_hang() -> None:
     # make sweep SUITE='kunit*' KUNITCONFIG=lib/kunit, boot 41: the console
     # stops mid-trace in kunit_log_test, 0.75 s in; kunit.py saw the kernel die
-    from harness.console.protocol import TryLine
+    from kfault.console.protocol import TryLine
     at = TryLine(op="kunit-log-test.kunit_log_test", nth=7, fill=0)
     tail = (DATA / "kunit_py_crashed_tail.txt").read_text()
     rec = resume.hang_record(at, 41, 600, tail)
@@ -88,8 +88,8 @@ def test_a_boot_that_died_without_a_panic_line_is_a_crash_not_a_hang() -> None:
 
 
 def test_a_point_that_flooded_the_console_is_a_report_and_the_sweep_resumes_after_it() -> None:
-    from harness.console.protocol import TryLine
-    from harness.proc.runner import flood_said
+    from kfault.console.protocol import TryLine
+    from kfault.proc.runner import flood_said
     at = TryLine(op="kunit-log-test.kunit_log_test", nth=7, fill=0)
     said = flood_said("BUG: KASAN: x\nkfault: console flood: the boot was stopped after "
                       "268435460 bytes of output (more than 268435456)\n")

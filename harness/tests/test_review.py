@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.results import baseline
-from harness.checkout import diff
-from harness.results import review_doc
-from harness.errors import HarnessError
-from harness.commands import review as review_flow
+from kfault.results import baseline
+from kfault.checkout import diff
+from kfault.results import review_doc
+from kfault.errors import HarnessError
+from kfault.commands import review as review_flow
 
 from .test_flows import make
 
@@ -86,7 +86,7 @@ def test_a_reversed_diff_names_the_file_without_its_prefix() -> None:
 
 def test_each_defect_patch_names_its_line() -> None:
     # configs/defects/refdev: one patch per seeded defect, the marker on a line it adds
-    from harness.checkout import defects
+    from kfault.checkout import defects
     patches = sorted((REPO / "configs/defects/refdev").glob("*.patch"))
     assert len(patches) == 16
     found = {p.stem: defects.from_patch(p.name, p.read_text()) for p in patches}
@@ -235,7 +235,7 @@ def test_a_hunk_without_gits_function_gets_the_files_enclosing_function() -> Non
 def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() -> None:
     # a night's shard (2026-12-02): a finding of a suite the base capped before
     # it is not new - and the review cannot be clean either
-    from harness.tests.test_baseline import doc
+    from tests.test_baseline import doc
     patched = doc("night_kunit_shard1_boot1.log")
     finding = next(p for p in patched["points"] if not p["ok"])
     suite = finding["operation"].split(".")[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.proc import runner
+from kfault.proc import runner
 
 
 def test_kunit_argv_is_the_stock_command_with_our_configs() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.results import sites
+from kfault.results import sites
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import scaffold, targets
-from harness.commands import skeleton as skeleton_cmd
-from harness.errors import HarnessError
+from kfault.checkout import scaffold, targets
+from kfault.commands import skeleton as skeleton_cmd
+from kfault.errors import HarnessError
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.engine.state import Running, SweepDir, parse_running
+from kfault.engine.state import Running, SweepDir, parse_running
 
 
 def test_the_running_marker_before_and_after_the_boot_starts() -> None:

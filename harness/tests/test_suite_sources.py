@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from harness.checkout import suite_sources
+from kfault.checkout import suite_sources
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness.console import tables
-from harness.console.protocol import Verdict
+from kfault.console import tables
+from kfault.console.protocol import Verdict
 
 KFAULT = Path(__file__).resolve().parents[2] / "kunit/kfault"
 # the harness's own verdicts: a boot that died or hung at a point

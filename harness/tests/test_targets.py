@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import known_bugs
-from harness.checkout import targets
-from harness.errors import HarnessError
-from harness.console.protocol import Verdict
+from kfault.checkout import known_bugs
+from kfault.checkout import targets
+from kfault.errors import HarnessError
+from kfault.console.protocol import Verdict
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'

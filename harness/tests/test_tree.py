@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.checkout import tree
-from harness.errors import HarnessError
+from kfault.checkout import tree
+from kfault.errors import HarnessError
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -9,14 +9,14 @@ from typing import Callable
 
 import pytest
 
-from harness.checkout import targets
-from harness.engine import userspace as usersweep
-from harness.errors import HarnessError
-from harness.commands import context, determinism
-from harness.commands import usersweep as usersweep_flow
-from harness.console.protocol import Verdict
-from harness.proc.runner import KunitRequest
-from harness.tests.test_flows import FakeRunner
+from kfault.checkout import targets
+from kfault.engine import userspace as usersweep
+from kfault.errors import HarnessError
+from kfault.commands import context, determinism
+from kfault.commands import usersweep as usersweep_flow
+from kfault.console.protocol import Verdict
+from kfault.proc.runner import KunitRequest
+from tests.test_flows import FakeRunner
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"

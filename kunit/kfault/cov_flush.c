@@ -2,7 +2,7 @@
 /*
  * make review's coverage build only (KFAULT_GCOV=y on make's command line,
  * UML): the touched files are compiled with gcov's counters and libgcov is
- * linked in (harness/checkout/gcov.py).  libgcov writes its .gcda files from
+ * linked in (harness/kfault/checkout/gcov.py).  libgcov writes its .gcda files from
  * a destructor gcc puts in .fini_array.00100, which UML's linker script does
  * not gather into the .fini_array that libc runs at exit; this plain
  * destructor, which it does gather, writes them instead after the kernel

@@ -81,7 +81,7 @@
  * kernel-mode fault that guard.c caught); passed and test-failed are the
  * any-suite sweep's (suites.c): the case passed although an allocation
  * failed, or failed its own expectations because of it.  Their names
- * (output.c) are the harness's Verdict (harness/console/protocol.py), which
+ * (output.c) are the harness's Verdict (harness/kfault/console/protocol.py), which
  * adds the harness's own hang; a test checks they agree.
  */
 enum kfault_verdict {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfault: every "kfault:" line the harness reads, in one place.  Each kind
- * has one parser on the other side (harness/console/protocol.py); change both.
+ * has one parser on the other side (harness/kfault/console/protocol.py); change both.
  *
  *   target  the code under test: name, prefix, srcdir, text range, tags
  *   try     a point is about to run (a crash right after is that point's)

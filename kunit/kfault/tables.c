@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfault: the tables that say which console lines and which stack frames
- * are whose.  The harness's side of them is harness/console/tables.py;
+ * are whose.  The harness's side of them is harness/kfault/console/tables.py;
  * harness/tests/test_tables.py checks that the lists both sides use to
  * decide the same thing (report heads, artefacts, allocator frames) agree.
  */

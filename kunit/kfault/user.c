@@ -2,7 +2,7 @@
 /*
  * kfault: the op sweeps' engine, driven from user space.
  *
- * harness/user/kfault-user.c sweeps module loads and system calls from a
+ * harness/kfault/user/kfault-user.c sweeps module loads and system calls from a
  * program.  Instead of a bare /proc/thread-self/fail-nth, which counts every
  * allocation of the task, the kernel's own bookkeeping included, it asks
  * this file, debugfs kfault/user, for the counting, arming and judging the

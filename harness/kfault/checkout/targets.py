@@ -30,7 +30,7 @@ class Modules:
 
 @dataclass(frozen=True)
 class UserOp:
-    """One operation of a sweep from user space (harness/user/kfault-user.c):
+    """One operation of a sweep from user space (harness/kfault/user/kfault-user.c):
     setup steps, the steps run with fail-nth armed, teardown steps."""
     name: str
     setup: tuple[str, ...]
@@ -61,7 +61,7 @@ def check_step(step: str, origin: str) -> str:
     if arity is None or not arity[0] <= len(words) <= arity[1]:
         raise HarnessError(f"{origin}: step {step!r}: expected one of "
                            + ", ".join(sorted(STEP_VERBS)) + " with its arguments "
-                           "(harness/user/kfault-user.c)")
+                           "(harness/kfault/user/kfault-user.c)")
     if words[0] in ("open", "close", "read", "write", "ioctl") and not (
             words[1].isdigit() and int(words[1]) < 8):
         raise HarnessError(f"{origin}: step {step!r}: the slot must be 0..7")

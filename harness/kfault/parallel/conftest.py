@@ -1,7 +1,7 @@
 """The shards of a suite sweep as pytest items, which pytest-xdist runs in
 parallel, one UML instance a worker, on a kernel built before:
 
-    python3 -m pytest -p xdist -n 2 harness/parallel --shards 2 \\
+    python3 -m pytest -p xdist -n 2 harness/kfault/parallel --shards 2 \\
         --sweep "--kdir KDIR sweep --suite GLOB --kunitconfig K --out OUT ..."
 
 (what 'make nightly' runs).  Each item is one 'sweep --shard I/N --prebuilt';
@@ -13,7 +13,7 @@ import shlex
 
 import pytest
 
-from harness.errors import HarnessError
+from kfault.errors import HarnessError
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

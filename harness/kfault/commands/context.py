@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
+from .. import paths
 from ..checkout import configs, gcov, identity, suite_sources, targets, tree
 from ..checkout import known_bugs
 from ..checkout.policy import NONE as NO_POLICY, Policy
@@ -35,6 +36,11 @@ class Checkout:
     @property
     def config_dir(self) -> Path:
         return self.repo / "configs"
+
+    @property
+    def user_dir(self) -> Path:
+        """The user-space helper and the init scripts its boots run."""
+        return paths.user_dir(self.repo)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
  *	kfault-user PLAN RECORDS [OP NTH]
  *	kfault-user PLAN RECORDS only OP ID
  *
- * PLAN is written by the harness (harness/engine/userspace.py): for each
+ * PLAN is written by the harness (harness/kfault/engine/userspace.py): for each
  * operation, "op NAME pages=0|1", the leak check's scope ("scope DIR/" or
  * "scope [module]", any number), then its steps, each "setup STEP",
  * "step STEP" or "teardown STEP", then "end".  A STEP is one of
@@ -33,7 +33,7 @@
  * memory while this one waits).  Then the parent asks for the leak check ("end": the call
  * sites in scope whose live count grew, deferred frees run first) and
  * drains the kernel's messages of the point (/dev/kmsg).  Every record is
- * one line of RECORDS (read by harness/engine/userspace.py); "begin" is on
+ * one line of RECORDS (read by harness/kfault/engine/userspace.py); "begin" is on
  * the host's disk before the point starts, so a point that crashes the
  * kernel is known.  OP NTH resumes after that point; "only OP ID" runs the
  * counting run and then the one point with that id.

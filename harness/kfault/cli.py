@@ -1,13 +1,14 @@
-"""Command line: python3 -m harness <command>.  Parses arguments and dispatches to a
+"""Command line: kfault <command> (or python3 -m kfault).  Parses arguments and dispatches to a
 flow; the only module that exits."""
 from __future__ import annotations
 
 import argparse
-import os
+import functools
 import sys
 from pathlib import Path
 from typing import Callable
 
+from . import paths
 from .checkout import policy, targets, tree
 from .checkout.policy import Policy
 from .errors import HarnessError
@@ -15,36 +16,31 @@ from .commands import (bench, calibrate, context, determinism, kunit, modules, r
                        review, skeleton, sweep, usersweep)
 from .proc.runner import ProcessRunner
 
-REPO = Path(__file__).resolve().parent.parent
 
-
-def default_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(os.environ.get("KFAULT_CACHE", str(Path(base) / "kfault")))
-
-
-def default_kdir() -> Path:
-    return Path(os.environ.get("KDIR") or default_cache() / "linux-source-6.12")
+@functools.cache
+def repo() -> Path:
+    """The checkout this kfault builds (paths.checkout), found once."""
+    return paths.checkout()
 
 
 def make_context(args: argparse.Namespace) -> context.Context:
-    target = targets.resolve(REPO / "configs", args.target)
+    target = targets.resolve(repo() / "configs", args.target)
     # a review's patched copy (make -C it repro ...): its kernel is not root's to run
-    run_as = review.unprivileged() if (REPO / review.UNTRUSTED).exists() else None
+    run_as = review.unprivileged() if (repo() / review.UNTRUSTED).exists() else None
     # kunit.py runs in the kernel tree: every path it is given must be absolute
     boot = context.BootSpec(kdir=args.kdir.absolute(),
                             build_dir=args.build_dir and args.build_dir.absolute(),
                             timeout=args.timeout, idle=getattr(args, "idle", 0),
                             kernel_args=tuple(getattr(args, "kernel_arg", [])),
-                            ccache_dir=default_cache() / "ccache", run_as=run_as,
+                            ccache_dir=paths.default_cache() / "ccache", run_as=run_as,
                             jobs=args.jobs, kconfig_add=tuple(args.kconfig_add))
     return context.for_target_file(context.Context(
-        checkout=context.Checkout(REPO), target=target, runner=ProcessRunner(),
+        checkout=context.Checkout(repo()), target=target, runner=ProcessRunner(),
         out=args.out.absolute(), boot=boot))
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    for change in tree.link(args.kdir, REPO):
+    for change in tree.link(args.kdir, repo()):
         print(f"link: {change}")
     return 0
 
@@ -56,14 +52,14 @@ def cmd_unlink(args: argparse.Namespace) -> int:
 
 
 def cmd_configs(args: argparse.Namespace) -> int:
-    for path in context.write_configs(REPO / "configs", check=args.check):
+    for path in context.write_configs(repo() / "configs", check=args.check):
         print(f"configs: wrote {path}")
     return 0
 
 
 def cmd_skeleton(args: argparse.Namespace) -> int:
     name = args.srcdir.rstrip("/").rsplit("/", 1)[-1]
-    out = args.out or REPO / "out" / "skeleton" / name
+    out = args.out or Path("out") / "skeleton" / name
     written = skeleton.write(args.kdir, args.srcdir, out.absolute())
     for path in written:
         print(f"skeleton: wrote {path}")
@@ -73,7 +69,7 @@ def cmd_skeleton(args: argparse.Namespace) -> int:
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
-    for t in targets.load_all(REPO / "configs"):
+    for t in targets.load_all(repo() / "configs"):
         print(f"{t.name}{' (default)' if t.default else ''}: {t.description}; suites "
               f"{t.suites}; sources {', '.join(t.srcdirs)}")
     return 0
@@ -129,12 +125,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not args.suite:
         raise HarnessError("bench: name the suites to sweep with SUITE=")
     ctx = context.suites_context(make_context(args), args.suite, None)
-    touch = REPO / args.touch if args.touch else None
+    touch = repo() / args.touch if args.touch else None
     if touch is not None and not touch.is_file():
         raise HarnessError(f"bench: --touch {args.touch}: no such file in the checkout")
     result, done = bench.bench(ctx, args.runs, args.sample, touch)
     kernel = (done.log.kernel_version if done.log else None) or "unknown"
-    path = bench.write(result, REPO, kernel)
+    path = bench.write(result, repo(), kernel)
     print(f"bench: kfault {result.ours.median:.1f} s for {result.points} points; one boot per "
           f"point {result.projected:.0f} s (projected from {len(result.sampled)}): "
           f"{result.ratio:.0f}x; 2 shards {result.sharded.median:.1f} s; in {path}")
@@ -192,8 +188,8 @@ def cmd_modules(args: argparse.Namespace) -> int:
 class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        rev = ProcessRunner().git_revision(REPO) or "(not a git checkout)"
-        print(f"kfault {rev} ({REPO}), Python "
+        rev = ProcessRunner().git_revision(repo()) or "(not a git checkout)"
+        print(f"kfault {rev} ({repo()}), Python "
               f"{sys.version.split()[0]}")
         parser.exit()
 
@@ -216,8 +212,8 @@ def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, t
     p.add_argument("--kconfig_add", "--kconfig-add", dest="kconfig_add", action="append",
                    default=[], help="CONFIG_X=y|n on top of the kunitconfig (kunit.py's "
                    "--kconfig_add; repeatable)")
-    p.add_argument("--out", type=Path, default=REPO / "out",
-                   help="results go under OUT/ (default: out/ in this checkout)")
+    p.add_argument("--out", type=Path, default=Path("out"),
+                   help="results go under OUT/ (default: out/ here)")
     if kernel_args:
         p.add_argument("--kernel_args", "--kernel-arg", dest="kernel_arg", action="append",
                        default=[], help="an extra boot argument, e.g. kfault.leak_check=0 "
@@ -228,7 +224,7 @@ def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, t
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python3 -m harness",
+        prog="kfault",
         description="kfault: fault-injection harness for kernel drivers")
     parser.add_argument("--kdir", type=Path, default=None,
                         help="kernel tree (default: $KDIR or the cached linux-source-6.12)")
@@ -350,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; its last line names the exit code, which make turns into 2."""
     args = build_parser().parse_args(argv)
     if args.kdir is None:
-        args.kdir = default_kdir()
+        args.kdir = paths.default_kdir()
     code = run_command(args)
     if args.func not in (cmd_link, cmd_unlink, cmd_configs, cmd_targets) or code:
         meaning = COMMAND_MEANINGS.get((args.command, code)) or MEANINGS.get(code, "failed")

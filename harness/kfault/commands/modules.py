@@ -29,7 +29,7 @@ def modules_test(ctx: Context) -> Outcome:
                                                           else f"see {out}/build.txt"))
     kos = [build_dir / ko for ko in mods.load + mods.tests]
     boot_args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
-                 f"init={ctx.checkout.repo / 'harness/user/modules-init.sh'}", "kasan_multi_shot",
+                 f"init={ctx.checkout.user_dir / 'modules-init.sh'}", "kasan_multi_shot",
                  "KFAULT_MODULES=" + ":".join(str(k) for k in kos)]
     print("modules: booting UML on the host's root: insmod, suites, rmmod, kmemleak", flush=True)
     start = time.monotonic()

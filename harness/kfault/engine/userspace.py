@@ -1,4 +1,4 @@
-"""Sweeps from user space (pure): the plan harness/user/kfault-user.c reads,
+"""Sweeps from user space (pure): the plan harness/kfault/user/kfault-user.c reads,
 the records it writes, and each point's verdict.
 
 kfault-user runs inside a UML boot on the host's root.  The engine is the

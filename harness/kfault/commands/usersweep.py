@@ -1,8 +1,8 @@
 """'make sweep TARGET=<a target with [user]>': module loads and system calls
 swept from user space, in the modules kernel.
 
-harness/user/kfault-user.c runs in a UML boot on the host's root
-(harness/user/usersweep-init.sh) and writes its records into this sweep's directory;
+harness/kfault/user/kfault-user.c runs in a UML boot on the host's root
+(harness/kfault/user/usersweep-init.sh) and writes its records into this sweep's directory;
 a boot that crashes or hangs at a point gets a crash/hang point, and the
 next boot resumes after it.  kmemleak looks once per boot, after the last
 point; its objects go to the point whose process allocated them.
@@ -67,7 +67,7 @@ def reject_range(runner: Runner, build_dir: Path) -> str:
 def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
           reject: str) -> int | None:
     args = ["mem=1G", "console=tty", "rootfstype=hostfs", "rootflags=/", "ro",
-            f"init={ctx.checkout.repo / 'harness/user/usersweep-init.sh'}", "kasan_multi_shot",
+            f"init={ctx.checkout.user_dir / 'usersweep-init.sh'}", "kasan_multi_shot",
             f"KFAULT_USER_DIR={out.resolve()}", f"KFAULT_BOOT={num}",
             f"KFAULT_RESUME={resume}", f"KFAULT_REJECT={reject}"] + list(ctx.boot.kernel_args)
     (out / f"boot-{num}.records").unlink(missing_ok=True)
@@ -496,7 +496,7 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
     state.open(fresh)
     _build(ctx, build_dir, out)
     state.write_stamp(bid.content)
-    ctx.runner.compile_c(ctx.checkout.repo / "harness/user/kfault-user.c", out / "kfault-user")
+    ctx.runner.compile_c(ctx.checkout.user_dir / "kfault-user.c", out / "kfault-user")
     (out / "plan.txt").write_text(userspace.plan(user.ops, str(build_dir.resolve()),
                                                  ctx.target.srcdirs + user.leak_dirs))
     complete = run_boots(ctx, build_dir, out, max_boots,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import cli
-from harness.commands.context import EXIT_FINDING
-from harness.parallel.conftest import sweep_argv
+from kfault import cli
+from kfault.commands.context import EXIT_FINDING
+from kfault.parallel.conftest import sweep_argv
 
 
 def test_shard_swept_to_its_end(shard: str, request: pytest.FixtureRequest) -> None:
