@@ -5,7 +5,9 @@ captured consoles) and never start a process themselves.
 """
 from __future__ import annotations
 
+import ctypes
 import fcntl
+import functools
 import os
 import shutil
 import signal
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HarnessError
+from . import seccomp
 from .progress import Progress
 
 
@@ -40,6 +43,51 @@ class KunitRequest:
     idle: int = 0                       # seconds without output after which it is (0: never)
     # (uid, gid) that builds and boots: patched code never runs as root
     run_as: tuple[int, int] | None = None
+
+
+class _Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+@functools.cache
+def host_xstate_size() -> int | None:
+    """The size of this host's XSAVE area for ptrace (NT_X86_XSTATE), read from
+    a stopped child of ours; None where there is none (not x86, no XSAVE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pid = os.fork()
+    if pid == 0:                            # the child: stop, to be read
+        try:
+            libc.ptrace(ctypes.c_long(0), ctypes.c_long(0), None, None)   # PTRACE_TRACEME
+            os.kill(os.getpid(), signal.SIGSTOP)
+        finally:
+            os._exit(0)
+    try:
+        _, status = os.waitpid(pid, os.WUNTRACED)
+        if not os.WIFSTOPPED(status):
+            return None
+        buf = ctypes.create_string_buffer(1 << 16)
+        iov = _Iovec(ctypes.cast(buf, ctypes.c_void_p), len(buf))
+        done = libc.ptrace(ctypes.c_long(seccomp.PTRACE_GETREGSET), ctypes.c_long(pid),
+                           ctypes.c_void_p(seccomp.NT_X86_XSTATE), ctypes.byref(iov))
+        return int(iov.len) if done == 0 else None
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def uml_preexec(srctree: Path) -> Callable[[], None] | None:
+    """What a UML boot of this tree's kernel runs before its exec on this host:
+    the FPU fallback filter where UML's fixed FPU buffer is not the host's
+    (seccomp.py), or nothing."""
+    uml = seccomp.uml_fixed_fp_size(srctree)
+    if not seccomp.needs_filter(uml, host_xstate_size() if uml is not None else None):
+        return None
+    if not getattr(uml_preexec, "said", False):
+        print(f"kfault: host XSAVE area {host_xstate_size()} bytes, UML's fixed {uml}: UML "
+              "user space keeps FPU state by FXSAVE (seccomp filter, proc/seccomp.py)",
+              file=sys.stderr, flush=True)
+        setattr(uml_preexec, "said", True)
+    return seccomp.install
 
 
 def as_user(argv: list[str], run_as: tuple[int, int] | None) -> list[str]:
@@ -206,7 +254,8 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             proc = subprocess.Popen(kunit_argv(req), cwd=req.kdir, env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, errors="replace",
-                                    start_new_session=on_start is not None)
+                                    start_new_session=on_start is not None,
+                                    preexec_fn=uml_preexec(req.kdir))
             if on_start:
                 on_start(proc.pid)
             kill.append(lambda: stop_kernel(proc.pid) > 0)
@@ -509,8 +558,10 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
     if not kernel.is_file():
         raise HarnessError(f"no UML kernel at {kernel}: the build failed")
     with log.open("w") as out:
+        # an O= build links its source tree in as 'source'
         proc = subprocess.Popen([str(kernel)] + args, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=uml_preexec(kernel.parent / "source"))
         if on_start:
             on_start(proc.pid)
         try:
