@@ -223,9 +223,8 @@ pytest:
 
 # PYTEST_ARGS: e.g. -k 'probe_fault_sweep and alloc_pages' -x --junitxml=out/kunit.xml
 pytest-kernel:
-	@$(PYTHON) -m pytest -q -p no:cacheprovider harness/kernel_tests \
-		--kfault-log $(BUILD_DIR)/test.log --kdir $(KDIR) \
-		$(if $(TARGET),--kfault-target $(TARGET)) $(PYTEST_ARGS)
+	@$(PYTHON) -m pytest -q -p no:cacheprovider -p kfault.pytest_plugin --kfault-kdir $(KDIR) \
+		$(if $(TARGET),--kfault-target $(TARGET)) $(PYTEST_ARGS) $(BUILD_DIR)/test.log
 
 # One kernel carries every target: the later kunit runs only boot it again.
 test: setup check pytest kunit pytest-kernel

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from . import paths
+from . import __version__, paths
 from .checkout import policy, targets, tree
 from .checkout.policy import Policy
 from .errors import HarnessError
@@ -188,9 +188,12 @@ def cmd_modules(args: argparse.Namespace) -> int:
 class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
-        rev = ProcessRunner().git_revision(repo()) or "(not a git checkout)"
-        print(f"kfault {rev} ({repo()}), Python "
-              f"{sys.version.split()[0]}")
+        try:
+            where = repo()
+            rev = ProcessRunner().git_revision(where) or "not a git checkout"
+        except HarnessError as err:
+            where, rev = Path("?"), str(err)
+        print(f"kfault {__version__} ({rev}, {where}), Python {sys.version.split()[0]}")
         parser.exit()
 
 

@@ -102,4 +102,4 @@ def test_version_names_the_checkout(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["--version"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("kfault ") and str(cli.repo()) in out and "Python 3." in out
+    assert out.startswith("kfault 0.9.0 (") and str(cli.repo()) in out and "Python 3." in out

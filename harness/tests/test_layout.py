@@ -18,7 +18,7 @@ LAYERS: dict[str, set[str]] = {
 
 def _modules() -> list[Path]:
     return [p for p in HARNESS.rglob("*.py")
-            if "tests" not in p.parts and "kernel_tests" not in p.parts]
+            if "tests" not in p.parts]
 
 
 def _imported_packages(path: Path) -> set[str]:
