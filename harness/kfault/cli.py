@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -351,7 +352,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.kdir is None:
         args.kdir = paths.default_kdir()
     code = run_command(args)
+    meaning = COMMAND_MEANINGS.get((args.command, code)) or MEANINGS.get(code) or "failed"
     if args.func not in (cmd_link, cmd_unlink, cmd_configs, cmd_targets) or code:
-        meaning = COMMAND_MEANINGS.get((args.command, code)) or MEANINGS.get(code, "failed")
         print(f"kfault: exit {code}: {meaning}", flush=True)
+    _record_exit(args.command, code, meaning)
     return code
+
+
+def _record_exit(command: str, code: int, meaning: str) -> None:
+    """With KFAULT_EXIT_FILE set (.ci/run sets it), append this command's code:
+    a script behind make, which turns every failure into 2, reads the last."""
+    where = os.environ.get("KFAULT_EXIT_FILE")
+    if not where:
+        return
+    try:
+        with open(where, "a") as f:
+            f.write(f"{code} {command}: {meaning}\n")
+    except OSError as err:
+        print(f"kfault: warning: KFAULT_EXIT_FILE {where}: {err.strerror}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """Every command's last line names the exit code: make turns any failure into 2."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,38 @@ def test_version_names_the_checkout(capsys: pytest.CaptureFixture[str]) -> None:
     assert done.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("kfault 0.9.0 (") and str(cli.repo()) in out and "Python 3." in out
+
+
+def test_each_command_appends_its_code_for_ci(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    record = tmp_path / "exits"
+    monkeypatch.setenv("KFAULT_EXIT_FILE", str(record))
+    assert cli.main(["targets"]) == 0
+    assert cli.main(["sweep", "--target", "nosuch"]) == 2
+    lines = record.read_text().splitlines()
+    assert lines[0] == "0 targets: passed"
+    assert lines[1].startswith("2 sweep: bad input")
+
+
+@pytest.mark.parametrize("make_records, make_rc, want", [
+    ("", 0, 0),                                     # all passed
+    ("0 kunit: passed\n1 sweep: a finding\n", 2, 1),  # make's 2 was kfault's 1
+    ("0 kunit: passed\n3 sweep: incomplete\n", 2, 3),
+    ("0 kunit: passed\n", 2, 2),                    # failed outside kfault (flake8, ...)
+    ("", 2, 2),
+])
+def test_ci_exits_with_the_harness_code_behind_make(tmp_path: Path, make_records: str,
+                                                    make_rc: int, want: int) -> None:
+    """.ci/run, with a stand-in make that records as kfault's commands do."""
+    repo = Path(cli.__file__).resolve().parents[2]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "make").write_text(f"#!/bin/sh\nprintf '{make_records}' >> \"$KFAULT_EXIT_FILE\"\n"
+                               f"exit {make_rc}\n")
+    (fake / "make").chmod(0o755)
+    ci = tmp_path / "ci"
+    (ci / ".ci").mkdir(parents=True)
+    (ci / ".ci/run").write_text((repo / ".ci/run").read_text())
+    done = subprocess.run(["bash", str(ci / ".ci/run")], capture_output=True, text=True,
+                          env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert done.returncode == want, done.stdout + done.stderr
