@@ -75,19 +75,24 @@ def host_xstate_size() -> int | None:
         os.waitpid(pid, 0)
 
 
-def uml_preexec(srctree: Path) -> Callable[[], None] | None:
-    """What a UML boot of this tree's kernel runs before its exec on this host:
-    the FPU fallback filter where UML's fixed FPU buffer is not the host's
-    (seccomp.py), or nothing."""
+def uml_fallback(srctree: Path) -> bool:
+    """Whether UML boots of this tree need the FPU fallback on this host:
+    UML's fixed FPU buffer is not the host's XSAVE size (seccomp.py)."""
     uml = seccomp.uml_fixed_fp_size(srctree)
     if not seccomp.needs_filter(uml, host_xstate_size() if uml is not None else None):
-        return None
-    if not getattr(uml_preexec, "said", False):
+        return False
+    if not getattr(uml_fallback, "said", False):
         print(f"kfault: host XSAVE area {host_xstate_size()} bytes, UML's fixed {uml}: UML "
-              "user space keeps FPU state by FXSAVE (seccomp filter, proc/seccomp.py)",
-              file=sys.stderr, flush=True)
-        setattr(uml_preexec, "said", True)
-    return seccomp.install
+              "user space keeps FPU state by FXSAVE (seccomp filter) and runs without AVX "
+              "(GLIBC_TUNABLES): harness/kfault/proc/seccomp.py", file=sys.stderr, flush=True)
+        setattr(uml_fallback, "said", True)
+    return True
+
+
+def uml_preexec(srctree: Path) -> Callable[[], None] | None:
+    """What a UML boot of this tree's kernel runs before its exec on this host:
+    the FPU fallback's filter, or nothing."""
+    return seccomp.install if uml_fallback(srctree) else None
 
 
 def as_user(argv: list[str], run_as: tuple[int, int] | None) -> list[str]:
@@ -559,9 +564,11 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
         raise HarnessError(f"no UML kernel at {kernel}: the build failed")
     with log.open("w") as out:
         # an O= build links its source tree in as 'source'
-        proc = subprocess.Popen([str(kernel)] + args, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=uml_preexec(kernel.parent / "source"))
+        srctree = kernel.parent / "source"
+        extra = [seccomp.NO_AVX] if uml_fallback(srctree) else []
+        proc = subprocess.Popen([str(kernel)] + args + extra, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=uml_preexec(srctree))
         if on_start:
             on_start(proc.pid)
         try:

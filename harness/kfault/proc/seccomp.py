@@ -20,6 +20,15 @@ of a user process's vector registers across its own context switches and
 signal frames (the upper halves of AVX registers are not saved), which
 UML's single-threaded init scripts and our helper do not depend on.
 
+The fallback keeps only the FXSAVE area (x87, XMM0-15): AVX and AVX-512
+state is not carried across UML's register restores, and glibc's AVX-512
+string functions then go wrong (seen 2026-12-02: kmod's insmod read a plain
+ELF module and failed "Invalid parameters" without calling finit_module;
+with AVX-512 off it loads).  So the boot's user space is also told not to
+use AVX at all: NO_AVX, a GLIBC_TUNABLES setting on the kernel command
+line, which the kernel hands to init as its environment (and init's
+children inherit).  Our helper and init scripts are plain C and sh.
+
 A UML whose buffer is sized at run time (the tree has no fixed size) gets no
 filter.  Pure but for install(), which runs in the child before exec.
 """
@@ -43,6 +52,10 @@ _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
 # struct seccomp_data: nr, arch, instruction_pointer, args[6]; the low word
 # of args[i] (little endian) is at 16 + 8 * i
 _NR, _ARCH, _ARG0, _ARG2 = 0, 4, 16, 32
+
+# every glibc 2.36 ifunc that would use a YMM/ZMM register or a mask register
+NO_AVX = ("GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX,-AVX2,-AVX512F,-AVX512BW,-AVX512CD,"
+          "-AVX512DQ,-AVX512VL,-FMA,-F16C")
 
 _FIXED = re.compile(r"DEFINE_LONGS\(HOST_FP_SIZE,\s*(\d+)\)")
 
