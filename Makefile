@@ -11,7 +11,8 @@ else
 KDIR := $(KFAULT_CACHE)/linux-source-6.12
 KDIR_GIVEN := 0
 endif
-BUILD_DIR ?= $(KDIR)/.kunit-kfault
+# builds go in kfault's view of the tree (harness/kfault/checkout/tree.py)
+BUILD_DIR ?= $(KDIR)/.kfault/.kunit-kfault
 FILTER ?=
 # configs/targets/<TARGET>.toml; empty: the one marked 'default = true' (refdev)
 TARGET ?=
@@ -254,6 +255,6 @@ test: setup check pytest kunit pytest-kernel
 	@$(MAKE) --no-print-directory modules-test
 
 clean:
-	rm -rf $(BUILD_DIR) $(KDIR)/.kunit-kfault-modules $(KDIR)/.kunit-kfault-suites $(OUT)
+	rm -rf $(BUILD_DIR) $(KDIR)/.kfault/.kunit-kfault-* $(OUT)
 	-@$(HARNESS) unlink
 	find harness -name __pycache__ -type d -exec rm -rf {} +

@@ -208,7 +208,7 @@ def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, t
                    "your own (fragments relative to it; a kernel of its own); default: "
                    "the target marked default")
     p.add_argument("--build_dir", "--build-dir", dest="build_dir", type=Path, default=None,
-                   help="the kernel's build directory (default: KDIR/.kunit-kfault)")
+                   help="the kernel's build directory (default: KDIR/.kfault/.kunit-kfault)")
     p.add_argument("--timeout", type=int, default=timeout,
                    help="seconds a boot may take (kunit.py's --timeout)")
     p.add_argument("--jobs", type=int, default=0,
@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report.json of an earlier run: new/fixed findings in baseline.md")
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="a kunitconfig added to ours, in a kernel of its own "
-                   "(KDIR/.kunit-kfault-plus)")
+                   "(KDIR/.kfault/.kunit-kfault-plus)")
     p.add_argument("--json", type=Path, default=None,
                    help="kunit.py's KernelCI JSON of the run's KTAP results, to this file")
     p = _flow(sub, "sweep", "the fault sweep across boots: survives crashes, resumes", cmd_sweep)

@@ -84,7 +84,7 @@ def test_kunit_py_spellings_and_options_reach_kunit_py(
             "--kunitconfig", str(extra), "--json", str(tmp_path / "k.json")]
     assert cli.main(argv) == 0
     [req] = runner.requests
-    assert req.build_dir == fake_tree / ".kunit-kfault-plus"
+    assert req.build_dir == fake_tree / ".kfault/.kunit-kfault-plus"
     composed = (req.kunitconfig_dir / ".kunitconfig").read_text()
     assert composed.startswith((cli.repo() / "configs/.kunitconfig").read_text())
     assert composed.endswith(f"# ---- {extra}\nCONFIG_LIST_KUNIT_TEST=y\n")

@@ -76,8 +76,8 @@ class FakeRunner:
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return []
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
-        runner_mod.copy_tree(kdir, dst, build, private)
+    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None:
+        runner_mod.copy_tree(kdir, dst, build)
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         pass
@@ -612,7 +612,7 @@ def test_a_target_file_of_the_users_gets_a_kernel_of_its_own(fake_tree: Path,
                                   configs.MODULE_ORACLES)):
         own = context.for_target_file(dataclasses.replace(
             ours, target=targets.resolve(REPO / "configs", str(mine / name))))
-        assert own.boot.default_build() == fake_tree / build
+        assert own.boot.default_build() == fake_tree / ".kfault" / build
         assert own.boot.fragments == oracles + (str(mine / "mydrv.config"),)
         text = (context.modules_kunitconfig(own) / ".kunitconfig").read_text()
         assert "CONFIG_KASAN=y" in text

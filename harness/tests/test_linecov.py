@@ -89,7 +89,7 @@ def leak_patch_review(fake_tree: Path, tmp_path: Path) -> tuple[
     """A review of LEAK_PATCH's one hunk on the fake tree's built kernel."""
     ctx, runner = make(fake_tree, tmp_path, [])
     ctx = dataclasses.replace(ctx, boot=dataclasses.replace(
-        ctx.boot, build_dir=fake_tree / ".kunit-kfault"))
+        ctx.boot, build_dir=fake_tree / ".kfault/.kunit-kfault"))
     [hunk] = diff.parse(LEAK_PATCH.read_text()).hunks
     return ctx, runner, hunk, review_flow.coverage_plan(ctx, ["module/refdev_session.c"])
 

@@ -55,8 +55,8 @@ def test_a_patch_that_does_not_apply_changes_nothing(
     bad = tmp_path / "bad.patch"
     bad.write_text(LEAK_PATCH.read_text().replace("-\tkfree(s);", "-\tkfree(t);"))
     ctx, runner = make(fake_tree, tmp_path, [])
-    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot,
-                                                            build_dir=fake_tree / ".kunit-kfault"))
+    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(
+        ctx.boot, build_dir=fake_tree / ".kfault/.kunit-kfault"))
     monkeypatch.setenv("KFAULT_SCRATCH", str(tmp_path / "scratch"))
     monkeypatch.setattr(review_flow, "unprivileged", lambda: None)
     before = _digest(REPO)

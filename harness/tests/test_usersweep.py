@@ -481,8 +481,8 @@ def test_compare_checks_the_in_kernel_sweeps_sites_are_reached(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the in-kernel side: refdev's report.json of a real 'make kunit'
     report = json.loads((DATA.parent / "refdev_kunit_report.json").read_text())
-    build = fake_tree / ".kunit-kfault-modules"
-    build.mkdir()
+    build = fake_tree / ".kfault/.kunit-kfault-modules"
+    build.mkdir(parents=True)
     (build / "modules.order").write_text("drivers/misc/kfault/module/refdev.o\n")
     # and one site the user op cannot reach: the comparison must say so
     report["points"].append(dict(report["points"][0], operation="resize", nth=99,

@@ -78,7 +78,7 @@ def target_file(d: Driver) -> str:
 # its own: kfault's oracle fragments, then this file's fragments).
 
 # The target's name: reports go to out/report/NAME, its kernel to
-# KDIR/.kunit-kfault-NAME.
+# KDIR/.kfault/.kunit-kfault-NAME.
 name = "{d.name}"
 # One line for 'make targets'.
 description = "{d.srcdir}: its probe (edit: the operations {d.ident}_fault_kunit.c sweeps)"

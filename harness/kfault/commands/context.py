@@ -49,7 +49,7 @@ class BootSpec:
     options, and who runs it."""
 
     kdir: Path                              # the kernel tree
-    build_dir: Path | None = None           # None: KDIR/.kunit-kfault
+    build_dir: Path | None = None           # None: KDIR/.kfault/.kunit-kfault
     timeout: int = 600
     kernel_args: tuple[str, ...] = ()
     ccache_dir: Path | None = None
@@ -66,8 +66,13 @@ class BootSpec:
     # fragments: our oracles and the user's kunitconfig (KUNITCONFIG=)
     fragments: tuple[str, ...] = ()
 
+    @property
+    def srctree(self) -> Path:
+        """The tree kunit.py and make build: the farm over kdir (checkout/tree.py)."""
+        return tree.farm(self.kdir)
+
     def default_build(self, name: str = ".kunit-kfault") -> Path:
-        return self.build_dir or self.kdir / name
+        return self.build_dir or self.srctree / name
 
     @property
     def vmlinux(self) -> Path:
@@ -139,7 +144,7 @@ class Context:
     @property
     def files(self) -> frozenset[str]:
         """The target's source files, by basename."""
-        return frozenset(self.target.file_names(self.boot.kdir))
+        return frozenset(self.target.file_names(self.boot.srctree))
 
 
 def builtin_fragments(config_dir: Path) -> tuple[str, ...]:
@@ -176,7 +181,7 @@ def write_configs(config_dir: Path, check: bool = False) -> list[Path]:
 def build_id(ctx: Context, modules: bool = False) -> identity.BuildId:
     config = ctx.checkout.config_dir / ("modules/.kunitconfig" if modules else ".kunitconfig")
     extra = [p for t in targets.load_all(ctx.checkout.config_dir)
-             for p in t.source_files(ctx.boot.kdir)
+             for p in t.source_files(ctx.boot.srctree)
              if not p.resolve().is_relative_to(ctx.checkout.repo.resolve())]
     return identity.compute(ctx.checkout.repo, config, extra)
 
@@ -194,6 +199,7 @@ def prepare(ctx: Context, build_dir: Path | None = None, modules: bool = False
             raise HarnessError(f"--prebuilt: the kernel in {build} was not built from these "
                                "sources: build it again (make nightly does)")
         return bid
+    tree.hold(ctx.boot.kdir, ctx.checkout.repo)
     tree.link(ctx.boot.kdir, ctx.checkout.repo)
     write_configs(ctx.checkout.config_dir)
     bid = build_id(ctx, modules)
@@ -219,7 +225,7 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
     if first:
         extra = list(extra) + [f"--kconfig_add={c}" for c in ctx.boot.kconfig_add]
     return KunitRequest(
-        kdir=ctx.boot.kdir, build_dir=build, jobs=ctx.boot.jobs,
+        kdir=ctx.boot.srctree, build_dir=build, jobs=ctx.boot.jobs,
         kunitconfig_dir=ctx.boot.kunitconfig_dir or ctx.checkout.config_dir, filter_glob=suites,
         timeout=ctx.boot.timeout,
         ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,
@@ -398,9 +404,9 @@ def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path | None,
         fragments += (str(path),)
     config_dir.mkdir(parents=True, exist_ok=True)
     (config_dir / ".kunitconfig").write_text(text)
-    own = ctx.boot.build_dir in (None, ctx.boot.kdir / ".kunit-kfault")
+    own = ctx.boot.build_dir in (None, ctx.boot.srctree / ".kunit-kfault")
     return dataclasses.replace(ctx.boot, kunitconfig_dir=config_dir,
-                               build_dir=ctx.boot.kdir / build_name if own
+                               build_dir=ctx.boot.srctree / build_name if own
                                else ctx.boot.build_dir,
                                fragments=fragments)
 
@@ -408,7 +414,7 @@ def _own_kernel(ctx: Context, fragments: tuple[str, ...], path: Path | None,
 def for_target_file(ctx: Context) -> Context:
     """A target file of the user's (--target-file): our oracles and its
     fragments, composed in OUT/NAME-config, in a kernel of its own
-    (KDIR/.kunit-kfault-NAME, or -modules-NAME for a sweep from user space,
+    (KDIR/.kfault/.kunit-kfault-NAME, or -modules-NAME for a sweep from user space,
     unless BUILD_DIR= says): the shared kernels carry only our targets."""
     target = ctx.target
     if target.origin is None:
@@ -431,7 +437,7 @@ def modules_kunitconfig(ctx: Context) -> Path:
 
 def with_kunitconfig(ctx: Context, kunitconfig: Path) -> Context:
     """make kunit KUNITCONFIG=: the target's configs and the user's kunitconfig,
-    in a kernel of its own (KDIR/.kunit-kfault-plus, unless BUILD_DIR= says)."""
+    in a kernel of its own (KDIR/.kfault/.kunit-kfault-plus, unless BUILD_DIR= says)."""
     return dataclasses.replace(ctx, boot=_own_kernel(
         ctx, builtin_fragments(ctx.checkout.config_dir),
         user_kunitconfig(ctx, kunitconfig), ctx.out / "kunit-config", ".kunit-kfault-plus"))

@@ -83,7 +83,8 @@ def run(ctx: Context, suites: str = "", baseline: Path | None = None,
         print(line)
     if not log.results:
         return done(status)
-    cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.boot.kdir)), log, symbols)
+    cov = coverage.compute(sites.target_sites(ctx.target.source_files(ctx.boot.srctree)), log,
+                           symbols)
     for line in summary.coverage(cov, ctx.target.name, ctx.target.require_coverage):
         print(line)
     if cov.never and ctx.target.require_coverage:

@@ -18,7 +18,7 @@ def modules_test(ctx: Context) -> Outcome:
     prepare(ctx, build_dir, modules=True)
     out = ctx.out / "modules"
     out.mkdir(parents=True, exist_ok=True)
-    req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
+    req = KunitRequest(kdir=ctx.boot.srctree, build_dir=build_dir,
                        kunitconfig_dir=modules_kunitconfig(ctx), command="build",
                        ccache_dir=ctx.boot.ccache_dir)
     print(f"modules: building {build_dir} ({modules_kunitconfig(ctx)})", flush=True)

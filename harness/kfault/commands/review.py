@@ -106,8 +106,8 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     patch does not apply."""
     run_as = unprivileged()
     build = ctx.boot.default_build()
-    if build.parent.resolve() != ctx.boot.kdir.resolve():
-        raise HarnessError(f"review needs the build directory inside KDIR ({ctx.boot.kdir}), "
+    if build.parent.resolve() != ctx.boot.srctree.resolve():
+        raise HarnessError(f"review needs the build directory inside {ctx.boot.srctree}, "
                            f"not {build}")
     if where.exists():
         shutil.rmtree(where)
@@ -115,8 +115,7 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     for parent in [where] + list(where.parents)[:2]:
         parent.chmod(0o755)
     linux, kfault = where / "linux", where / "kfault"
-    private = sorted({e.relpath for e in tree.EDITS + tree.STALE})
-    ctx.runner.copy_tree(ctx.boot.kdir, linux, build.name, private)
+    ctx.runner.copy_tree(ctx.boot.kdir, linux, str(build.relative_to(ctx.boot.kdir)))
     ctx.runner.copy_checkout(ctx.checkout.repo, kfault)
     for root, patches in ((kfault, checkout), (linux, kernel)):
         said = ctx.runner.apply_patches(root, patches) if patches else None
@@ -212,7 +211,7 @@ def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
     for f, text in texts.items():
         if text is not None:
             try:
-                docs.append(linecov.parse(text, str(build), str(ctx.boot.kdir)))
+                docs.append(linecov.parse(text, str(build), str(ctx.boot.srctree)))
             except linecov.CoverageError as err:
                 raise HarnessError(f"gcov on {f} in {build}: {err}") from None
     counts = linecov.merge(docs)
@@ -387,7 +386,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     # sparse on the touched C files, in the patched build (it compiles them)
     objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx.checkout, f)
                else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
-    said = ctx.runner.sparse(patched_ctx.boot.kdir, patched_ctx.boot.default_build(), objects,
+    said = ctx.runner.sparse(patched_ctx.boot.srctree, patched_ctx.boot.default_build(), objects,
                              patched_ctx.boot.run_as)
     for root in (patched_ctx.checkout.repo, patched_ctx.boot.kdir):
         checks = [c.replace(str(root) + "/", "") for c in checks]

@@ -41,7 +41,7 @@ def modules_build(boot: BootSpec) -> Path:
 
 
 def _build(ctx: Context, build_dir: Path, out: Path) -> None:
-    req = KunitRequest(kdir=ctx.boot.kdir, build_dir=build_dir,
+    req = KunitRequest(kdir=ctx.boot.srctree, build_dir=build_dir,
                        kunitconfig_dir=modules_kunitconfig(ctx), command="build",
                        ccache_dir=ctx.boot.ccache_dir, run_as=ctx.boot.run_as)
     print(f"usersweep: building {build_dir} ({modules_kunitconfig(ctx)})", flush=True)
@@ -210,7 +210,8 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
     for obj, wanted in by_object.items():
         chains.update(ctx.runner.faddr2line(ctx.boot.kdir, obj, userspace.call_sites(wanted)))
     # a module's paths come out as BUILD/../drivers/...: name them as the tree does
-    roots = [str(ctx.boot.kdir.resolve()) + "/", str(ctx.boot.kdir) + "/"]
+    roots = [str(ctx.boot.srctree.resolve()) + "/", str(ctx.boot.srctree) + "/",
+             str(ctx.boot.kdir.resolve()) + "/", str(ctx.boot.kdir) + "/"]
     for frame, chain in chains.items():
         fixed = []
         for func, where_ in chain:
@@ -582,7 +583,7 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
         id(r): Explained(KNOWN, k.why) for r in bad for k in [known.match(ctx.target.known, r)]
         if k}
     # the target's own sources may mark lines whose finding the sweep must give
-    marks = [e for f in ctx.target.source_files(ctx.boot.kdir)
+    marks = [e for f in ctx.target.source_files(ctx.boot.srctree)
              for e in userspace.expectations(f.name, f.read_text(errors="replace"))]
     unmet = []
     for e in marks:

@@ -467,25 +467,22 @@ def copy_checkout(src: Path, dst: Path) -> int:
     return len(names)
 
 
-def copy_tree(kdir: Path, dst: Path, build: str, private: list[str]) -> None:
+def copy_tree(kdir: Path, dst: Path, build: str) -> None:
     """A kernel tree at dst sharing kdir's source files (hard links: git apply
     writes a new file, so a patched file never reaches kdir), with a real copy
-    of its build directory named build (gcc rewrites objects in place) and of
-    the private files (the tree files our link edits).  Other build
-    directories (.kunit-*) are left out."""
+    of its build directory build (relative to kdir: gcc rewrites objects in
+    place).  kfault's farm (.kfault: link() makes the copy its own) and other
+    build directories (.kunit-*) are left out."""
     dst.mkdir(parents=True)
     for entry in sorted(kdir.iterdir()):
-        if entry.name.startswith(".kunit"):
+        if entry.name.startswith((".kunit", ".kfault")):
             continue
         proc = subprocess.run(["cp", "-al", str(entry), str(dst / entry.name)],
                               capture_output=True, text=True)
         if proc.returncode:
             raise HarnessError(f"cannot link {entry} into {dst}: {proc.stderr.strip()}")
-    for name in private:
-        if (dst / name).is_file() and not (dst / name).is_symlink():
-            (dst / name).unlink()
-            shutil.copy2(kdir / name, dst / name)
     if (kdir / build).is_dir():
+        (dst / build).parent.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(["cp", "-a", str(kdir / build), str(dst / build)],
                               capture_output=True, text=True)
         if proc.returncode:
@@ -687,7 +684,7 @@ class Runner(Protocol):
 
     def apply_patches(self, tree: Path, patches: list[Path]) -> str | None: ...
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None: ...
+    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None: ...
 
     def give(self, path: Path, uid: int, gid: int) -> None: ...
 
@@ -749,8 +746,8 @@ class ProcessRunner:
     def apply_patches(self, tree: Path, patches: list[Path]) -> str | None:
         return apply_patches(tree, patches)
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str, private: list[str]) -> None:
-        copy_tree(kdir, dst, build, private)
+    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None:
+        copy_tree(kdir, dst, build)
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         give(path, uid, gid)
