@@ -234,6 +234,11 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
         env = user_env(env, req.build_dir)
     else:
         env.setdefault("CCACHE_DIR", str(req.ccache_dir or req.build_dir.parent / "ccache"))
+        # build directories are siblings in one farm (checkout/tree.py) and
+        # Kbuild names sources "../x.c" from each: an object compiled in one
+        # is right in another (its debug info's directory normalises to the
+        # same file), so ccache need not hash the directory it runs in
+        env.setdefault("CCACHE_NOHASHDIR", "1")
     progress = Progress(req.build_dir, label, echo=output is None)
     stop, silent = threading.Event(), threading.Event()
     last = [time.monotonic()]
