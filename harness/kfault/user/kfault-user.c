@@ -16,8 +16,9 @@
  *	close SLOT
  *	read SLOT LEN
  *	write SLOT TEXT		TEXT with \n, \t, \s (space), \\ escapes
- *	ioctl SLOT REQ [ARG]	ARG: N, u32:N, u64:N (a pointer to it), or
- *				ptrlen:N (a pointer to {u64 ptr, u64 len} of N bytes)
+ *	ioctl SLOT REQ [ARG]	ARG: N, u32:N, u64:N (a pointer to it),
+ *				ptrlen:N (a pointer to {u64 ptr, u64 len} of N bytes),
+ *				or hex:HH... (a pointer to those bytes: a struct)
  *	echo TEXT PATH		open, write, close: a sysfs attribute
  *
  * The engine is the kernel's: the kfault library's debugfs kfault/user
@@ -39,6 +40,7 @@
  * counting run and then the one point with that id.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
@@ -249,6 +251,23 @@ static int slot(const char *s)
 }
 
 /* One step; its result as -errno, or what the call returned (>= 0). */
+
+/* HEX (two digits a byte) into out; the byte count, or -1 if it is not hex or too long. */
+static size_t unhex(const char *hex, unsigned char *out, size_t size)
+{
+	size_t n = 0;
+	unsigned int byte;
+
+	while (hex[0] && hex[1]) {
+		if (n == size || !isxdigit((unsigned char)hex[0]) ||
+		    !isxdigit((unsigned char)hex[1]) || sscanf(hex, "%2x", &byte) != 1)
+			return (size_t)-1;
+		out[n++] = byte;
+		hex += 2;
+	}
+	return hex[0] ? (size_t)-1 : n;
+}
+
 static long run_step(const char *text, int modfd, int dirfd)
 {
 	char buf[1024], *argv[8], *save = NULL, data[4096];
@@ -316,6 +335,11 @@ static long run_step(const char *text, int modfd, int dirfd)
 			pl.ptr = (uintptr_t)data;
 			pl.len = num;
 			arg = &pl;
+		} else if (argc == 4 && !strncmp(argv[3], "hex:", 4)) {
+			num = unhex(argv[3] + 4, (unsigned char *)data, sizeof(data));
+			if (num == (size_t)-1)
+				return -EINVAL;
+			arg = data;
 		} else if (argc == 4) {
 			arg = (void *)(uintptr_t)strtoull(argv[3], NULL, 0);
 		}
