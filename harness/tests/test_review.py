@@ -252,3 +252,24 @@ def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() 
     assert "## Findings not compared" in md
     assert review_doc.as_json("p", parsed, cmp, [use], [], [], None)["unswept"][0]["nth"] == \
         finding["nth"]
+
+
+def test_the_patched_side_builds_in_its_copys_farm(
+        fake_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy's build directory is where its farm keeps it, and that is what
+    the unprivileged user is given (make test's review-test saw a path that
+    did not exist)."""
+    ctx, runner = make(fake_tree, tmp_path, [])
+    build = fake_tree / ".kfault/.kunit-kfault"
+    (build / "drivers").mkdir(parents=True)
+    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, build_dir=build))
+    given: list[Path] = []
+    monkeypatch.setattr(review_flow, "unprivileged", lambda: (999, 999))
+    monkeypatch.setattr(runner, "give", lambda path, uid, gid: given.append(path),
+                        raising=False)
+    side = review_flow.patched_side(ctx, tmp_path / "side", [], [], "no patch")
+    linux = tmp_path / "side/linux"
+    assert side.boot.kdir == linux
+    assert side.boot.default_build() == linux / ".kfault/.kunit-kfault"
+    assert (linux / ".kfault/.kunit-kfault/drivers").is_dir()     # the build, copied
+    assert given == [linux / ".kfault/.kunit-kfault", tmp_path / "side/kfault"]

@@ -126,11 +126,13 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
                                "nothing was changed")
     (kfault / UNTRUSTED).write_text("a kfault review's patched copy: built and booted "
                                     "unprivileged\n")
+    copied = linux / build.relative_to(ctx.boot.kdir)      # in the copy's farm
     if run_as:
-        ctx.runner.give(linux / build.name, *run_as)
+        copied.mkdir(parents=True, exist_ok=True)
+        ctx.runner.give(copied, *run_as)
         ctx.runner.give(kfault, *run_as)
     return dataclasses.replace(ctx, checkout=Checkout(kfault), boot=dataclasses.replace(
-        ctx.boot, kdir=linux, build_dir=linux / build.name, run_as=run_as))
+        ctx.boot, kdir=linux, build_dir=copied, run_as=run_as))
 
 
 MAX_SUITES = 6
