@@ -299,18 +299,21 @@ static void refdev_irq_no_sessions(struct kunit *test)
 static void refdev_irq_all_sessions(struct kunit *test)
 {
 	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session *s0, *s1;
+	struct refdev_session *s[3];
 	struct refdev_info info;
+	unsigned int i, queued = 0;
 
-	s0 = refdev_test_open(test, rd);
-	s1 = refdev_test_open(test, rd);
-	refdev_test_submit(test, s0, 2, 8, 0);
-	refdev_test_submit(test, s1, 3, 8, 10);
-	KUNIT_EXPECT_EQ(test, refdev_irq(rd), 5);
+	/* Session i queues i + 1 packets, filled from 10 * i on. */
+	for (i = 0; i < ARRAY_SIZE(s); i++) {
+		s[i] = refdev_test_open(test, rd);
+		refdev_test_submit(test, s[i], i + 1, 8, 10 * i);
+		queued += i + 1;
+	}
+	KUNIT_EXPECT_EQ(test, refdev_irq(rd), queued);
 	refdev_get_info(rd, &info);
-	KUNIT_EXPECT_EQ(test, info.nr_completed, 5);
-	refdev_test_expect_packet(test, s0, 8, 0);
-	refdev_test_expect_packet(test, s1, 8, 10);
+	KUNIT_EXPECT_EQ(test, info.nr_completed, queued);
+	for (i = 0; i < ARRAY_SIZE(s); i++)
+		refdev_test_expect_packet(test, s[i], 8, 10 * i);
 }
 
 /*
