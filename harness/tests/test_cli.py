@@ -139,3 +139,11 @@ def test_ci_exits_with_the_harness_code_behind_make(tmp_path: Path, make_records
     done = subprocess.run(["bash", str(ci / ".ci/run")], capture_output=True, text=True,
                           env={"PATH": f"{fake}:/usr/bin:/bin"})
     assert done.returncode == want, done.stdout + done.stderr
+
+
+def test_an_unwritable_exit_file_is_a_warning_not_a_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KFAULT_EXIT_FILE", str(tmp_path / "no/such/dir/exits"))
+    assert cli.main(["targets"]) == 0
+    assert "kfault: warning: KFAULT_EXIT_FILE" in capsys.readouterr().err
