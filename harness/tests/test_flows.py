@@ -276,8 +276,8 @@ def test_a_build_dir_of_another_checkout_is_rebuilt(fake_tree: Path, tmp_path: P
     assert "was built from" not in capsys.readouterr().out
 
 
-def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
-                                                              tmp_path: Path) -> None:
+def test_any_suite_crash_in_init_is_a_point_armed_before_init(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # 'make sweep SUITE=kfault_init_deref': the suite's init dereferences an
     # allocation it does not check; point nth=1 fails it before init runs
     ctx, runner = make(fake_tree, tmp_path, ["suites_init_deref_crash.log",
@@ -296,6 +296,11 @@ def test_any_suite_crash_in_init_is_a_point_armed_before_init(fake_tree: Path,
         ("kfault_init_deref.kfault_init_deref_magic", "1", "kfault_init_deref_init+0x1a3/0x2b0")]
     assert {r["verdict"] for r in recs if r["kind"] == "point"} == {"passed"}
     assert recs[-1]["kind"] == "complete"       # kmemleak confirmed: no record
+    # the console counts as the report does: fault points apart from baselines
+    points = [r for r in recs if r["kind"] == "point"]
+    base = sum(r["point"] == "0" for r in points)
+    said = capsys.readouterr().out
+    assert f"sweep: {len(points) - base} points and {base} baselines, " in said
     # the report names what the kernel was built from ("configs unknown" before)
     doc = json.loads((ctx.out / "sweep/report/report.json").read_text())
     assert doc["run"]["configs"] == list(context.builtin_fragments(ctx.checkout.config_dir))

@@ -164,7 +164,11 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
               f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
     caught = sum(r.kind == "point" and r.verdict == Verdict.CRASH for r in records)
     died = sum(r.kind == "crash" for r in records)
-    print(f"sweep: {sum(r.kind == 'point' for r in records)} points, "
+    # a case's baseline (point 0) is a point of the run, not a failed allocation:
+    # the report's "N fault points" counts the latter, so say both
+    baselines = sum(r.kind == "point" and r.point == "0" for r in records)
+    print(f"sweep: {sum(r.kind == 'point' for r in records) - baselines} points and "
+          f"{baselines} baselines, "
           f"{caught + died} crashes ({caught} caught in the boot, {died} took the boot down), "
           f"{len(bad)} findings, {len(unreached)} not reached"
           f"{f', {len(failing)} case(s) failing with nothing injected' if failing else ''}"
