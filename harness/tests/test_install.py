@@ -61,6 +61,9 @@ def test_pip_installs_it_and_kfault_runs_from_anywhere(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    usage = subprocess.run([str(venv / "bin/kfault"), "--help"], capture_output=True,
+                           text=True, cwd=elsewhere, env={"PATH": "/usr/bin:/bin"})
+    assert usage.returncode == 0 and "usage: kfault" in usage.stdout
     targets = subprocess.run([str(venv / "bin/kfault"), "targets"], capture_output=True,
                              text=True, cwd=elsewhere, env=env)
     assert targets.returncode == 0 and "refdev (default):" in targets.stdout
