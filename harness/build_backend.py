@@ -22,10 +22,13 @@ import zipfile
 from pathlib import Path
 from typing import Any, Iterator
 
+# the wheel's layout is what kfault.paths reads back (stdlib only, importable
+# from here: the backend runs in harness/)
+from kfault.paths import CHECKOUT_PARTS, WHEEL_DATA
+
 HERE = Path(__file__).resolve().parent          # harness/
 CHECKOUT = HERE.parent
 PACKAGE = HERE / "kfault"
-CHECKOUT_PARTS = ("Kconfig", "configs", "kunit", "module")      # = kfault.paths
 SKIP_DIRS = {"__pycache__", ".git"}
 SKIP_SUFFIXES = (".pyc", ".o", ".ko", ".cmd", ".mod", ".mod.c", ".order", ".symvers")
 
@@ -118,7 +121,7 @@ def build_wheel(wheel_directory: str, config_settings: object = None,
     payload = {f"kfault/{p.relative_to(PACKAGE)}": p.read_bytes() for p in _files(PACKAGE)}
     for part in CHECKOUT_PARTS:
         for p in _files(CHECKOUT / part):
-            payload[f"kfault/checkout-data/{p.relative_to(CHECKOUT)}"] = p.read_bytes()
+            payload[f"kfault/{WHEEL_DATA}/{p.relative_to(CHECKOUT)}"] = p.read_bytes()
     return _write(wheel_directory, payload)
 
 

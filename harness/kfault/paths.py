@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import HarnessError
 
-# what the wheel's backend copies into the package (harness/backend.py)
+# what the wheel's backend (harness/build_backend.py) copies into the package
 CHECKOUT_PARTS = ("Kconfig", "configs", "kunit", "module")
 WHEEL_DATA = "checkout-data"
 

@@ -40,23 +40,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="target (name or file) whose known findings are expected failures")
 
 
-def _claimed(config: pytest.Config, path: Path) -> bool:
-    named = config.getoption("--kfault-log")
-    if named and path.resolve() == Path(named).resolve():
-        return True
-    given = {Path(a.split("::")[0]).resolve() for a in config.args}
-    return path.suffix == ".log" and path.resolve() in given
+CLAIMED = pytest.StashKey[frozenset[Path]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """A --kfault-log that is not there ends the run here, in one line."""
+    """What the plugin collects, decided once: the --kfault-log file and the
+    .log files named as arguments.  A --kfault-log that is not there ends the
+    run here, in one line."""
     named = config.getoption("--kfault-log")
     if named and not Path(named).is_file():
         raise pytest.UsageError(f"--kfault-log {named}: no such file (run 'make kunit' first)")
+    logs = [Path(a.split("::")[0]) for a in config.args] + ([Path(named)] if named else [])
+    config.stash[CLAIMED] = frozenset(p.resolve() for p in logs if p.suffix == ".log"
+                                      or str(p) == named)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if not _claimed(parent.config, file_path):
+    claimed = parent.config.stash[CLAIMED]
+    if not claimed or file_path.resolve() not in claimed:
         return None
     log: KunitLog = KunitLog.from_parent(parent, path=file_path)
     return log

@@ -192,11 +192,10 @@ def unlink(kdir: Path) -> list[str]:
     check_tree(kdir)
     changed = _undo_in_place(kdir)
     top = farm(kdir)
-    if top.is_dir():
-        for entry in top.iterdir():
-            if entry.name.startswith("."):
-                continue
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    gone = [e for e in top.iterdir() if not e.name.startswith(".")] if top.is_dir() else []
+    for entry in gone:
+        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    if gone:
         changed.append(f"removed the links of {top} (its build directories stay)")
     return changed
 

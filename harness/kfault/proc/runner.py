@@ -75,17 +75,17 @@ def host_xstate_size() -> int | None:
         os.waitpid(pid, 0)
 
 
+@functools.cache
 def uml_fallback(srctree: Path) -> bool:
     """Whether UML boots of this tree need the FPU fallback on this host:
-    UML's fixed FPU buffer is not the host's XSAVE size (seccomp.py)."""
+    UML's fixed FPU buffer is not the host's XSAVE size (seccomp.py).
+    Decided, and said, once per tree."""
     uml = seccomp.uml_fixed_fp_size(srctree)
     if not seccomp.needs_filter(uml, host_xstate_size() if uml is not None else None):
         return False
-    if not getattr(uml_fallback, "said", False):
-        print(f"kfault: host XSAVE area {host_xstate_size()} bytes, UML's fixed {uml}: UML "
-              "user space keeps FPU state by FXSAVE (seccomp filter) and runs without AVX "
-              "(GLIBC_TUNABLES): harness/kfault/proc/seccomp.py", file=sys.stderr, flush=True)
-        setattr(uml_fallback, "said", True)
+    print(f"kfault: host XSAVE area {host_xstate_size()} bytes, UML's fixed {uml}: UML "
+          "user space keeps FPU state by FXSAVE (seccomp filter) and runs without AVX "
+          "(GLIBC_TUNABLES): harness/kfault/proc/seccomp.py", file=sys.stderr, flush=True)
     return True
 
 
@@ -566,11 +566,11 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
         raise HarnessError(f"no UML kernel at {kernel}: the build failed")
     with log.open("w") as out:
         # an O= build links its source tree in as 'source'
-        srctree = kernel.parent / "source"
-        extra = [seccomp.NO_AVX] if uml_fallback(srctree) else []
-        proc = subprocess.Popen([str(kernel)] + args + extra, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=uml_preexec(srctree))
+        fallback = uml_fallback(kernel.parent / "source")
+        proc = subprocess.Popen([str(kernel)] + args + ([seccomp.NO_AVX] if fallback else []),
+                                stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=seccomp.install if fallback else None)
         if on_start:
             on_start(proc.pid)
         try:
