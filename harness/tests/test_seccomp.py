@@ -6,6 +6,9 @@ import os
 import struct
 from pathlib import Path
 
+import pytest
+
+from kfault.errors import HarnessError
 from kfault.proc import runner, seccomp
 
 NT_PRSTATUS = 1
@@ -80,3 +83,19 @@ def test_the_host_xsave_area_is_read() -> None:
     # the legacy area and the XSAVE header come first: 576 bytes at least
     assert size is None or size >= 576
     assert runner.uml_preexec(Path("/nonexistent")) is None
+
+
+def test_a_refused_filter_is_one_clear_error(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> None:
+        raise OSError(22, "seccomp filter for UML's FPU fallback refused")
+
+    monkeypatch.setattr(runner, "uml_fallback", lambda srctree: True)
+    monkeypatch.setattr(seccomp, "install", refused)
+    with pytest.raises(HarnessError, match="refused the seccomp filter"):
+        runner.boot_uml(Path("/bin/true"), [], tmp_path / "console.log", 10)
+    monkeypatch.setattr(runner, "uml_preexec", lambda srctree: refused)
+    req = runner.KunitRequest(kdir=tmp_path, build_dir=tmp_path / "build",
+                              kunitconfig_dir=tmp_path, use_ccache=False)
+    with pytest.raises(HarnessError, match="cannot run kunit.py .*refused the seccomp filter"):
+        runner.run_kunit(req, output=tmp_path / "out.txt")

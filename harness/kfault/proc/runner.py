@@ -89,6 +89,10 @@ def uml_fallback(srctree: Path) -> bool:
     return True
 
 
+FILTER_REFUSED = ("the host refused the seccomp filter of UML's FPU fallback "
+                  "(harness/kfault/proc/seccomp.py): a host kernel without SECCOMP_FILTER?")
+
+
 def uml_preexec(srctree: Path) -> Callable[[], None] | None:
     """What a UML boot of this tree's kernel runs before its exec on this host:
     the FPU fallback's filter, or nothing."""
@@ -305,6 +309,8 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             return EXIT_FLOOD if flooded else code
     except OSError as err:
         raise HarnessError(f"cannot run kunit.py in {req.kdir}: {err}") from err
+    except subprocess.SubprocessError as err:      # the preexec filter failed
+        raise HarnessError(f"cannot run kunit.py in {req.kdir}: {FILTER_REFUSED}") from err
 
 
 def _kill(kill: Callable[[int, int], None], ident: int) -> bool:
@@ -567,10 +573,13 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
     with log.open("w") as out:
         # an O= build links its source tree in as 'source'
         fallback = uml_fallback(kernel.parent / "source")
-        proc = subprocess.Popen([str(kernel)] + args + ([seccomp.NO_AVX] if fallback else []),
-                                stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                preexec_fn=seccomp.install if fallback else None)
+        try:
+            proc = subprocess.Popen([str(kernel)] + args + ([seccomp.NO_AVX] if fallback else []),
+                                    stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=seccomp.install if fallback else None)
+        except subprocess.SubprocessError as err:
+            raise HarnessError(f"cannot boot {kernel}: {FILTER_REFUSED}") from err
         if on_start:
             on_start(proc.pid)
         try:
