@@ -41,29 +41,50 @@ static void *refdev_test_vbuf(struct kunit *test, size_t len, int c)
 	return buf;
 }
 
-/* Device and session counters are the same as in @rd_before/@s_before. */
+/* The device's and a session's counters at one moment. */
+struct refdev_test_counts {
+	struct refdev_info rd;
+	struct refdev_session_info s;
+};
+
+static void refdev_test_count(struct kunit *test, struct refdev_session *s,
+			      struct refdev_test_counts *c)
+{
+	refdev_get_info(refdev_test_rd(test), &c->rd);
+	refdev_session_get_info(s, &c->s);
+}
+
+/* Device and session counters are the same as in @before. */
 static void refdev_test_expect_unchanged(struct kunit *test,
 					 struct refdev_session *s,
-					 const struct refdev_info *rd_before,
-					 const struct refdev_session_info *s_before)
+					 const struct refdev_test_counts *before)
 {
-	struct refdev_session_info s_now;
-	struct refdev_info rd_now;
+	struct refdev_test_counts now;
 
-	refdev_get_info(refdev_test_rd(test), &rd_now);
-	KUNIT_EXPECT_EQ(test, rd_now.nr_sessions, rd_before->nr_sessions);
-	KUNIT_EXPECT_EQ(test, rd_now.nr_channels, rd_before->nr_channels);
-	KUNIT_EXPECT_EQ(test, rd_now.nr_queued, rd_before->nr_queued);
-	KUNIT_EXPECT_EQ(test, rd_now.nr_completed, rd_before->nr_completed);
-	KUNIT_EXPECT_EQ(test, rd_now.fw_size, rd_before->fw_size);
-	KUNIT_EXPECT_EQ(test, rd_now.registered, rd_before->registered);
-	if (!s)
-		return;
-	refdev_session_get_info(s, &s_now);
-	KUNIT_EXPECT_EQ(test, s_now.nr_queued, s_before->nr_queued);
-	KUNIT_EXPECT_EQ(test, s_now.nr_completed, s_before->nr_completed);
-	KUNIT_EXPECT_EQ(test, s_now.ring_entries, s_before->ring_entries);
-	KUNIT_EXPECT_EQ(test, s_now.dma_size, s_before->dma_size);
+	refdev_test_count(test, s, &now);
+	KUNIT_EXPECT_EQ(test, now.rd.nr_sessions, before->rd.nr_sessions);
+	KUNIT_EXPECT_EQ(test, now.rd.nr_channels, before->rd.nr_channels);
+	KUNIT_EXPECT_EQ(test, now.rd.nr_queued, before->rd.nr_queued);
+	KUNIT_EXPECT_EQ(test, now.rd.nr_completed, before->rd.nr_completed);
+	KUNIT_EXPECT_EQ(test, now.rd.fw_size, before->rd.fw_size);
+	KUNIT_EXPECT_EQ(test, now.rd.registered, before->rd.registered);
+	KUNIT_EXPECT_EQ(test, now.s.nr_queued, before->s.nr_queued);
+	KUNIT_EXPECT_EQ(test, now.s.nr_completed, before->s.nr_completed);
+	KUNIT_EXPECT_EQ(test, now.s.ring_entries, before->s.ring_entries);
+	KUNIT_EXPECT_EQ(test, now.s.dma_size, before->s.dma_size);
+}
+
+/* A new session with @n packets of @len bytes completed, unread. */
+static struct refdev_session *refdev_test_completed(struct kunit *test,
+						    unsigned int n, size_t len,
+						    u8 first)
+{
+	struct refdev *rd = refdev_test_rd(test);
+	struct refdev_session *s = refdev_test_open(test, rd);
+
+	refdev_test_submit(test, s, n, len, first);
+	KUNIT_ASSERT_EQ(test, refdev_irq(rd), n);
+	return s;
 }
 
 /* Read one packet and check its length and fill byte. */
@@ -151,21 +172,18 @@ static void refdev_release_frees_everything(struct kunit *test)
 /* The payload is a kmemdup() copy, aligned for DMA, in a cached request. */
 static void refdev_submit_queues_copy(struct kunit *test)
 {
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si;
+	struct refdev_test_counts c;
 	struct refdev_request *req;
 	struct refdev_session *s;
-	struct refdev_info info;
 	u8 buf[37];
 
-	s = refdev_test_open(test, rd);
+	s = refdev_test_open(test, refdev_test_rd(test));
 	memset(buf, 0x5a, sizeof(buf));
 	KUNIT_ASSERT_EQ(test, refdev_submit(s, buf, sizeof(buf)), 0);
 
-	refdev_session_get_info(s, &si);
-	refdev_get_info(rd, &info);
-	KUNIT_EXPECT_EQ(test, si.nr_queued, 1);
-	KUNIT_EXPECT_EQ(test, info.nr_queued, 1);
+	refdev_test_count(test, s, &c);
+	KUNIT_EXPECT_EQ(test, c.s.nr_queued, 1);
+	KUNIT_EXPECT_EQ(test, c.rd.nr_queued, 1);
 	KUNIT_EXPECT_EQ(test, refdev_test_nr_requests(test), 1);
 
 	KUNIT_ASSERT_FALSE(test, list_empty(&s->queue));
@@ -233,19 +251,17 @@ static void refdev_submit_null_buf(struct kunit *test)
 static void refdev_submit_queue_full(struct kunit *test)
 {
 	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si;
+	struct refdev_test_counts before;
 	struct refdev_session *s;
-	struct refdev_info info;
 	u8 buf[8] = {};
 
 	s = refdev_test_open(test, rd);
 	refdev_test_submit(test, s, REFDEV_MAX_QUEUED, sizeof(buf), 0);
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &si);
-	KUNIT_EXPECT_EQ(test, si.nr_queued, REFDEV_MAX_QUEUED);
+	refdev_test_count(test, s, &before);
+	KUNIT_EXPECT_EQ(test, before.s.nr_queued, REFDEV_MAX_QUEUED);
 
 	KUNIT_EXPECT_EQ(test, refdev_submit(s, buf, sizeof(buf)), -EAGAIN);
-	refdev_test_expect_unchanged(test, s, &info, &si);
+	refdev_test_expect_unchanged(test, s, &before);
 	KUNIT_EXPECT_EQ(test, refdev_test_nr_requests(test), REFDEV_MAX_QUEUED);
 
 	/* Completing requests makes room again. */
@@ -259,22 +275,18 @@ static void refdev_submit_queue_full(struct kunit *test)
 static void refdev_irq_completes_queued(struct kunit *test)
 {
 	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si;
+	struct refdev_test_counts counts;
 	struct refdev_completion *c;
 	struct refdev_session *s;
-	struct refdev_info info;
 	size_t i;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 3, 8, 0);
-	KUNIT_EXPECT_EQ(test, refdev_irq(rd), 3);
+	s = refdev_test_completed(test, 3, 8, 0);
 
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &si);
-	KUNIT_EXPECT_EQ(test, info.nr_queued, 0);
-	KUNIT_EXPECT_EQ(test, info.nr_completed, 3);
-	KUNIT_EXPECT_EQ(test, si.nr_queued, 0);
-	KUNIT_EXPECT_EQ(test, si.nr_completed, 3);
+	refdev_test_count(test, s, &counts);
+	KUNIT_EXPECT_EQ(test, counts.rd.nr_queued, 0);
+	KUNIT_EXPECT_EQ(test, counts.rd.nr_completed, 3);
+	KUNIT_EXPECT_EQ(test, counts.s.nr_queued, 0);
+	KUNIT_EXPECT_EQ(test, counts.s.nr_completed, 3);
 	KUNIT_EXPECT_TRUE(test, list_empty(&s->queue));
 
 	for (i = 0; i < 3; i++) {
@@ -349,9 +361,7 @@ static void refdev_irq_writes_desc_ring(struct kunit *test)
 	struct refdev_session *s;
 	u32 i;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 3, 24, 0);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 3);
+	s = refdev_test_completed(test, 3, 24, 0);
 	KUNIT_EXPECT_EQ(test, rd->desc_head, 3);
 
 	ring = page_address(rd->desc_pages);
@@ -471,9 +481,7 @@ static void refdev_read_fifo(struct kunit *test)
 	struct refdev_info info;
 	u8 i;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 5, 32, 100);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 5);
+	s = refdev_test_completed(test, 5, 32, 100);
 	for (i = 0; i < 5; i++)
 		refdev_test_expect_packet(test, s, 32, 100 + i);
 
@@ -496,14 +504,11 @@ static void refdev_read_empty(struct kunit *test)
 /* A buffer too small for the packet: -EMSGSIZE, the packet stays. */
 static void refdev_read_small_buffer(struct kunit *test)
 {
-	struct refdev *rd = refdev_test_rd(test);
 	struct refdev_session_info si, before;
 	struct refdev_session *s;
 	u8 buf[16];
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 1, sizeof(buf) + 1, 7);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 1);
+	s = refdev_test_completed(test, 1, sizeof(buf) + 1, 7);
 	refdev_session_get_info(s, &before);
 
 	KUNIT_EXPECT_EQ(test, refdev_read(s, buf, sizeof(buf)), -EMSGSIZE);
@@ -526,9 +531,7 @@ static void refdev_resize_ring_grow(struct kunit *test)
 	struct refdev_session *s;
 	u8 i;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 3, 8, 0);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 3);
+	s = refdev_test_completed(test, 3, 8, 0);
 	old = s->ring;
 
 	KUNIT_ASSERT_EQ(test, refdev_resize_ring(s, 64), 0);
@@ -551,9 +554,7 @@ static void refdev_resize_ring_wrapped(struct kunit *test)
 	struct refdev_session *s;
 	u8 i;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 10, 8, 0);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 10);
+	s = refdev_test_completed(test, 10, 8, 0);
 	for (i = 0; i < 8; i++)
 		refdev_test_expect_packet(test, s, 8, i);
 	/* Completions 8..19 now occupy slots 8..15 and 0..3. */
@@ -570,21 +571,17 @@ static void refdev_resize_ring_wrapped(struct kunit *test)
 /* Shrinking below the unread completions is -EBUSY; to exactly that is ok. */
 static void refdev_resize_ring_shrink(struct kunit *test)
 {
-	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si, before;
+	struct refdev_test_counts before;
 	struct refdev_completion **old;
+	struct refdev_session_info si;
 	struct refdev_session *s;
-	struct refdev_info info;
 
-	s = refdev_test_open(test, rd);
-	refdev_test_submit(test, s, 5, 8, 0);
-	KUNIT_ASSERT_EQ(test, refdev_irq(rd), 5);
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &before);
+	s = refdev_test_completed(test, 5, 8, 0);
+	refdev_test_count(test, s, &before);
 	old = s->ring;
 
 	KUNIT_EXPECT_EQ(test, refdev_resize_ring(s, 4), -EBUSY);
-	refdev_test_expect_unchanged(test, s, &info, &before);
+	refdev_test_expect_unchanged(test, s, &before);
 	KUNIT_EXPECT_PTR_EQ(test, s->ring, old);
 
 	KUNIT_EXPECT_EQ(test, refdev_resize_ring(s, 5), 0);
@@ -832,9 +829,8 @@ static void refdev_bad_size(struct kunit *test)
 {
 	const struct refdev_size_case *p = test->param_value;
 	struct refdev *rd = refdev_test_rd(test);
-	struct refdev_session_info si;
+	struct refdev_test_counts before;
 	struct refdev_session *s;
-	struct refdev_info info;
 	const void *old;
 	u8 buf[16];
 
@@ -845,11 +841,10 @@ static void refdev_bad_size(struct kunit *test)
 	if (p->call == REFDEV_DMA)
 		KUNIT_ASSERT_EQ(test, refdev_alloc_dma(s, 64), 0);
 	old = refdev_sized_object(rd, s, p->call);
-	refdev_get_info(rd, &info);
-	refdev_session_get_info(s, &si);
+	refdev_test_count(test, s, &before);
 
 	KUNIT_EXPECT_EQ(test, refdev_sized_call(rd, s, p, buf), (long)p->err);
-	refdev_test_expect_unchanged(test, s, &info, &si);
+	refdev_test_expect_unchanged(test, s, &before);
 	KUNIT_EXPECT_PTR_EQ(test, refdev_sized_object(rd, s, p->call), old);
 	KUNIT_EXPECT_EQ(test, refdev_test_nr_requests(test), 0);
 	if (p->call == REFDEV_FIRMWARE)

@@ -49,6 +49,9 @@ ENOENT = 2
 
 @dataclass(frozen=True)
 class StepRec(At):
+    """A step of the point's op ran: its index in the phase's list, the phase
+    (setup, step, teardown) and what the call returned (>= 0, or -errno)."""
+
     index: int
     phase: str
     ret: int
