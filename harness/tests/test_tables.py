@@ -64,3 +64,7 @@ def test_one_verdict_enum_on_each_side() -> None:
 def test_what_the_kernel_keeps_on_purpose_is_one_list_with_reasons() -> None:
     assert c_strings("tables.c", "kfault_kept") == list(tables.KEPT)
     assert all(len(why) > 40 for why in tables.KEPT.values())
+
+
+def test_a_new_workers_sites_are_one_list() -> None:
+    assert c_strings("tables.c", "kfault_worker_sites") == list(tables.WORKER_SITES)

@@ -89,6 +89,8 @@ struct kfault_tags {
 	s64 bytes_before[KFAULT_MAX_TAGS];
 	s64 calls[KFAULT_MAX_TAGS];
 	s64 bytes[KFAULT_MAX_TAGS];
+	unsigned int workers_before;	/* live workqueue workers at the snapshot */
+	unsigned int new_workers;	/* how many more at the last read */
 };
 
 /* ---- live.c: what a point's tasks allocated and did not free ------------ */
@@ -231,6 +233,7 @@ bool kfault_is_bad_write(const char *line);
 bool kfault_is_alloc_frame(const char *function);
 bool kfault_is_bookkeeping(const char *function);
 bool kfault_is_kept(const char *function);
+bool kfault_is_worker_site(const char *function);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,
@@ -264,6 +267,10 @@ void kfault_find_tags(struct kfault_env *env);
 void kfault_tags_snapshot(struct kfault_env *env);
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len);
 unsigned int kfault_tags_read_grown(struct kfault_env *env);
+bool kfault_tags_grown(const struct kfault_tags *t, unsigned int i, s64 *dc,
+		       s64 *db);
+void kfault_worker_discount(const char *function, unsigned int workers,
+			    s64 *dc, s64 *db);
 int kfault_probes_register(struct kfault_env *env);
 void kfault_probes_unregister(struct kfault_env *env);
 void kfault_allocator_name(const char *sym, char *buf, size_t len);

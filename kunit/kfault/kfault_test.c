@@ -13,6 +13,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <trace/events/error_report.h>
 
 #include "internal.h"
@@ -465,6 +466,107 @@ static void kfault_tables_classify(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_is_bad_write("BUG: KFENCE: out-of-bounds read in x"));
 }
 
+/* A site's growth, less what new workqueue workers hold (tables.c). */
+static void kfault_workers_are_taken_off_their_sites(struct kunit *test)
+{
+	s64 dc = 1, db = 256;
+
+	kfault_worker_discount("alloc_worker", 1, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, 0);
+	KUNIT_EXPECT_EQ(test, db, 0);
+	/* one worker and one real leak at its site: the leak stays */
+	dc = 2;
+	db = 64;
+	kfault_worker_discount("kvasprintf", 1, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, 1);
+	KUNIT_EXPECT_EQ(test, db, 32);
+	/* more workers than the site grew: nothing below zero */
+	dc = 1;
+	db = 7552;
+	kfault_worker_discount("alloc_task_struct_node", 3, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, 0);
+	KUNIT_EXPECT_EQ(test, db, 0);
+	/* not a worker's site, no worker, or a site that shrank: unchanged */
+	dc = 1;
+	db = 64;
+	kfault_worker_discount("refdev_open", 1, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, 1);
+	kfault_worker_discount("alloc_worker", 0, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, 1);
+	dc = -1;
+	kfault_worker_discount("alloc_worker", 1, &dc, &db);
+	KUNIT_EXPECT_EQ(test, dc, -1);
+	KUNIT_EXPECT_EQ(test, db, 64);
+	KUNIT_EXPECT_FALSE(test, kfault_is_worker_site("kvasprintf_const"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_worker_site(NULL));
+}
+
+#define KFAULT_TEST_WORKS	32
+
+struct kfault_test_work {
+	struct work_struct work;
+	struct completion *release;
+	atomic_t *running;
+};
+
+static void kfault_test_work_wait(struct work_struct *work)
+{
+	struct kfault_test_work *w = container_of(work, typeof(*w), work);
+
+	atomic_inc(w->running);
+	wait_for_completion_timeout(w->release, 10 * HZ);
+}
+
+/*
+ * Make the unbound pool need more workers than it has: 32 work items that
+ * wait at once.  The workers it makes stay, idle; the per-directory check
+ * of their sites must not call them a leak (nights of 2026-12-02:
+ * ext4_mballoc_test and regmap points did), and must count them.
+ */
+static void kfault_new_workers_are_no_leak(struct kunit *test)
+{
+	static struct kfault_target target = {
+		.srcdir = "workqueue.c,fork.c,/pid.c,kthread.c,cred.c,kasprintf.c",
+	};
+	DECLARE_COMPLETION_ONSTACK(release);
+	struct kfault_test_work *w;
+	atomic_t running = ATOMIC_INIT(0);
+	struct kfault_env *env;
+	char *buf;
+	unsigned int i;
+
+	env = kunit_kzalloc(test, sizeof(*env), GFP_KERNEL);
+	buf = kunit_kzalloc(test, KFAULT_LEAKS_LEN, GFP_KERNEL);
+	w = kunit_kcalloc(test, KFAULT_TEST_WORKS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, env);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	env->target = &target;
+	kfault_find_tags(env);
+	KUNIT_ASSERT_GT(test, env->tags.nr, 0);
+
+	kfault_tags_snapshot(env);
+	for (i = 0; i < KFAULT_TEST_WORKS; i++) {
+		w[i].release = &release;
+		w[i].running = &running;
+		INIT_WORK(&w[i].work, kfault_test_work_wait);
+		queue_work(system_unbound_wq, &w[i].work);
+	}
+	for (i = 0; i < 500 && atomic_read(&running) < KFAULT_TEST_WORKS; i++)
+		msleep(20);
+	complete_all(&release);
+	for (i = 0; i < KFAULT_TEST_WORKS; i++)
+		flush_work(&w[i].work);
+	KUNIT_ASSERT_EQ(test, atomic_read(&running), KFAULT_TEST_WORKS);
+	kfault_settle();
+
+	kfault_tags_diff(env, buf, KFAULT_LEAKS_LEN);
+	KUNIT_EXPECT_GT(test, env->tags.new_workers, 0);
+	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "alloc_worker"), "%s", buf);
+	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "alloc_task_struct_node"), "%s", buf);
+	KUNIT_EXPECT_NULL_MSG(test, strstr(buf, "set_kthread_struct"), "%s", buf);
+}
+
 /* One block of a night's kmemleak report (mctp, 2026-12-02), and the canary's. */
 static const char kfault_test_leak_block[] =
 	"unreferenced object 0x9da15380 (size 704):\n"
@@ -621,6 +723,8 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_verdicts_are_named),
 	KUNIT_CASE(kfault_live_keeps_what_was_not_freed),
 	KUNIT_CASE(kfault_kmemleak_reads_every_block),
+	KUNIT_CASE(kfault_workers_are_taken_off_their_sites),
+	KUNIT_CASE(kfault_new_workers_are_no_leak),
 	{}
 };
 

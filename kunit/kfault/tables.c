@@ -65,7 +65,22 @@ static const char * const kfault_bookkeeping[] = {
  * leak check counts them (live.c, and tags.c's scope of a point).
  */
 static const char * const kfault_kept[] = {
-	"preload_this_cpu_lock", "alloc_thread_stack_node",
+	"preload_this_cpu_lock", "alloc_thread_stack_node", "create_worker",
+};
+
+/*
+ * What one new workqueue worker leaves allocated for as long as it lives:
+ * its struct worker and its name (create_worker(), kthread_create_on_node())
+ * and the task kthreadd forks for it (its stack is kfault_kept).  A pool
+ * keeps an idle worker for 5 minutes (kernel/workqueue.c
+ * IDLE_WORKER_TIMEOUT), so whether a point makes one depends on the points
+ * before it; tags.c takes one call at each of these sites off a point's
+ * growth for each worker the system gained during the point (tables.py:
+ * WORKER_SITES).  Seen on a night: ext4_mballoc_test and regmap points.
+ */
+static const char * const kfault_worker_sites[] = {
+	"alloc_worker", "kvasprintf", "alloc_task_struct_node", "copy_signal",
+	"copy_sighand", "alloc_pid", "set_kthread_struct", "prepare_creds",
 };
 
 /*
@@ -143,4 +158,14 @@ bool kfault_is_kept(const char *function)
 {
 	return kfault_has_any(function, kfault_kept, ARRAY_SIZE(kfault_kept),
 			      false);
+}
+
+bool kfault_is_worker_site(const char *function)
+{
+	unsigned int i;
+
+	for (i = 0; function && i < ARRAY_SIZE(kfault_worker_sites); i++)
+		if (!strcmp(function, kfault_worker_sites[i]))
+			return true;
+	return false;
 }

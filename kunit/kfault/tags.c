@@ -5,6 +5,8 @@
  */
 #include <linux/alloc_tag.h>
 #include <linux/glob.h>
+#include <linux/math64.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -98,43 +100,92 @@ static void kfault_tags_read(struct kfault_tags *t, s64 *calls, s64 *bytes)
 	}
 }
 
+/* Live workqueue workers: tasks in worker_thread() (or a rescuer's). */
+static unsigned int kfault_nr_workers(void)
+{
+	struct task_struct *g, *p;
+	unsigned int n = 0;
+
+	rcu_read_lock();
+	for_each_process_thread(g, p)
+		n += !!(READ_ONCE(p->flags) & PF_WQ_WORKER);
+	rcu_read_unlock();
+	return n;
+}
+
 void kfault_tags_snapshot(struct kfault_env *env)
 {
 	kfault_tags_read(&env->tags, env->tags.calls_before,
 			 env->tags.bytes_before);
+	env->tags.workers_before = kfault_nr_workers();
+	env->tags.new_workers = 0;
+}
+
+static void kfault_tags_reread(struct kfault_tags *t)
+{
+	unsigned int now = kfault_nr_workers();
+
+	kfault_tags_read(t, t->calls, t->bytes);
+	t->new_workers = now > t->workers_before ? now - t->workers_before : 0;
 }
 
 /*
- * Append "file:line fn +N/+B" for every tag that holds more than before:
- * fewer is something older freed, not a leak.
+ * Take off a site's growth (@dc calls, @db bytes) what @workers new
+ * workqueue workers hold there (tables.c kfault_worker_sites): one call
+ * each, and the bytes of an average call of the growth.
  */
+void kfault_worker_discount(const char *function, unsigned int workers,
+			    s64 *dc, s64 *db)
+{
+	s64 n = min_t(s64, workers, *dc);
+
+	if (n <= 0 || !kfault_is_worker_site(function))
+		return;
+	*db -= div64_s64(*db * n, *dc);
+	*dc -= n;
+}
+
+/*
+ * Did tag i hold more at the last read than at the snapshot, besides what
+ * the workers made meanwhile hold?  Fewer is something older freed, not
+ * a leak.
+ */
+bool kfault_tags_grown(const struct kfault_tags *t, unsigned int i, s64 *dc,
+		       s64 *db)
+{
+	*dc = t->calls[i] - t->calls_before[i];
+	*db = t->bytes[i] - t->bytes_before[i];
+	kfault_worker_discount(t->tag[i]->ct.function, t->new_workers, dc, db);
+	return *dc > 0 || *db > 0;
+}
+
 /* Read the counts again: how many call sites grew since the snapshot. */
 unsigned int kfault_tags_read_grown(struct kfault_env *env)
 {
 	struct kfault_tags *t = &env->tags;
 	unsigned int i, nr = 0;
+	s64 dc, db;
 
-	kfault_tags_read(t, t->calls, t->bytes);
+	kfault_tags_reread(t);
 	for (i = 0; i < t->nr; i++)
-		nr += t->calls[i] > t->calls_before[i] ||
-		      t->bytes[i] > t->bytes_before[i];
+		nr += kfault_tags_grown(t, i, &dc, &db);
 	return nr;
 }
 
+/* Append "file:line fn +N/+B" for every tag that grew. */
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len)
 {
 	struct kfault_tags *t = &env->tags;
 	unsigned int i, nr = 0;
 	size_t used = 0;
+	s64 dc, db;
 
-	kfault_tags_read(t, t->calls, t->bytes);
+	kfault_tags_reread(t);
 	buf[0] = '\0';
 	for (i = 0; i < t->nr; i++) {
 		const struct codetag *ct = &t->tag[i]->ct;
-		s64 dc = t->calls[i] - t->calls_before[i];
-		s64 db = t->bytes[i] - t->bytes_before[i];
 
-		if (dc <= 0 && db <= 0)
+		if (!kfault_tags_grown(t, i, &dc, &db))
 			continue;
 		nr++;
 		if (used < len)

@@ -325,10 +325,9 @@ static void kfault_user_end(struct kfault_user *u)
 	u->out_len = 0;
 	for (i = 0; i < t->nr; i++) {
 		const struct codetag *ct = &t->tag[i]->ct;
-		s64 dc = t->calls[i] - t->calls_before[i];
-		s64 db = t->bytes[i] - t->bytes_before[i];
+		s64 dc, db;
 
-		if (dc > 0 || db > 0)
+		if (kfault_tags_grown(t, i, &dc, &db))
 			kfault_user_say(u, "leak %s:%u - %s %lld %lld\n",
 					ct->filename, ct->lineno, ct->function,
 					dc, db);
