@@ -363,6 +363,9 @@ def test_a_failing_baseline_is_run_again_alone_and_blamed_by_bisection(
     assert "blamed on kunit_device.kunit_device_test:10: " in said[cleanup]
     assert "(5 boots," in said[cleanup]
     assert f"blamed on {cleanup}:10: " in said[driver]
+    # the sweep's own boots confirm with kmemleak; a boot for a verdict does not wait for it
+    assert [sweep.NO_SLOW_CASES in r.kernel_args for r in runner.requests] == \
+        [False, False] + [True] * (len(runner.requests) - 2)
 
 
 def test_a_bad_suite_glob_is_one_line(fake_tree: Path, tmp_path: Path) -> None:
