@@ -84,6 +84,23 @@ def test_the_coverage_build_instruments_the_touched_c_files_only() -> None:
     assert gcov.make_options(gcov.Plan(()), build, None) == []
 
 
+def test_a_file_another_includes_is_counted_in_its_includers_object() -> None:
+    # lib/kunit/executor_test.c is compiled inside executor.c: both objects
+    # are instrumented, and executor.gcda holds the included file's counts
+    plan = gcov.plan(["lib/kunit/executor_test.c"], {},
+                     {"lib/kunit/executor_test.c": "lib/kunit/executor.c"})
+    assert plan.files == ("lib/kunit/executor_test.c",)
+    assert plan.objects == ("lib/kunit/executor_test.c", "lib/kunit/executor.c")
+    assert "--make_options=CFLAGS_executor.o=--coverage" in gcov.make_options(
+        plan, Path("/b"), VMLINUX_O_CMD)
+    # the includer's own CFLAGS in the Makefile refuses it, as the file's would
+    refused = gcov.plan(["lib/kunit/executor_test.c"],
+                        {"lib/kunit/executor_test.c": "CFLAGS_executor.o += -DX\n"},
+                        {"lib/kunit/executor_test.c": "lib/kunit/executor.c"})
+    assert refused.refused == (("lib/kunit/executor_test.c",
+                                "its Makefile sets CFLAGS_executor.o"),)
+
+
 def leak_patch_review(fake_tree: Path, tmp_path: Path) -> tuple[
         context.Context, FakeRunner, diff.Hunk, gcov.Plan]:
     """A review of LEAK_PATCH's one hunk on the fake tree's built kernel."""

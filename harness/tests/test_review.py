@@ -166,6 +166,26 @@ def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,
     assert review_flow.covering_suites(ctx, []).swept == ()
 
 
+def test_a_suite_in_an_included_c_file_is_built_when_its_includer_is(
+        fake_tree: Path, tmp_path: Path) -> None:
+    (fake_tree / "lib/kunit").mkdir(parents=True)
+    (fake_tree / "lib/kunit/executor_test.c").write_text(
+        "static struct kunit_suite e = {\n\t.name = \"kunit_executor_test\",\n};\n")
+    (fake_tree / "lib/kunit/executor.c").write_text(
+        "int x;\n#if IS_BUILTIN(CONFIG_KUNIT_TEST)\n#include \"executor_test.c\"\n#endif\n")
+    ctx, _ = make(fake_tree, tmp_path, [])
+    touched = ["lib/kunit/executor_test.c"]
+    assert [c.suite for c in review_flow.covering_suites(ctx, touched).not_built] == [
+        "kunit_executor_test"]
+    obj = tmp_path / "build/lib/kunit/executor.o"
+    obj.parent.mkdir(parents=True)
+    obj.write_text("")
+    chosen = review_flow.covering_suites(ctx, touched)
+    assert [c.suite for c in chosen.swept] == ["kunit_executor_test"] and not chosen.not_built
+    plan = review_flow.coverage_plan(ctx, touched)
+    assert plan.objects == ("lib/kunit/executor_test.c", "lib/kunit/executor.c")
+
+
 def test_suites_past_the_limit_are_named_not_dropped(fake_tree: Path, tmp_path: Path) -> None:
     (fake_tree / "lib").mkdir()
     for n in range(review_flow.MAX_SUITES + 2):

@@ -81,3 +81,21 @@ def test_the_suites_that_call_a_touched_function_come_before_its_neighbours() ->
                                           if c.reason == suite_sources.SAME_DIR)
     # a suite is listed once, at its closest reason
     assert len({c.suite for c in found}) == len(found)
+
+
+def test_a_c_file_another_includes_is_compiled_in_its_includer() -> None:
+    # 6.12's lib/kunit/executor.c ends with '#include "executor_test.c"': the
+    # suite kunit_executor_test has no object of its own, and a review of a
+    # patch to executor_test.c called it "not built"
+    kdir = Path(os.environ.get("KDIR") or Path.home() / ".cache/kfault/linux-source-6.12")
+    siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
+                for p in sorted((kdir / "lib/kunit").glob("*.c"))}
+    assert suite_sources.includer("lib/kunit/executor_test.c", siblings) == \
+        "lib/kunit/executor.c"
+    assert suite_sources.includer("lib/kunit/executor.c", siblings) is None
+    assert suite_sources.includer("lib/kunit/string-stream-test.c", siblings) is None
+    # only the file's own directory holds its includer; a commented-out
+    # include or another file's name is not one
+    assert suite_sources.includer("lib/kunit/a.c", {
+        "lib/b.c": '#include "a.c"\n', "lib/kunit/c.c": '// #include "a.c"\n',
+        "lib/kunit/d.c": '#include "aa.c"\n'}) is None

@@ -6,8 +6,9 @@ no CONFIG_GCOV (which instruments the whole kernel and rebuilds all of it)
 and no CONFIG_GCOV_KERNEL (its constructors run, on UML, before the kernel
 has a current task).  Only the touched objects are rebuilt:
 
-- CFLAGS_<stem>.o=--coverage for each touched .c file (Kbuild adds it to that
-  object's flags; a make-line variable is global, so every object of that
+- CFLAGS_<stem>.o=--coverage for each touched .c file, and for the file that
+  #includes it when it has one (lib/kunit/executor.c compiles executor_test.c;
+  Kbuild adds it to that object's flags; a make-line variable is global, so every object of that
   name is instrumented, which costs a recompile and nothing else);
 - KBUILD_VMLINUX_LIBS gains a copy of libgcov.a with its mangle_path renamed
   (the kernel has one too, fs/seq_file.c);
@@ -33,24 +34,40 @@ class Plan:
 
     files: tuple[str, ...]                      # kernel-tree paths of .c files
     refused: tuple[tuple[str, str], ...] = ()   # (file, why it is not measured)
+    hosts: tuple[tuple[str, str], ...] = ()     # (file, the .c that #includes it)
+
+    def objects_of(self, f: str) -> tuple[str, ...]:
+        """The .c files whose objects may hold f's counts: f, and its host."""
+        return (f,) + tuple(h for g, h in self.hosts if g == f)
+
+    @property
+    def objects(self) -> tuple[str, ...]:
+        """Every .c file the coverage build compiles with counters."""
+        return tuple(dict.fromkeys(o for f in self.files for o in self.objects_of(f)))
 
 
-def plan(files: list[str], makefiles: dict[str, str]) -> Plan:
+def plan(files: list[str], makefiles: dict[str, str],
+         hosts: dict[str, str] | None = None) -> Plan:
     """The touched files a coverage build can instrument.  makefiles: each
-    file's directory Makefile (or Kbuild) text, by file; a file whose Makefile
-    sets CFLAGS_<stem>.o itself is refused (the make-line variable would
-    replace that setting, not add to it)."""
+    file's directory Makefile (or Kbuild) text, by file; hosts: the file of
+    the same directory that #includes a touched file, by file.  A file whose
+    Makefile sets CFLAGS_<stem>.o itself (of its own or its host's stem) is
+    refused (the make-line variable would replace that setting, not add to it)."""
     ok, refused = [], []
+    hosts = hosts or {}
     for f in files:
         if not f.endswith(".c"):
             refused.append((f, "not a C file"))
             continue
-        stem = PurePosixPath(f).stem
-        if re.search(rf"^\s*CFLAGS_{re.escape(stem)}\.o\b", makefiles.get(f, ""), re.M):
-            refused.append((f, f"its Makefile sets CFLAGS_{stem}.o"))
+        stems = [PurePosixPath(x).stem for x in (f, hosts.get(f)) if x]
+        set_by = [s for s in stems if re.search(rf"^\s*CFLAGS_{re.escape(s)}\.o\b",
+                                                makefiles.get(f, ""), re.M)]
+        if set_by:
+            refused.append((f, f"its Makefile sets CFLAGS_{set_by[0]}.o"))
             continue
         ok.append(f)
-    return Plan(tuple(dict.fromkeys(ok)), tuple(refused))
+    kept = tuple(dict.fromkeys(ok))
+    return Plan(kept, tuple(refused), tuple((f, hosts[f]) for f in kept if f in hosts))
 
 
 def vmlinux_libs(cmd: str | None) -> list[str]:
@@ -65,7 +82,7 @@ def make_options(p: Plan, build_dir: Path, cmd: str | None) -> list[str]:
     """kunit.py's --make_options for a coverage build of p in build_dir."""
     if not p.files:
         return []
-    stems = dict.fromkeys(PurePosixPath(f).stem for f in p.files)
+    stems = dict.fromkeys(PurePosixPath(f).stem for f in p.objects)
     libs = vmlinux_libs(cmd) + [str(build_dir / LIBGCOV)]
     return (["--make_options=KFAULT_GCOV=y"]
             + [f"--make_options=CFLAGS_{s}.o={FLAGS}" for s in stems]

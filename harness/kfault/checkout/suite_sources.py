@@ -28,6 +28,21 @@ def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
                   if any(fnmatch.fnmatchcase(n, glob) for n in names))
 
 
+_INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"/]+\.c)"', re.M)
+
+
+def includer(path: str, siblings: dict[str, str]) -> str | None:
+    """The C file of path's directory that #includes path ("executor_test.c"
+    is compiled inside lib/kunit/executor.c: it has no object of its own), or
+    None.  siblings: tree-relative path -> C text, of that directory."""
+    here, name = PurePosixPath(path).parent, PurePosixPath(path).name
+    for other, text in sorted(siblings.items()):
+        if other != path and PurePosixPath(other).parent == here and \
+                name in _INCLUDE_C.findall(text):
+            return other
+    return None
+
+
 TEST_DIRS = ("test", "tests")
 
 

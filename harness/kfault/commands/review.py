@@ -159,6 +159,22 @@ class Selection:
         return out
 
 
+def host_of(kdir: Path, path: str) -> str | None:
+    """The C file of path's directory that #includes path (its code is in that
+    file's object), or None (suite_sources.includer over the directory)."""
+    here = kdir / path
+    if not here.parent.is_dir():
+        return None
+    siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
+                for p in sorted(here.parent.glob("*.c")) if p != here}
+    return suite_sources.includer(path, siblings)
+
+
+def is_built(kdir: Path, build: Path, path: str) -> bool:
+    """Does build compile path: its own object, or its includer's."""
+    return any((build / f).with_suffix(".o").is_file() for f in (path, host_of(kdir, path)) if f)
+
+
 def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
                     most: int = MAX_SUITES, only: str = "") -> Selection:
     """The KUnit suites of the tree that exercise the touched kernel files,
@@ -171,7 +187,7 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
                for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", (".c",))}
     found = suite_sources.covering(files, functions, sources)
     build = ctx.boot.default_build()
-    built = [c for c in found if (build / c.file).with_suffix(".o").is_file()]
+    built = [c for c in found if is_built(ctx.boot.kdir, build, c.file)]
     not_built = tuple(c for c in found if c not in built)
     if only:
         # --suite GLOB: the covering suites it names, the others left out
@@ -200,7 +216,9 @@ def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
         text = [(here / n).read_text(errors="replace") for n in ("Makefile", "Kbuild")
                 if (here / n).is_file()]
         makefiles[tp] = "\n".join(text)
-    return gcov.plan([tree_path(ctx.checkout, f) for f in files], makefiles)
+    paths = [tree_path(ctx.checkout, f) for f in files]
+    hosts = {f: h for f in paths if f.endswith(".c") and (h := host_of(ctx.boot.kdir, f))}
+    return gcov.plan(paths, makefiles, hosts)
 
 
 def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
@@ -208,7 +226,7 @@ def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
     """What the patched side's gcov counts say of each hunk, or why they say
     nothing (ctx: the patched side, after its sweeps)."""
     build = ctx.boot.default_build()
-    texts = ctx.runner.gcov_json(build, list(plan.files))
+    texts = ctx.runner.gcov_json(build, list(plan.objects))
     docs = []
     for f, text in texts.items():
         if text is not None:
@@ -225,9 +243,10 @@ def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
             out[h] = f"not measured: {refused[tp]}"
         elif tp not in plan.files:
             out[h] = "not measured"
-        elif texts.get(tp) is None:
+        elif all(texts.get(o) is None for o in plan.objects_of(tp)):
             out[h] = ("not measured: its counts were not written (the kernel did not "
-                      "exit cleanly?)" if (build / tp).with_suffix(".gcno").is_file()
+                      "exit cleanly?)" if any((build / o).with_suffix(".gcno").is_file()
+                                              for o in plan.objects_of(tp))
                       else "not measured: not built in the review's kernel")
         else:
             out[h] = linecov.hunk_lines(h, counts.get(tp, {}))
@@ -386,8 +405,13 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)
-    objects = [f"drivers/misc/{tree.LINK_NAME}/{f[:-2]}.o" if in_checkout(ctx.checkout, f)
-               else f[:-2] + ".o" for f in parsed.files if f.endswith(".c")]
+    pbuild = patched_ctx.boot.default_build()
+
+    def object_of(tp: str) -> str:       # its own object, else its includer's
+        own = (pbuild / tp).with_suffix(".o").is_file()
+        return (tp if own else host_of(patched_ctx.boot.kdir, tp) or tp)[:-2] + ".o"
+    objects = list(dict.fromkeys(object_of(tree_path(ctx.checkout, f))
+                                 for f in parsed.files if f.endswith(".c")))
     said = ctx.runner.sparse(patched_ctx.boot.srctree, patched_ctx.boot.default_build(), objects,
                              patched_ctx.boot.run_as)
     for root in (patched_ctx.checkout.repo, patched_ctx.boot.kdir):
