@@ -179,7 +179,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise HarnessError(f"--suites {args.suites}: want at least 1 (the covering suites, "
                            "closest first)")
     return review.review(suite_context(args), args.patch, args.max_boots, args.on,
-                         suites=args.suites, only=args.only_suite).code
+                         suites=args.suites, only=args.only_suite,
+                         named=args.target is not None).code
 
 
 def cmd_modules(args: argparse.Namespace) -> int:

@@ -166,6 +166,18 @@ def test_a_kernel_file_brings_the_suites_of_its_directory(fake_tree: Path,
     assert review_flow.covering_suites(ctx, []).swept == ()
 
 
+def test_a_named_target_is_swept_even_when_the_patch_touches_none_of_it(
+        fake_tree: Path, tmp_path: Path) -> None:
+    ctx, _ = make(fake_tree, tmp_path, [])
+    name = ctx.target.name
+    assert review_flow.target_sweep(ctx, ["lib/idr.c"], False) == (
+        False, f"not swept: the target {name} (the patch touches none of it)")
+    assert review_flow.target_sweep(ctx, ["lib/idr.c"], True) == (
+        True, f"swept the target {name} (TARGET= names it; the patch touches none of it)")
+    assert review_flow.target_sweep(ctx, ["module/refdev_session.c"], False) == (
+        True, f"swept the target {name} (the patch touches it)")
+
+
 def test_a_suite_in_an_included_c_file_is_built_when_its_includer_is(
         fake_tree: Path, tmp_path: Path) -> None:
     (fake_tree / "lib/kunit").mkdir(parents=True)

@@ -291,6 +291,18 @@ def revisions(ctx: Context, base: str, head: str, out: Path) -> tuple[Path, Path
     return to_base, to_head, reviewed
 
 
+def target_sweep(ctx: Context, files: list[str], named: bool) -> tuple[bool, str]:
+    """Does the review sweep its target, and the line that says why: when the
+    patch touches it, or when TARGET= names it (a fix in core code the target's
+    operations run: lib/idr.c under netdevsim)."""
+    name = ctx.target.name
+    if touches_target(ctx, files):
+        return True, f"swept the target {name} (the patch touches it)"
+    if named:
+        return True, f"swept the target {name} (TARGET= names it; the patch touches none of it)"
+    return False, f"not swept: the target {name} (the patch touches none of it)"
+
+
 def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outcome:
     """make review BASE= HEAD=: the tree at each revision, built and swept in a copy."""
     to_base, to_head, reviewed = revisions(ctx, base, head, (ctx.out / "review").resolve())
@@ -300,8 +312,11 @@ def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outc
 
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
            base_kernel: Path | None = None, head_kernel: Path | None = None,
-           title: str = "", suites: int = MAX_SUITES, only: str = "") -> Outcome:
+           title: str = "", suites: int = MAX_SUITES, only: str = "",
+           named: bool = False) -> Outcome:
     """on: patches the base has first (to review a fix of a bug they add).
+    named: the target was named (TARGET=): sweep it even when the patch touches
+    none of its files (a fix in the core code the target's ops run).
     base_kernel, head_kernel: instead, the patches that take the kernel tree to
     the base and to the head (BASE=/HEAD=); patch is then only read."""
     patches = patch_files(patch)
@@ -317,7 +332,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
         patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [],
                                    [head_kernel] if head_kernel in nonempty else [], "HEAD")
         return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                        [patch], suites, only)
+                        [patch], suites, only, named)
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
         touched = diff.parse(p.read_text(errors="replace")).files
@@ -336,12 +351,12 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
     patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}")
     return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                    patches, suites, only)
+                    patches, suites, only, named)
 
 
 def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
              patched_ctx: Context, max_boots: int, reviewed: list[Path],
-             most: int = MAX_SUITES, only: str = "") -> Outcome:
+             most: int = MAX_SUITES, only: str = "", named: bool = False) -> Outcome:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
     run_as = patched_ctx.boot.run_as
@@ -353,9 +368,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
     selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only)
     suites = [c.suite for c in selection.swept]
-    own = touches_target(ctx, list(parsed.files))
-    swept = ([f"swept the target {ctx.target.name} (the patch touches it)"] if own else
-             [f"not swept: the target {ctx.target.name} (the patch touches none of it)"])
+    own, target_said = target_sweep(ctx, list(parsed.files), named)
+    swept = [target_said]
     if kernel_files:
         swept += selection.said() or ["no KUnit suite of the tree covers the touched "
                                       "kernel files"]
