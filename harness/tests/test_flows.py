@@ -47,7 +47,8 @@ class FakeRunner:
         return {}
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
         raise AssertionError("no UML boot expected")
 
     def git_revision(self, repo: Path) -> str | None:

@@ -31,7 +31,8 @@ class BootRunner(ReplayRunner):
         self.build, self.edit, self.status = build, edit, status
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
         text = (DATA / "modules_boot_console.log").read_text().replace(CAPTURED, str(self.build))
         log.write_text(self.edit(text))
         return self.status

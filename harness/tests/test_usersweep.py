@@ -267,7 +267,8 @@ class ReplayRunner(FakeRunner):
         return 0
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
         self.args.append(args)
         env = dict(a.split("=", 1) for a in args if a.startswith("KFAULT_"))
         name = self.boots.pop(0) if self.boots else ""
@@ -413,7 +414,8 @@ class HangingRunner(ReplayRunner):
         return 1 if self.build_fails else 0
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
         status = super().boot_uml(kernel, args, log, timeout, on_start)
         return None if len(self.args) - 1 == self.hang else status
 
@@ -462,7 +464,8 @@ class SyscallsRunner(ReplayRunner):
     placed by the faddr2line answers captured with them."""
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
         self.args.append(args)
         env = dict(a.split("=", 1) for a in args if a.startswith("KFAULT_"))
         log.write_text("")

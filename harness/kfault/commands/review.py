@@ -19,7 +19,7 @@ from typing import Any
 from ..results import baseline, linecov, review_doc
 from ..checkout import diff, gcov, suite_sources, tree
 from ..errors import HarnessError
-from . import sweep
+from . import sweep, usersweep
 from . import context
 from .context import Checkout, Context, Outcome
 
@@ -221,11 +221,17 @@ def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
     return gcov.plan(paths, makefiles, hosts)
 
 
+def side_build(ctx: Context) -> Path:
+    """The build directory of a side's target sweep: the modules kernel's for a
+    target swept from user space, else the built-in kernel's."""
+    return usersweep.modules_build(ctx.boot) if ctx.target.user else ctx.boot.default_build()
+
+
 def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
                   ) -> dict[diff.Hunk, linecov.HunkLines | str]:
     """What the patched side's gcov counts say of each hunk, or why they say
     nothing (ctx: the patched side, after its sweeps)."""
-    build = ctx.boot.default_build()
+    build = side_build(ctx)
     texts = ctx.runner.gcov_json(build, list(plan.objects))
     docs = []
     for f, text in texts.items():
@@ -379,7 +385,7 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     for f, why in plan.refused:
         print(f"review: no line coverage of {f}: {why}", flush=True)
     if plan.files:
-        ctx.runner.coverage_setup(patched_ctx.boot.default_build(), gcov.LIBGCOV)
+        ctx.runner.coverage_setup(side_build(patched_ctx), gcov.LIBGCOV)
         patched_ctx = dataclasses.replace(patched_ctx, boot=dataclasses.replace(
             patched_ctx.boot, coverage=plan))
         print(f"review: the patched kernel compiles {', '.join(plan.files)} with gcov's "
@@ -390,7 +396,10 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
         for side, side_ctx in (("base", base_ctx), ("patched", patched_ctx)):
             print(f"review: sweeping the {side} copy", flush=True)
             doc: dict[str, Any] = {"points": [], "baselines": []}
-            if own:
+            if own and side_ctx.target.user:    # swept from user space, in the modules kernel
+                doc = _swept(usersweep.user_sweep(dataclasses.replace(side_ctx, out=out / side),
+                                                  True, max_boots), f"the {side} target", cut)
+            elif own:
                 doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
                                          max_boots), f"the {side} target", cut)
             for name in suites:     # a suite's points are 'suite.case' operations of their own
@@ -419,15 +428,14 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
     # sparse on the touched C files, in the patched build (it compiles them)
-    pbuild = patched_ctx.boot.default_build()
+    pbuild = side_build(patched_ctx)
 
     def object_of(tp: str) -> str:       # its own object, else its includer's
         own = (pbuild / tp).with_suffix(".o").is_file()
         return (tp if own else host_of(patched_ctx.boot.kdir, tp) or tp)[:-2] + ".o"
     objects = list(dict.fromkeys(object_of(tree_path(ctx.checkout, f))
                                  for f in parsed.files if f.endswith(".c")))
-    said = ctx.runner.sparse(patched_ctx.boot.srctree, patched_ctx.boot.default_build(), objects,
-                             patched_ctx.boot.run_as)
+    said = ctx.runner.sparse(patched_ctx.boot.srctree, pbuild, objects, patched_ctx.boot.run_as)
     for root in (patched_ctx.checkout.repo, patched_ctx.boot.kdir):
         checks = [c.replace(str(root) + "/", "") for c in checks]
         said = None if said is None else [c.replace(str(root) + "/", "") for c in said]

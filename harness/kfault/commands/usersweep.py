@@ -19,7 +19,7 @@ from typing import NamedTuple
 from pathlib import Path, PurePath
 
 from ..console import kmemleak, kreport
-from ..checkout import known_bugs
+from ..checkout import gcov, known_bugs
 from ..results import known, model
 from ..engine import userspace
 from ..engine.boots import Ended, boot_until_done
@@ -41,9 +41,14 @@ def modules_build(boot: BootSpec) -> Path:
 
 
 def _build(ctx: Context, build_dir: Path, out: Path) -> None:
+    extra: list[str] = []
+    if ctx.boot.coverage is not None:       # a review's patched side: gcov on the touched files
+        cmd = build_dir / ".vmlinux.o.cmd"
+        extra = gcov.make_options(ctx.boot.coverage, build_dir, cmd.read_text(
+            errors="replace") if cmd.is_file() else None)
     req = KunitRequest(kdir=ctx.boot.srctree, build_dir=build_dir,
                        kunitconfig_dir=modules_kunitconfig(ctx), command="build",
-                       ccache_dir=ctx.boot.ccache_dir, run_as=ctx.boot.run_as)
+                       ccache_dir=ctx.boot.ccache_dir, run_as=ctx.boot.run_as, extra=extra)
     print(f"usersweep: building {build_dir} ({modules_kunitconfig(ctx)})", flush=True)
     if ctx.runner.run_kunit(req, output=out / "build.txt"):
         said = [ln for ln in (out / "build.txt").read_text(errors="replace").splitlines()
@@ -77,7 +82,7 @@ def _boot(ctx: Context, build_dir: Path, out: Path, num: int, resume: str,
         state.mark_running(num, pgid)
 
     status = ctx.runner.boot_uml(build_dir / "linux", args, out / f"boot-{num}.console",
-                                 ctx.boot.timeout, started)
+                                 ctx.boot.timeout, started, ctx.boot.run_as)
     state.clear_running()
     return status
 
@@ -495,6 +500,8 @@ def user_sweep(ctx: Context, fresh: bool, max_boots: int, only: str | None = Non
         print(f"kfault: the results in {out} came from another kernel: starting afresh")
         fresh = True
     state.open(fresh)
+    if ctx.boot.run_as:     # a review's patched kernel writes its records as that user
+        ctx.runner.give(out, *ctx.boot.run_as)
     _build(ctx, build_dir, out)
     state.write_stamp(bid.content)
     ctx.runner.compile_c(ctx.checkout.user_dir / "kfault-user.c", out / "kfault-user")

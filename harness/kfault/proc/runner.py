@@ -565,16 +565,19 @@ def checkpatch(kdir: Path, files: list[Path]) -> list[str]:
 
 
 def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
-             on_start: Callable[[int], None] | None = None) -> int | None:
+             on_start: Callable[[int], None] | None = None,
+             run_as: tuple[int, int] | None = None) -> int | None:
     """Boot a UML kernel as an ordinary process, console into log; None on timeout.
-    on_start gets its process group (a session of its own)."""
+    on_start gets its process group (a session of its own); run_as: (uid, gid)
+    to boot it as (a review's patched kernel)."""
     if not kernel.is_file():
         raise HarnessError(f"no UML kernel at {kernel}: the build failed")
     with log.open("w") as out:
         # an O= build links its source tree in as 'source'
         fallback = uml_fallback(kernel.parent / "source")
         try:
-            proc = subprocess.Popen([str(kernel)] + args + ([seccomp.NO_AVX] if fallback else []),
+            proc = subprocess.Popen(as_user([str(kernel)] + args
+                                            + ([seccomp.NO_AVX] if fallback else []), run_as),
                                     stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True,
                                     preexec_fn=seccomp.install if fallback else None)
@@ -681,7 +684,8 @@ class Runner(Protocol):
     def symbol_addresses(self, binary: Path, names: set[str]) -> dict[str, int]: ...
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None: ...
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None: ...
 
     def git_revision(self, repo: Path) -> str | None: ...
 
@@ -735,8 +739,9 @@ class ProcessRunner:
         return symbol_addresses(binary, names)
 
     def boot_uml(self, kernel: Path, args: list[str], log: Path, timeout: int,
-                 on_start: Callable[[int], None] | None = None) -> int | None:
-        return boot_uml(kernel, args, log, timeout, on_start)
+                 on_start: Callable[[int], None] | None = None,
+                 run_as: tuple[int, int] | None = None) -> int | None:
+        return boot_uml(kernel, args, log, timeout, on_start, run_as)
 
     def git_revision(self, repo: Path) -> str | None:
         return git_revision(repo)
