@@ -215,8 +215,20 @@ def test_suites_past_the_limit_are_named_not_dropped(fake_tree: Path, tmp_path: 
     named = review_flow.covering_suites(ctx, ["lib/t3.c"], only="s[15]")
     assert [c.suite for c in named.swept] == ["s1", "s5"]
     assert sum("not named by --suite s[15]" in line for line in named.said()) == 6
-    with pytest.raises(HarnessError, match="--suite 'nope' names none of the suites"):
+    with pytest.raises(HarnessError, match="--suite 'nope' names no suite this kernel builds"):
         review_flow.covering_suites(ctx, ["lib/t3.c"], only="nope")
+    # a built suite that no reason ties to the touched file: swept when named
+    (fake_tree / "kernel").mkdir()
+    (fake_tree / "kernel/sysctl-test.c").write_text(
+        "static struct kunit_suite s = { .name = \"sysctl_test\", };\n")
+    touched = ["fs/proc/proc_sysctl.c"]
+    assert review_flow.covering_suites(ctx, touched).swept == ()
+    with pytest.raises(HarnessError, match="names no suite this kernel builds"):
+        review_flow.covering_suites(ctx, touched, only="sysctl_test")   # not built
+    (tmp_path / "build/kernel").mkdir()
+    (tmp_path / "build/kernel/sysctl-test.o").write_text("")
+    chosen = review_flow.covering_suites(ctx, touched, only="sysctl_test")
+    assert chosen.said() == ["swept sysctl_test (named by --suite: sysctl_test)"]
 
 
 def test_bad_review_inputs_are_one_line(fake_tree: Path, tmp_path: Path) -> None:
