@@ -626,3 +626,6 @@ def test_a_target_file_of_the_users_gets_a_kernel_of_its_own(fake_tree: Path,
         text = (context.modules_kunitconfig(own) / ".kunitconfig").read_text()
         assert "CONFIG_KASAN=y" in text
         assert text.rstrip().endswith("CONFIG_MYDRV_FAULT_KUNIT_TEST=y")
+        # its reports say how to rerun a point with the file's path, not its
+        # name, which configs/targets/ does not know (a review said TARGET=input)
+        assert f"TARGET={mine / name} " in context.reproduce_template(own)

@@ -332,12 +332,15 @@ def excluded_why(ctx: Context, log: model.RunLog) -> dict[str, str]:
 
 def reproduce_template(ctx: Context) -> str:
     """How a user reruns one point of this run (report.reproduce fills it in)."""
+    # a target file of the user's own is named by its path: its name is not
+    # one configs/targets/ knows
+    named = str(ctx.target.origin) if ctx.target.origin else ctx.target.name
     if ctx.target.user:
-        return f"make sweep TARGET={ctx.target.name} SWEEP_ARGS=\"--only {{op}}:{{point}}\""
+        return f"make sweep TARGET={named} SWEEP_ARGS=\"--only {{op}}:{{point}}\""
     if ctx.suites is not None:
         return (f"make sweep SUITE='{ctx.suites.glob}' SWEEP_ARGS=\"--fresh {{resume}}"
                 f"--kernel-arg kfault.only={{op}}\"")
-    target = "" if ctx.target.default else f" TARGET={ctx.target.name}"
+    target = "" if ctx.target.default else f" TARGET={named}"
     return f"make repro{target} POINT={{op}}:{{point}}"
 
 
