@@ -173,12 +173,13 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise HarnessError("make review: give PATCH=file.patch, or BASE=rev [HEAD=rev] "
                            "for a git kernel tree (KDIR=)")
     if args.base is not None:
-        return review.review_revisions(suite_context(args), args.base, args.head,
+        return review.review_revisions(make_context(args), args.base, args.head,
                                        args.max_boots).code
     if args.suites < 1:
         raise HarnessError(f"--suites {args.suites}: want at least 1 (the covering suites, "
                            "closest first)")
-    return review.review(suite_context(args), args.patch, args.max_boots, args.on,
+    # a target swept from user space is reviewed with its user sweep
+    return review.review(make_context(args), args.patch, args.max_boots, args.on,
                          suites=args.suites, only=args.only_suite,
                          named=args.target is not None).code
 

@@ -134,3 +134,29 @@ def test_results_in_a_suite_one_side_cut_short_are_not_compared() -> None:
              for s in full["suites"]]
     cmp = baseline.compare(dict(earlier, suites=swept), dict(full, suites=swept))
     assert len(cmp.disappeared) == 7 and cmp.unswept == ()
+
+
+def test_a_leak_only_kmemleak_saw_is_compared_too() -> None:
+    # make review PATCH=docs/findings/sysctl/0001-... REVIEW_ARGS="--suite
+    # sysctl_test": both sides' points agree (13 unchanged), and only the
+    # stock side's kmemleak scan found the emptied directory's header
+    # (known bug sysctl-insert-header-erase): the review said "0 fixed"
+    base = baseline.validate(json.loads((DATA / "sysctl_erase_base_report.json").read_text()),
+                             "base")
+    patched = baseline.validate(json.loads(
+        (DATA / "sysctl_erase_patched_report.json").read_text()), "patched")
+    assert base["kmemleak"]["driver_leaks"] == 1 and patched["kmemleak"]["driver_leaks"] == 0
+    cmp = baseline.compare(patched, base)
+    [fixed] = cmp.fixed
+    assert (fixed.operation, fixed.key, fixed.was, fixed.verdict) == (
+        "kmemleak", "baseline", "leak", "passed")
+    assert "sysctl-insert-header-erase" in fixed.evidence
+    assert not cmp.new and len(cmp.unchanged) == 13
+    [new] = baseline.compare(base, patched).new
+    assert new.operation == "kmemleak"
+    # a review's sides hold one scan per sweep, each named by its sweep
+    two = dict(patched, kmemleak=None, kmemleaks=[
+        dict(base["kmemleak"], sweep="sysctl_test"), dict(patched["kmemleak"], sweep="other")])
+    assert [(r["operation"], r["ok"]) for r in baseline.kmemleak_results(two)] == [
+        ("kmemleak:sysctl_test", False), ("kmemleak:other", True)]
+    assert baseline.kmemleak_results({"kmemleak": {"driver_leaks": "x"}}) == []

@@ -410,6 +410,10 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             elif own:
                 doc = _swept(sweep.sweep(dataclasses.replace(side_ctx, out=out / side), True,
                                          max_boots), f"the {side} target", cut)
+            # each sweep's kmemleak scan is compared on its own (baseline.kmemleak_results)
+            scans = [dict(doc["kmemleak"], sweep=ctx.target.name)] \
+                if isinstance(doc.get("kmemleak"), dict) else []
+            doc = dict(doc, kmemleak=None)
             for name in suites:     # a suite's points are 'suite.case' operations of their own
                 try:
                     more = _swept(sweep.sweep(context.suites_context(
@@ -422,7 +426,9 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
                     continue
                 doc = dict(doc, points=list(doc["points"]) + list(more["points"]),
                            baselines=list(doc["baselines"]) + list(more["baselines"]))
-            docs[side] = doc
+                if isinstance(more.get("kmemleak"), dict):
+                    scans.append(dict(more["kmemleak"], sweep=name))
+            docs[side] = dict(doc, kmemleaks=scans)
     finally:
         tree.link(ctx.boot.kdir, ctx.checkout.repo)
     lines = hunk_coverage(patched_ctx, plan, [h for h, _ in hunks])

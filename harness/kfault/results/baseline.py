@@ -4,7 +4,9 @@ Both sides are report dicts (the JSON of schema kfault-report/1, see report.py).
 Results are matched by (operation, key): the key is the point's stable id,
 which survives unrelated code moving, else "nth=N" (a point the kernel
 could not name), and "baseline" for an operation's nth=0 run.  A finding
-is a result whose verdict is not ok (handled, absorbed).
+is a result whose verdict is not ok (handled, absorbed).  kmemleak's scan
+of a whole sweep is a result too (operation "kmemleak"): a leak only it
+saw is not lost between two runs that agree point by point.
 """
 from __future__ import annotations
 
@@ -72,9 +74,37 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+KMEMLEAK = "kmemleak"
+
+
+def kmemleak_results(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """kmemleak's word on each whole sweep of doc, as one result per sweep: a
+    leak when it found objects of the swept code (driver_leaks, known kernel
+    bugs among them), else passed.  doc's "kmemleak" (one sweep's report) and
+    "kmemleaks" (a review's sweeps, each with its "sweep" name)."""
+    one, many = doc.get("kmemleak"), doc.get("kmemleaks")
+    runs = [("", one)] if isinstance(one, dict) else []
+    runs += [(_text(r.get("sweep")), r) for r in many if isinstance(r, dict)] \
+        if isinstance(many, list) else []
+    out = []
+    for label, km in runs:
+        n = km.get("driver_leaks")
+        if not isinstance(n, int) or isinstance(n, bool):
+            continue
+        known = km.get("known_bugs")
+        names = sorted(k for k in known if isinstance(k, str)) if isinstance(known, dict) else []
+        said = f"kmemleak: {n} object(s) of the swept code's directories" + (
+            f", of known kernel bug(s) {', '.join(names)}" if names else "")
+        op = f"{KMEMLEAK}:{label}" if label else KMEMLEAK
+        out.append({"operation": op, "nth": 0, "name": f"{op}: the sweep's scan",
+                    "verdict": "leak" if n else "passed", "ok": not n,
+                    "evidence": {"summary": said}})
+    return out
+
+
 def _entries(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     keyed: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in list(doc["baselines"]) + list(doc["points"]):
+    for item in list(doc["baselines"]) + list(doc["points"]) + kmemleak_results(doc):
         site = item.get("failed_site") or {}
         stable = _text(site.get("stable_id")) if isinstance(site, dict) else ""
         key = "baseline" if not item["nth"] else stable or f"nth={item['nth']}"
