@@ -93,8 +93,11 @@ def kmemleak_results(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         known = km.get("known_bugs")
         names = sorted(k for k in known if isinstance(k, str)) if isinstance(known, dict) else []
-        said = f"kmemleak: {n} object(s) of the swept code's directories" + (
-            f", of known kernel bug(s) {', '.join(names)}" if names else "")
+        other = km.get("kernel_leaks")
+        said = f"kmemleak: {n} object(s) in the swept code's directories" + (
+            f"; known kernel bug(s) seen: {', '.join(names)}" if names else "") + (
+            f"; {other} elsewhere in the kernel (not compared)"
+            if isinstance(other, int) and other else "")
         op = f"{KMEMLEAK}:{label}" if label else KMEMLEAK
         out.append({"operation": op, "nth": 0, "name": f"{op}: the sweep's scan",
                     "verdict": "leak" if n else "passed", "ok": not n,
