@@ -167,6 +167,7 @@ repro:
 # BASE=rev [HEAD=rev] (default HEAD) instead: the two revisions of a git KDIR
 review:
 	@$(HARNESS) review $(TARGET_ARG) --build-dir $(BUILD_DIR) --out $(OUT) $(REVIEW_ARGS) $(ARGS) \
+		$(if $(KUNITCONFIG),--kunitconfig $(KUNITCONFIG)) \
 		$(if $(PATCH),"$(PATCH)") $(if $(BASE),--base '$(BASE)' --head '$(or $(HEAD),HEAD)')
 
 # make test's review: the example patch must come out as its new leak, its hunk

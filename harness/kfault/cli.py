@@ -181,7 +181,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     # a target swept from user space is reviewed with its user sweep
     return review.review(make_context(args), args.patch, args.max_boots, args.on,
                          suites=args.suites, only=args.only_suite,
-                         named=args.target is not None).code
+                         named=args.target is not None, kunitconfig=args.kunitconfig).code
 
 
 def cmd_modules(args: argparse.Namespace) -> int:
@@ -325,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "touched kernel files, the closest first")
     p.add_argument("--suite", dest="only_suite", default="",
                    help="sweep only the covering KUnit suites this glob names")
+    p.add_argument("--kunitconfig", type=Path, default=None,
+                   help="sweep the covering suites in a kernel of this kunitconfig and our "
+                   "oracles, on both sides (all_tests.config builds suites ours lacks)")
     _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     return parser
 

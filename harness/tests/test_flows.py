@@ -77,8 +77,8 @@ class FakeRunner:
     def checkpatch(self, kdir: Path, files: list[Path]) -> list[str]:
         return []
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None:
-        runner_mod.copy_tree(kdir, dst, build)
+    def copy_tree(self, kdir: Path, dst: Path, build: str, *more: str) -> None:
+        runner_mod.copy_tree(kdir, dst, build, *more)
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         pass

@@ -11,7 +11,7 @@ from kfault.results import baseline
 from kfault.checkout import diff
 from kfault.results import review_doc
 from kfault.errors import HarnessError
-from kfault.commands import review as review_flow
+from kfault.commands import context, review as review_flow
 
 from .test_flows import make
 
@@ -317,3 +317,37 @@ def test_the_patched_side_builds_in_its_copys_farm(
     assert side.boot.default_build() == linux / ".kfault/.kunit-kfault"
     assert (linux / ".kfault/.kunit-kfault/drivers").is_dir()     # the build, copied
     assert given == [linux / ".kfault/.kunit-kfault", tmp_path / "side/kfault"]
+
+
+def test_a_review_with_a_kunitconfig_copies_and_checks_the_suites_kernel(
+        fake_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # make review KUNITCONFIG=tools/testing/kunit/configs/all_tests.config:
+    # apparmor's policy_unpack_test is built only there; both sides sweep it
+    # in their own copy of that kernel
+    ctx, runner = make(fake_tree, tmp_path, [])
+    build = fake_tree / ".kfault/.kunit-kfault"
+    suites = fake_tree / ".kfault" / context.SUITES_BUILD
+    (build / "drivers").mkdir(parents=True)
+    (suites / "security/apparmor").mkdir(parents=True)
+    (suites / "security/apparmor/policy_unpack_test.o").write_text("")
+    (fake_tree / "security/apparmor").mkdir(parents=True)
+    (fake_tree / "security/apparmor/policy_unpack_test.c").write_text(
+        "static struct kunit_suite s = {\n\t.name = \"apparmor_policy_unpack\",\n};\n")
+    ctx = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, build_dir=build))
+    touched = ["security/apparmor/policy_unpack_test.c"]
+    assert [c.suite for c in review_flow.covering_suites(ctx, touched).not_built] == [
+        "apparmor_policy_unpack"]
+    all_tests = Path("tools/testing/kunit/configs/all_tests.config")
+    chosen = review_flow.covering_suites(ctx, touched, kunitconfig=all_tests)
+    assert [c.suite for c in chosen.swept] == ["apparmor_policy_unpack"]
+    given: list[Path] = []
+    monkeypatch.setattr(review_flow, "unprivileged", lambda: (999, 999))
+    monkeypatch.setattr(runner, "give", lambda path, uid, gid: given.append(path),
+                        raising=False)
+    side = review_flow.patched_side(ctx, tmp_path / "side", [], [], "no patch", True)
+    linux = tmp_path / "side/linux"
+    assert (linux / ".kfault" / context.SUITES_BUILD / "security/apparmor").is_dir()
+    assert linux / ".kfault" / context.SUITES_BUILD in given
+    assert review_flow.coverage_builds(side, all_tests) == [
+        linux / ".kfault/.kunit-kfault", linux / ".kfault" / context.SUITES_BUILD]
+    assert review_flow.coverage_builds(side, None) == [linux / ".kfault/.kunit-kfault"]

@@ -345,6 +345,7 @@ def reproduce_template(ctx: Context) -> str:
 
 
 SUITES_TARGET = "suites"
+SUITES_BUILD = ".kunit-kfault-suites"   # SUITE= KUNITCONFIG='s kernel, the default's sibling
 MAX_DIRS_LEN = 1023     # kfault.suites_dirs (suites.c); UML takes 4096 bytes of command line
 
 
@@ -467,7 +468,7 @@ def suites_context(ctx: Context, glob: str, kunitconfig: Path | None,
         # all_tests.config's PCI, USB4, sound and wifi tests need
         out = dataclasses.replace(out, boot=_own_kernel(
             ctx, tuple(f for f in configs.ORACLES if f != "quiet.config"), path,
-            ctx.out / "suites-config", ".kunit-kfault-suites"))
+            ctx.out / "suites-config", SUITES_BUILD))
     elif not ctx.boot.fragments:
         # the shared kernel, which carries every target's fragments
         out = dataclasses.replace(out, boot=dataclasses.replace(

@@ -98,7 +98,7 @@ def scratch_root(out: Path, side: str) -> Path:
 
 
 def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[Path],
-                 what: str) -> Context:
+                 what: str, suites_kernel: bool = False) -> Context:
     """A copy of the kernel tree (sharing its source files, its build directory
     copied) and of this checkout at where, with the patches applied to each:
     the context that builds and boots it in the copy's build directory, as an
@@ -115,7 +115,9 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     for parent in [where] + list(where.parents)[:2]:
         parent.chmod(0o755)
     linux, kfault = where / "linux", where / "kfault"
-    ctx.runner.copy_tree(ctx.boot.kdir, linux, str(build.relative_to(ctx.boot.kdir)))
+    more = suites_build(ctx.boot).relative_to(ctx.boot.kdir)
+    ctx.runner.copy_tree(ctx.boot.kdir, linux, str(build.relative_to(ctx.boot.kdir)),
+                         *((str(more),) if suites_kernel else ()))
     ctx.runner.copy_checkout(ctx.checkout.repo, kfault)
     for root, patches in ((kfault, checkout), (linux, kernel)):
         said = ctx.runner.apply_patches(root, patches) if patches else None
@@ -128,8 +130,9 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
                                     "unprivileged\n")
     copied = linux / build.relative_to(ctx.boot.kdir)      # in the copy's farm
     if run_as:
-        copied.mkdir(parents=True, exist_ok=True)
-        ctx.runner.give(copied, *run_as)
+        for one in (copied,) + ((linux / more,) if suites_kernel else ()):
+            one.mkdir(parents=True, exist_ok=True)
+            ctx.runner.give(one, *run_as)
         ctx.runner.give(kfault, *run_as)
     return dataclasses.replace(ctx, checkout=Checkout(kfault), boot=dataclasses.replace(
         ctx.boot, kdir=linux, build_dir=copied, run_as=run_as))
@@ -159,6 +162,12 @@ class Selection:
         return out
 
 
+def suites_build(boot: context.BootSpec) -> Path:
+    """The build directory of the suite sweeps' kernel when KUNITCONFIG= gives
+    one (context.suites_context): the default kernel's sibling."""
+    return boot.default_build().with_name(context.SUITES_BUILD)
+
+
 def host_of(kdir: Path, path: str) -> str | None:
     """The C file of path's directory that #includes path (its code is in that
     file's object), or None (suite_sources.includer over the directory)."""
@@ -176,17 +185,19 @@ def is_built(kdir: Path, build: Path, path: str) -> bool:
 
 
 def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
-                    most: int = MAX_SUITES, only: str = "") -> Selection:
+                    most: int = MAX_SUITES, only: str = "",
+                    kunitconfig: Path | None = None) -> Selection:
     """The KUnit suites of the tree that exercise the touched kernel files,
     closest first (suite_sources.covering): a suite not built in the review's
     kernel is named as not swept, and so is every one past the most (MAX_SUITES
-    unless --suites says)."""
+    unless --suites says).  kunitconfig: the suites' kernel is that one
+    (KUNITCONFIG=: all_tests.config builds suites the default kernel lacks)."""
     if not files:
         return Selection((), (), ())
     sources = {str(p.relative_to(ctx.boot.kdir)): p.read_text(errors="replace")
                for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", (".c",))}
     found = suite_sources.covering(files, functions, sources)
-    build = ctx.boot.default_build()
+    build = suites_build(ctx.boot) if kunitconfig is not None else ctx.boot.default_build()
     built = [c for c in found if is_built(ctx.boot.kdir, build, c.file)]
     not_built = tuple(c for c in found if c not in built)
     if only:
@@ -235,15 +246,27 @@ def side_build(ctx: Context) -> Path:
     return usersweep.modules_build(ctx.boot) if ctx.target.user else ctx.boot.default_build()
 
 
-def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
+def coverage_builds(ctx: Context, kunitconfig: Path | None) -> list[Path]:
+    """The build directories whose kernels a side's sweeps boot: the target's
+    (side_build), and the suites' own kernel when KUNITCONFIG= gives one."""
+    return [side_build(ctx)] + ([suites_build(ctx.boot)] if kunitconfig is not None else [])
+
+
+def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk],
+                  builds: list[Path] | None = None
                   ) -> dict[diff.Hunk, linecov.HunkLines | str]:
     """What the patched side's gcov counts say of each hunk, or why they say
-    nothing (ctx: the patched side, after its sweeps)."""
-    build = side_build(ctx)
-    texts = ctx.runner.gcov_json(build, list(plan.objects))
+    nothing (ctx: the patched side, after its sweeps; builds: where its
+    kernels were built, side_build's alone unless said)."""
+    builds = builds or [side_build(ctx)]
+    texts: dict[str, str | None] = {}
     docs = []
-    for f, text in texts.items():
-        if text is not None:
+    for build in builds:
+        for f, text in ctx.runner.gcov_json(build, list(plan.objects)).items():
+            if text is None:
+                texts.setdefault(f, None)
+                continue
+            texts[f] = text
             try:
                 docs.append(linecov.parse(text, str(build), str(ctx.boot.srctree)))
             except linecov.CoverageError as err:
@@ -259,8 +282,8 @@ def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk]
             out[h] = "not measured"
         elif all(texts.get(o) is None for o in plan.objects_of(tp)):
             out[h] = ("not measured: its counts were not written (the kernel did not "
-                      "exit cleanly?)" if any((build / o).with_suffix(".gcno").is_file()
-                                              for o in plan.objects_of(tp))
+                      "exit cleanly?)" if any((b / o).with_suffix(".gcno").is_file()
+                                              for b in builds for o in plan.objects_of(tp))
                       else "not measured: not built in the review's kernel")
         else:
             out[h] = linecov.hunk_lines(h, counts.get(tp, {}))
@@ -327,10 +350,12 @@ def review_revisions(ctx: Context, base: str, head: str, max_boots: int) -> Outc
 def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
            base_kernel: Path | None = None, head_kernel: Path | None = None,
            title: str = "", suites: int = MAX_SUITES, only: str = "",
-           named: bool = False) -> Outcome:
+           named: bool = False, kunitconfig: Path | None = None) -> Outcome:
     """on: patches the base has first (to review a fix of a bug they add).
     named: the target was named (TARGET=): sweep it even when the patch touches
     none of its files (a fix in the core code the target's ops run).
+    kunitconfig: the covering suites are swept in that kernel (KUNITCONFIG=),
+    on both sides.
     base_kernel, head_kernel: instead, the patches that take the kernel tree to
     the base and to the head (BASE=/HEAD=); patch is then only read."""
     patches = patch_files(patch)
@@ -346,7 +371,7 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
         patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [],
                                    [head_kernel] if head_kernel in nonempty else [], "HEAD")
         return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                        [patch], suites, only, named)
+                        [patch], suites, only, named, kunitconfig)
     kinds: dict[Path, bool] = {}
     for p in patches + base_patches:
         touched = diff.parse(p.read_text(errors="replace")).files
@@ -360,17 +385,20 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
     if base_patches:
         base_ctx = patched_side(ctx, scratch_root(ctx.out, "base"),
                                 [p for p in base_patches if kinds[p]],
-                                [p for p in base_patches if not kinds[p]], "the base's patches")
+                                [p for p in base_patches if not kinds[p]], "the base's patches",
+                                kunitconfig is not None)
     mine = base_patches + patches
     patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
-                               [p for p in mine if not kinds[p]], f"PATCH={patch}")
+                               [p for p in mine if not kinds[p]], f"PATCH={patch}",
+                               kunitconfig is not None)
     return _compare(ctx, title or patch.name, parsed, base_ctx, patched_ctx, max_boots,
-                    patches, suites, only, named)
+                    patches, suites, only, named, kunitconfig)
 
 
 def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
              patched_ctx: Context, max_boots: int, reviewed: list[Path],
-             most: int = MAX_SUITES, only: str = "", named: bool = False) -> Outcome:
+             most: int = MAX_SUITES, only: str = "", named: bool = False,
+             kunitconfig: Path | None = None) -> Outcome:
     """Sweep both sides, compare them by stable id, write and print review.md."""
     out = (ctx.out / "review").resolve()
     run_as = patched_ctx.boot.run_as
@@ -380,7 +408,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
           f"kernel builds and boots as {who}", flush=True)
     hunks = hunk_functions(patched_ctx, parsed)
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
-    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only)
+    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only,
+                                kunitconfig)
     suites = [c.suite for c in selection.swept]
     own, target_said = target_sweep(ctx, list(parsed.files), named)
     swept = [target_said]
@@ -393,7 +422,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     for f, why in plan.refused:
         print(f"review: no line coverage of {f}: {why}", flush=True)
     if plan.files:
-        ctx.runner.coverage_setup(side_build(patched_ctx), gcov.LIBGCOV)
+        for build in coverage_builds(patched_ctx, kunitconfig):
+            ctx.runner.coverage_setup(build, gcov.LIBGCOV)
         patched_ctx = dataclasses.replace(patched_ctx, boot=dataclasses.replace(
             patched_ctx.boot, coverage=plan))
         print(f"review: the patched kernel compiles {', '.join(plan.files)} with gcov's "
@@ -417,7 +447,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             for name in suites:     # a suite's points are 'suite.case' operations of their own
                 try:
                     more = _swept(sweep.sweep(context.suites_context(
-                        dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name, None),
+                        dataclasses.replace(side_ctx, out=out / f"{side}-{name}"), name,
+                        kunitconfig),
                         True, max_boots), f"{name} on the {side} side", cut)
                 except sweep.NoCases:
                     # its file is built, the suite itself is not (its own #if)
@@ -431,7 +462,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             docs[side] = dict(doc, kmemleaks=scans)
     finally:
         tree.link(ctx.boot.kdir, ctx.checkout.repo)
-    lines = hunk_coverage(patched_ctx, plan, [h for h, _ in hunks])
+    lines = hunk_coverage(patched_ctx, plan, [h for h, _ in hunks],
+                          coverage_builds(patched_ctx, kunitconfig))
     vmlinux = patched_ctx.boot.vmlinux
     if patched_ctx.boot.run_as and vmlinux.is_file():
         print(f"review: the patched vmlinux is owned by uid {vmlinux.stat().st_uid}", flush=True)

@@ -478,11 +478,11 @@ def copy_checkout(src: Path, dst: Path) -> int:
     return len(names)
 
 
-def copy_tree(kdir: Path, dst: Path, build: str) -> None:
+def copy_tree(kdir: Path, dst: Path, build: str, *more: str) -> None:
     """A kernel tree at dst sharing kdir's source files (hard links: git apply
     writes a new file, so a patched file never reaches kdir), with a real copy
-    of its build directory build (relative to kdir: gcc rewrites objects in
-    place).  kfault's farm (.kfault: link() makes the copy its own) and other
+    of its build directory build, and of the more (relative to kdir: gcc
+    rewrites objects in place).  kfault's farm (.kfault: link() makes the copy its own) and other
     build directories (.kunit-*) are left out."""
     dst.mkdir(parents=True)
     for entry in sorted(kdir.iterdir()):
@@ -492,12 +492,14 @@ def copy_tree(kdir: Path, dst: Path, build: str) -> None:
                               capture_output=True, text=True)
         if proc.returncode:
             raise HarnessError(f"cannot link {entry} into {dst}: {proc.stderr.strip()}")
-    if (kdir / build).is_dir():
-        (dst / build).parent.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(["cp", "-a", str(kdir / build), str(dst / build)],
+    for one in (build,) + more:
+        if not (kdir / one).is_dir():
+            continue
+        (dst / one).parent.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run(["cp", "-a", str(kdir / one), str(dst / one)],
                               capture_output=True, text=True)
         if proc.returncode:
-            raise HarnessError(f"cannot copy {kdir / build}: {proc.stderr.strip()}")
+            raise HarnessError(f"cannot copy {kdir / one}: {proc.stderr.strip()}")
 
 
 def sparse(kdir: Path, build_dir: Path, objects: list[str],
@@ -702,7 +704,7 @@ class Runner(Protocol):
 
     def apply_patches(self, tree: Path, patches: list[Path]) -> str | None: ...
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None: ...
+    def copy_tree(self, kdir: Path, dst: Path, build: str, *more: str) -> None: ...
 
     def give(self, path: Path, uid: int, gid: int) -> None: ...
 
@@ -765,8 +767,8 @@ class ProcessRunner:
     def apply_patches(self, tree: Path, patches: list[Path]) -> str | None:
         return apply_patches(tree, patches)
 
-    def copy_tree(self, kdir: Path, dst: Path, build: str) -> None:
-        copy_tree(kdir, dst, build)
+    def copy_tree(self, kdir: Path, dst: Path, build: str, *more: str) -> None:
+        copy_tree(kdir, dst, build, *more)
 
     def give(self, path: Path, uid: int, gid: int) -> None:
         give(path, uid, gid)
