@@ -115,9 +115,11 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     for parent in [where] + list(where.parents)[:2]:
         parent.chmod(0o755)
     linux, kfault = where / "linux", where / "kfault"
-    more = suites_build(ctx.boot).relative_to(ctx.boot.kdir)
+    # the other kernels the side boots start from the stock ones' objects too
+    more = ([suites_build(ctx.boot)] if suites_kernel else []) + (
+        [usersweep.modules_build(ctx.boot)] if ctx.target.user else [])
     ctx.runner.copy_tree(ctx.boot.kdir, linux, str(build.relative_to(ctx.boot.kdir)),
-                         *((str(more),) if suites_kernel else ()))
+                         *(str(m.relative_to(ctx.boot.kdir)) for m in more))
     ctx.runner.copy_checkout(ctx.checkout.repo, kfault)
     for root, patches in ((kfault, checkout), (linux, kernel)):
         said = ctx.runner.apply_patches(root, patches) if patches else None
@@ -129,13 +131,17 @@ def patched_side(ctx: Context, where: Path, checkout: list[Path], kernel: list[P
     (kfault / UNTRUSTED).write_text("a kfault review's patched copy: built and booted "
                                     "unprivileged\n")
     copied = linux / build.relative_to(ctx.boot.kdir)      # in the copy's farm
+    side = dataclasses.replace(ctx, checkout=Checkout(kfault), boot=dataclasses.replace(
+        ctx.boot, kdir=linux, build_dir=copied, run_as=run_as))
     if run_as:
-        for one in (copied,) + ((linux / more,) if suites_kernel else ()):
+        # every kernel the side builds: the default one, a user-space target's
+        # modules kernel, the suites' own
+        for one in dict.fromkeys([copied, side_build(side)]
+                                 + [linux / m.relative_to(ctx.boot.kdir) for m in more]):
             one.mkdir(parents=True, exist_ok=True)
             ctx.runner.give(one, *run_as)
         ctx.runner.give(kfault, *run_as)
-    return dataclasses.replace(ctx, checkout=Checkout(kfault), boot=dataclasses.replace(
-        ctx.boot, kdir=linux, build_dir=copied, run_as=run_as))
+    return side
 
 
 MAX_SUITES = 6
