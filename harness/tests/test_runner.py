@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import time
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,25 @@ def test_a_kernel_that_never_writes_to_a_pipe_is_said_not_widened() -> None:
     said: list[str] = []
     runner._widen_when_started(os.getpid(), said, tries=2)
     assert said == [f"{runner.WIDENED} not widened (no kernel writing to a pipe after 5 s)\n"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to boot as another user")
+def test_a_boot_as_another_user_runs_as_it_with_its_build_directory_as_home() -> None:
+    # a review's patched UML booted as the user kfault died at its first
+    # step, "Failed to mkdir '/root/.uml/': Permission denied": HOME was root's
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as where:     # pytest's are root's only
+        _boot_as_nobody(Path(where))
+
+
+def _boot_as_nobody(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    kernel = build / "linux"
+    kernel.write_text("#!/bin/sh\nmkdir \"$HOME/.uml\" && echo \"$(id -u) $HOME\"\n")
+    kernel.chmod(0o755)
+    os.chown(build, 65534, 65534)
+    tmp_path.chmod(0o755)
+    log = tmp_path / "console.log"
+    assert runner.boot_uml(kernel, [], log, 10, run_as=(65534, 65534)) == 0
+    assert log.read_text().split() == ["65534", str(build)]
+    assert (build / ".uml").is_dir()

@@ -578,8 +578,12 @@ def boot_uml(kernel: Path, args: list[str], log: Path, timeout: int,
         # an O= build links its source tree in as 'source'
         fallback = uml_fallback(kernel.parent / "source")
         try:
+            # UML keeps its umid directory in $HOME/.uml: as another user, in
+            # the kernel's build directory, which is that user's
+            env = user_env(dict(os.environ), kernel.parent) if run_as else None
             proc = subprocess.Popen(as_user([str(kernel)] + args
                                             + ([seccomp.NO_AVX] if fallback else []), run_as),
+                                    env=env,
                                     stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True,
                                     preexec_fn=seccomp.install if fallback else None)
