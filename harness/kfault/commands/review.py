@@ -254,8 +254,11 @@ def side_build(ctx: Context) -> Path:
 
 def coverage_builds(ctx: Context, kunitconfig: Path | None) -> list[Path]:
     """The build directories whose kernels a side's sweeps boot: the target's
-    (side_build), and the suites' own kernel when KUNITCONFIG= gives one."""
-    return [side_build(ctx)] + ([suites_build(ctx.boot)] if kunitconfig is not None else [])
+    (side_build), the default one (the covering suites' unless KUNITCONFIG=
+    gives theirs) and the suites' own kernel when it does."""
+    return list(dict.fromkeys(
+        [side_build(ctx), ctx.boot.default_build()]
+        + ([suites_build(ctx.boot)] if kunitconfig is not None else [])))
 
 
 def hunk_coverage(ctx: Context, plan: gcov.Plan, hunks: list[diff.Hunk],
