@@ -592,3 +592,16 @@ def test_a_crash_at_the_last_point_of_the_last_operation_needs_no_other_boot(
     # the last point of an operation that is not the last one
     first = usersweep.Boot(events={"init_leak": usersweep.EventsRec("init_leak", 0, 100, 100)})
     assert not usersweep_flow._was_last(ctx, first, usersweep.Point("init_leak", 100))
+
+
+def test_another_trees_source_path_is_named_as_this_tree_names_it() -> None:
+    # a review's patched modules kernel links objects the stock tree compiled:
+    # its addr2line said /root/.cache/kfault/linux-source-6.12/.kfault/
+    # .kunit-kfault-modules/../mm/slub.c, the machinery filter did not see
+    # mm/, and the point was named "refdev_init (in trace_kmalloc (kmem.h:54))"
+    tree = {"mm/slub.c", "include/trace/events/kmem.h", "drivers/base/platform.c"}
+    stock = "/root/.cache/kfault/linux-source-6.12"
+    assert usersweep.in_tree(f"{stock}/mm/slub.c", tree.__contains__) == "mm/slub.c"
+    assert usersweep.in_tree(f"{stock}/include/trace/events/kmem.h", tree.__contains__) == \
+        "include/trace/events/kmem.h"
+    assert usersweep.in_tree("/elsewhere/x.c", tree.__contains__) == "/elsewhere/x.c"

@@ -217,12 +217,21 @@ def _symbolise(ctx: Context, build_dir: Path, frames: set[tuple[str, str]]
     # a module's paths come out as BUILD/../drivers/...: name them as the tree does
     roots = [str(ctx.boot.srctree.resolve()) + "/", str(ctx.boot.srctree) + "/",
              str(ctx.boot.kdir.resolve()) + "/", str(ctx.boot.kdir) + "/"]
+    seen: dict[str, str] = {}
     for frame, chain in chains.items():
         fixed = []
         for func, where_ in chain:
             path = os.path.normpath(where_) if where_.startswith("/") else where_
             for root in roots:
                 path = path.removeprefix(root)
+            if path.startswith("/"):
+                # another tree's path: a review's copy links objects the stock
+                # tree compiled, whose debug info names the stock tree
+                file, sep, line = path.rpartition(":")
+                if file not in seen:
+                    seen[file] = userspace.in_tree(
+                        file, lambda rel: (ctx.boot.kdir / rel).is_file())
+                path = seen[file] + sep + line
             fixed.append((func, path))
         chains[frame] = fixed
     return chains

@@ -454,6 +454,18 @@ class Site:
         return f"{PurePath(self.file).name}:{self.line}"
 
 
+def in_tree(path: str, exists: Callable[[str], bool]) -> str:
+    """An absolute source path as the tree names it: its shortest tail of two
+    components or more that the tree has ("/root/other/linux/mm/slub.c" ->
+    "mm/slub.c"), else path.  exists: is that tree-relative file there."""
+    parts = PurePath(path).parts[1:]
+    for i in range(len(parts) - 2, -1, -1):
+        tail = "/".join(parts[i:])
+        if exists(tail):
+            return tail
+    return path
+
+
 def _file_line(where: str) -> tuple[str, int] | None:
     path, _, line = where.rpartition(":")
     line = line.split(" ")[0]
