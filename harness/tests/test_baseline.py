@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from kfault.results import baseline, model, report
+from kfault.checkout import diff
+from kfault.results import baseline, model, report, review_doc
 from kfault.errors import HarnessError
 
 DATA = Path(__file__).parent / "data"
+REPO = Path(__file__).resolve().parents[2]
 LEAK = "leaked refdev_dev.c:110 refdev_probe +1/+8192B"
 
 
@@ -160,3 +162,28 @@ def test_a_leak_only_kmemleak_saw_is_compared_too() -> None:
     assert [(r["operation"], r["ok"]) for r in baseline.kmemleak_results(two)] == [
         ("kmemleak:sysctl_test", False), ("kmemleak:other", True)]
     assert baseline.kmemleak_results({"kmemleak": {"driver_leaks": "x"}}) == []
+
+
+def test_a_crash_that_fails_another_way_after_the_patch_is_said() -> None:
+    # the first kunit/0008's review (TARGET=upstream-modules, trimmed to five
+    # kunit_test points): point 340 crashed on both sides, "unchanged", but
+    # after the patch in driver_remove_hook, a crash the patch made, not the
+    # stock U5 one; the review counted it unchanged and said nothing else
+    sides = [baseline.validate(json.loads(
+        (DATA / f"kunit_cleanup_fix_{s}_report.json").read_text()), s)
+        for s in ("base", "patched")]
+    cmp = baseline.compare(sides[1], sides[0])
+    [other] = baseline.moved(cmp)
+    assert (other.operation, other.nth) == ("kunit_test", 340)
+    assert other.was_evidence == "Kernel panic - not syncing: Segfault with no mm"
+    assert other.evidence.startswith("Kernel panic - not syncing: Kernel mode fault at addr")
+    assert other in cmp.unchanged and not cmp.new
+    patch = diff.parse((REPO / "configs/review/open-unwind-leak.patch").read_text())
+    md = review_doc.markdown("p", patch, cmp, sides[0], sides[1], [])
+    at = md.index("## Unchanged, but failing another way")
+    assert any("Segfault with no mm | Kernel panic" in line for line in md[at:at + 8])
+    # the same report with other addresses has not moved
+    same = dict(sides[1], points=[dict(p, evidence=dict(p["evidence"] or {}, summary=(
+        p["evidence"] or {}).get("summary", "").replace("0xa21f82ec", "0xdeadbeef")))
+        for p in sides[1]["points"]])
+    assert [e.nth for e in baseline.moved(baseline.compare(same, sides[1]))] == []

@@ -10,6 +10,8 @@ saw is not lost between two runs that agree point by point.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -29,6 +31,7 @@ class Entry:
     evidence: str               # of the finding (for fixed: the baseline's)
     was: str | None = None      # the baseline's verdict, when both sides have it
     ok: bool = True             # the verdict is not a finding (handled, absorbed, passed, ...)
+    was_evidence: str = ""      # unchanged: the baseline's evidence
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,18 @@ class Comparison:
     @property
     def regressed(self) -> bool:
         return bool(self.new)
+
+
+_VOLATILE = re.compile(r"0x[0-9a-f]+|\b\d+\b")
+TITLED = ("crash", "report")     # verdicts whose evidence is the kernel's report title
+
+
+def moved(cmp: Comparison) -> tuple[Entry, ...]:
+    """The unchanged crashes and reports whose evidence is another report on
+    the patched side (addresses and numbers aside): the same point fails
+    both times, but not the same way (a fix that moves a crash elsewhere)."""
+    return tuple(e for e in cmp.unchanged if e.verdict in TITLED and e.was in TITLED
+                 and _VOLATILE.sub("N", e.evidence) != _VOLATILE.sub("N", e.was_evidence))
 
 
 def validate(data: object, source: str) -> dict[str, Any]:
@@ -165,7 +180,8 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparis
             elif old is None or old["ok"]:
                 new.append(_entry(key, item, item, old))
             else:
-                unchanged.append(_entry(key, item, item, old))
+                unchanged.append(dataclasses.replace(_entry(key, item, item, old),
+                                                     was_evidence=_evidence(old)))
         elif old is not None and not old["ok"]:
             fixed.append(_entry(key, item, old, old))
     gone = [key for key in before if key not in now]

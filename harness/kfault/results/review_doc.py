@@ -230,6 +230,14 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
     if cmp.unchanged:
         out += [f"{len(cmp.unchanged)} finding(s) are there before and after the patch "
                 "(unchanged).", ""]
+    other = baseline.moved(cmp)
+    if other:
+        out += ["## Unchanged, but failing another way", "",
+                "The same point crashes or reports on both sides, with another report "
+                "after the patch: it may have moved a bug, not fixed it.", "",
+                "| operation | point | before | after |", "|---|---|---|---|"]
+        out += [f"| {_md(e.operation)} | {_md(e.name)} | {_md(e.was_evidence)} | "
+                f"{_md(e.evidence)} |" for e in other] + [""]
     sites = [a for a in patch.added if a.allocates]
     if sites:
         out += ["## Allocation calls the patch adds", ""]
@@ -258,6 +266,7 @@ def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkU
         "files": list(patch.files),
         "new": [entry(e) for e in cmp.new], "fixed": [entry(e) for e in cmp.fixed],
         "unchanged": [entry(e) for e in cmp.unchanged],
+        "moved": [dict(entry(e), was_evidence=e.was_evidence) for e in baseline.moved(cmp)],
         "unseen": [entry(e) for e in cmp.unseen],
         "unswept": [entry(e) for e in cmp.unswept],
         "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
