@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kfault.results import baseline
-from kfault.checkout import diff
+from kfault.checkout import diff, gcov
 from kfault.results import review_doc
 from kfault.errors import HarnessError
 from kfault.commands import context, review as review_flow
@@ -351,3 +351,18 @@ def test_a_review_with_a_kunitconfig_copies_and_checks_the_suites_kernel(
     assert review_flow.coverage_builds(side, all_tests) == [
         linux / ".kfault/.kunit-kfault", linux / ".kfault" / context.SUITES_BUILD]
     assert review_flow.coverage_builds(side, None) == [linux / ".kfault/.kunit-kfault"]
+
+
+def test_both_sides_are_compiled_with_the_coverage_flags(fake_tree: Path,
+                                                         tmp_path: Path) -> None:
+    # the review of iov_iter/0001 said "8 new" of leaks both sides had: only
+    # the patched side had --coverage, gcc inlined differently, and the
+    # stable ids (made of the call path) differed
+    ctx, _ = make(fake_tree, tmp_path, [])
+    plan = gcov.Plan(("lib/kunit_iov_iter.c",))
+    copy = dataclasses.replace(ctx, boot=dataclasses.replace(ctx.boot, kdir=tmp_path / "b"))
+    base, patched = review_flow.compiled_alike(ctx, copy, copy, plan)
+    assert base.boot.coverage == patched.boot.coverage == plan
+    # the user's own tree is never rebuilt with them
+    own, _ = review_flow.compiled_alike(ctx, ctx, copy, plan)
+    assert own.boot.coverage is None

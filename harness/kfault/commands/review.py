@@ -246,6 +246,18 @@ def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
     return gcov.plan(paths, makefiles, hosts)
 
 
+def compiled_alike(ctx: Context, base: Context, patched: Context, plan: gcov.Plan
+                   ) -> tuple[Context, Context]:
+    """Both sides with the coverage build's flags: gcov's --coverage changes
+    gcc's inlining and so the call paths stable ids are made of (a base built
+    without it gave iov_iter's leaks other ids: "8 new" that both sides had).
+    The base's counts are not read; a base that is ctx's own tree, not a copy,
+    is left as it is."""
+    def covered(side: Context) -> Context:
+        return dataclasses.replace(side, boot=dataclasses.replace(side.boot, coverage=plan))
+    return (covered(base) if base.boot.kdir != ctx.boot.kdir else base), covered(patched)
+
+
 def side_build(ctx: Context) -> Path:
     """The build directory of a side's target sweep: the modules kernel's for a
     target swept from user space, else the built-in kernel's."""
@@ -390,12 +402,14 @@ def review(ctx: Context, patch: Path, max_boots: int, on: list[Path] = [],
         kinds[p] = ours == {True}
     out = (ctx.out / "review").resolve()
     out.mkdir(parents=True, exist_ok=True)
-    base_ctx = ctx
-    if base_patches:
-        base_ctx = patched_side(ctx, scratch_root(ctx.out, "base"),
-                                [p for p in base_patches if kinds[p]],
-                                [p for p in base_patches if not kinds[p]], "the base's patches",
-                                kunitconfig is not None)
+    # the base is a copy too, even with nothing to apply: it is compiled as
+    # the patched side is (gcov's flags change gcc's inlining, and with it
+    # the call paths the stable ids are made of)
+    base_ctx = patched_side(ctx, scratch_root(ctx.out, "base"),
+                            [p for p in base_patches if kinds[p]],
+                            [p for p in base_patches if not kinds[p]],
+                            "the base's patches" if base_patches else "the base",
+                            kunitconfig is not None)
     mine = base_patches + patches
     patched_ctx = patched_side(ctx, scratch_root(ctx.out, "patched"), [p for p in mine if kinds[p]],
                                [p for p in mine if not kinds[p]], f"PATCH={patch}",
@@ -431,12 +445,13 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     for f, why in plan.refused:
         print(f"review: no line coverage of {f}: {why}", flush=True)
     if plan.files:
-        for build in coverage_builds(patched_ctx, kunitconfig):
-            ctx.runner.coverage_setup(build, gcov.LIBGCOV)
-        patched_ctx = dataclasses.replace(patched_ctx, boot=dataclasses.replace(
-            patched_ctx.boot, coverage=plan))
-        print(f"review: the patched kernel compiles {', '.join(plan.files)} with gcov's "
-              "line counts (a file it does not build is named as not measured)", flush=True)
+        for side_ctx in (base_ctx, patched_ctx):
+            for build in coverage_builds(side_ctx, kunitconfig):
+                ctx.runner.coverage_setup(build, gcov.LIBGCOV)
+        base_ctx, patched_ctx = compiled_alike(ctx, base_ctx, patched_ctx, plan)
+        print(f"review: both kernels compile {', '.join(plan.files)} with gcov's "
+              "line counts (the patched side's are read; a file it does not build is named "
+              "as not measured)", flush=True)
     docs: dict[str, dict[str, Any]] = {}
     cut: list[str] = []
     try:
