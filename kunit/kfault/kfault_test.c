@@ -467,36 +467,41 @@ static void kfault_tables_classify(struct kunit *test)
 }
 
 /* A site's growth, less what new workqueue workers hold (tables.c). */
+struct kfault_worker_case {
+	const char *function;
+	unsigned int workers;
+	s64 dc, db;		/* the site's growth: calls, bytes */
+	s64 want_dc, want_db;	/* what is left of it */
+};
+
+static const struct kfault_worker_case kfault_worker_cases[] = {
+	/* one worker, all of the growth */
+	{ "alloc_worker", 1, 1, 256, 0, 0 },
+	/* one worker and one real leak at its site: the leak stays */
+	{ "kvasprintf", 1, 2, 64, 1, 32 },
+	/* more workers than the site grew: nothing below zero */
+	{ "alloc_task_struct_node", 3, 1, 7552, 0, 0 },
+	/* not a worker's site, no worker, or a site that shrank: unchanged */
+	{ "refdev_open", 1, 1, 64, 1, 64 },
+	{ "alloc_worker", 0, 1, 64, 1, 64 },
+	{ "alloc_worker", 1, -1, 64, -1, 64 },
+};
+
 static void kfault_workers_are_taken_off_their_sites(struct kunit *test)
 {
-	s64 dc = 1, db = 256;
+	const struct kfault_worker_case *c;
+	s64 dc, db;
 
-	kfault_worker_discount("alloc_worker", 1, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, 0);
-	KUNIT_EXPECT_EQ(test, db, 0);
-	/* one worker and one real leak at its site: the leak stays */
-	dc = 2;
-	db = 64;
-	kfault_worker_discount("kvasprintf", 1, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, 1);
-	KUNIT_EXPECT_EQ(test, db, 32);
-	/* more workers than the site grew: nothing below zero */
-	dc = 1;
-	db = 7552;
-	kfault_worker_discount("alloc_task_struct_node", 3, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, 0);
-	KUNIT_EXPECT_EQ(test, db, 0);
-	/* not a worker's site, no worker, or a site that shrank: unchanged */
-	dc = 1;
-	db = 64;
-	kfault_worker_discount("refdev_open", 1, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, 1);
-	kfault_worker_discount("alloc_worker", 0, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, 1);
-	dc = -1;
-	kfault_worker_discount("alloc_worker", 1, &dc, &db);
-	KUNIT_EXPECT_EQ(test, dc, -1);
-	KUNIT_EXPECT_EQ(test, db, 64);
+	for (c = kfault_worker_cases;
+	     c < kfault_worker_cases + ARRAY_SIZE(kfault_worker_cases); c++) {
+		dc = c->dc;
+		db = c->db;
+		kfault_worker_discount(c->function, c->workers, &dc, &db);
+		KUNIT_EXPECT_EQ_MSG(test, dc, c->want_dc, "%s, %u worker(s)",
+				    c->function, c->workers);
+		KUNIT_EXPECT_EQ_MSG(test, db, c->want_db, "%s, %u worker(s)",
+				    c->function, c->workers);
+	}
 	KUNIT_EXPECT_FALSE(test, kfault_is_worker_site("kvasprintf_const"));
 	KUNIT_EXPECT_FALSE(test, kfault_is_worker_site(NULL));
 }
