@@ -173,7 +173,10 @@ def test_a_crash_that_fails_another_way_after_the_patch_is_said() -> None:
         (DATA / f"kunit_cleanup_fix_{s}_report.json").read_text()), s)
         for s in ("base", "patched")]
     cmp = baseline.compare(sides[1], sides[0])
-    [other] = baseline.moved(cmp)
+    # and point 339, the driver's leak before, crashed in driver_remove_hook()
+    # after it: another verdict at the same point, said too
+    leaked, other = baseline.moved(cmp)
+    assert (leaked.nth, leaked.was, leaked.verdict) == (339, "leak", "crash")
     assert (other.operation, other.nth) == ("kunit_test", 340)
     assert other.was_evidence == "Kernel panic - not syncing: Segfault with no mm"
     assert other.evidence.startswith("Kernel panic - not syncing: Kernel mode fault at addr")
@@ -181,9 +184,36 @@ def test_a_crash_that_fails_another_way_after_the_patch_is_said() -> None:
     patch = diff.parse((REPO / "configs/review/open-unwind-leak.patch").read_text())
     md = review_doc.markdown("p", patch, cmp, sides[0], sides[1], [])
     at = md.index("## Unchanged, but failing another way")
-    assert any("Segfault with no mm | Kernel panic" in line for line in md[at:at + 8])
+    assert any("| crash: Kernel panic - not syncing: Segfault with no mm | crash: Kernel panic"
+               in line for line in md[at:at + 8])
     # the same report with other addresses has not moved
     same = dict(sides[1], points=[dict(p, evidence=dict(p["evidence"] or {}, summary=(
         p["evidence"] or {}).get("summary", "").replace("0xa21f82ec", "0xdeadbeef")))
         for p in sides[1]["points"]])
     assert [e.nth for e in baseline.moved(baseline.compare(same, sides[1]))] == []
+    assert [e.nth for e in baseline.moved(baseline.compare(sides[1], sides[1]))] == []
+
+
+def test_a_leak_that_crashes_after_the_patch_is_not_just_unchanged() -> None:
+    # kunit/0008 v3's review (TARGET=upstream-modules, 2026-12-03, trimmed to six
+    # kunit_test points): the patch makes the cleanup's kthread before the case's,
+    # so the ids of the two kthread_create() calls trade places; points 158/159
+    # leaked (U4) before and crash (U3) after.  Both sides fail there, so the
+    # review counted them unchanged and said nothing of the new verdict.
+    sides = [baseline.validate(json.loads(
+        (DATA / f"kunit_cleanup_v3_{s}_report.json").read_text()), s)
+        for s in ("base", "patched")]
+    cmp = baseline.compare(sides[1], sides[0])
+    other = baseline.moved(cmp)
+    assert [(e.nth, e.was, e.verdict) for e in other] == [
+        (158, "leak", "crash"), (159, "leak", "crash")]
+    assert all(e in cmp.unchanged for e in other) and not cmp.new
+    assert sorted(e.nth for e in cmp.fixed) == [121, 156, 339, 340]
+    assert review_doc.counts(cmp) == "0 new, 4 fixed, 2 unchanged (2 failing another way)"
+    patch = diff.parse((REPO / "configs/review/open-unwind-leak.patch").read_text())
+    md = review_doc.markdown("p", patch, cmp, sides[0], sides[1], [])
+    at = md.index("## Unchanged, but failing another way")
+    rows = [line for line in md[at:at + 8] if line.startswith("| kunit_test |")]
+    assert len(rows) == 2
+    assert all("| leak: leaked kunit-test.c:538" in r and "| crash: Kernel panic" in r
+               for r in rows)

@@ -58,11 +58,13 @@ TITLED = ("crash", "report")     # verdicts whose evidence is the kernel's repor
 
 
 def moved(cmp: Comparison) -> tuple[Entry, ...]:
-    """The unchanged crashes and reports whose evidence is another report on
-    the patched side (addresses and numbers aside): the same point fails
-    both times, but not the same way (a fix that moves a crash elsewhere)."""
-    return tuple(e for e in cmp.unchanged if e.verdict in TITLED and e.was in TITLED
-                 and _VOLATILE.sub("N", e.evidence) != _VOLATILE.sub("N", e.was_evidence))
+    """The unchanged findings that fail another way on the patched side: another
+    verdict (a leak that now crashes), or a crash or report whose evidence is
+    another report (addresses and numbers aside).  The same point fails both
+    times, but not the same way: a fix that moves a bug elsewhere."""
+    return tuple(e for e in cmp.unchanged if (e.was is not None and e.verdict != e.was) or (
+        e.verdict in TITLED and _VOLATILE.sub("N", e.evidence)
+        != _VOLATILE.sub("N", e.was_evidence)))
 
 
 def validate(data: object, source: str) -> dict[str, Any]:

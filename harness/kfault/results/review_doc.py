@@ -99,11 +99,17 @@ def verdict(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
 
 def counts(cmp: baseline.Comparison) -> str:
     """The comparison's counts, as review.md's first line and the console say them."""
+    other = len(baseline.moved(cmp))
     return (f"{len(cmp.new)} new, {len(cmp.fixed)} fixed, {len(cmp.unchanged)} unchanged"
+            + (f" ({other} failing another way)" if other else "")
             + (f", {len(cmp.unseen)} where the base did not look (its baseline failed)"
                if cmp.unseen else "")
             + (f", {len(cmp.unswept)} not compared (a suite one side did not sweep to its "
                "end)" if cmp.unswept else ""))
+
+
+def _way(verdict: str, evidence: str) -> str:
+    return f"{verdict}: {evidence}" if evidence else verdict
 
 
 def first_line(cmp: baseline.Comparison, uses: list[HunkUse]) -> str:
@@ -233,11 +239,12 @@ def markdown(title: str, patch: Patch, cmp: baseline.Comparison,
     other = baseline.moved(cmp)
     if other:
         out += ["## Unchanged, but failing another way", "",
-                "The same point crashes or reports on both sides, with another report "
-                "after the patch: it may have moved a bug, not fixed it.", "",
+                "The same point is a finding on both sides, with another verdict or "
+                "another report after the patch: it may have moved a bug, not fixed it.", "",
                 "| operation | point | before | after |", "|---|---|---|---|"]
-        out += [f"| {_md(e.operation)} | {_md(e.name)} | {_md(e.was_evidence)} | "
-                f"{_md(e.evidence)} |" for e in other] + [""]
+        out += [f"| {_md(e.operation)} | {_md(e.name)} | "
+                f"{_md(_way(e.was or '', e.was_evidence))} | "
+                f"{_md(_way(e.verdict, e.evidence))} |" for e in other] + [""]
     sites = [a for a in patch.added if a.allocates]
     if sites:
         out += ["## Allocation calls the patch adds", ""]
