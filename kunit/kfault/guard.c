@@ -29,6 +29,7 @@
  * catcher is looked at.
  */
 #include <linux/debug_locks.h>
+#include <linux/kallsyms.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
@@ -453,14 +454,35 @@ static bool kfault_guard_release_spin(struct lockdep_map *map,
  * under rtnl_lock() - the rtnl is its suite's init - left the mutex held,
  * and once lockdep was off nothing else knew it.
  */
+/* The fault came inside a kfault_is_counted_section() function: its name */
+static const char *kfault_guard_counted(const struct kfault_guard_oops *o,
+					char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr; i++) {
+		if (!o->reliable[i] || lookup_symbol_name(o->entries[i], name))
+			continue;
+		if (kfault_is_counted_section(name))
+			return name;
+	}
+	return NULL;
+}
+
 static bool kfault_guard_unusable(struct kfault_guard_call *g)
 {
 	unsigned long addr = g->fault->addr;
+	char name[KSYM_NAME_LEN];
 	bool not_taken;
 	unsigned int left;
 
 	if (!kfault_guard_tracking || g->lost) {
 		pr_emerg("kfault: the locks the fault left held are not known: the kernel is not usable\n");
+		return true;
+	}
+	if (kfault_guard_counted(&kfault_guard_oops, name)) {
+		pr_emerg("kfault: the fault came inside %s(), which leaves a count raised that others wait on: the kernel is not usable\n",
+			 name);
 		return true;
 	}
 	if (g->fault->reports) {

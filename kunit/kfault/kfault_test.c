@@ -506,6 +506,18 @@ static void kfault_workers_are_taken_off_their_sites(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kfault_is_worker_site(NULL));
 }
 
+/*
+ * A fault caught inside driver_probe_device() left probe_count raised:
+ * the guard calls the kernel unusable (guard.c, tables.c).
+ */
+static void kfault_counted_sections_are_known(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, kfault_is_counted_section("driver_probe_device"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_counted_section("__driver_probe_device"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_counted_section("really_probe"));
+	KUNIT_EXPECT_FALSE(test, kfault_is_counted_section(NULL));
+}
+
 #define KFAULT_TEST_WORKS	32
 
 struct kfault_test_work {
@@ -729,6 +741,7 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_live_keeps_what_was_not_freed),
 	KUNIT_CASE(kfault_kmemleak_reads_every_block),
 	KUNIT_CASE(kfault_workers_are_taken_off_their_sites),
+	KUNIT_CASE(kfault_counted_sections_are_known),
 	KUNIT_CASE(kfault_new_workers_are_no_leak),
 	{}
 };

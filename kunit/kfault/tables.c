@@ -84,6 +84,18 @@ static const char * const kfault_worker_sites[] = {
 };
 
 /*
+ * Functions that raise a count others wait on and lower it on their way
+ * out: a fault caught inside one skipped the lowering, and the waiters wait
+ * for ever.  driver_probe_device() counts probes in flight (probe_count,
+ * drivers/base/dd.c); device_shutdown() waits for none to be left
+ * (wait_for_device_probe()).  Seen: a fault caught in a kunit_device
+ * driver's probe (U5), then the boot hung at power-off.
+ */
+static const char * const kfault_counted_sections[] = {
+	"driver_probe_device",
+};
+
+/*
  * The line of a memory-safety report that says the bad access was a write:
  * KASAN reports the access before it happens and lets it go on, so the
  * memory - a freed object in the quarantine, its neighbour, another
@@ -166,6 +178,16 @@ bool kfault_is_worker_site(const char *function)
 
 	for (i = 0; function && i < ARRAY_SIZE(kfault_worker_sites); i++)
 		if (!strcmp(function, kfault_worker_sites[i]))
+			return true;
+	return false;
+}
+
+bool kfault_is_counted_section(const char *function)
+{
+	unsigned int i;
+
+	for (i = 0; function && i < ARRAY_SIZE(kfault_counted_sections); i++)
+		if (!strcmp(function, kfault_counted_sections[i]))
 			return true;
 	return false;
 }
