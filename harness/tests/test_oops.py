@@ -70,3 +70,21 @@ def test_a_crash_in_code_the_driver_called_names_where_it_faulted() -> None:
     assert rec.detail == ("Kernel panic - not syncing: Segfault with no mm; faulted in "
                           "kfree+0x5f/0x540, called from refdev_probe+0xd97/0x1570 at "
                           "refdev_dev.c:197")
+
+
+def test_a_fault_the_guard_caught_is_a_crash_of_the_call_not_of_the_boot() -> None:
+    # make kunit's refdev open sweep with a NULL dereference on its error path:
+    # guard.c printed the oops and the sweep went on (no panic line)
+    lines = (DATA / "guard_caught_crash.log").read_text().splitlines()
+    assert oops.find_crash(lines, "refdev_") is None
+    c = oops.caught(lines, "refdev_")
+    assert c is not None
+    assert c.title == "kernel mode fault at addr 0xb8, ip refdev_open+0x2b2/0x6e0"
+    assert c.rip and c.frame == "refdev_open+0x2b2/0x6e0"
+    assert lines[c.line].endswith("BUG: kfault: kernel mode fault at addr 0xb8, "
+                                  "ip refdev_open+0x2b2/0x6e0")
+    # another driver's prefix: the fault is placed where no frame of it is
+    other = oops.caught(lines, "netdevsim_")
+    assert other is not None and other.frame == "-"
+    assert oops.caught((DATA / "crash_null_deref.log").read_text().splitlines(),
+                       "refdev_") is None

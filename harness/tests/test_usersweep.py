@@ -10,6 +10,7 @@ from typing import Callable
 import pytest
 
 from kfault.checkout import targets
+from kfault.console import oops
 from kfault.engine import userspace as usersweep
 from kfault.errors import HarnessError
 from kfault.commands import context, determinism
@@ -605,3 +606,73 @@ def test_another_trees_source_path_is_named_as_this_tree_names_it() -> None:
     assert usersweep.in_tree(f"{stock}/include/trace/events/kmem.h", tree.__contains__) == \
         "include/trace/events/kmem.h"
     assert usersweep.in_tree("/elsewhere/x.c", tree.__contains__) == "/elsewhere/x.c"
+
+
+def _upstream_context(fake_tree: Path, tmp_path: Path) -> context.Context:
+    return context.Context(checkout=context.Checkout(REPO),
+                           target=targets.load(CONFIGS, "upstream-modules"),
+                           runner=ReplayRunner([]), out=tmp_path / "out",
+                           boot=context.BootSpec(kdir=fake_tree))
+
+
+def _caught(tmp_path: Path, kmemleak: str = "") -> Path:
+    """make sweep TARGET=upstream-modules SWEEP_ARGS="--only kunit_test:a8e51e36"
+    (2026-12-03): kunit_test 156, U3's NULL dereference in kunit-resource-test's
+    exit, caught by the guard in KUnit's cleanup kthread (modsuites.c); the
+    boot went on to its end.  Its window: since 4294937395, until 4294937400."""
+    out = tmp_path / "sweep"
+    out.mkdir()
+    for ext in ("records", "console"):
+        shutil.copyfile(DATA / f"upstream-modules-only-caught.{ext}", out / f"boot-1.{ext}")
+    (out / "boot-1.kmemleak").write_text(kmemleak)
+    return out
+
+
+def test_a_fault_caught_in_a_kunit_modules_thread_is_a_crash_of_its_point(
+        fake_tree: Path, tmp_path: Path) -> None:
+    ctx = _upstream_context(fake_tree, tmp_path)
+    found = usersweep_flow.analyse(ctx, tmp_path, _caught(tmp_path))
+    assert (found.caught, found.took_down) == (1, 0)
+    [r] = [r for r in found.log.results if r.line.nth == 156]
+    assert r.line.verdict == Verdict.CRASH and r.boot == 1
+    assert r.line.report == "kernel mode fault at addr 0x68, ip __lock_acquire+0x10f/0x69e0"
+    # blamed where U3 was when it took the boot down: KUnit's cleanup (the
+    # sweep placed it at test.c:911; no faddr2line here)
+    assert r.line.detail.startswith("kernel mode fault at addr 0x68, ip __lock_acquire"
+                                    "+0x10f/0x69e0; kunit_cleanup+0xe5/0x210\n")
+    # the counting run's points before it are judged as ever
+    assert all(x.line.verdict.ok for x in found.log.results if x.line.nth != 156)
+
+
+def test_a_kmemleak_object_of_a_kthread_goes_to_the_point_whose_window_holds_it(
+        fake_tree: Path, tmp_path: Path) -> None:
+    # a real object of the one-boot sweep (a KUnit case thread's, pid 3641),
+    # its time moved into point 156's window, and once outside every window
+    block = (DATA / "upstream-modules-kthread.kmemleak").read_text()
+    ctx = _upstream_context(fake_tree, tmp_path)
+    inside = block.replace("jiffies 4294941788", "jiffies 4294937398")
+    found = usersweep_flow.analyse(ctx, tmp_path, _caught(tmp_path, inside))
+    assert found.unplaced == []
+    late = block.replace("jiffies 4294941788", "jiffies 4294937500")
+    (tmp_path / "late").mkdir()
+    found = usersweep_flow.analyse(ctx, tmp_path, _caught(tmp_path / "late", late))
+    assert [(x.comm, x.pid) for x in found.unplaced] == [("kunit_try_catch", 3641)]
+    recs = usersweep.boot(usersweep.parse(
+        (DATA / "upstream-modules-only-caught.records").read_text().splitlines()))
+    [p] = [p for p in recs.points if p.nth == 156]
+    assert (p.since, p.until) == (4294937395, 4294937400)
+    assert usersweep.owner(recs.points, 4294937398, 3641) is p
+    assert usersweep.owner(recs.points, 4294937500, 3641) is None
+
+
+def test_a_fault_that_left_the_kernel_unusable_is_placed_by_its_oops() -> None:
+    # the one-boot sweep's point 340: U5's fault in a driver's probe, caught,
+    # then found inside driver_probe_device(): the boot ended in guard.c's panic
+    lines = (DATA / "upstream-modules-unusable.console").read_text().splitlines()
+    c = oops.find_crash(lines, "kunit_")
+    assert c is not None
+    assert c.title == ("kernel mode fault at addr 0x0, ip driver_probe_hook+0xcb/0x1a0; "
+                       "it left the kernel unusable")
+    assert c.frame == "kunit_device_register_internal.constprop.0+0x2a8/0x4b0"
+    assert c.faulted == "driver_probe_hook+0xcb/0x1a0"
+    assert "came inside driver_probe_device()" in "\n".join(lines[c.line:])

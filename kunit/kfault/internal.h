@@ -201,6 +201,17 @@ bool kfault_bus_left(const struct kfault_bus *before, struct kfault_bus *left,
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
 bool kfault_guard_ended(void);
+
+/* A KUnit test module's suites run guarded while the user engine is open */
+struct module;
+void kfault_mods_init(void);
+#ifdef CONFIG_MODULES
+void kfault_mods_module(struct module *mod, unsigned long state);
+#else
+static inline void kfault_mods_module(struct module *mod, unsigned long state)
+{
+}
+#endif
 struct kfault_result;
 void kfault_guard_end(const char *op, unsigned int nth,
 		      const struct kfault_fault *f, struct kfault_result *res);
@@ -234,6 +245,7 @@ bool kfault_is_alloc_frame(const char *function);
 bool kfault_is_bookkeeping(const char *function);
 bool kfault_is_kept(const char *function);
 bool kfault_is_worker_site(const char *function);
+bool kfault_is_counted_section(const char *function);
 bool kfault_is_machinery(const char *name);
 u32 kfault_site_hash(const struct kfault_site *site);
 unsigned int kfault_occurrence(const u32 *hashes, unsigned int before,

@@ -13,16 +13,21 @@
  *				under DIRS (comma-separated, "-" for none)
  *				and each MODULE's own
  *	begin			a point starts: the counts of the built-in
- *				call sites in scope are noted
+ *				call sites in scope are noted; answers
+ *				"since JIFFIES"
  *	count			count the allocations of the writer's task
  *	fail K [SKIP]		fail the allocation of counted event K (with
  *				SKIP, the SKIP-th allocation after it)
  *	stop			disarm; answers "events", "ids" (FIRST ID...) after count,
  *				"fired", "site", "frame" after fail
  *	ids			answers the last count's "events" and "ids"
- *	end			a point ends: deferred frees run, then the
- *				call sites in scope whose live count grew are
- *				answered as "leak" lines
+ *	end			a point ends: deferred frees run, then
+ *				"until JIFFIES" and the call sites in scope
+ *				whose live count grew, as "leak" lines
+ *
+ * "since" and "until" bound the point in kmemleak's time ("jiffies" of
+ * each object): an object allocated between them is the point's, whichever
+ * thread allocated it (a KUnit module's case threads, a worker).
  *
  * Events and sites are the any-suite sweeps' (no target text): each
  * allocation's site is its allocation tag - function, file and line - and
@@ -38,12 +43,15 @@
  * What is out of reach: only the writer's task counts (should_fail_ex()
  * counts fail_nth in task context only); the work a system call hands to
  * another context (async probe, work items, kthreads) is neither counted
- * nor failed.  A page allocation's failure reaches no tracepoint: its site
+ * nor failed.  A KUnit test module's code runs guarded (modsuites.c): a
+ * kernel-mode fault in its cases' kthreads ends that call, not the boot.
+ * A page allocation's failure reaches no tracepoint: its site
  * is the counted event's, its stack in the FAULT_INJECTION dump.
  */
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
@@ -145,6 +153,7 @@ static int kfault_user_module(struct notifier_block *nb, unsigned long state,
 	struct kfault_user *u = container_of(nb, struct kfault_user, nb);
 	struct module *mod = data;
 
+	kfault_mods_module(mod, state);
 	if (state != MODULE_STATE_GOING || !kfault_user_scoped(u, mod->name))
 		return NOTIFY_DONE;
 	/* the module's exit ran; its RCU and workqueue frees may not have */
@@ -323,6 +332,7 @@ static void kfault_user_end(struct kfault_user *u)
 			break;
 	}
 	u->out_len = 0;
+	kfault_user_say(u, "until %lu\n", jiffies);
 	for (i = 0; i < t->nr; i++) {
 		const struct codetag *ct = &t->tag[i]->ct;
 		s64 dc, db;
@@ -350,6 +360,8 @@ static int kfault_user_command(struct kfault_user *u, char *line)
 		u->gone[0] = '\0';
 		u->gone_len = 0;
 		kfault_tags_snapshot(u->env);
+		u->out_len = 0;
+		kfault_user_say(u, "since %lu\n", jiffies);
 		return 0;
 	}
 	if (!strcmp(cmd, "count"))
@@ -442,6 +454,7 @@ static int kfault_user_open(struct inode *inode, struct file *file)
 		goto out;
 	}
 	mutex_init(&u->lock);
+	kfault_mods_init();
 	u->nb.notifier_call = kfault_user_module;
 	err = register_module_notifier(&u->nb);
 	if (err) {

@@ -270,6 +270,8 @@ class Analysis:
     known_leaks: dict[str, int]     # kmemleak objects of each known kernel bug
     unplaced: list[kmemleak.Leak]   # kmemleak objects no point's process allocated
     missing: list[str]              # --only: ids no point of the operation has
+    caught: int = 0                 # crashes the guard caught, the boot going on
+    took_down: int = 0              # crashes and hangs that ended their boot
 
 
 def _keys(b: userspace.Boot) -> list[tuple[PointKey, userspace.Point]]:
@@ -295,8 +297,12 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     points: dict[PointKey, tuple[int, userspace.Point]] = {}
     # the point a boot ended in: (boot, console, its crash or None for a hang)
     crashes: dict[PointKey, tuple[int, list[str], userspace.CrashSeen | None]] = {}
-    # pids start afresh in every boot: a kmemleak object is (boot, pid)'s
-    leaks_by_pid: dict[tuple[int, int], list[kmemleak.Leak]] = {}
+    # a kmemleak object is the point's of its boot whose window (since..until,
+    # jiffies) holds its allocation, whichever thread allocated it; pids wrap
+    # in a long boot and start afresh in each, so a pid only breaks a tie
+    leaks_by_point: dict[int, list[kmemleak.Leak]] = {}     # id() of the Point
+    unplaced: list[kmemleak.Leak] = []
+    read: list[userspace.Boot] = []     # every boot's points stay alive: ids are theirs
     bugs = known_bugs.load_bugs(ctx.checkout.config_dir)
     known_objects: dict[str, int] = {}
     expected: dict[tuple[str, int], str] = {}
@@ -305,6 +311,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
     boots = _boots(out)
     for num in boots:
         b = _read_boot(out, num)
+        read.append(b)
         for op_name, ids in b.ids.items():
             expected.update({(op_name, k): x for k, x in enumerate(ids, 1)})
         for op_name, ev in b.events.items():
@@ -317,6 +324,10 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             if p.end:
                 points[key] = (num, p)
                 crashes.pop(key, None)
+                got = userspace.caught_of(p.kmsg, ctx.target.prefix)
+                if got:
+                    # the guard caught it (modsuites.c): the point's crash, not the boot's
+                    crashes[key] = (num, p.kmsg, got)
         cut = b.unfinished
         if cut:
             key = keyed[-1][0]
@@ -333,7 +344,11 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                 if bug:
                     known_objects[bug.id] = known_objects.get(bug.id, 0) + 1
                     continue
-                leaks_by_pid.setdefault((num, leak.pid), []).append(leak)
+                owner = userspace.owner(b.points, leak.jiffies, leak.pid)
+                if owner is None:
+                    unplaced.append(leak)
+                else:
+                    leaks_by_point.setdefault(id(owner), []).append(leak)
     seconds = sum(p.end.seconds for _, p in points.values() if p.end)
     not_fired = [k for k, (_, p) in points.items()
                  if k not in crashes and p.nth and not (p.fired and p.fired.fired)]
@@ -412,7 +427,7 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
                 judged = dataclasses.replace(
                     judged, report_site=f"{judged.report_site} ({at[0]}:{at[1]})",
                     detail=f"{judged.detail} at {at[0]}:{at[1]}")
-            mine = leaks_by_pid.get((num, p.pid), []) if p.pid else []
+            mine = leaks_by_point.get(id(p), [])
             if mine and judged.verdict.ok:
                 chain = mine[0].callers()
                 judged = userspace.Judged(
@@ -432,11 +447,14 @@ def analyse(ctx: Context, build_dir: Path, out: Path) -> Analysis:
             log.results.append(res)
         elif _severity(res.line.verdict) > _severity(old.line.verdict):
             log.results[log.results.index(old)] = by_id[key.op, ident] = res
-    pids = {(num, p.pid) for num, p in points.values() if p.pid}
-    unplaced = [leak for pid, leaks in leaks_by_pid.items() if pid not in pids
-                for leak in leaks]
+    # an object of an attempt that is no point's (not fired, a warm-up) is no one's
+    kept = {id(p) for _, p in points.values()}
+    unplaced += [leak for at, leaks in leaks_by_point.items() if at not in kept
+                 for leak in leaks]
+    caught = sum(1 for k in crashes if points[k][1].end is not None)
     return Analysis(log, sum(1 for _, p in points.values() if p.nth), seconds,
-                    len(not_fired) - rearmed, rearmed, capped, known_objects, unplaced, missing)
+                    len(not_fired) - rearmed, rearmed, capped, known_objects, unplaced, missing,
+                    caught, len(crashes) - caught)
 
 
 _WORST = (Verdict.CRASH, Verdict.HANG, Verdict.REPORT, Verdict.LEAK, Verdict.BAD_STATE,
@@ -649,7 +667,9 @@ def _summarise(ctx: Context, user: User, found: Analysis, out: Path, elapsed: fl
     own = found.points / found.point_seconds if found.point_seconds else 0.0
     print(f"usersweep: {ctx.target.name}: {found.points} points ({len(points)} ids): "
           f"{found.point_seconds:.1f} s of points ({own:.0f} points/s), "
-          f"{elapsed:.1f} s of boots ({rate:.1f} points/s), {findings} findings"
+          f"{elapsed:.1f} s of boots ({rate:.1f} points/s), "
+          f"{found.caught + found.took_down} crashes and hangs ({found.caught} caught in the "
+          f"boot, {found.took_down} took the boot down), {findings} findings"
           f"{f', {expected} expected' if expected else ''}"
           f"{f', {len(explained) - expected} known' if len(explained) > expected else ''}; "
           f"reports in {out}/report/")

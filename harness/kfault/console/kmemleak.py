@@ -18,7 +18,7 @@ from . import protocol
 from .frames import BARE, TRACE, Frame, parse as parse_frame
 from .tables import allocator_frame
 
-_COMM = re.compile(r'^\s+comm "([^"]*)", pid (\d+), jiffies')
+_COMM = re.compile(r'^\s+comm "([^"]*)", pid (\d+), jiffies (\d+)')
 _RAW_HEAD = re.compile(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\):")
 
 
@@ -30,6 +30,7 @@ class Leak:
     frames: list[Frame] = field(default_factory=list)
     comm: str = ""
     pid: int = 0                # the allocating thread's ("comm ..., pid N")
+    jiffies: int = 0            # when it was allocated ("..., jiffies N")
 
     def driver_frame(self, prefix: str) -> Frame | None:
         return next((f for f in self.frames if f.function.startswith(prefix)), None)
@@ -64,6 +65,7 @@ def _blocks(lines: Iterable[str], raw: bool) -> list[Leak]:
         comm = _COMM.match(text)
         if comm and not current.frames:
             current.comm, current.pid = comm.group(1), int(comm.group(2))
+            current.jiffies = int(comm.group(3))
             continue
         frame = parse_frame(text)
         if frame is not None and frame.kind in (BARE, TRACE) and frame.reliable:

@@ -23,6 +23,10 @@ _CRASH = re.compile(r"Kernel panic - not syncing|BUG: kernel NULL pointer|genera
                     r"|Oops:|kernel BUG at")
 _CASE = re.compile(r"^\s*# Subtest: (\S+)")
 _BUG = re.compile(r"^(BUG: failure at |kernel BUG at )")
+_CAUGHT = re.compile(r"^BUG: kfault: (kernel mode fault at addr \S+, ip \S+)")
+# guard.c's panic after a caught fault that left a lock held, a count raised ...
+_UNUSABLE = "left the kernel unusable"
+_UNUSABLE_BACK = 400    # lines between the caught oops and that panic, at most
 _LOOKBACK = 80
 
 
@@ -81,21 +85,55 @@ def find_crash(lines: Iterable[str], driver_prefix: str) -> Crash | None:
         p = _point(ln)
         if p:
             last = p
+    if _UNUSABLE in text[start]:
+        # guard.c caught a fault and then found the kernel unusable: the crash
+        # is that fault, placed by its oops, not by the panic's own stack
+        at = next((i for i in range(start - 1, max(-1, start - _UNUSABLE_BACK), -1)
+                   if _CAUGHT.match(text[i])), None)
+        m = _CAUGHT.match(text[at]) if at is not None else None
+        if at is not None and m:
+            after = text[at:start]
+            return _placed(f"{m.group(1)}; it left the kernel unusable", at, after, after,
+                           driver_prefix, case, last)
     title = text[start].strip()
     if start and _BUG.match(text[start - 1]):
         title = text[start - 1].strip()     # "BUG: failure at net/core/dev.c:11607/..."
     before = text[max(0, start - _LOOKBACK):start]
-    rips = list(frames.trace(before, (frames.RIP,)))
+    return _placed(title, start, before, text[start:start + _LOOKBACK] + before,
+                   driver_prefix, case, last)
+
+
+def _placed(title: str, start: int, regs: list[str], trace: list[str], driver_prefix: str,
+            case: str, last: str) -> Crash:
+    """The crash at line start, blamed on the faulting instruction (the RIP line
+    of regs) when it is the driver's, else on the innermost driver frame of
+    trace, with where it faulted beside it."""
+    rips = list(frames.trace(regs, (frames.RIP,)))
     for rip in rips:
         if rip.function.startswith(driver_prefix):
             return Crash(title, start, rip.text, 0, True, case, last, rip.module)
     # the fault was in code the driver called: it is named beside the driver's frame
     faulted = rips[-1].text if rips and driver_prefix else ""
-    for f in frames.trace(text[start:start + _LOOKBACK] + before):
+    for f in frames.trace(trace):
         if f.function.startswith(driver_prefix) \
                 and (driver_prefix or not report_machinery(f.function)):
             return Crash(title, start, f.text, f.address, False, case, last, f.module, faulted)
     return Crash(title, start, "-", 0, False, case, last, faulted=faulted)
+
+
+def caught(lines: Iterable[str], driver_prefix: str) -> Crash | None:
+    """The first kernel-mode fault kfault's guard caught, or None.  The guard
+    (kunit/kfault/guard.c) prints it as an oops - 'BUG: kfault: kernel mode
+    fault at addr A, ip F', the registers, the call trace - and the kernel
+    goes on: a crash of the call it guarded, not of the boot."""
+    text = [_strip(line) for line in lines]
+    start = next((i for i, ln in enumerate(text) if _CAUGHT.match(ln)), None)
+    if start is None:
+        return None
+    m = _CAUGHT.match(text[start])
+    assert m is not None
+    after = text[start:start + _LOOKBACK]
+    return _placed(m.group(1), start, after, after, driver_prefix, "-", "-")
 
 
 def trace_after(lines: Iterable[str], crash: Crash) -> list[tuple[str, int]]:

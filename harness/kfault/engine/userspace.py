@@ -23,6 +23,8 @@ One record per line, one parser per kind:
                                             a call site in scope whose live count grew
     kmsg OP NTH TEXT                        a kernel message of the point (/dev/kmsg)
     kmsg-lost OP NTH                        /dev/kmsg overwrote messages
+    since OP NTH JIFFIES                    the point's start in kmemleak's time
+    until OP NTH JIFFIES                    ... and its end, after its deferred frees
     end OP NTH STATUS SECONDS               the point is over
     done OP N                               the operation is swept
     missing OP ID N                         --only: no point of OP has that id
@@ -125,6 +127,15 @@ class TextRec(At):
 
 
 @dataclass(frozen=True)
+class WindowRec(At):
+    """Where the point starts (kind "since") or ends, its deferred frees run
+    (kind "until"), in jiffies: kmemleak's objects between are the point's."""
+
+    kind: str
+    jiffies: int
+
+
+@dataclass(frozen=True)
 class EndRec(At):
     status: int
     seconds: float
@@ -143,7 +154,7 @@ class FinishedRec:
 
 
 Rec = Union[TryLine, ThreadLine, StepRec, FiredRec, SiteRec, EventsRec, IdsRec,
-            LeakRec, TextRec, EndRec, DoneLine, MissingRec, FinishedRec]
+            LeakRec, TextRec, WindowRec, EndRec, DoneLine, MissingRec, FinishedRec]
 
 
 def _begin(w: list[str]) -> Rec:
@@ -197,6 +208,10 @@ def _kmsg_lost(w: list[str]) -> Rec:
     return TextRec(w[1], int(w[2]), "lost", "")
 
 
+def _window(w: list[str]) -> Rec:
+    return WindowRec(w[1], int(w[2]), w[0], int(w[3]))
+
+
 def _end(w: list[str]) -> Rec:
     return EndRec(w[1], int(w[2]), int(w[3]), float(w[4]))
 
@@ -213,6 +228,7 @@ _PARSERS: dict[str, tuple[int, Callable[[list[str]], Rec]]] = {
     "begin": (3, _begin), "pid": (4, _pid), "step": (6, _step),
     "fired": (9, _fired), "site": (10, _site), "events": (5, _events), "ids": (4, _ids),
     "leak": (8, _leak), "kmsg-lost": (3, _kmsg_lost), "end": (5, _end), "done": (3, _done),
+    "since": (4, _window), "until": (4, _window),
     "missing": (4, _missing), "finished": (1, lambda w: FinishedRec()),
 }
 
@@ -256,7 +272,14 @@ class Point:
     leaks: list[LeakRec] = field(default_factory=list)
     kmsg: list[str] = field(default_factory=list)
     lost: bool = False
+    since: int | None = None    # jiffies: the point's window in kmemleak's time
+    until: int | None = None
     end: EndRec | None = None
+
+    def holds(self, jiffies: int) -> bool:
+        """An object allocated at jiffies was allocated during this point."""
+        return self.since is not None and self.until is not None \
+            and self.since <= jiffies <= self.until
 
 
 @dataclass
@@ -314,6 +337,10 @@ def boot(recs: Iterable[Rec]) -> Boot:
                 p.site = rec
             elif isinstance(rec, LeakRec):
                 p.leaks.append(rec)
+            elif isinstance(rec, WindowRec) and rec.kind == "since":
+                p.since = rec.jiffies
+            elif isinstance(rec, WindowRec):
+                p.until = rec.jiffies
             elif isinstance(rec, TextRec) and rec.kind == "lost":
                 p.lost = True
             elif isinstance(rec, TextRec) and rec.kind == "kmsg":
@@ -324,6 +351,19 @@ def boot(recs: Iterable[Rec]) -> Boot:
             elif isinstance(rec, EndRec):
                 p.end = rec
     return out
+
+
+def owner(points: list[Point], jiffies: int, pid: int) -> Point | None:
+    """The point of a boot a kmemleak object allocated at jiffies by pid belongs
+    to: the one whose window holds the time (a tie at a shared jiffy goes to
+    the one whose process has the pid); records without windows (an older
+    helper) place it by pid alone.  None: allocated outside every point."""
+    timed = [p for p in points if p.holds(jiffies)]
+    if timed:
+        return next((p for p in timed if p.pid == pid), timed[0])
+    if any(p.since is not None for p in points):
+        return None
+    return next((p for p in points if pid and p.pid == pid), None)
 
 
 # ---- the plan ---------------------------------------------------------------
@@ -589,6 +629,18 @@ def crash_of(console: list[str], prefix: str) -> CrashSeen | None:
     if crash is None:
         return None
     part = console[max(0, crash.line - 12):crash.line + 6]
+    return CrashSeen(crash.title, crash.frame, crash.module, crash.line,
+                     "\n".join(strip_time(x) for x in part))
+
+
+def caught_of(kmsg: list[str], prefix: str) -> CrashSeen | None:
+    """A kernel-mode fault kfault's guard caught during a point (a KUnit test
+    module's code runs guarded: kunit/kfault/modsuites.c): the point crashed,
+    its boot went on."""
+    crash = oops.caught(kmsg, prefix)
+    if crash is None:
+        return None
+    part = kmsg[max(0, crash.line - 4):crash.line + 14]
     return CrashSeen(crash.title, crash.frame, crash.module, crash.line,
                      "\n".join(strip_time(x) for x in part))
 

@@ -526,6 +526,8 @@ static int run_point(struct op *op, int nth, int skip, int quiet)
 	}
 	if (command("begin"))
 		die("begin kfault/user");
+	if (!quiet)
+		record_answer(op->name, nth, ask());	/* "since": kmemleak's time */
 	muted = quiet;
 	/*
 	 * The compiler does not know the child runs in this memory: without
