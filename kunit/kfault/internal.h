@@ -204,10 +204,14 @@ bool kfault_guard_ended(void);
 
 /* A KUnit test module's suites run guarded while the user engine is open */
 struct module;
-void kfault_mods_init(void);
 #ifdef CONFIG_MODULES
+void kfault_mods_init(void);
 void kfault_mods_module(struct module *mod, unsigned long state);
 #else
+static inline void kfault_mods_init(void)
+{
+}
+
 static inline void kfault_mods_module(struct module *mod, unsigned long state)
 {
 }

@@ -17,7 +17,7 @@
  * that leaves the kernel unusable (a lock held) still ends the boot.  KUnit
  * copies the suites before running them (kunit_filter_suites()), pointers
  * and all, so the originals are found again by name.  One module at a
- * time: the user-space sweep loads one.
+ * time: the user-space sweep loads one.  Built with CONFIG_MODULES only.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -228,7 +228,6 @@ static bool kfault_mod_wrap(struct kunit_suite *suite)
 	return true;
 }
 
-#ifdef CONFIG_MODULES
 /* Wrap @mod's suites as it comes, forget them as it goes. */
 void kfault_mods_module(struct module *mod, unsigned long state)
 {
@@ -261,7 +260,6 @@ void kfault_mods_module(struct module *mod, unsigned long state)
 		pr_warn("kfault: %u of %s's KUnit suites are not guarded: more than %u suites or %u cases\n",
 			left, mod->name, KFAULT_MOD_SUITES, KFAULT_MOD_CASES);
 }
-#endif
 
 /* Made when the user engine opens, outside any armed window. */
 void kfault_mods_init(void)
