@@ -19,9 +19,13 @@ GOOD = ('name = "x"\nfragments = ["targets/x.config"]\nsuites = "x_*"\n'
 def test_the_shipped_targets_load_and_refdev_is_the_default() -> None:
     names = [t.name for t in targets.load_all(CONFIGS)]
     assert names == ["kfault", "modtests", "netdevsim", "netdevsim-sysfs", "refdev",
-                     "refdev-load", "refdev-syscalls", "upstream", "upstream-modules"]
+                     "refdev-load", "refdev-syscalls", "upstream", "upstream-module-cases",
+                     "upstream-modules"]
     default = targets.load(CONFIGS)
     assert default.name == "refdev" and default.require_coverage and default.modules
+    cases = targets.load(CONFIGS, "upstream-module-cases")
+    assert cases.user and [o.threads for o in cases.user.ops] == [True]
+    assert not any(o.threads for o in default.user.ops) if default.user else True
     nsim = targets.load(CONFIGS, "netdevsim")
     assert nsim.srcdirs == ("drivers/net/netdevsim",) and nsim.prefix == "nsim_"
     bugs = [k for k in nsim.known if k.why.startswith("known kernel bug ")]

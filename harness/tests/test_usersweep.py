@@ -36,11 +36,13 @@ def test_the_plan_makes_module_paths_absolute_and_keeps_the_phases_in_order() ->
     assert t.user
     text = usersweep.plan(t.user.ops[:2], "/b", t.srcdirs)
     lines = text.splitlines()
-    assert lines[:3] == ["op open pages=1", "scope drivers/misc/kfault/module/", "scope [refdev]"]
+    assert lines[:3] == ["op open pages=1 threads=0", "scope drivers/misc/kfault/module/",
+                         "scope [refdev]"]
     del lines[1:3]
-    assert lines[:5] == ["op open pages=1", "setup insmod /b/drivers/misc/kfault/module/refdev.ko",
+    assert lines[:5] == ["op open pages=1 threads=0",
+                         "setup insmod /b/drivers/misc/kfault/module/refdev.ko",
                          "step open 0 /dev/refdev0 rw", "step close 0", "teardown rmmod refdev"]
-    assert lines[5] == "end" and lines[6] == "op write pages=1"
+    assert lines[5] == "end" and lines[6] == "op write pages=1 threads=0"
     assert usersweep.modules(t.user.ops[0]) == {"refdev"}
     up = targets.load(CONFIGS, "upstream-modules")
     assert up.user and usersweep.modules(up.user.ops[0]) == {"list_test"}

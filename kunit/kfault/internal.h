@@ -202,6 +202,10 @@ void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
 bool kfault_guard_ended(void);
 
+/* The user engine's armed task lends its arming to a case thread (user.c) */
+struct task_struct *kfault_user_lend(void);
+void kfault_user_give_back(struct task_struct *to);
+
 /* A KUnit test module's suites run guarded while the user engine is open */
 struct module;
 #ifdef CONFIG_MODULES

@@ -18,6 +18,10 @@
  * copies the suites before running them (kunit_filter_suites()), pointers
  * and all, so the originals are found again by name.  One module at a
  * time: the user-space sweep loads one.  Built with CONFIG_MODULES only.
+ *
+ * With the engine's "threads 1" (an operation's threads = true), each call
+ * is also armed as the loading task's own (kfault_user_lend()): the cases'
+ * allocations are points of the load.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -55,6 +59,7 @@ static struct kfault_mods {
 	unsigned int nr_cases;
 	struct kfault_mod_suite *now;	/* the suite KUnit runs */
 	struct task_struct *in_call;	/* a guarded call's thread */
+	struct task_struct *lent;	/* ... armed for the task it gives back to */
 } kfault_mods;
 
 static bool kfault_mods_tracking;
@@ -93,6 +98,7 @@ static void kfault_mods_exited(void *data, struct task_struct *p)
 	if (READ_ONCE(kfault_mods.in_call) != p)
 		return;
 	WRITE_ONCE(kfault_mods.in_call, NULL);
+	kfault_user_give_back(xchg(&kfault_mods.lent, NULL));
 	kfault_guard_ended();
 }
 
@@ -101,9 +107,11 @@ static bool kfault_mod_guarded(struct kfault_mod_call *c, const char *what)
 {
 	struct kfault_fault fault;
 
+	WRITE_ONCE(kfault_mods.lent, kfault_user_lend());
 	WRITE_ONCE(kfault_mods.in_call, current);
 	kfault_guard(kfault_mod_call_fn, c, &fault);
 	WRITE_ONCE(kfault_mods.in_call, NULL);
+	kfault_user_give_back(xchg(&kfault_mods.lent, NULL));
 	if (fault.unusable)
 		panic("kfault: the fault caught in %s left the kernel unusable\n",
 		      what);

@@ -15,6 +15,8 @@
  *	begin			a point starts: the counts of the built-in
  *				call sites in scope are noted; answers
  *				"since JIFFIES"
+ *	threads 0|1		1: a KUnit test module's case threads count
+ *				as the writer's task while it waits for them
  *	count			count the allocations of the writer's task
  *	fail K [SKIP]		fail the allocation of counted event K (with
  *				SKIP, the SKIP-th allocation after it)
@@ -87,6 +89,7 @@ struct kfault_user {
 	unsigned int nth;		/* the armed point, 0 counting */
 	char gone[KFAULT_TEXT_LEN * 2];	/* leaks of modules gone */
 	size_t gone_len;
+	bool threads;			/* "threads 1": case threads count */
 	char (*symbols)[KFAULT_SYM_LEN];
 	char *out;
 	size_t out_len;
@@ -262,6 +265,44 @@ static void kfault_user_say_ids(struct kfault_user *u)
 	}
 }
 
+/*
+ * "threads 1": a KUnit test module's code, run in KUnit's kthreads through
+ * modsuites.c, while the armed task - the one loading the module - waits
+ * for the thread in kunit_try_catch_run().  For each such call the thread
+ * is armed in the task's stead: its allocations are events of the step, in
+ * the order they come, and the task's fail_nth is its until it gives it
+ * back.  Sound because the two never run at once: the task sleeps until
+ * the thread is done.  Returns the task to give back to, or NULL.
+ */
+struct task_struct *kfault_user_lend(void)
+{
+	struct kfault_user *u = READ_ONCE(kfault_user);
+	struct task_struct *from;
+	struct kfault_catch *c;
+
+	if (!u || !u->threads || !u->env)
+		return NULL;
+	c = &u->env->catch;
+	from = READ_ONCE(c->armed);
+	if (!from || from == current)
+		return NULL;
+	WRITE_ONCE(current->fail_nth, READ_ONCE(from->fail_nth));
+	WRITE_ONCE(from->fail_nth, 0);
+	WRITE_ONCE(c->armed, current);
+	return from;
+}
+
+void kfault_user_give_back(struct task_struct *to)
+{
+	struct kfault_user *u = READ_ONCE(kfault_user);
+
+	if (!to || !u || !u->env)
+		return;
+	WRITE_ONCE(to->fail_nth, READ_ONCE(current->fail_nth));
+	WRITE_ONCE(current->fail_nth, 0);
+	cmpxchg(&u->env->catch.armed, current, to);
+}
+
 /* "stop": disarm and answer what the armed run saw. */
 static int kfault_user_stop(struct kfault_user *u)
 {
@@ -362,6 +403,11 @@ static int kfault_user_command(struct kfault_user *u, char *line)
 		kfault_tags_snapshot(u->env);
 		u->out_len = 0;
 		kfault_user_say(u, "since %lu\n", jiffies);
+		return 0;
+	}
+	if (!strcmp(cmd, "threads")) {
+		if (!line || kstrtobool(line, &u->threads))
+			return -EINVAL;
 		return 0;
 	}
 	if (!strcmp(cmd, "count"))

@@ -38,6 +38,7 @@ class UserOp:
     teardown: tuple[str, ...]
     pages: bool                     # order-0 page allocations fail too
     expect: tuple[int, ...]         # errnos that handle a failure (default ENOMEM)
+    threads: bool = False           # a KUnit module's case threads count as the step's
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ KEYS = {
     "modules": {"fragments", "load", "tests"},
     "defects": {"patches"},
     "user": {"fragments", "op", "leak_dirs", "compare", "same_as"},
-    "user.op": {"name", "setup", "steps", "teardown", "pages", "expect"},
+    "user.op": {"name", "setup", "steps", "teardown", "pages", "expect", "threads"},
 }   # [[known]]: known_bugs.parse checks its own
 
 
@@ -170,7 +171,7 @@ def _user(data: Any, origin: str) -> User:
             tuple(check_step(s, where) for s in _strings(op, key, where, key == "steps"))
             for key in ("setup", "steps", "teardown"))
         parsed.append(UserOp(name, setup, steps, teardown, pages=_bool(op, "pages", where),
-                             expect=tuple(expect)))
+                             expect=tuple(expect), threads=_bool(op, "threads", where)))
     if len({o.name for o in parsed}) != len(parsed):
         raise HarnessError(f"{origin}: two [[user.op]] have the same name")
     same = data.get("same_as", {})

@@ -8,7 +8,7 @@ point's id, then point k fails counted event k alone, each in a child
 process: setup steps, the task armed around the steps, teardown steps.
 One record per line, one parser per kind:
 
-    op NAME pages=0|1                       an operation starts
+    op NAME pages=0|1 threads=0|1           an operation starts
     begin OP NTH                            a point starts (on disk before it runs)
     pid OP NTH PID                          the point's process (kmemleak's "pid")
     events OP 0 N TOTAL                     the counting run: N points (TOTAL counted)
@@ -374,7 +374,7 @@ def plan(ops: Iterable[UserOp], build_dir: str, dirs: Iterable[str]) -> str:
     lines = []
     dirs = tuple(dirs)
     for op in ops:
-        lines.append(f"op {op.name} pages={int(op.pages)}")
+        lines.append(f"op {op.name} pages={int(op.pages)} threads={int(op.threads)}")
         lines += [f"scope {d.rstrip('/')}/" for d in dirs]
         lines += [f"scope [{m}]" for m in sorted(modules(op))]
         for phase, steps in (("setup", op.setup), ("step", op.steps),

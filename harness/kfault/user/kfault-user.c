@@ -6,7 +6,7 @@
  *	kfault-user PLAN RECORDS only OP ID
  *
  * PLAN is written by the harness (harness/kfault/engine/userspace.py): for each
- * operation, "op NAME pages=0|1", the leak check's scope ("scope DIR/" or
+ * operation, "op NAME pages=0|1 threads=0|1", the leak check's scope ("scope DIR/" or
  * "scope [module]", any number), then its steps, each "setup STEP",
  * "step STEP" or "teardown STEP", then "end".  A STEP is one of
  *
@@ -72,6 +72,7 @@ struct step {
 struct op {
 	char name[128];
 	int pages;
+	int threads;			/* a KUnit module's case threads count */
 	int nr_scope;
 	char *scope[16];		/* "dir/" prefixes and "[module]" */
 	int nr_steps;
@@ -647,8 +648,8 @@ static int read_plan(const char *path, struct op *ops, int max)
 		if (!strncmp(line, "op ", 3) && nr + 1 < max) {
 			op = &ops[++nr];
 			memset(op, 0, sizeof(*op));
-			if (sscanf(line + 3, "%127s pages=%d", op->name,
-				   &op->pages) < 1)
+			if (sscanf(line + 3, "%127s pages=%d threads=%d", op->name,
+				   &op->pages, &op->threads) < 1)
 				nr--;
 		} else if (nr >= 0 && !strncmp(line, "scope ", 6)) {
 			if (ops[nr].nr_scope < 16)
@@ -715,6 +716,8 @@ int main(int argc, char **argv)
 		if (!run[i])
 			continue;
 		set_scope(op);
+		if (command("threads %d", op->threads))
+			die("threads kfault/user");
 		write_str("/sys/kernel/debug/fail_page_alloc/min-order",
 			  op->pages ? "0" : "11");
 		record("op %s pages=%d", op->name, op->pages);
