@@ -172,22 +172,26 @@ bool kfault_is_kept(const char *function)
 			      false);
 }
 
-bool kfault_is_worker_site(const char *function)
+/* @function is one of @table's, exactly (NULL is none) */
+static bool kfault_is_one_of(const char *function, const char * const *table,
+			     size_t n)
 {
-	unsigned int i;
+	size_t i;
 
-	for (i = 0; function && i < ARRAY_SIZE(kfault_worker_sites); i++)
-		if (!strcmp(function, kfault_worker_sites[i]))
+	for (i = 0; function && i < n; i++)
+		if (!strcmp(function, table[i]))
 			return true;
 	return false;
 }
 
+bool kfault_is_worker_site(const char *function)
+{
+	return kfault_is_one_of(function, kfault_worker_sites,
+				ARRAY_SIZE(kfault_worker_sites));
+}
+
 bool kfault_is_counted_section(const char *function)
 {
-	unsigned int i;
-
-	for (i = 0; function && i < ARRAY_SIZE(kfault_counted_sections); i++)
-		if (!strcmp(function, kfault_counted_sections[i]))
-			return true;
-	return false;
+	return kfault_is_one_of(function, kfault_counted_sections,
+				ARRAY_SIZE(kfault_counted_sections));
 }

@@ -624,25 +624,24 @@ class CrashSeen:
     excerpt: str
 
 
-def crash_of(console: list[str], prefix: str) -> CrashSeen | None:
-    crash = oops.find_crash(console, prefix)
+def _seen(crash: oops.Crash | None, lines: list[str], before: int, after: int
+          ) -> CrashSeen | None:
     if crash is None:
         return None
-    part = console[max(0, crash.line - 12):crash.line + 6]
+    part = lines[max(0, crash.line - before):crash.line + after]
     return CrashSeen(crash.title, crash.frame, crash.module, crash.line,
                      "\n".join(strip_time(x) for x in part))
+
+
+def crash_of(console: list[str], prefix: str) -> CrashSeen | None:
+    return _seen(oops.find_crash(console, prefix), console, 12, 6)
 
 
 def caught_of(kmsg: list[str], prefix: str) -> CrashSeen | None:
     """A kernel-mode fault kfault's guard caught during a point (a KUnit test
     module's code runs guarded: kunit/kfault/modsuites.c): the point crashed,
     its boot went on."""
-    crash = oops.caught(kmsg, prefix)
-    if crash is None:
-        return None
-    part = kmsg[max(0, crash.line - 4):crash.line + 14]
-    return CrashSeen(crash.title, crash.frame, crash.module, crash.line,
-                     "\n".join(strip_time(x) for x in part))
+    return _seen(oops.caught(kmsg, prefix), kmsg, 4, 14)
 
 
 def last_injection(console: list[str], upto: int) -> tuple[str, list[tuple[str, str]]] | None:
