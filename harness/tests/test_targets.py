@@ -65,6 +65,8 @@ def test_a_user_target_has_its_ops_and_no_suite() -> None:
      "user.op #1: unknown key 'step' in [user.op]"),
     (USER.replace('name = "load"', 'name = "load"\npages = "no"'),
      "user.op #1: 'pages' must be true or false"),
+    (USER.replace('name = "load"', 'name = "load"\nthreads = 1'),
+     "user.op #1: 'threads' must be true or false"),
     (USER.replace('[[user.op]]', 'leak_dir = ["x"]\n[[user.op]]'),
      "unknown key 'leak_dir' in [user]"),
 ])
