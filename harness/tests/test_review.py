@@ -366,3 +366,44 @@ def test_both_sides_are_compiled_with_the_coverage_flags(fake_tree: Path,
     # the user's own tree is never rebuilt with them
     own, _ = review_flow.compiled_alike(ctx, ctx, copy, plan)
     assert own.boot.coverage is None
+
+
+def test_sparse_checks_a_file_in_the_kernel_that_compiles_it(tmp_path: Path) -> None:
+    # net/0005's review ran sparse in the default kernel, which has no MPTCP:
+    # the review printed token_test.c's compile errors as sparse's findings
+    kdir, default, suites = tmp_path / "linux", tmp_path / "kfault", tmp_path / "suites"
+    (kdir / "net/mptcp").mkdir(parents=True)
+    (kdir / "net/mptcp/token_test.c").write_text("int t;\n")
+    (kdir / "lib/kunit").mkdir(parents=True)
+    (kdir / "lib/kunit/executor_test.c").write_text("int e;\n")
+    (kdir / "lib/kunit/executor.c").write_text("#include \"executor_test.c\"\n")
+    for build, obj in ((suites, "net/mptcp/token_test.o"), (default, "lib/kunit/executor.o"),
+                       (suites, "lib/kunit/executor.o")):
+        (build / obj).parent.mkdir(parents=True, exist_ok=True)
+        (build / obj).write_text("")
+    touched = ["net/mptcp/token_test.c", "lib/kunit/executor_test.c", "fs/gone.c"]
+    where, nowhere = review_flow.compiled_in(kdir, [default, suites], touched)
+    assert where == {suites: ["net/mptcp/token_test.o"], default: ["lib/kunit/executor.o"]}
+    assert nowhere == ["fs/gone.c"]
+    assert review_flow.compiled_in(kdir, [default], touched[:1]) == ({}, touched[:1])
+
+
+def test_a_series_hunks_are_numbered_as_the_patched_file_is() -> None:
+    # sound/0002 changed line 249 of the file as it left it; sound/0003 then
+    # added a helper above it: the review looked for 249 in the final file,
+    # found it in d_probe_null_comp and called the hunk not executed
+    before = "".join(f"line {n}\n" for n in range(1, 21))
+    middle = before.replace("line 15\n", "line 15 asserted\n")
+    after = middle.replace("line 2\n", "line 2\nhelper a\nhelper b\nhelper c\n")
+    first = "--- a/t.c\n+++ b/t.c\n@@ -15 +15 @@ f(void)\n-line 15\n+line 15 asserted\n"
+    second = "--- a/t.c\n+++ b/t.c\n@@ -2,0 +3,3 @@\n+helper a\n+helper b\n+helper c\n"
+    assert [a.line for a in diff.parse(first + second).added] == [15, 3, 4, 5]
+    net = diff.net({"t.c": (before, after)})
+    assert net.files == ("t.c",)
+    assert [(a.line, a.text) for a in net.added] == [
+        (3, "helper a"), (4, "helper b"), (5, "helper c"), (18, "line 15 asserted")]
+    assert after.splitlines()[18 - 1] == "line 15 asserted"
+    assert [h.changed for h in net.hunks] == [(3, 4, 5), (17, 18)]  # 17: before the gap
+    made = diff.net({"new.c": ("", "int x;\n")})
+    assert [(a.path, a.line) for a in made.added] == [("new.c", 1)]
+    assert diff.net({"same.c": (before, before)}).hunks == ()

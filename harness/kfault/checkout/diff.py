@@ -4,7 +4,9 @@ results/review_doc.py's."""
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _FILE = re.compile(r"^\+\+\+ (?:[ab]/)?(\S+)")
@@ -109,6 +111,18 @@ def parse(text: str) -> Patch:
     hunks = [dataclasses.replace(h, changed=tuple(sorted(n for n in c if h.holds(n))))
              for h, c in zip(hunks, changed)]
     return Patch(tuple(files), tuple(added), tuple(hunks))
+
+
+def net(files: Mapping[str, tuple[str, str]]) -> Patch:
+    """The change a series makes, as one patch (files: each touched path and
+    its text before the series and after it): its hunks and added lines are
+    numbered as the patched files are.  A series parsed patch by patch numbers
+    each hunk as its own patch left the file, which the later patches move."""
+    text: list[str] = []
+    for path, (before, after) in files.items():
+        text += difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                     f"a/{path}", f"b/{path}", lineterm="")
+    return parse("\n".join(text))
 
 
 _DEFINITION = re.compile(r"^[A-Za-z_][^;{}]*?\b([A-Za-z_]\w*)\s*\(")

@@ -190,6 +190,29 @@ def is_built(kdir: Path, build: Path, path: str) -> bool:
     return any((build / f).with_suffix(".o").is_file() for f in (path, host_of(kdir, path)) if f)
 
 
+def compiled_in(kdir: Path, builds: list[Path], paths: list[str]
+                ) -> tuple[dict[Path, list[str]], list[str]]:
+    """Where sparse can check each touched C file (tree paths): the first of
+    builds that compiles it, with the object to make there (its own, or its
+    includer's), and the files none of them compiles.  sparse in a kernel
+    that does not configure the file would only print its compile errors."""
+    where: dict[Path, list[str]] = {}
+    nowhere: list[str] = []
+    for tp in dict.fromkeys(paths):
+        host = host_of(kdir, tp)
+        for build in builds:
+            obj = next((f for f in (tp, host) if f and (build / f).with_suffix(".o").is_file()),
+                       None)
+            if obj is not None:
+                objs = where.setdefault(build, [])
+                if obj[:-2] + ".o" not in objs:
+                    objs.append(obj[:-2] + ".o")
+                break
+        else:
+            nowhere.append(tp)
+    return where, nowhere
+
+
 def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
                     most: int = MAX_SUITES, only: str = "",
                     kunitconfig: Path | None = None) -> Selection:
@@ -317,14 +340,29 @@ def touches_target(ctx: Context, files: list[str]) -> bool:
     return any(in_checkout(ctx.checkout, f) or f.startswith(dirs) for f in files)
 
 
+def side_file(ctx: Context, path: str) -> Path:
+    """A touched file (as the patch names it) in a side's copy: the checkout's
+    or the kernel tree's."""
+    return ctx.checkout.repo / path if in_checkout(ctx.checkout, path) else ctx.boot.kdir / path
+
+
+def series_change(parsed: diff.Patch, base: Context, patched: Context) -> diff.Patch:
+    """A series' hunks and added lines as the net change from the base's copy
+    to the patched one (diff.net), numbered as the patched files are."""
+    def text(ctx: Context, path: str) -> str:
+        f = side_file(ctx, path)
+        return f.read_text(errors="replace") if f.is_file() else ""
+    net = diff.net({f: (text(base, f), text(patched, f)) for f in parsed.files})
+    return dataclasses.replace(parsed, added=net.added, hunks=net.hunks)
+
+
 def hunk_functions(ctx: Context, parsed: diff.Patch) -> list[tuple[diff.Hunk, str]]:
     """Each hunk and its function: git's name for it, else the patched file's
     enclosing function at the hunk's first line."""
     out = []
     for h in parsed.hunks:
         fn = h.function
-        path = ctx.checkout.repo / h.path if in_checkout(ctx.checkout, h.path) \
-            else ctx.boot.kdir / h.path
+        path = side_file(ctx, h.path)
         if path.suffix == ".c" and path.is_file():
             inside = diff.enclosing_function(path.read_text(errors="replace"), h.start + 3)
             fn = inside or fn
@@ -429,6 +467,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     print(f"review: {title} applied to copies in "
           f"{patched_ctx.checkout.repo.parent}; touched: {', '.join(parsed.files)}; the patched "
           f"kernel builds and boots as {who}", flush=True)
+    if len(reviewed) > 1:           # a series: its hunks as the net change
+        parsed = series_change(parsed, base_ctx, patched_ctx)
     hunks = hunk_functions(patched_ctx, parsed)
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
     selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only,
@@ -497,15 +537,18 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
     swept += cut
     cmp = baseline.compare(patched, base)
     checks = ctx.runner.checkpatch(ctx.boot.kdir, reviewed)
-    # sparse on the touched C files, in the patched build (it compiles them)
-    pbuild = side_build(patched_ctx)
-
-    def object_of(tp: str) -> str:       # its own object, else its includer's
-        own = (pbuild / tp).with_suffix(".o").is_file()
-        return (tp if own else host_of(patched_ctx.boot.kdir, tp) or tp)[:-2] + ".o"
-    objects = list(dict.fromkeys(object_of(tree_path(ctx.checkout, f))
-                                 for f in parsed.files if f.endswith(".c")))
-    said = ctx.runner.sparse(patched_ctx.boot.srctree, pbuild, objects, patched_ctx.boot.run_as)
+    # sparse on the touched C files, each in a patched kernel that compiles it
+    touched_c = [tree_path(ctx.checkout, f) for f in parsed.files if f.endswith(".c")]
+    where, nowhere = compiled_in(patched_ctx.boot.kdir,
+                                 coverage_builds(patched_ctx, kunitconfig), touched_c)
+    said: list[str] | None = []
+    for build, objects in where.items():
+        found = ctx.runner.sparse(patched_ctx.boot.srctree, build, objects,
+                                  patched_ctx.boot.run_as)
+        said = None if found is None or said is None else said + found
+    if said is not None:
+        said += [f"{tp}: not checked: no kernel this review built compiles it"
+                 for tp in nowhere]
     for root in (patched_ctx.checkout.repo, patched_ctx.boot.kdir):
         checks = [c.replace(str(root) + "/", "") for c in checks]
         said = None if said is None else [c.replace(str(root) + "/", "") for c in said]
@@ -518,11 +561,11 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
             for x in said]
     uses = review_doc.hunk_uses(hunks, patched, lines)
     md = review_doc.markdown(title, parsed, cmp, base, patched, checks, rerun,
-                             said if objects else None, uses, swept)
+                             said if touched_c else None, uses, swept)
     out.mkdir(parents=True, exist_ok=True)
     (out / "review.md").write_text("\n".join(md) + "\n")
     (out / "review.json").write_text(json.dumps(review_doc.as_json(
-        title, parsed, cmp, uses, swept, checks, said if objects else None), indent=2) + "\n")
+        title, parsed, cmp, uses, swept, checks, said if touched_c else None), indent=2) + "\n")
     print("\n".join(md))
     verdict = review_doc.verdict(cmp, uses)
     print(f"review: {review_doc.counts(cmp)}; {verdict}; {out / 'review.md'}, review.json")
