@@ -68,14 +68,17 @@ def test_a_hunk_is_executed_when_a_changed_line_ran() -> None:
 
 
 def test_the_coverage_build_instruments_the_touched_c_files_only() -> None:
-    plan = gcov.plan(["lib/a.c", "lib/a.h", "drivers/x/b.c", "lib/a.c"],
-                     {"drivers/x/b.c": "obj-y += b.o\nCFLAGS_b.o += -DX\n"})
-    assert plan.files == ("lib/a.c",)
+    plan = gcov.plan(["lib/a.c", "lib/a.h", "drivers/x/b.c", "lib/a.c", "drivers/y/c.c"],
+                     {"drivers/x/b.c": "obj-y += b.o\nCFLAGS_b.o += -DX\n",
+                      "drivers/y/c.c": "ifdef CONFIG_Y\nCFLAGS_c.o += -DY\nendif\n"})
+    assert plan.files == ("lib/a.c", "drivers/x/b.c")
     assert plan.refused == (("lib/a.h", "not a C file"),
-                            ("drivers/x/b.c", "its Makefile sets CFLAGS_b.o"))
+                            ("drivers/y/c.c", "its Makefile sets CFLAGS_c.o under a condition"))
     build = Path("/k/linux/.kunit-kfault")
+    # the make-line variable replaces the Makefile's: b.o keeps its -DX
     assert gcov.make_options(plan, build, VMLINUX_O_CMD) == [
         "--make_options=KFAULT_GCOV=y", "--make_options=CFLAGS_a.o=--coverage",
+        "--make_options=CFLAGS_b.o=-DX --coverage",
         "--make_options=KBUILD_VMLINUX_LIBS=lib/lib.a /k/linux/.kunit-kfault/libgcov-kfault.a"]
     # the link of an earlier coverage build already names our libgcov: once
     again = VMLINUX_O_CMD.replace("lib/lib.a", f"lib/lib.a {build}/{gcov.LIBGCOV}")
@@ -93,12 +96,19 @@ def test_a_file_another_includes_is_counted_in_its_includers_object() -> None:
     assert plan.objects == ("lib/kunit/executor_test.c", "lib/kunit/executor.c")
     assert "--make_options=CFLAGS_executor.o=--coverage" in gcov.make_options(
         plan, Path("/b"), VMLINUX_O_CMD)
-    # the includer's own CFLAGS in the Makefile refuses it, as the file's would
+    # the includer's own CFLAGS are carried, as the file's would be, and a
+    # conditional one refuses it
+    kept = gcov.plan(["lib/kunit/executor_test.c"],
+                     {"lib/kunit/executor_test.c": "CFLAGS_executor.o += -DX\n"},
+                     {"lib/kunit/executor_test.c": "lib/kunit/executor.c"})
+    assert "--make_options=CFLAGS_executor.o=-DX --coverage" in gcov.make_options(
+        kept, Path("/b"), VMLINUX_O_CMD)
     refused = gcov.plan(["lib/kunit/executor_test.c"],
-                        {"lib/kunit/executor_test.c": "CFLAGS_executor.o += -DX\n"},
+                        {"lib/kunit/executor_test.c":
+                         "ifneq ($(X),)\nCFLAGS_executor.o += -DX\nendif\n"},
                         {"lib/kunit/executor_test.c": "lib/kunit/executor.c"})
     assert refused.refused == (("lib/kunit/executor_test.c",
-                                "its Makefile sets CFLAGS_executor.o"),)
+                                "its Makefile sets CFLAGS_executor.o under a condition"),)
 
 
 def leak_patch_review(fake_tree: Path, tmp_path: Path) -> tuple[
@@ -196,3 +206,22 @@ def test_gcov_output_that_is_not_json_stops_the_review(fake_tree: Path, tmp_path
     runner.gcov = {SESSION: "stats_live.log"}
     with pytest.raises(HarnessError, match=f"gcov on {SESSION} in .*: not gcov's JSON"):
         review_flow.hunk_coverage(ctx, plan, [hunk])
+
+
+def test_a_makefiles_own_cflags_are_carried_unexpanded() -> None:
+    # thunderbolt/0001's review measured no line of drivers/thunderbolt/test.c:
+    # its Makefile sets "CFLAGS_test.o += $(DISABLE_STRUCTLEAK_PLUGIN)"
+    tb = (DATA / "makefiles/thunderbolt.Makefile").read_text()
+    assert gcov.own_cflags(tb, "test") == "$(DISABLE_STRUCTLEAK_PLUGIN)"
+    plan = gcov.plan(["drivers/thunderbolt/test.c"], {"drivers/thunderbolt/test.c": tb})
+    assert plan.files == ("drivers/thunderbolt/test.c",) and not plan.refused
+    assert "--make_options=CFLAGS_test.o=$(DISABLE_STRUCTLEAK_PLUGIN) --coverage" in \
+        gcov.make_options(plan, Path("/b"), None)
+    assert gcov.own_cflags("CFLAGS_x.o := -I$(src)\nCFLAGS_x.o += \\\n\t-DA\n", "x") == \
+        "-I$(src) -DA"
+    assert gcov.own_cflags("CFLAGS_x.o = -DA\nCFLAGS_x.o = -DB\n", "x") == "-DB"
+    assert gcov.own_cflags("CFLAGS_xy.o = -DA\n", "x") == ""
+    # two touched files of one stem whose Makefiles disagree
+    two = gcov.plan(["a/test.c", "b/test.c"], {"a/test.c": "CFLAGS_test.o += -DA\n",
+                                               "b/test.c": "obj-y += test.o\n"})
+    assert two.files == ("a/test.c",) and two.refused[0][0] == "b/test.c"
