@@ -99,3 +99,9 @@ def test_a_c_file_another_includes_is_compiled_in_its_includer() -> None:
     assert suite_sources.includer("lib/kunit/a.c", {
         "lib/b.c": '#include "a.c"\n', "lib/kunit/c.c": '// #include "a.c"\n',
         "lib/kunit/d.c": '#include "aa.c"\n'}) is None
+    # net/mctp/route.c includes test/route-test.c, from the directory above it
+    # (a review of net/0006 found no suite of the patch built)
+    mctp = {"net/mctp/route.c": '#include "test/route-test.c"\n',
+            "net/mctp/device.c": '#include "route-test.c"\n'}
+    assert suite_sources.includer("net/mctp/test/route-test.c", mctp) == "net/mctp/route.c"
+    assert suite_sources.includer("net/mctp/test/utils.c", mctp) is None

@@ -28,17 +28,21 @@ def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
                   if any(fnmatch.fnmatchcase(n, glob) for n in names))
 
 
-_INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"/]+\.c)"', re.M)
+_INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+\.c)"', re.M)
 
 
 def includer(path: str, siblings: dict[str, str]) -> str | None:
-    """The C file of path's directory that #includes path ("executor_test.c"
-    is compiled inside lib/kunit/executor.c: it has no object of its own), or
-    None.  siblings: tree-relative path -> C text, of that directory."""
-    here, name = PurePosixPath(path).parent, PurePosixPath(path).name
+    """The C file of path's directory, or of the one above it, that #includes
+    path ("executor_test.c" is compiled inside lib/kunit/executor.c, and
+    net/mctp/route.c ends with '#include "test/route-test.c"': neither test
+    has an object of its own), or None.  siblings: tree-relative path -> C
+    text, of those directories."""
+    here = PurePosixPath(path).parent
     for other, text in sorted(siblings.items()):
-        if other != path and PurePosixPath(other).parent == here and \
-                name in _INCLUDE_C.findall(text):
+        there = PurePosixPath(other).parent
+        if other == path or there not in (here, here.parent):
+            continue
+        if str(PurePosixPath(path).relative_to(there)) in _INCLUDE_C.findall(text):
             return other
     return None
 

@@ -175,13 +175,14 @@ def suites_build(boot: context.BootSpec) -> Path:
 
 
 def host_of(kdir: Path, path: str) -> str | None:
-    """The C file of path's directory that #includes path (its code is in that
-    file's object), or None (suite_sources.includer over the directory)."""
+    """The C file of path's directory, or the one above, that #includes path
+    (its code is in that file's object), or None (suite_sources.includer)."""
     here = kdir / path
     if not here.parent.is_dir():
         return None
     siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
-                for p in sorted(here.parent.glob("*.c")) if p != here}
+                for d in (here.parent, here.parent.parent)
+                for p in sorted(d.glob("*.c")) if p != here}
     return suite_sources.includer(path, siblings)
 
 
@@ -258,14 +259,14 @@ def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
     """The touched C files the patched side's coverage build instruments (ctx:
     the patched side), each with its directory's Makefile to check."""
     makefiles = {}
-    for f in files:
-        tp = tree_path(ctx.checkout, f)
-        here = (ctx.boot.kdir / tp).parent
-        text = [(here / n).read_text(errors="replace") for n in ("Makefile", "Kbuild")
-                if (here / n).is_file()]
-        makefiles[tp] = "\n".join(text)
     paths = [tree_path(ctx.checkout, f) for f in files]
     hosts = {f: h for f in paths if f.endswith(".c") and (h := host_of(ctx.boot.kdir, f))}
+    for tp in paths:
+        # the file's Makefile, and its includer's when that is a directory up
+        dirs = dict.fromkeys((ctx.boot.kdir / x).parent for x in (tp, hosts.get(tp)) if x)
+        text = [(d / n).read_text(errors="replace") for d in dirs for n in ("Makefile", "Kbuild")
+                if (d / n).is_file()]
+        makefiles[tp] = "\n".join(text)
     return gcov.plan(paths, makefiles, hosts)
 
 
