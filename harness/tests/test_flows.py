@@ -431,6 +431,29 @@ def test_a_sweep_stopped_at_the_boot_cap_says_it_is_incomplete(
     assert "| NOT SWEPT |" in md
 
 
+def test_a_suite_sweep_stopped_at_the_boot_cap_calls_its_suite_capped() -> None:
+    # make sweep SUITE=ext4_mballoc_test --max-boots 3 (2026-12-03) stopped in
+    # the suite and its suites table still said "swept".  A real boot's console
+    # (kunit_device's sweep), its records as the sweep keeps them, cut after
+    # point 5 as a boot cap would
+    from kfault.results import model, report
+    log = model.build((DATA / "kunit_device_left_boot-1.log").read_text().splitlines(), "")
+    records = [r for r in resume.points(log, 1)
+               if r.op != "kunit_device.kunit_device_test" or int(r.point) <= 5]
+    records = [r for r in records if r.op == "kunit_device.kunit_device_test"]
+    [cap] = sweep.stopped_in(records, 3)
+    assert cap == model.SuiteCap("kunit_device", "", "the sweep stopped at its cap of 3 "
+                                 "boots in it; what is after kunit_device.kunit_device_test:5 "
+                                 "was not swept")
+    log.capped.append(cap)
+    rep = report.build(log, meta=report.RunMeta())
+    [status] = [x for x in rep.suites if x.name == "kunit_device"]
+    assert status.status == "capped" and status.why == cap.why
+    # a suite the policy already capped is not capped twice; no record: none
+    capped = records + [dataclasses.replace(records[-1], kind="capped", op="kunit_device")]
+    assert sweep.stopped_in(capped, 3) == [] and sweep.stopped_in([], 3) == []
+
+
 def test_a_suite_defined_in_a_header_can_be_named(fake_tree: Path, tmp_path: Path) -> None:
     # 6.12 defines DAMON's suites in mm/damon/tests/*.h (included by the .c
     # they test); the tail of core-kunit.h, verbatim

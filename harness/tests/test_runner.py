@@ -77,14 +77,26 @@ def test_a_boot_that_floods_its_output_is_stopped(tmp_path: Path) -> None:
 def test_a_boot_that_goes_silent_is_stopped(tmp_path: Path) -> None:
     # a kunit.py whose kernel hangs in a point: a line, then nothing
     code, text, group = _fake_kunit(
-        tmp_path, "import sys, time\nprint('kfault: try op=s.c nth=3', flush=True)\n"
-        "time.sleep(600)\n", idle=1)
+        tmp_path, "import sys, time\nprint('Starting KUnit Kernel (1/1)...', flush=True)\n"
+        "print('kfault: try op=s.c nth=3', flush=True)\ntime.sleep(600)\n", idle=1)
     assert code == runner.EXIT_IDLE
-    assert text.startswith("kfault: try op=s.c nth=3\n")
+    assert text.startswith("Starting KUnit Kernel (1/1)...\nkfault: try op=s.c nth=3\n")
     assert runner.idle_said(text) == "no output for 1 s: the boot was stopped"
     with pytest.raises(ProcessLookupError):
         os.killpg(group, 0)
     assert runner.idle_said("kfault: exit 0\n") == ""
+
+
+def test_a_silent_build_is_not_a_hang_the_kernels_silence_is(tmp_path: Path) -> None:
+    # kunit.py run builds first: 2 s of silence there are no hang at idle=1;
+    # once the kernel starts (the line kunit.py prints) the watchdog counts
+    code, text, _ = _fake_kunit(
+        tmp_path, "import time\nprint('Building...', flush=True)\ntime.sleep(2.5)\n"
+        "print('Starting KUnit Kernel (1/1)...', flush=True)\n"
+        "print('kfault: try op=s.c nth=3', flush=True)\ntime.sleep(600)\n", idle=1)
+    assert code == runner.EXIT_IDLE
+    assert text.splitlines()[:3] == ["Building...", "Starting KUnit Kernel (1/1)...",
+                                     "kfault: try op=s.c nth=3"]
 
 
 def _kunit_py_booting(kernel: str, before: str = "", after: str = "") -> str:
@@ -103,9 +115,11 @@ def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Pat
     code, out, _ = _fake_kunit(tmp_path, _kunit_py_booting(
         "import os, time; os.setsid(); "
         "print('kfault: try op=s.c nth=3 pid', os.getpid(), flush=True); time.sleep(600)",
+        before="print('Starting KUnit Kernel (1/1)...', flush=True)\n",
         after="print('kunit.py: the kernel ended; test.log written', flush=True)\n"), idle=1)
     assert code == runner.EXIT_IDLE
-    text = out.splitlines()
+    # the kernel's start, and the pipe widened when it starts, come first
+    text = [x for x in out.splitlines()[1:] if not x.startswith(runner.WIDENED)]
     assert text[0].startswith("kfault: try op=s.c nth=3 pid ")
     assert text[1:] == ["kunit.py: the kernel ended; test.log written",
                         "kfault: no output for 1 s: the boot was stopped"]

@@ -231,7 +231,7 @@ def request(ctx: Context, suites: str, first: bool = True, kernel_args: list[str
         ccache_dir=ctx.boot.ccache_dir, command="run" if first else "exec", run_as=ctx.boot.run_as,
         kernel_args=["kasan_multi_shot"] + kernel_args + list(ctx.boot.kernel_args)
         + suite_args(ctx.suites, capped), extra=extra,
-        idle=0 if first else ctx.boot.idle)
+        idle=ctx.boot.idle)
 
 
 def suite_args(suites: Suites | None, capped: tuple[str, ...] = ()) -> list[str]:

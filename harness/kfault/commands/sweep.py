@@ -142,6 +142,8 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
     not_swept = None if complete else (
         f"stopped at the cap of {max_boots} boots; what is after "
         f"{resume.resume_point(records)} was not swept")
+    if not complete and ctx.suites is not None:
+        merged.capped += stopped_in(records, max_boots)
     why = known_findings(merged, ctx.target.known)
     alone = _alone(ctx, suite, out, records, [op for op in failing_baselines(records)
                                               if (op, "0") not in why]) if ctx.suites else {}
@@ -328,6 +330,21 @@ def union(ctx: Context, out: Path, records: list[Record]
                        if r.kind == "crash"]
     merged.capped += [model.SuiteCap(r.op, "", r.detail) for r in records if r.kind == "capped"]
     return merged, model.Symbols(chains, ctx.files)
+
+
+def stopped_in(records: list[Record], max_boots: int) -> list[model.SuiteCap]:
+    """The suite a suite sweep stopped in at its boot cap, as capped: the rest
+    of it was not swept, and the suites table must not call it swept (the
+    reports alone say so: the results keep no record of it, so that a sweep
+    resumed with more boots goes on in it)."""
+    at = resume.resume_point(records)
+    if at is None:
+        return []
+    name = at.split(":")[0].split(".")[0]
+    if any(r.kind == "capped" and r.op == name for r in records):
+        return []
+    return [model.SuiteCap(name, "", f"the sweep stopped at its cap of {max_boots} boots "
+                           f"in it; what is after {at} was not swept")]
 
 
 def _unreached(r: Record) -> bool:

@@ -148,7 +148,10 @@ FLOOD = "kfault: console flood: the boot was stopped after"
 
 # A point that hangs prints nothing more: with KunitRequest.idle, run_kunit
 # stops the boot after that many seconds of silence, not at kunit.py's
-# --timeout for the whole boot (an hour for a night's boot).
+# --timeout for the whole boot (an hour for a night's boot).  kunit.py run
+# builds first, and a build may be silent for longer: its silence counts from
+# the kernel's start (a sweep's first boot had no watchdog: ext4_mballoc_test
+# hung in it until the timeout).
 EXIT_IDLE = 251
 IDLE = "kfault: no output for"
 
@@ -244,14 +247,17 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
         # same file), so ccache need not hash the directory it runs in
         env.setdefault("CCACHE_NOHASHDIR", "1")
     progress = Progress(req.build_dir, label, echo=output is None)
-    stop, silent = threading.Event(), threading.Event()
+    stop, silent, booted = threading.Event(), threading.Event(), threading.Event()
+    if req.command != "run":
+        booted.set()
     last = [time.monotonic()]
     kill: list[Callable[[], bool]] = []
 
     def ticker() -> None:
         while not stop.wait(min(TICK_S, req.idle or TICK_S)):
             progress.tick()
-            if not req.idle or time.monotonic() - last[0] <= req.idle or len(kill) < 2:
+            if not req.idle or not booted.is_set() or time.monotonic() - last[0] <= req.idle \
+                    or len(kill) < 2:
                 continue
             # the kernel first: kunit.py then writes out test.log and ends (a
             # kill of kunit.py loses what it had not written); if it does not
@@ -283,6 +289,7 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
             for line in proc.stdout:
                 last[0] = time.monotonic()
                 if KERNEL_STARTS in line:
+                    booted.set()
                     threading.Thread(target=_widen_when_started, args=(proc.pid, widened),
                                      daemon=True).start()
                 if widened:
