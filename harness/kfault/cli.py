@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="sweep the covering suites in a kernel of this kunitconfig and our "
                    "oracles, on both sides (all_tests.config builds suites ours lacks)")
+    p.add_argument("--idle", type=int, default=120,
+                   help="stop a boot after this many seconds without output (a hang: "
+                   "ext4_mballoc_test's base hangs where its fix fails cleanly)")
     _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     return parser
 
