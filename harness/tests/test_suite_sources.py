@@ -105,3 +105,8 @@ def test_a_c_file_another_includes_is_compiled_in_its_includer() -> None:
             "net/mctp/device.c": '#include "route-test.c"\n'}
     assert suite_sources.includer("net/mctp/test/route-test.c", mctp) == "net/mctp/route.c"
     assert suite_sources.includer("net/mctp/test/utils.c", mctp) is None
+    # only a test directory's parent is looked in: lib/ is not read for lib/kunit/
+    assert suite_sources.includer_dirs("net/mctp/test/route-test.c") == (
+        "net/mctp/test", "net/mctp")
+    assert suite_sources.includer_dirs("lib/kunit/executor_test.c") == ("lib/kunit",)
+    assert suite_sources.includer("lib/kunit/a.c", {"lib/b.c": '#include "kunit/a.c"\n'}) is None

@@ -31,16 +31,23 @@ def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
 _INCLUDE_C = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+\.c)"', re.M)
 
 
-def includer(path: str, siblings: dict[str, str]) -> str | None:
-    """The C file of path's directory, or of the one above it, that #includes
-    path ("executor_test.c" is compiled inside lib/kunit/executor.c, and
-    net/mctp/route.c ends with '#include "test/route-test.c"': neither test
-    has an object of its own), or None.  siblings: tree-relative path -> C
-    text, of those directories."""
+def includer_dirs(path: str) -> tuple[str, ...]:
+    """The directories whose C files may #include path: its own, and the one
+    above when path is in a test directory (TEST_DIRS)."""
     here = PurePosixPath(path).parent
+    return (str(here),) + ((str(here.parent),) if here.name in TEST_DIRS else ())
+
+
+def includer(path: str, siblings: dict[str, str]) -> str | None:
+    """The C file of path's directory, or of the one above a test directory,
+    that #includes path ("executor_test.c" is compiled inside
+    lib/kunit/executor.c, and net/mctp/route.c ends with
+    '#include "test/route-test.c"': neither test has an object of its own),
+    or None.  siblings: tree-relative path -> C text, of includer_dirs."""
+    dirs = includer_dirs(path)
     for other, text in sorted(siblings.items()):
         there = PurePosixPath(other).parent
-        if other == path or there not in (here, here.parent):
+        if other == path or str(there) not in dirs:
             continue
         if str(PurePosixPath(path).relative_to(there)) in _INCLUDE_C.findall(text):
             return other

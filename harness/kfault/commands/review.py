@@ -175,20 +175,27 @@ def suites_build(boot: context.BootSpec) -> Path:
 
 
 def host_of(kdir: Path, path: str) -> str | None:
-    """The C file of path's directory, or the one above, that #includes path
-    (its code is in that file's object), or None (suite_sources.includer)."""
+    """The C file that #includes path (its code is in that file's object), or
+    None (suite_sources.includer over suite_sources.includer_dirs)."""
     here = kdir / path
     if not here.parent.is_dir():
         return None
     siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
-                for d in (here.parent, here.parent.parent)
-                for p in sorted(d.glob("*.c")) if p != here}
+                for d in suite_sources.includer_dirs(path)
+                for p in sorted((kdir / d).glob("*.c")) if p != here}
     return suite_sources.includer(path, siblings)
+
+
+def built_object(build: Path, path: str, host: str | None) -> str | None:
+    """The C file whose object in build holds path's code: path, or its host
+    (the file that #includes it), or None when build compiles neither."""
+    return next((f for f in (path, host) if f and (build / f).with_suffix(".o").is_file()),
+                None)
 
 
 def is_built(kdir: Path, build: Path, path: str) -> bool:
     """Does build compile path: its own object, or its includer's."""
-    return any((build / f).with_suffix(".o").is_file() for f in (path, host_of(kdir, path)) if f)
+    return built_object(build, path, host_of(kdir, path)) is not None
 
 
 def compiled_in(kdir: Path, builds: list[Path], paths: list[str]
@@ -197,21 +204,16 @@ def compiled_in(kdir: Path, builds: list[Path], paths: list[str]
     builds that compiles it, with the object to make there (its own, or its
     includer's), and the files none of them compiles.  sparse in a kernel
     that does not configure the file would only print its compile errors."""
-    where: dict[Path, list[str]] = {}
+    where: dict[Path, dict[str, None]] = {}
     nowhere: list[str] = []
     for tp in dict.fromkeys(paths):
         host = host_of(kdir, tp)
-        for build in builds:
-            obj = next((f for f in (tp, host) if f and (build / f).with_suffix(".o").is_file()),
-                       None)
-            if obj is not None:
-                objs = where.setdefault(build, [])
-                if obj[:-2] + ".o" not in objs:
-                    objs.append(obj[:-2] + ".o")
-                break
-        else:
+        found = next(((b, o) for b in builds if (o := built_object(b, tp, host))), None)
+        if found is None:
             nowhere.append(tp)
-    return where, nowhere
+        else:
+            where.setdefault(found[0], {})[found[1][:-2] + ".o"] = None
+    return {b: list(objs) for b, objs in where.items()}, nowhere
 
 
 def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
