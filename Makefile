@@ -135,7 +135,7 @@ shard-test:
 # sweep-merged-of-N/report).  The policy (configs/nightly.toml) leaves suites
 # out and caps the time and boots of each; BASELINE= an earlier night's
 # report.json compares the two by stable id (new, fixed, gone).  A boot may run
-# for hours (--timeout 14400); one silent for 120 s is a hang (--idle).
+# for hours (--timeout 14400); one silent for 120 s is a hang (--idle, its default).
 NIGHTLY_BOOTS ?= 2000
 NIGHTLY_SHARDS ?= 2
 NIGHTLY_SUITES ?= *
@@ -147,7 +147,7 @@ nightly:
 	@$(HARNESS) build $(NIGHTLY)
 	@$(PYTHON) -m pytest -p xdist -n $(NIGHTLY_SHARDS) -q -p no:cacheprovider harness/kfault/parallel \
 		--shards $(NIGHTLY_SHARDS) --sweep "--kdir $(KDIR) sweep $(NIGHTLY) \
-		--policy $(abspath $(NIGHTLY_POLICY)) --timeout 14400 --idle 120 --max-boots $(NIGHTLY_BOOTS) \
+		--policy $(abspath $(NIGHTLY_POLICY)) --timeout 14400 --max-boots $(NIGHTLY_BOOTS) \
 		$(SWEEP_ARGS)"; \
 	$(HARNESS) merge $(NIGHTLY) --shards $(NIGHTLY_SHARDS) --policy $(abspath $(NIGHTLY_POLICY)) \
 		$(if $(BASELINE),--baseline $(abspath $(BASELINE)))

@@ -200,9 +200,14 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+# a boot that prints nothing this long is hung (ext4_mballoc_test's base hangs
+# where its fix fails cleanly); KUnit's own per-case timeout is longer (300 s)
+IDLE_S = 120
+
+
 def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str,
           func: Callable[[argparse.Namespace], int], timeout: int = 600,
-          kernel_args: bool = True) -> argparse.ArgumentParser:
+          kernel_args: bool = True, boots: bool = True) -> argparse.ArgumentParser:
     # flags are spelled as kunit.py spells them; our older spellings still work
     p = sub.add_parser(name, help=text)
     p.add_argument("--target", "--target-file", dest="target", default=None,
@@ -220,6 +225,10 @@ def _flow(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, t
                    "--kconfig_add; repeatable)")
     p.add_argument("--out", type=Path, default=Path("out"),
                    help="results go under OUT/ (default: out/ here)")
+    if boots:
+        p.add_argument("--idle", type=int, default=IDLE_S,
+                       help="end a boot silent this many seconds: a hang (0: never; "
+                       f"default {IDLE_S}, as the nightly's)")
     if kernel_args:
         p.add_argument("--kernel_args", "--kernel-arg", dest="kernel_arg", action="append",
                        default=[], help="an extra boot argument, e.g. kfault.leak_check=0 "
@@ -273,8 +282,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --suite: I/N, sweep every N-th case from the I-th")
     p.add_argument("--policy", type=Path, default=None,
                    help="with --suite: suites left out and caps (configs/nightly.toml)")
-    p.add_argument("--idle", type=int, default=0,
-                   help="stop a boot after this many seconds without output (a hang)")
     p.add_argument("--prebuilt", action="store_true",
                    help="with --suite: boot the kernel built before ('build'), build nothing")
     p = _flow(sub, "bench", "the sweep against one boot per point; shards; rebuild",
@@ -286,11 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--touch", default="module/refdev_core.c",
                    help="the driver file touched before each timed rebuild ('' for none)")
     p = _flow(sub, "build", "build the kernel of a suite sweep, boot nothing", cmd_build,
-              kernel_args=False)
+              kernel_args=False, boots=False)
     p.add_argument("--suite", default="", help="the KUnit suites (a glob)")
     p.add_argument("--kunitconfig", type=Path, default=None)
     p = _flow(sub, "merge", "one report of the N shards of a suite sweep", cmd_merge,
-              kernel_args=False)
+              kernel_args=False, boots=False)
     p.add_argument("--suite", default="", help="the sharded sweep's KUnit suites (a glob)")
     p.add_argument("--kunitconfig", type=Path, default=None)
     p.add_argument("--shards", type=int, default=2)
@@ -328,9 +335,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kunitconfig", type=Path, default=None,
                    help="sweep the covering suites in a kernel of this kunitconfig and our "
                    "oracles, on both sides (all_tests.config builds suites ours lacks)")
-    p.add_argument("--idle", type=int, default=120,
-                   help="stop a boot after this many seconds without output (a hang: "
-                   "ext4_mballoc_test's base hangs where its fix fails cleanly)")
     _flow(sub, "calibrate", "sweep each seeded defect; check it is caught", cmd_calibrate)
     return parser
 

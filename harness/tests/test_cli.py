@@ -147,3 +147,13 @@ def test_an_unwritable_exit_file_is_a_warning_not_a_failure(
     monkeypatch.setenv("KFAULT_EXIT_FILE", str(tmp_path / "no/such/dir/exits"))
     assert cli.main(["targets"]) == 0
     assert "kfault: warning: KFAULT_EXIT_FILE" in capsys.readouterr().err
+
+
+def test_every_flow_that_boots_watches_for_a_hang_the_same_way() -> None:
+    # sweep said 0 (no watchdog) where review said 120: one option, one default
+    parser = cli.build_parser()
+    for flow in ("sweep", "review", "kunit", "determinism", "repro", "calibrate", "bench",
+                 "modules"):
+        extra = ["p:1"] if flow == "repro" else []
+        assert parser.parse_args([flow, *extra]).idle == cli.IDLE_S == 120, flow
+    assert parser.parse_args(["sweep", "--idle", "0"]).idle == 0

@@ -276,6 +276,28 @@ def test_a_hunk_without_gits_function_gets_the_files_enclosing_function() -> Non
     assert diff.enclosing_function(text, 1) == ""
 
 
+def test_a_hunk_that_adds_a_function_is_named_after_it_not_the_one_before() -> None:
+    # sound/0003 (docs/findings/sound) adds tplg_test_add_component() after a
+    # function's end; the review named that hunk after the function before it
+    before = (REPO / "module/refdev_session.c").read_text()
+    lines = before.splitlines()
+    start = next(i for i, ln in enumerate(lines)
+                 if ln.startswith("struct refdev_session *refdev_open("))
+    end = next(i for i in range(start, len(lines)) if lines[i] == "}")
+    helper = ["", "static int refdev_helper(struct refdev_session *s)", "{",
+              "\treturn s ? 0 : -EINVAL;", "}"]
+    after = "\n".join(lines[:end + 1] + helper + lines[end + 1:]) + "\n"
+    patch = diff.net({"module/refdev_session.c": (before, after)})
+    assert len(patch.hunks) == 1
+    h = patch.hunks[0]
+    assert diff.enclosing_function(after, h.start + 3) == "refdev_open"
+    assert diff.hunk_function(after, h) == "refdev_helper"
+    # a hunk inside one function keeps that function's name
+    inside = after.replace("\treturn s ? 0 : -EINVAL;", "\treturn s ? 0 : -ENODEV;")
+    h2 = diff.net({"module/refdev_session.c": (after, inside)}).hunks[0]
+    assert diff.hunk_function(inside, h2) == "refdev_helper"
+
+
 def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() -> None:
     # a night's shard (2026-12-02): a finding of a suite the base capped before
     # it is not new - and the review cannot be clean either

@@ -140,3 +140,11 @@ def enclosing_function(text: str, line: int) -> str:
         if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
             found = m.group(1)
     return found
+
+
+def hunk_function(text: str, hunk: Hunk) -> str:
+    """The function a hunk of a C file changes: the one its last changed line
+    lies in.  A hunk's first lines are context, often the end of the function
+    before it, so a hunk that adds a new function is named after the new one."""
+    last = hunk.changed[-1] if hunk.changed else hunk.start + 3
+    return enclosing_function(text, last)

@@ -360,14 +360,14 @@ def series_change(parsed: diff.Patch, base: Context, patched: Context) -> diff.P
 
 
 def hunk_functions(ctx: Context, parsed: diff.Patch) -> list[tuple[diff.Hunk, str]]:
-    """Each hunk and its function: git's name for it, else the patched file's
-    enclosing function at the hunk's first line."""
+    """Each hunk and its function: the patched file's function at the hunk's
+    last changed line (diff.hunk_function), else git's name for it."""
     out = []
     for h in parsed.hunks:
         fn = h.function
         path = side_file(ctx, h.path)
         if path.suffix == ".c" and path.is_file():
-            inside = diff.enclosing_function(path.read_text(errors="replace"), h.start + 3)
+            inside = diff.hunk_function(path.read_text(errors="replace"), h)
             fn = inside or fn
         out.append((h, fn))
     return out
