@@ -467,6 +467,19 @@ def test_a_suite_defined_in_a_header_can_be_named(fake_tree: Path, tmp_path: Pat
         context.suite_dirs(ctx, "damon-x")
 
 
+def test_a_suite_named_kbuild_modname_can_be_named(fake_tree: Path, tmp_path: Path) -> None:
+    # the night of 2026-12-03 found binfmt_elf in the kernel and in no source:
+    # fs/tests/binfmt_elf_kunit.c says '.name = KBUILD_MODNAME' and is
+    # compiled inside fs/binfmt_elf.c
+    from tests.test_suite_sources import BINFMT_ELF_SUITE
+    (fake_tree / "fs/tests").mkdir(parents=True)
+    (fake_tree / "fs/tests/binfmt_elf_kunit.c").write_text(BINFMT_ELF_SUITE)
+    (fake_tree / "fs/binfmt_elf.c").write_text('#include "tests/binfmt_elf_kunit.c"\n')
+    ctx, _ = make(fake_tree, tmp_path, [])
+    dirs, files = context.suite_dirs(ctx, "binfmt_elf")
+    assert (dirs, files) == (["fs/"], ["fs/tests/binfmt_elf_kunit.c"])
+
+
 def test_two_shards_merge_into_the_unsharded_sweep(
         fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # make shard-test (2026-12-01): property-entry swept with kfault.shard=0/2

@@ -110,3 +110,27 @@ def test_a_c_file_another_includes_is_compiled_in_its_includer() -> None:
         "net/mctp/test", "net/mctp")
     assert suite_sources.includer_dirs("lib/kunit/executor_test.c") == ("lib/kunit",)
     assert suite_sources.includer("lib/kunit/a.c", {"lib/b.c": '#include "kunit/a.c"\n'}) is None
+
+
+# fs/tests/binfmt_elf_kunit.c of 6.12, the part that names its suite; the
+# file is compiled inside fs/binfmt_elf.c ('#include "tests/binfmt_elf_kunit.c"')
+BINFMT_ELF_SUITE = (Path(__file__).parent / "data/binfmt_elf_kunit_suite.c").read_text()
+
+
+def test_a_suite_named_kbuild_modname_is_named_after_the_object_that_compiles_it() -> None:
+    # the night of 2026-12-03: "1 suite(s) of the kernel defined by no
+    # source's .name (SUITE= cannot name them): binfmt_elf"
+    assert suite_sources.suite_names(BINFMT_ELF_SUITE) == []
+    host = suite_sources.includer("fs/tests/binfmt_elf_kunit.c", {
+        "fs/binfmt_elf.c": '#include "tests/binfmt_elf_kunit.c"\n',
+        "fs/binfmt_misc.c": "", "fs/tests/exec_kunit.c": ""})
+    assert host == "fs/binfmt_elf.c"
+    module = suite_sources.modname("fs/tests/binfmt_elf_kunit.c", host)
+    assert suite_sources.suite_names(BINFMT_ELF_SUITE, module) == ["binfmt_elf"]
+    assert suite_sources.modname("lib/kunit/kunit-example-test.c", None) == "kunit_example_test"
+    files = {"fs/tests/binfmt_elf_kunit.c": suite_sources.suite_names(BINFMT_ELF_SUITE, module)}
+    assert suite_sources.files_for("binfmt_elf", files) == ["fs/tests/binfmt_elf_kunit.c"]
+    found = suite_sources.covering(["fs/binfmt_elf.c"], [],
+                                   {"fs/tests/binfmt_elf_kunit.c": BINFMT_ELF_SUITE},
+                                   {"fs/tests/binfmt_elf_kunit.c": ["binfmt_elf"]})
+    assert [(c.suite, c.reason) for c in found] == [("binfmt_elf", suite_sources.TEST_DIR)]

@@ -9,17 +9,29 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 _SUITE = re.compile(r"struct\s+kunit_suite\s+\w+\s*=\s*\{(.*?)\};", re.S)
-_NAME = re.compile(r"\.name\s*=\s*\"([^\"]+)\"")
+_NAME = re.compile(r"\.name\s*=\s*(?:\"([^\"]+)\"|(KBUILD_MODNAME)\b)")
+NAMED_BY_MODULE = "KBUILD_MODNAME"
 
 
-def suite_names(text: str) -> list[str]:
-    """The names of the suites a C file defines ('.name = "..."')."""
+def suite_names(text: str, module: str = "") -> list[str]:
+    """The names of the suites a C file defines: '.name = "..."', or
+    '.name = KBUILD_MODNAME' (fs/tests/binfmt_elf_kunit.c) when module, the
+    name the file is compiled under (modname()), is given."""
     out = []
     for body in _SUITE.findall(text):
         name = _NAME.search(body)
-        if name:
-            out.append(name.group(1))
+        if name and (name.group(1) or module):
+            out.append(name.group(1) or module)
     return out
+
+
+def modname(path: str, host: str | None) -> str:
+    """KBUILD_MODNAME of a C file compiled as an object of its own, or inside
+    host, the file that #includes it: the object's name, '-' as '_'
+    (scripts/Makefile.lib).  A file linked into a composite module
+    (foo-y += path.o) is named after the module instead; no suite of 6.12
+    that names itself KBUILD_MODNAME is one."""
+    return PurePosixPath(host or path).stem.replace("-", "_")
 
 
 def files_for(glob: str, files: dict[str, list[str]]) -> list[str]:
@@ -85,12 +97,14 @@ class Covering:
     touched: str        # the touched file (or function) it covers
 
 
-def covering(touched: list[str], functions: list[str], sources: dict[str, str]
-             ) -> list[Covering]:
+def covering(touched: list[str], functions: list[str], sources: dict[str, str],
+             named: dict[str, list[str]] | None = None) -> list[Covering]:
     """The suites of sources (tree-relative path -> C text) that exercise the
     touched files, closest first: those defined in a touched file, those whose
     source calls a touched function, those in a touched file's own directory,
-    then in its test/ children.  A suite appears once, at its closest reason."""
+    then in its test/ children.  A suite appears once, at its closest reason.
+    named: each path's suite names, where suite_names(text) alone cannot
+    give them (KBUILD_MODNAME)."""
     found: dict[str, Covering] = {}
 
     def add(suite: str, path: str, reason: str, what: str) -> None:
@@ -100,7 +114,7 @@ def covering(touched: list[str], functions: list[str], sources: dict[str, str]
 
     calls = [re.compile(rf"\b{re.escape(f)}\s*\(") for f in functions]
     for path, text in sources.items():
-        names = suite_names(text)
+        names = named[path] if named and path in named else suite_names(text)
         if not names:
             continue
         here = PurePosixPath(path).parent

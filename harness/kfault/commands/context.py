@@ -356,6 +356,26 @@ def suite_dirs(ctx: Context, glob: str) -> tuple[list[str], list[str]]:
     return dirs, sources
 
 
+def host_of(kdir: Path, path: str) -> str | None:
+    """The C file that #includes path (its code is in that file's object), or
+    None (suite_sources.includer over suite_sources.includer_dirs)."""
+    here = kdir / path
+    if not here.parent.is_dir():
+        return None
+    siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
+                for d in suite_sources.includer_dirs(path)
+                for p in sorted((kdir / d).glob("*.c")) if p != here}
+    return suite_sources.includer(path, siblings)
+
+
+def named_suites(kdir: Path, path: str, text: str) -> list[str]:
+    """The suites path (tree-relative, its C text) defines, by the names the
+    kernel gives them: '.name = KBUILD_MODNAME' is the object's name."""
+    module = suite_sources.modname(path, host_of(kdir, path)) \
+        if suite_sources.NAMED_BY_MODULE in text else ""
+    return suite_sources.suite_names(text, module)
+
+
 def suite_sources_of(ctx: Context, glob: str) -> tuple[list[str], list[str], frozenset[str]]:
     """suite_dirs(), and the name of every suite the tree's sources define."""
     files = {}
@@ -364,7 +384,8 @@ def suite_sources_of(ctx: Context, glob: str) -> tuple[list[str], list[str], fro
     ours = f"drivers/misc/{tree.LINK_NAME}/kunit/"
     for root, rel in ((ctx.boot.kdir, ""), (ctx.checkout.repo / "kunit", ours)):
         for path in ctx.runner.files_containing(root, "kunit_suite", (".c", ".h")):
-            names = suite_sources.suite_names(path.read_text(errors="replace"))
+            names = named_suites(root, str(path.relative_to(root)),
+                                 path.read_text(errors="replace"))
             if names:
                 files[rel + str(path.relative_to(root))] = names
     dirs = suite_sources.dirs_for(glob, files)

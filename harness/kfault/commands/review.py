@@ -174,18 +174,6 @@ def suites_build(boot: context.BootSpec) -> Path:
     return boot.default_build().with_name(context.SUITES_BUILD)
 
 
-def host_of(kdir: Path, path: str) -> str | None:
-    """The C file that #includes path (its code is in that file's object), or
-    None (suite_sources.includer over suite_sources.includer_dirs)."""
-    here = kdir / path
-    if not here.parent.is_dir():
-        return None
-    siblings = {str(p.relative_to(kdir)): p.read_text(errors="replace")
-                for d in suite_sources.includer_dirs(path)
-                for p in sorted((kdir / d).glob("*.c")) if p != here}
-    return suite_sources.includer(path, siblings)
-
-
 def built_object(build: Path, path: str, host: str | None) -> str | None:
     """The C file whose object in build holds path's code: path, or its host
     (the file that #includes it), or None when build compiles neither."""
@@ -195,7 +183,7 @@ def built_object(build: Path, path: str, host: str | None) -> str | None:
 
 def is_built(kdir: Path, build: Path, path: str) -> bool:
     """Does build compile path: its own object, or its includer's."""
-    return built_object(build, path, host_of(kdir, path)) is not None
+    return built_object(build, path, context.host_of(kdir, path)) is not None
 
 
 def compiled_in(kdir: Path, builds: list[Path], paths: list[str]
@@ -207,7 +195,7 @@ def compiled_in(kdir: Path, builds: list[Path], paths: list[str]
     where: dict[Path, dict[str, None]] = {}
     nowhere: list[str] = []
     for tp in dict.fromkeys(paths):
-        host = host_of(kdir, tp)
+        host = context.host_of(kdir, tp)
         found = next(((b, o) for b in builds if (o := built_object(b, tp, host))), None)
         if found is None:
             nowhere.append(tp)
@@ -228,7 +216,9 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
         return Selection((), (), ())
     sources = {str(p.relative_to(ctx.boot.kdir)): p.read_text(errors="replace")
                for p in ctx.runner.files_containing(ctx.boot.kdir, "kunit_suite", (".c",))}
-    found = suite_sources.covering(files, functions, sources)
+    by_module = {path: context.named_suites(ctx.boot.kdir, path, text)
+                 for path, text in sources.items() if suite_sources.NAMED_BY_MODULE in text}
+    found = suite_sources.covering(files, functions, sources, by_module)
     build = suites_build(ctx.boot) if kunitconfig is not None else ctx.boot.default_build()
     built = [c for c in found if is_built(ctx.boot.kdir, build, c.file)]
     not_built = tuple(c for c in found if c not in built)
@@ -240,7 +230,7 @@ def covering_suites(ctx: Context, files: list[str], functions: list[str] = [],
         covered = {c.suite for c in found}
         named += [suite_sources.Covering(name, path, suite_sources.NAMED, only)
                   for path, text in sorted(sources.items()) if is_built(ctx.boot.kdir, build, path)
-                  for name in suite_sources.suite_names(text)
+                  for name in context.named_suites(ctx.boot.kdir, path, text)
                   if name not in covered and fnmatch.fnmatchcase(name, only)]
         if not named:
             raise HarnessError(f"--suite {only!r} names no suite this kernel builds; those "
@@ -262,7 +252,7 @@ def coverage_plan(ctx: Context, files: list[str]) -> gcov.Plan:
     the patched side), each with its directory's Makefile to check."""
     makefiles = {}
     paths = [tree_path(ctx.checkout, f) for f in files]
-    hosts = {f: h for f in paths if f.endswith(".c") and (h := host_of(ctx.boot.kdir, f))}
+    hosts = {f: h for f in paths if f.endswith(".c") and (h := context.host_of(ctx.boot.kdir, f))}
     for tp in paths:
         # the file's Makefile, and its includer's when that is a directory up
         dirs = dict.fromkeys((ctx.boot.kdir / x).parent for x in (tp, hosts.get(tp)) if x)
