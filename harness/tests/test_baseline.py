@@ -217,3 +217,28 @@ def test_a_leak_that_crashes_after_the_patch_is_not_just_unchanged() -> None:
     assert len(rows) == 2
     assert all("| leak: leaked kunit-test.c:538" in r and "| crash: Kernel panic" in r
                for r in rows)
+
+
+def test_a_crash_without_an_id_is_the_same_point_as_the_named_one_at_its_nth() -> None:
+    # nights of 2026-12-03 (make nightly, then BASELINE= it), the case's
+    # results trimmed from both report.json: iov_kunit_copy_from_folioq's
+    # point 2 is a use-after-free (kunit_add_action's failure); one night it
+    # crashed before printing the point's id, the next it only reported.
+    # Compared by key, that was one result gone and one new
+    night_a = baseline.validate(json.loads(
+        (DATA / "iov_folioq_night_a_report.json").read_text()), "a")
+    night_b = baseline.validate(json.loads(
+        (DATA / "iov_folioq_night_b_report.json").read_text()), "b")
+    [crash] = [p for p in night_a["points"] if p["nth"] == 2]
+    assert crash["verdict"] == "crash" and not (crash.get("failed_site") or {}).get("stable_id")
+    cmp = baseline.compare(night_b, night_a)
+    assert (cmp.new, cmp.appeared, cmp.disappeared) == ((), (), ())
+    [moved] = [e for e in cmp.unchanged if e.nth == 2]
+    assert (moved.key, moved.was, moved.verdict) == ("0d81e209", "crash", "report")
+    back = baseline.compare(night_a, night_b)
+    assert (back.new, back.appeared, back.disappeared) == ((), (), ())
+    # a point before it that differs: not the same sweep up to it, not matched
+    other = dict(night_b, points=[dict(p, failed_site={"stable_id": "ffffffff"})
+                                  if p["nth"] == 1 else p for p in night_b["points"]])
+    assert [e.key for e in baseline.compare(other, night_a).appeared if e.nth == 2] == [
+        "0d81e209"]

@@ -135,6 +135,34 @@ def _entries(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return keyed
 
 
+def _align(side: dict[tuple[str, str], dict[str, Any]],
+           other: Mapping[tuple[str, str], Mapping[str, Any]]
+           ) -> dict[tuple[str, str], dict[str, Any]]:
+    """side with each point it could not name (key "nth=N": a crash or hang took
+    its boot down before the kernel printed the point's id) keyed as other's
+    point N, when other names its point N, has no point of that name itself,
+    and both sides' points before N are the same (the sweep armed the same
+    points up to it, so it armed the same one at N).  A use-after-free that
+    one night crashes on and the next only reports is then one point failing
+    another way, not one gone and one new."""
+    def by_nth(doc: Mapping[tuple[str, str], Mapping[str, Any]], op: str
+               ) -> dict[int, str]:
+        return {item["nth"]: key for (o, key), item in doc.items() if o == op}
+
+    out = dict(side)
+    for (op, key), item in side.items():
+        if not key.startswith("nth=") or (op, key) in other:
+            continue
+        mine, theirs = by_nth(side, op), by_nth(other, op)
+        named = theirs.get(item["nth"])
+        if named is None or named.startswith("nth=") or (op, named) in side:
+            continue
+        if all(theirs.get(n) == k for n, k in mine.items() if n < item["nth"]) and \
+                all(mine.get(n) == k for n, k in theirs.items() if n < item["nth"]):
+            out[(op, named)] = out.pop((op, key))
+    return out
+
+
 def _evidence(item: Mapping[str, Any]) -> str:
     ev = item.get("evidence")
     return _text(ev.get("summary")) if isinstance(ev, dict) else ""
@@ -166,6 +194,8 @@ def compare(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> Comparis
     result only one side has, in a suite the other side's sweep cut short (a
     cap, the boot cap, the policy), is unswept there: not compared."""
     now, before = _entries(current), _entries(baseline)
+    now = _align(now, before)
+    before = _align(before, now)
     short_now, short_before = _cut_short(current), _cut_short(baseline)
     blind = {op for (op, key), item in before.items() if key == "baseline" and not item["ok"]}
     new, fixed, unchanged, appeared, unseen, unswept = [], [], [], [], [], []
