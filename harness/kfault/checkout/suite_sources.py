@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 _SUITE = re.compile(r"struct\s+kunit_suite\s+\w+\s*=\s*\{(.*?)\};", re.S)
-_NAME = re.compile(r"\.name\s*=\s*(?:\"([^\"]+)\"|(KBUILD_MODNAME)\b)")
 NAMED_BY_MODULE = "KBUILD_MODNAME"
+_NAME = re.compile(rf"\.name\s*=\s*(?:\"([^\"]+)\"|{NAMED_BY_MODULE}\b)")
 
 
 def suite_names(text: str, module: str = "") -> list[str]:

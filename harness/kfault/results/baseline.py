@@ -145,20 +145,24 @@ def _align(side: dict[tuple[str, str], dict[str, Any]],
     points up to it, so it armed the same one at N).  A use-after-free that
     one night crashes on and the next only reports is then one point failing
     another way, not one gone and one new."""
-    def by_nth(doc: Mapping[tuple[str, str], Mapping[str, Any]], op: str
-               ) -> dict[int, str]:
-        return {item["nth"]: key for (o, key), item in doc.items() if o == op}
+    def by_op(doc: Mapping[tuple[str, str], Mapping[str, Any]]
+              ) -> dict[str, dict[int, str]]:
+        index: dict[str, dict[int, str]] = {}
+        for (op, key), item in doc.items():
+            index.setdefault(op, {})[item["nth"]] = key
+        return index
 
+    mine_all, theirs_all = by_op(side), by_op(other)
     out = dict(side)
     for (op, key), item in side.items():
         if not key.startswith("nth=") or (op, key) in other:
             continue
-        mine, theirs = by_nth(side, op), by_nth(other, op)
-        named = theirs.get(item["nth"])
+        nth, mine, theirs = item["nth"], mine_all[op], theirs_all.get(op, {})
+        named = theirs.get(nth)
         if named is None or named.startswith("nth=") or (op, named) in side:
             continue
-        if all(theirs.get(n) == k for n, k in mine.items() if n < item["nth"]) and \
-                all(mine.get(n) == k for n, k in theirs.items() if n < item["nth"]):
+        if {n: k for n, k in mine.items() if n < nth} == \
+                {n: k for n, k in theirs.items() if n < nth}:
             out[(op, named)] = out.pop((op, key))
     return out
 
