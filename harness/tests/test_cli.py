@@ -157,3 +157,6 @@ def test_every_flow_that_boots_watches_for_a_hang_the_same_way() -> None:
         extra = ["p:1"] if flow == "repro" else []
         assert parser.parse_args([flow, *extra]).idle == cli.IDLE_S == 120, flow
     assert parser.parse_args(["sweep", "--idle", "0"]).idle == 0
+    # build and merge boot nothing: no watchdog to set
+    assert not hasattr(parser.parse_args(["merge"]), "idle")
+    assert not hasattr(parser.parse_args(["build"]), "idle")
