@@ -311,6 +311,7 @@ void kfault_point_desc(const struct kfault_op *op,
 		       const struct kfault_point *point, char *buf, size_t len);
 void kfault_print_target(const struct kfault_env *env);
 void kfault_print_try_name(const char *op, unsigned int nth);
+void kfault_print_try_id(const char *op, unsigned int nth, u32 id);
 void kfault_print_ran_name(const char *op, unsigned int nth,
 			   enum kfault_verdict v, const struct kfault_site *s,
 			   unsigned int events);

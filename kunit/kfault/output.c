@@ -88,6 +88,15 @@ void kfault_print_try_name(const char *op, unsigned int nth)
 	pr_info("kfault: try op=%s nth=%u\n", op, nth);
 }
 
+/*
+ * A suite case's point, named before it runs (the counting run's event):
+ * a crash that ends the boot inside it is recorded under that id.
+ */
+void kfault_print_try_id(const char *op, unsigned int nth, u32 id)
+{
+	pr_info("kfault: try op=%s nth=%u id=%08x\n", op, nth, id);
+}
+
 void kfault_print_try(const struct kfault_op *op, unsigned int nth,
 		      unsigned int fill, unsigned long target)
 {

@@ -506,6 +506,15 @@ static void kfault_any_run(struct kfault_any *a, kunit_try_catch_func_t try,
 		kfault_guard_end(a->op, a->nth, fault, &a->res);
 }
 
+/* A point is named by the counting run's event, hit or not; a baseline by its case */
+static u32 kfault_any_id(const struct kfault_any *a, unsigned int nth)
+{
+	if (nth)
+		return kfault_expect_id(a->expect, nth);
+	return kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
+			  &nth, sizeof(nth));
+}
+
 /*
  * A failed page allocation never reaches the tracepoint: the console's
  * FAULT_INJECTION dump says it was fail_page_alloc's and which function
@@ -643,10 +652,7 @@ judge:
 		kfault_any_page_failure(a, env);
 	}
 	res->site.silent = res->fired && !res->site.hash;
-	/* a point is named by the counting run's event, hit or not */
-	res->site.id = a->nth ? kfault_expect_id(a->expect, a->nth) :
-		kfault_fnv(kfault_fnv(KFAULT_FNV_SEED, a->op, strlen(a->op)),
-			   &a->nth, sizeof(a->nth));
+	res->site.id = kfault_any_id(a, a->nth);
 	kfault_tags_diff(env, res->leaks, sizeof(res->leaks));
 	kfault_live_end(&env->live, env, res->leaks, sizeof(res->leaks),
 			&untracked);
@@ -747,7 +753,7 @@ static void kfault_suites_point(struct kunit *test)
 		 * Also after a resume: the points need this case's events.
 		 * A crash in this run is the baseline's (point 0).
 		 */
-		kfault_print_try_name(a->op, 0);
+		kfault_print_try_id(a->op, 0, kfault_any_id(a, 0));
 		a->nth = 0;
 		kfault_any_count(a, env);
 		a->nth = nth;
@@ -758,7 +764,9 @@ static void kfault_suites_point(struct kunit *test)
 		if (env->catch.events > KFAULT_MAX_NTH)
 			kfault_log_cap(test, a->op, env->catch.events);
 	}
-	if (nth)
+	if (nth && nth <= a->events)
+		kfault_print_try_id(a->op, nth, kfault_any_id(a, nth));
+	else if (nth)
 		kfault_print_try_name(a->op, nth);
 	if (nth > a->events) {
 		kfault_print_done_name(a->op, nth);

@@ -167,6 +167,7 @@ class PointAt(At):
 @dataclass(frozen=True)
 class TryLine(PointAt):
     target: str = "-"
+    id: str = ""        # a suite case's point, named before it runs ("": an op's)
 
 
 @dataclass(frozen=True)
@@ -348,7 +349,7 @@ def _target(f: dict[str, str]) -> TargetLine:
 def _try(f: dict[str, str]) -> TryLine:
     if "fill" in f:
         return TryLine(f["op"], 1, int(f["fill"]), f.get("target", "-"))
-    return TryLine(f["op"], int(f["nth"]), 0)
+    return TryLine(f["op"], int(f["nth"]), 0, id=f.get("id", ""))
 
 
 def _ran(f: dict[str, str]) -> RanLine:

@@ -92,7 +92,7 @@ def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot:
     """The point a crash took down, placed at file:line when the symbols know it."""
     where = f" at {place[0]}:{place[1]}" if place else ""
     inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
-    return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, "",
+    return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, at.id,
                   f"{crash.title}; {inside}{crash.frame}{where}",
                   place[0] if place else "", place[1] if place else 0, context, crash.title)
 
@@ -108,16 +108,16 @@ def hang_record(at: TryLine, boot: int, timeout: int, kunit_output: str = "",
     a flood the runner stopped (flood: what it said), or a silence it stopped
     (idle: what it said, KunitRequest.idle)."""
     if flood:
-        return Record(boot, "crash", at.op, at.key, str(Verdict.REPORT), "", "",
+        return Record(boot, "crash", at.op, at.key, str(Verdict.REPORT), "", at.id,
                       f"the point flooded the console: {flood}")
     if KUNIT_PY_CRASHED in kunit_output:
-        return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", "",
+        return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), "", at.id,
                       "the kernel died during the point and the console lost its last "
                       "lines (no panic line; kunit.py: the kernel seems to have crashed)")
     if idle:
-        return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
+        return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", at.id,
                       f"no output after the point started: {idle}")
-    return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", "",
+    return Record(boot, "crash", at.op, at.key, str(Verdict.HANG), "", at.id,
                   f"no output after the point started; killed after {timeout} s "
                   "(kunit.py --timeout)")
 
