@@ -98,3 +98,20 @@ def test_a_point_that_flooded_the_console_is_a_report_and_the_sweep_resumes_afte
     assert rec.detail == ("the point flooded the console: console flood: the boot was "
                           "stopped after 268435460 bytes of output (more than 268435456)")
     assert resume.resume_point([rec]) == "kunit-log-test.kunit_log_test:7"
+
+
+def test_a_crash_that_ended_the_boot_keeps_the_id_its_try_line_named() -> None:
+    # make sweep SUITE=kunit-resource-test SWEEP_ARGS="--fresh --kernel-arg
+    # kfault.guard=0": point 1 of init_resources panics the boot in its exit;
+    # the guarded sweep's ran line names that point b5433cdf too
+    log = model.build(lines("guard_off_crash_try_id.log"), "kunit_")
+    at = log.last_started()
+    assert at == TryLine("kunit-resource-test.kunit_resource_test_init_resources", 1, 0,
+                         id="b5433cdf")
+    assert log.crash is not None
+    rec = resume.crash_record(log.crash, at, None, boot=1)
+    assert (rec.verdict, rec.point, rec.id) == ("crash", "1", "b5433cdf")
+    assert resume.load(rec.json() + "\n")[0].id == "b5433cdf"
+    assert resume.hang_record(at, 1, 600).id == "b5433cdf"
+    # an op's try line names no id: its point is named by the site it fails
+    assert resume.hang_record(TryLine("open", 1, 0), 1, 600).id == ""
