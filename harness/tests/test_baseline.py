@@ -109,10 +109,10 @@ def test_a_passing_baseline_of_the_touched_case_runs_its_hunk() -> None:
     from kfault.results import review_doc
     patched = json.loads((DATA / "review_pe" / "patched.json").read_text())
     hunk = Hunk("drivers/base/test/property-entry-test.c", 436, 7, "pe_test_reference")
-    [use] = review_doc.hunk_uses([(hunk, "pe_test_reference")], patched, {hunk: "x"})
+    [use] = review_doc.hunk_uses([(hunk, ("pe_test_reference",))], patched, {hunk: "x"})
     assert use.exercised and use.points == (
         "property-entry.pe_test_reference 0 (its baseline passed: the case ran to its end)",)
-    [other] = review_doc.hunk_uses([(hunk, "pe_test_uints")], {"points": [], "baselines": []},
+    [other] = review_doc.hunk_uses([(hunk, ("pe_test_uints",))], {"points": [], "baselines": []},
                                    {hunk: "x"})
     assert not other.exercised
 

@@ -127,7 +127,7 @@ def test_the_review_reports_each_hunk_by_gcovs_counts(fake_tree: Path, tmp_path:
     runner.gcov = {SESSION: "gcov/refdev_session.json"}
     [(h, said)] = review_flow.hunk_coverage(ctx, plan, [hunk]).items()
     assert said == linecov.HunkLines((53, 54), (53, 54))
-    [use] = review_doc.hunk_uses([(hunk, "refdev_open")], {"points": []}, {hunk: said})
+    [use] = review_doc.hunk_uses([(hunk, ("refdev_open",))], {"points": []}, {hunk: said})
     assert use.exercised and not use.points
     assert review_doc.hunk_said(use) == (
         "- `module/refdev_session.c:51` (`refdev_open`): executed: line(s) 53, 54 of 53, 54 "
@@ -140,7 +140,7 @@ def test_the_review_reports_each_hunk_by_gcovs_counts(fake_tree: Path, tmp_path:
     [(_, why)] = review_flow.hunk_coverage(ctx, plan, [hunk]).items()
     assert why == ("not measured: its counts were not written (the kernel did not exit "
                    "cleanly?)")
-    [idle] = review_doc.hunk_uses([(hunk, "refdev_open")], {"points": []}, {hunk: why})
+    [idle] = review_doc.hunk_uses([(hunk, ("refdev_open",))], {"points": []}, {hunk: why})
     assert not idle.exercised
     assert review_doc.hunk_said(idle).endswith(
         "**not exercised** by any swept point (line coverage not measured: its counts were "
@@ -151,7 +151,7 @@ def test_a_hunk_gcov_saw_not_run_is_inconclusive_whatever_the_points() -> None:
     [hunk] = diff.parse(LEAK_PATCH.read_text()).hunks
     report = {"points": [{"operation": "open", "nth": 1, "failed_site": {
         "file": "refdev_session.c", "line": 52, "symbol": "refdev_open+0x10/0x90"}}]}
-    [use] = review_doc.hunk_uses([(hunk, "refdev_open")], report,
+    [use] = review_doc.hunk_uses([(hunk, ("refdev_open",))], report,
                                  {hunk: linecov.HunkLines((54,), ())})
     assert use.points == ("open 1",) and not use.exercised
     from kfault.results import baseline

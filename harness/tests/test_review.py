@@ -249,12 +249,12 @@ def test_touched_hunks_are_exercised_by_the_points_that_ran_in_them() -> None:
     report = json.loads((DATA / "refdev_kunit_report.json").read_text())
     parsed = diff.parse(LEAK_PATCH.read_text())
     [hunk] = parsed.hunks
-    [use] = review_doc.hunk_uses([(hunk, "refdev_open")], report)
+    [use] = review_doc.hunk_uses([(hunk, ("refdev_open",))], report)
     assert use.exercised and all(p.startswith(("open ", "fop_open ")) for p in use.points)
     none = baseline.Comparison((), (), (), (), ())
     assert review_doc.verdict(none, [use]) == review_doc.CLEAN
     # a hunk in a function no point reached proves nothing
-    [idle] = review_doc.hunk_uses([(hunk, "refdev_not_swept")], report)
+    [idle] = review_doc.hunk_uses([(hunk, ("refdev_not_swept",))], report)
     assert not idle.exercised
     assert review_doc.verdict(none, [idle]) == review_doc.INCONCLUSIVE
     assert review_doc.first_line(none, [use, idle]).startswith(
@@ -291,11 +291,23 @@ def test_a_hunk_that_adds_a_function_is_named_after_it_not_the_one_before() -> N
     assert len(patch.hunks) == 1
     h = patch.hunks[0]
     assert diff.enclosing_function(after, h.start + 3) == "refdev_open"
-    assert diff.hunk_function(after, h) == "refdev_helper"
+    assert diff.hunk_functions(after, h) == ("refdev_helper",)
     # a hunk inside one function keeps that function's name
     inside = after.replace("\treturn s ? 0 : -EINVAL;", "\treturn s ? 0 : -ENODEV;")
     h2 = diff.net({"module/refdev_session.c": (after, inside)}).hunks[0]
-    assert diff.hunk_function(inside, h2) == "refdev_helper"
+    assert diff.hunk_functions(inside, h2) == ("refdev_helper",)
+    # a hunk that adds two helpers is named after both, in order
+    # (thunderbolt/0002's first hunk was named after the last of its four)
+    two = helper + ["", "static int refdev_helper2(struct refdev_session *s)", "{",
+                    "\treturn s ? 1 : -EINVAL;", "}"]
+    both = "\n".join(lines[:end + 1] + two + lines[end + 1:]) + "\n"
+    h3 = diff.net({"module/refdev_session.c": (before, both)}).hunks[0]
+    assert diff.hunk_functions(both, h3) == ("refdev_helper", "refdev_helper2")
+    # a hunk that changes only a definition line is named after that function
+    renamed = both.replace("static int refdev_helper2(struct refdev_session *s)",
+                           "static int refdev_helper2(const struct refdev_session *s)")
+    h4 = diff.net({"module/refdev_session.c": (both, renamed)}).hunks[0]
+    assert diff.hunk_functions(renamed, h4) == ("refdev_helper2",)
 
 
 def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() -> None:
@@ -312,7 +324,7 @@ def test_a_finding_where_the_base_was_cut_short_makes_the_review_inconclusive() 
     assert not cmp.new and [e.nth for e in cmp.unswept] == [finding["nth"]]
     report = json.loads((DATA / "refdev_kunit_report.json").read_text())
     parsed = diff.parse(LEAK_PATCH.read_text())
-    [use] = review_doc.hunk_uses([(parsed.hunks[0], "refdev_open")], report)
+    [use] = review_doc.hunk_uses([(parsed.hunks[0], ("refdev_open",))], report)
     assert review_doc.verdict(cmp, [use]) == review_doc.INCONCLUSIVE
     md = review_doc.markdown("p", parsed, cmp, base, patched, [], uses=[use], swept=[])
     assert "## Findings not compared" in md

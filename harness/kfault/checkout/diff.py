@@ -142,9 +142,30 @@ def enclosing_function(text: str, line: int) -> str:
     return found
 
 
-def hunk_function(text: str, hunk: Hunk) -> str:
-    """The function a hunk of a C file changes: the one its last changed line
-    lies in.  A hunk's first lines are context, often the end of the function
-    before it, so a hunk that adds a new function is named after the new one."""
-    last = hunk.changed[-1] if hunk.changed else hunk.start + 3
-    return enclosing_function(text, last)
+def hunk_functions(text: str, hunk: Hunk) -> tuple[str, ...]:
+    """The functions a hunk of a C file changes, in order: those its changed
+    lines lie in.  A hunk's first lines are context, often the end of the
+    function before it, so a hunk that adds a new function is named after the
+    new one, and one that adds several after each of them (thunderbolt/0002's
+    first hunk was named after the last of its four helpers)."""
+    src = text.splitlines()
+    lines = hunk.changed or (hunk.start + 3,)
+    # a blank line or a lone '}' carries no code: diff slides an inserted
+    # function over the one before it, "}" first (thunderbolt/0002)
+    code = [n for n in lines if n > len(src) or src[n - 1].strip() not in ("", "}")]
+    names = (enclosing_function(text, n) for n in code if _in_body(src, n))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _in_body(src: list[str], line: int) -> bool:
+    """Line (1-based) lies between a definition and its closing brace: not a
+    blank line or comment between two functions.  The kernel's style closes a
+    function with a '}' in column 0."""
+    for num in range(line, 0, -1):
+        raw = src[num - 1] if num <= len(src) else ""
+        if num < line and raw.startswith("}"):
+            return False
+        m = _DEFINITION.match(raw)
+        if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
+            return True
+    return False

@@ -349,17 +349,17 @@ def series_change(parsed: diff.Patch, base: Context, patched: Context) -> diff.P
     return dataclasses.replace(parsed, added=net.added, hunks=net.hunks)
 
 
-def hunk_functions(ctx: Context, parsed: diff.Patch) -> list[tuple[diff.Hunk, str]]:
-    """Each hunk and its function: the patched file's function at the hunk's
-    last changed line (diff.hunk_function), else git's name for it."""
+def hunk_functions(ctx: Context, parsed: diff.Patch
+                   ) -> list[tuple[diff.Hunk, tuple[str, ...]]]:
+    """Each hunk and its functions: the patched file's functions at the
+    hunk's changed lines (diff.hunk_functions), else git's name for it."""
     out = []
     for h in parsed.hunks:
-        fn = h.function
+        fns: tuple[str, ...] = (h.function,) if h.function else ()
         path = side_file(ctx, h.path)
         if path.suffix == ".c" and path.is_file():
-            inside = diff.hunk_function(path.read_text(errors="replace"), h)
-            fn = inside or fn
-        out.append((h, fn))
+            fns = diff.hunk_functions(path.read_text(errors="replace"), h) or fns
+        out.append((h, fns))
     return out
 
 
@@ -464,8 +464,8 @@ def _compare(ctx: Context, title: str, parsed: diff.Patch, base_ctx: Context,
         parsed = series_change(parsed, base_ctx, patched_ctx)
     hunks = hunk_functions(patched_ctx, parsed)
     kernel_files = [f for f in parsed.files if not in_checkout(ctx.checkout, f)]
-    selection = covering_suites(ctx, kernel_files, [fn for _, fn in hunks if fn], most, only,
-                                kunitconfig)
+    selection = covering_suites(ctx, kernel_files, [fn for _, fns in hunks for fn in fns],
+                                most, only, kunitconfig)
     suites = [c.suite for c in selection.swept]
     own, target_said = target_sweep(ctx, list(parsed.files), named)
     swept = [target_said]

@@ -35,10 +35,15 @@ class HunkUse:
     reported from its function)."""
 
     hunk: Hunk
-    function: str                   # the hunk's function ("" if none is known)
+    functions: tuple[str, ...]      # the functions it changes (none known: ())
     points: tuple[str, ...]         # "operation nth" of each
     lines: HunkLines | None = None  # gcov's word on the hunk; None: not measured
     unmeasured: str = ""            # why it was not
+
+    @property
+    def function(self) -> str:
+        """Its functions, as review.md names them ("" if none is known)."""
+        return ", ".join(self.functions)
 
     @property
     def exercised(self) -> bool:
@@ -52,13 +57,13 @@ def _symbol(site: str | None) -> str:
     return frame.function if frame else (site or "")
 
 
-def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any],
+def hunk_uses(hunks: Iterable[tuple[Hunk, tuple[str, ...]]], patched: Mapping[str, Any],
               lines: Mapping[Hunk, HunkLines | str] = {}) -> list[HunkUse]:
-    """For each (hunk, its function), the patched side's points that ran in it
+    """For each (hunk, its functions), the patched side's points that ran in it
     and what gcov counted there (lines: by hunk, or why it was not measured)."""
     points = list(patched.get("points", [])) + list(patched.get("baselines", []))
     out = []
-    for hunk, function in hunks:
+    for hunk, functions in hunks:
         name = PurePosixPath(hunk.path).name
         ran = []
         for p in points:
@@ -66,19 +71,19 @@ def hunk_uses(hunks: Iterable[tuple[Hunk, str]], patched: Mapping[str, Any],
             ev = p.get("evidence") or {}
             here = fs.get("file") and PurePosixPath(str(fs["file"])).name == name
             at = here and isinstance(fs.get("line"), int) and hunk.holds(fs["line"])
-            inside = function and function in (_symbol(fs.get("symbol")),
-                                               _symbol(ev.get("report_site")))
+            inside = bool({_symbol(fs.get("symbol")),
+                           _symbol(ev.get("report_site"))} & set(functions))
             # a suite case's own function: its passing baseline ran it to its end
             case = str(p.get("operation", "")).split(".")
-            whole = (function and not p.get("nth") and p.get("verdict") == "passed"
-                     and len(case) > 1 and case[1] == function)
+            whole = (not p.get("nth") and p.get("verdict") == "passed"
+                     and len(case) > 1 and case[1] in functions)
             if at or inside:
                 ran.append(f"{p.get('operation')} {p.get('nth')}")
             elif whole:
                 ran.append(f"{p.get('operation')} 0 (its baseline passed: the case ran to "
                            "its end)")
         said = lines.get(hunk, "not measured")
-        out.append(HunkUse(hunk, function, tuple(ran), said if isinstance(said, HunkLines)
+        out.append(HunkUse(hunk, functions, tuple(ran), said if isinstance(said, HunkLines)
                            else None, "" if isinstance(said, HunkLines) else said))
     return out
 
@@ -277,7 +282,8 @@ def as_json(title: str, patch: Patch, cmp: baseline.Comparison, uses: list[HunkU
         "unseen": [entry(e) for e in cmp.unseen],
         "unswept": [entry(e) for e in cmp.unswept],
         "hunks": [{"file": u.hunk.path, "start": u.hunk.start, "length": u.hunk.length,
-                   "function": u.function or None, "exercised": u.exercised,
+                   "function": u.function or None, "functions": list(u.functions),
+                   "exercised": u.exercised,
                    "points": list(u.points),
                    "lines": None if u.lines is None else {
                        "looked": list(u.lines.looked), "ran": list(u.lines.ran)},
