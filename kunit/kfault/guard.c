@@ -27,14 +27,6 @@
  * the kernel unusable, and the sweep ends its boot, as before.  Faults at a
  * user address above the first page still panic in segv() before the
  * catcher is looked at.
- *
- * A KASAN report ends the point the same way, before its access is made:
- * KASAN checks an access before it happens, and its report's tracepoint
- * (error_report_end) jumps back to the guard.  The bad read or write never
- * happens, so nothing is corrupted and the boot goes on - where going on
- * after the report ran the code on freed memory until it crashed
- * (dev-addr-list-test: a BUG() in its exit, one boot per point) or wrote
- * into memory that is not its own (the boot ended after the point).
  */
 #include <linux/debug_locks.h>
 #include <linux/kallsyms.h>
@@ -69,8 +61,6 @@
  * registers) reads them before anything overwrites them.
  */
 #define KFAULT_GUARD_GAP	1024
-/* What the jump back from a KASAN report returns; segv()'s is 1 */
-#define KFAULT_GUARD_STOPPED	2
 #define KFAULT_GUARD_FRAMES	64
 
 static struct mm_struct *kfault_guard_mm;
@@ -136,7 +126,6 @@ static struct kfault_guard_call {
 	bool muted;			/* the console silenced for the call */
 	int loglevel;			/* ... and its console_loglevel before */
 	bool wrote;			/* it reported a bad write */
-	bool wrote_reported;		/* ... by the reports that ended */
 } kfault_guard_now;
 
 static bool kfault_guard_tracking;
@@ -161,20 +150,14 @@ static unsigned int kfault_guard_recursion(void)
  */
 static atomic_t kfault_guard_reports = ATOMIC_INIT(0);
 
-static void kfault_guard_stop(struct kfault_guard_call *g);
-
 static void kfault_guard_reported(void *data, enum error_detector detector,
 				  unsigned long id)
 {
 	struct kfault_guard_call *g = &kfault_guard_now;
 	int n = atomic_inc_return(&kfault_guard_reports) - g->reports;
 
-	if (READ_ONCE(g->task) != current)
-		return;
-	if (detector == ERROR_DETECTOR_KASAN)
-		kfault_guard_stop(g);	/* returns if it cannot */
-	g->wrote_reported = g->wrote;
-	if (g->silenced || n < KFAULT_FLOOD)
+	if (READ_ONCE(g->task) != current || g->silenced ||
+	    n < KFAULT_FLOOD)
 		return;
 	g->silenced = true;
 	kasan_disable_current();
@@ -432,8 +415,8 @@ kfault_guard_peek(const unsigned int *p)
  * them back, as they were before the call.  Seen in kunit-resource-test:
  * kunit_remove_resource() faults walking a list under test->lock.
  */
-static raw_spinlock_t *kfault_guard_spin(struct lockdep_map *map,
-					 unsigned long fault_addr)
+static bool kfault_guard_release_spin(struct lockdep_map *map,
+				      unsigned long fault_addr)
 {
 	raw_spinlock_t *l = container_of(map, raw_spinlock_t, dep_map);
 
@@ -441,16 +424,6 @@ static raw_spinlock_t *kfault_guard_spin(struct lockdep_map *map,
 	    kfault_guard_faulted_on(l, sizeof(*l), fault_addr) ||
 	    kfault_guard_peek(&l->magic) != SPINLOCK_MAGIC ||
 	    READ_ONCE_NOCHECK(l->owner) != current || !raw_spin_is_locked(l))
-		return NULL;
-	return l;
-}
-
-static bool kfault_guard_release_spin(struct lockdep_map *map,
-				      unsigned long fault_addr)
-{
-	raw_spinlock_t *l = kfault_guard_spin(map, fault_addr);
-
-	if (!l)
 		return false;
 	pr_emerg("kfault: spinlock %s, held by the cut-short code, released\n",
 		 map->name);
@@ -458,90 +431,12 @@ static bool kfault_guard_release_spin(struct lockdep_map *map,
 	return true;
 }
 #else
-static raw_spinlock_t *kfault_guard_spin(struct lockdep_map *map,
-					 unsigned long fault_addr)
-{
-	return NULL;
-}
-
 static bool kfault_guard_release_spin(struct lockdep_map *map,
 				      unsigned long fault_addr)
 {
 	return false;
 }
 #endif
-
-/*
- * The preempt count that the locks the call holds account for, or -1 if
- * one of them is not a lock the guard can release (kfault_guard_unusable())
- */
-static int kfault_guard_held(struct kfault_guard_call *g)
-{
-	int per = IS_ENABLED(CONFIG_PREEMPT_COUNT), n = 0;
-	unsigned int i;
-
-	for (i = 0; i < g->nr; i++) {
-		struct lockdep_map *map = g->map[i];
-
-		if (map == &rcu_lock_map)
-			n += IS_ENABLED(CONFIG_PREEMPT_RCU) ? 0 : per;
-		else if (kfault_guard_spin(map, 0))
-			n += per;
-		else if (!kfault_guard_mutex(map, 0))
-			return -1;
-	}
-	return n;
-}
-
-/*
- * A KASAN report ends the call before its access is made.  The call is
- * inside KASAN's report (mm/kasan/report.c: start_report() to
- * end_report(), whose tracepoint this is): its innermost lock is KASAN's
- * report_lock.  It is released here, with interrupts still off as KASAN
- * took it; the rest end_report() does is done after the jump
- * (kfault_guard_stopped()).  Only where what the call holds is what the
- * guard can give back, as for a fault, and in task context: a report from
- * an interrupt, under another kind of lock or with the preempt count
- * raised otherwise goes on as KASAN's reports do.  The frames are kept for
- * kfault_guard_counted().
- */
-static void kfault_guard_stop(struct kfault_guard_call *g)
-{
-	raw_spinlock_t *report_lock;
-	int held;
-
-	if (!in_task() || g->lost || !g->nr || !current->thread.fault_catcher)
-		return;
-	report_lock = kfault_guard_spin(g->map[g->nr - 1], 0);
-	if (!report_lock || strcmp(g->map[g->nr - 1]->name, "report_lock"))
-		return;
-	held = kfault_guard_held(g);
-	/* the tracepoint's preempt_disable_notrace() */
-	if (held < 0 || preempt_count() !=
-	    g->preempt + held + IS_ENABLED(CONFIG_PREEMPT_COUNT))
-		return;
-	kfault_guard_oops.nr = 0;
-	dump_trace(current, &kfault_guard_frames, &kfault_guard_oops);
-	g->wrote = g->wrote_reported;	/* its write was not made */
-	raw_spin_unlock(report_lock);
-	UML_LONGJMP(current->thread.fault_catcher, KFAULT_GUARD_STOPPED);
-}
-
-/*
- * Back from kfault_guard_stop(): what end_report() does after its
- * tracepoint, but the access.  The taint turns lockdep off, as KASAN's
- * does; lockdep's and KASAN's per-task switches go back on.
- */
-static void kfault_guard_stopped(struct kfault_guard_call *g)
-{
-	preempt_enable_notrace();	/* the tracepoint's */
-	pr_err("==================================================================\n");
-	add_taint(TAINT_BAD_PAGE, LOCKDEP_NOW_UNRELIABLE);
-	lockdep_on();
-	kasan_enable_current();
-	g->fault->stopped = true;
-	pr_emerg("kfault: the report ended the point before its access was made\n");
-}
 
 /*
  * What the caught fault left.  The locks the skipped frames took, innermost
@@ -590,9 +485,9 @@ static bool kfault_guard_unusable(struct kfault_guard_call *g)
 			 name);
 		return true;
 	}
-	if (g->fault->reports > g->fault->stopped) {
+	if (g->fault->reports) {
 		pr_emerg("kfault: %u memory-safety report(s) came before the fault: memory is not to be trusted, the kernel is not usable\n",
-			 g->fault->reports - g->fault->stopped);
+			 g->fault->reports);
 		return true;
 	}
 	not_taken = kfault_guard_not_taken(g);
@@ -668,7 +563,7 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	struct kfault_guard_call *g = &kfault_guard_now;
 	struct pt_regs *regs = &kfault_guard_oops.regs;
 	jmp_buf catcher;
-	int ret, back;
+	int ret;
 
 	memset(fault, 0, sizeof(*fault));
 	if (!guard || !(current->flags & PF_KTHREAD) ||
@@ -695,28 +590,22 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->printed = atomic_long_read(&kfault_guard_printed);
 	g->muted = false;
 	g->wrote = false;
-	g->wrote_reported = false;
 	g->nr = 0;
 	g->lost = false;
 	WRITE_ONCE(g->task, current);
 	current->thread.fault_catcher = &catcher;
-	back = UML_SETJMP(&catcher);
-	if (!back) {
+	if (!UML_SETJMP(&catcher)) {
 		ret = kfault_guard_call(fn, arg);
 		current->thread.fault_catcher = NULL;
 		WRITE_ONCE(g->task, NULL);
 		g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
 		goto out;
 	}
+	/* back from segv(), on this stack, with the handler's state around */
 	g = &kfault_guard_now;
 	current->thread.fault_catcher = NULL;
 	WRITE_ONCE(g->task, NULL);
 	kasan_unpoison_task_stack_below(&catcher);
-	if (back == KFAULT_GUARD_STOPPED) {
-		kfault_guard_stopped(g);
-		goto judge;
-	}
-	/* back from segv(), on this stack, with the handler's state around */
 	*regs = *current->thread.segv_regs;
 	current->thread.segv_regs = regs;
 	kfault_guard_oops.nr = 0;
@@ -731,7 +620,6 @@ int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault)
 	g->fault->ip = PT_REGS_IP(regs);
 	current->thread.fault_addr = NULL;
 	kfault_guard_print(g->fault, &kfault_guard_oops);
-judge:
 	g->fault->reports = atomic_read(&kfault_guard_reports) - g->reports;
 	g->fault->unusable = kfault_guard_unusable(g);
 	ret = -EFAULT;

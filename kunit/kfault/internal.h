@@ -172,7 +172,6 @@ struct kfault_calls {
 struct kfault_fault {
 	bool caught;		/* fn faulted and came back here */
 	bool unusable;		/* ... leaving a lock held, or atomic */
-	bool stopped;		/* a KASAN report ended fn before its access */
 	unsigned long addr;	/* the faulting address */
 	unsigned long ip;	/* the faulting instruction */
 	unsigned int reports;	/* KASAN/KFENCE reports during the call */

@@ -269,67 +269,6 @@ static void kfault_guard_bounds_a_flood(struct kunit *test)
 }
 
 /*
- * A planted bug (a canary, as kmemleak.c's): a write of the byte after a
- * 13-byte object, which KASAN poisons, under a mutex and an RCU read section
- */
-static noinline int kfault_canary_guarded_oob(void *arg)
-{
-	char *p = arg;
-
-	OPTIMIZER_HIDE_VAR(p);
-	mutex_lock(&kfault_guard_mutex);
-	rcu_read_lock();
-	p[13] = 0x5a;
-	rcu_read_unlock();
-	mutex_unlock(&kfault_guard_mutex);
-	return 0;
-}
-
-/*
- * A real KASAN report ends a guarded call before its access is made, twice
- * in a row (KASAN's report_lock was given back): the byte is not written,
- * the call's mutex and RCU read section are released, the preempt count,
- * interrupts and KASAN's per-task depth are as before, and the kernel is
- * usable.  The bad write is not counted as one made.
- */
-static void kfault_guard_stops_at_a_report(struct kunit *test)
-{
-	struct kunit *running = current->kunit_test;
-	unsigned long word;
-	unsigned int depth;
-	struct kfault_fault f;
-	int preempt, ret, i;
-	char *p;
-
-	if (!IS_ENABLED(CONFIG_UML) || !IS_ENABLED(CONFIG_KASAN_GENERIC))
-		kunit_skip(test, "the guard is UML's, the depth generic KASAN's");
-	kfault_guard_init();
-	p = kunit_kmalloc(test, 13, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	word = READ_ONCE_NOCHECK(*(unsigned long *)(p + 8));
-	depth = kfault_kasan_depth();
-	preempt = preempt_count();
-	for (i = 0; i < 2; i++) {
-		/* a report fails the running KUnit test: this one expects it */
-		current->kunit_test = NULL;
-		ret = kfault_guard(kfault_canary_guarded_oob, p, &f);
-		current->kunit_test = running;
-		KUNIT_EXPECT_EQ(test, ret, -EFAULT);
-		KUNIT_EXPECT_TRUE(test, f.stopped);
-		KUNIT_EXPECT_FALSE(test, f.caught);
-		KUNIT_EXPECT_FALSE(test, f.unusable);
-		KUNIT_EXPECT_GE(test, f.reports, 1);
-		KUNIT_EXPECT_FALSE(test, f.wrote);
-		KUNIT_EXPECT_EQ(test, READ_ONCE_NOCHECK(*(unsigned long *)(p + 8)),
-				word);
-		KUNIT_EXPECT_FALSE(test, mutex_is_locked(&kfault_guard_mutex));
-		KUNIT_EXPECT_EQ(test, preempt_count(), preempt);
-		KUNIT_EXPECT_FALSE(test, irqs_disabled());
-		KUNIT_EXPECT_EQ(test, kfault_kasan_depth(), depth);
-	}
-}
-
-/*
  * On UML a kernel-mode fault panics; under kfault_guard() it ends the call:
  * twice in a row (the IRQ stack and the host's signal mask were put back),
  * with the timer still ticking; a mutex and an RCU read section the call
@@ -792,7 +731,6 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_miss_retries_findings_and_silent),
 	KUNIT_CASE(kfault_guard_catches_faults),
 	KUNIT_CASE(kfault_guard_bounds_a_flood),
-	KUNIT_CASE(kfault_guard_stops_at_a_report),
 	KUNIT_CASE(kfault_catch_arms_after_the_previous_event),
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_exclusions_are_a_glob_list),

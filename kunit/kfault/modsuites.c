@@ -115,11 +115,6 @@ static bool kfault_mod_guarded(struct kfault_mod_call *c, const char *what)
 	if (fault.unusable)
 		panic("kfault: the fault caught in %s left the kernel unusable\n",
 		      what);
-	if (fault.stopped) {
-		pr_err("kfault: a memory-safety report ended %s, not the kernel\n",
-		       what);
-		return false;
-	}
 	if (!fault.caught)
 		return true;
 	pr_err("kfault: a kernel-mode fault ended %s, not the kernel\n", what);
