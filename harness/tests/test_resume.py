@@ -112,6 +112,8 @@ def test_a_crash_that_ended_the_boot_keeps_the_id_its_try_line_named() -> None:
     rec = resume.crash_record(log.crash, at, None, boot=1)
     assert (rec.verdict, rec.point, rec.id) == ("crash", "1", "b5433cdf")
     assert resume.load(rec.json() + "\n")[0].id == "b5433cdf"
+    # and the report's result of it is named so too
+    assert resume.as_result(rec, "suites", "-").line.id == "b5433cdf"
     assert resume.hang_record(at, 1, 600).id == "b5433cdf"
     # an op's try line names no id: its point is named by the site it fails
     assert resume.hang_record(TryLine("open", 1, 0), 1, 600).id == ""

@@ -163,7 +163,7 @@ def as_result(rec: Record, target: str, suite: str) -> Result:
     nth = 1 if fill else int(rec.point or 0)
     return Result(target, suite, f"{rec.op}_fault_sweep", ResultLine(
         op=rec.op, nth=nth, fill=fill, attr="-", allocator="-", inner="-",
-        site=rec.site or "-", file=rec.file or None, line=rec.line, addr=0, id="",
+        site=rec.site or "-", file=rec.file or None, line=rec.line, addr=0, id=rec.id,
         verdict=Verdict(rec.verdict), ret=0, us=0, leaked=(),
         report=rec.title or title.split(";")[0], report_site=rec.site or "-",
         report_addr=0, detail=(title + ("\n" + excerpt if excerpt else ""))), rec.boot)
