@@ -665,3 +665,36 @@ def test_a_target_file_of_the_users_gets_a_kernel_of_its_own(fake_tree: Path,
         # its reports say how to rerun a point with the file's path, not its
         # name, which configs/targets/ does not know (a review said TARGET=input)
         assert f"TARGET={mine / name} " in context.reproduce_template(own)
+
+
+def test_a_boot_that_crashed_after_its_every_point_ends_the_sweep_complete_with_a_finding(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # make nightly (2026-12-04), shard 0's last boot (its points trimmed to the
+    # first case's, its kmemleak listing dropped): KUnit printed its totals,
+    # then device_shutdown() crashed at power-off on a device an earlier point
+    # left behind.  The shard had ended "crashed outside a fault point; cannot
+    # resume past it", INCOMPLETE, with nothing left to sweep.
+    ctx, runner = make(fake_tree, tmp_path, ["night_halt_after_points.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)
+    outcome = sweep.sweep(ctx, fresh=True, max_boots=3)
+    assert outcome.code == 1 and outcome.complete
+    assert len(runner.requests) == 1
+    recs = records(ctx)
+    assert [r["kind"] for r in recs[-3:]] == ["kmemleak", "halt", "complete"]
+    halt = recs[-2]
+    assert (halt["verdict"], halt["op"]) == ("crash", "")
+    assert halt["title"] == "Kernel panic - not syncing: Segfault with no mm"
+    assert "after every point of the boot had run" in halt["detail"]
+    assert "device_shutdown" in halt["excerpt"]
+    said = capsys.readouterr().out
+    assert "every point ran, then the kernel crashed" in said
+    assert "INCOMPLETE" not in said
+    # the report holds it as the run's crash: JSON, JUnit
+    doc = json.loads((ctx.out / "sweep/report/report.json").read_text())
+    assert doc["crash"]["title"] == halt["title"]
+    assert 'name="kfault.crash"' in (ctx.out / "sweep/report/junit.xml").read_text()
+    from .test_kcidb import validate
+    kcidb_doc = json.loads((ctx.out / "sweep/report/kcidb.json").read_text())
+    validate(kcidb_doc)                     # KCIDB I/O v5.3
+    [crash] = [t for t in kcidb_doc["tests"] if t["path"] == "kfault.crash"]
+    assert crash["status"] == "FAIL" and crash["misc"]["title"] == halt["title"]

@@ -165,7 +165,7 @@ def sweep(ctx: Context, fresh: bool, max_boots: int) -> Outcome:
         print(f"kfault: FAIL {r.op or r.kind} {r.point}: {r.verdict} {r.site} "
               f"{r.detail.splitlines()[0] if r.detail else ''}".rstrip())
     caught = sum(r.kind == "point" and r.verdict == Verdict.CRASH for r in records)
-    died = sum(r.kind == "crash" for r in records)
+    died = sum(r.kind in ("crash", "halt") for r in records)
     # a case's baseline (point 0) is a point of the run, not a failed allocation:
     # the report's "N fault points" counts the latter, so say both
     baselines = sum(r.kind == "point" and r.point == "0" for r in records)
@@ -317,14 +317,19 @@ def union(ctx: Context, out: Path, records: list[Record]
     for r in records:
         if r.kind == "point":
             last[r.op] = max(last.get(r.op, 0), r.boot)
+    boots: list[int] = []
     for path in sorted(out.glob("boot-*.log"), key=lambda p: int(p.stem.split("-")[1])):
         boot = int(path.stem.split("-")[1])
+        boots.append(boot)
         log, symbols = analyse(ctx, path.read_text(errors="replace").splitlines())
         log.results = [r for r in log.results if (boot, r.op, r.line.key) in kept
                        or last.get(r.op, 0) <= boot]
         logs.append(log)
         chains.update(symbols.chains)
     merged = model.merge(logs)
+    # a boot that crashed after all its points: the run's crash (report.crash)
+    halted = {r.boot for r in records if r.kind == "halt"}
+    merged.crash = next((log.crash for boot, log in zip(boots, logs) if boot in halted), None)
     suite = ctx.target.sweep_suite or "-"
     merged.results += [resume.as_result(r, ctx.target.name, suite) for r in records
                        if r.kind == "crash"]
@@ -660,6 +665,18 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
                          "write to memory it does not own, so later points would run on "
                          "corrupted memory; resuming after it in a fresh boot",
                          stuck=f"boot {boot} ended after {after} again; see {console}")
+        if log.crash and not started and log.totals.total:
+            # every point of the boot ran (KUnit printed its totals), then the
+            # kernel died - at power-off, in device_shutdown() on a device an
+            # earlier point left behind: a finding of the boot, not of a point
+            new += _confirmation(ctx, log, boot)
+            said = resume.excerpt(lines, log.crash, after=24)
+            new.append(resume.halt_record(log.crash, boot, said))
+            new.append(Record(boot, "complete"))
+            keep(new)
+            print(f"sweep: boot {boot}: every point ran, then the kernel crashed "
+                  f"({log.crash.title}, {log.crash.frame}); see {console}", flush=True)
+            return Ended(complete=True)
         if log.crash and (not started or key == at):
             keep(new)
             return Ended(fatal=f"boot {boot} crashed outside a fault point ({log.crash.title}); "

@@ -20,7 +20,8 @@ from ..console.protocol import RanLine, ResultLine, TryLine, Verdict, strip_time
 @dataclass(frozen=True)
 class Record:
     boot: int
-    kind: str               # "point", "crash", "kmemleak", "complete", "capped" (a suite, op)
+    kind: str               # "point", "crash", "kmemleak", "complete", "capped" (a suite, op),
+    #                         "halt" (the kernel crashed after the boot's every point)
     op: str = ""
     point: str = ""         # protocol.point_key()
     verdict: str = ""
@@ -95,6 +96,17 @@ def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot:
     return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, at.id,
                   f"{crash.title}; {inside}{crash.frame}{where}",
                   place[0] if place else "", place[1] if place else 0, context, crash.title)
+
+
+def halt_record(crash: Crash, boot: int, context: str = "") -> Record:
+    """A boot whose every point ran before the kernel crashed (KUnit had
+    printed its totals): at power-off, on what an earlier point left behind.
+    No point is blamed; the sweep is complete and this is its finding."""
+    inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
+    return Record(boot, "halt", verdict=str(Verdict.CRASH), site=crash.frame,
+                  detail=f"{crash.title}; after every point of the boot had run; "
+                         f"{inside}{crash.frame}",
+                  excerpt=context, title=crash.title)
 
 
 KUNIT_PY_CRASHED = "The kernel seems to have crashed"

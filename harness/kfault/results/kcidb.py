@@ -3,7 +3,8 @@ results database ingests (kernelci/kcidb-io, kcidb_io/schema/v05_03.py).
 
 One checkout (the kernel tree's version), one build (its configuration
 fragments, ARCH=um), one test per result: each fault point and each
-baseline, at path ``kfault.<suite>.<case>.<point>``.  A point's status is
+baseline, at path ``kfault.<suite>.<case>.<point>``, and the run's own
+crash, if it had one outside every point, at ``kfault.crash``.  A point's status is
 PASS when its verdict is ok, SKIP when it was not reached (nothing was
 looked at), FAIL otherwise (known findings too: misc.known says why they
 are counted apart).  Its evidence goes to log_excerpt and misc.
@@ -111,4 +112,14 @@ def to_kcidb(rep: report.Report, source: Source = Source()) -> dict[str, Any]:
         if source.log_url:
             test["log_url"] = source.log_url
         tests.append(test)
+    if rep.crash is not None:
+        # the run's own crash, no point's: a boot that died after its every point
+        c = rep.crash
+        path = f"{ORIGIN}.crash"
+        tests.append({
+            "id": f"{ORIGIN}:{stable_id('test', build_id, run_key, path)}",
+            "build_id": build_id, "origin": ORIGIN, "path": path, "status": "FAIL",
+            "log_excerpt": "\n".join(x for x in (c.title, c.frame, c.faulted) if x and x != "-"),
+            "misc": {"title": c.title, "frame": c.frame, "case": c.case,
+                     "last_point": c.last_point}, **started})
     return {"version": VERSION, "checkouts": [checkout], "builds": [build], "tests": tests}

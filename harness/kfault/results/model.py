@@ -256,6 +256,7 @@ def merge(logs: list[RunLog], renumber: bool = True) -> RunLog:
             out.stats = StatsLine(points, runs, ms, points * 1000 // ms if ms else 0,
                                   s.untracked + log.stats.untracked)
         out.kmemleak = log.kmemleak or out.kmemleak
+        out.crash = out.crash or log.crash  # a sweep's union keeps only a halted boot's
         out.leaks += log.leaks
         out.messages += log.messages
         out.reports += log.reports
