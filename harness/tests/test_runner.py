@@ -119,7 +119,10 @@ def test_a_silent_kernel_is_stopped_and_kunit_py_keeps_its_console(tmp_path: Pat
         after="print('kunit.py: the kernel ended; test.log written', flush=True)\n"), idle=1)
     assert code == runner.EXIT_IDLE
     # the kernel's start, and the pipe widened when it starts, come first
-    text = [x for x in out.splitlines()[1:] if not x.startswith(runner.WIDENED)]
+    lines = out.splitlines()
+    widened = [n for n, x in enumerate(lines) if x.startswith(runner.WIDENED)]
+    assert lines[0] == "Starting KUnit Kernel (1/1)..." and all(n > 0 for n in widened)
+    text = [x for x in lines[1:] if not x.startswith(runner.WIDENED)]
     assert text[0].startswith("kfault: try op=s.c nth=3 pid ")
     assert text[1:] == ["kunit.py: the kernel ended; test.log written",
                         "kfault: no output for 1 s: the boot was stopped"]

@@ -292,9 +292,12 @@ def run_kunit(req: KunitRequest, output: Path | None = None,
                     booted.set()
                     threading.Thread(target=_widen_when_started, args=(proc.pid, widened),
                                      daemon=True).start()
+                # the line first: the thread may widen the pipe before this
+                # loop writes the line that started it, and its word must not
+                # come before that line (seen in CI: test_runner's silent kernel)
+                (out if output else sys.stdout).write(line)
                 if widened:
                     (out if output else sys.stdout).write(widened.pop())
-                (out if output else sys.stdout).write(line)
                 if not output:
                     sys.stdout.flush()
                 progress.line(line)
