@@ -15,6 +15,7 @@ from kfault.errors import HarnessError
 from kfault.commands import context, determinism, repro, kunit, sweep
 from kfault.proc.runner import KunitRequest
 from kfault.engine import resume
+from .test_kcidb import validate
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
@@ -693,7 +694,6 @@ def test_a_boot_that_crashed_after_its_every_point_ends_the_sweep_complete_with_
     doc = json.loads((ctx.out / "sweep/report/report.json").read_text())
     assert doc["crash"]["title"] == halt["title"]
     assert 'name="kfault.crash"' in (ctx.out / "sweep/report/junit.xml").read_text()
-    from .test_kcidb import validate
     kcidb_doc = json.loads((ctx.out / "sweep/report/kcidb.json").read_text())
     validate(kcidb_doc)                     # KCIDB I/O v5.3
     [crash] = [t for t in kcidb_doc["tests"] if t["path"] == "kfault.crash"]

@@ -128,17 +128,24 @@ def net(files: Mapping[str, tuple[str, str]]) -> Patch:
 _DEFINITION = re.compile(r"^[A-Za-z_][^;{}]*?\b([A-Za-z_]\w*)\s*\(")
 
 
+def _defines(raw: str) -> str:
+    """The function a line of C defines ("" if none): it starts in column 0
+    with an identifier and a '(' (the kernel's style puts a definition's name
+    there), and is no declaration, return or else."""
+    m = _DEFINITION.match(raw)
+    if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
+        return m.group(1)
+    return ""
+
+
 def enclosing_function(text: str, line: int) -> str:
     """The function a line of a C file lies in, as git's default C funcname
-    rule finds it: the last line before it that starts in column 0 with an
-    identifier and a '(' (the kernel's style puts a definition's name there)."""
+    rule finds it: the last line before it that defines one."""
     found = ""
     for num, raw in enumerate(text.splitlines(), 1):
         if num > line:
             break
-        m = _DEFINITION.match(raw)
-        if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
-            found = m.group(1)
+        found = _defines(raw) or found
     return found
 
 
@@ -153,19 +160,19 @@ def hunk_functions(text: str, hunk: Hunk) -> tuple[str, ...]:
     # a blank line or a lone '}' carries no code: diff slides an inserted
     # function over the one before it, "}" first (thunderbolt/0002)
     code = [n for n in lines if n > len(src) or src[n - 1].strip() not in ("", "}")]
-    names = (enclosing_function(text, n) for n in code if _in_body(src, n))
+    names = (_body_of(src, n) for n in code)
     return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _in_body(src: list[str], line: int) -> bool:
-    """Line (1-based) lies between a definition and its closing brace: not a
-    blank line or comment between two functions.  The kernel's style closes a
-    function with a '}' in column 0."""
-    for num in range(line, 0, -1):
-        raw = src[num - 1] if num <= len(src) else ""
+def _body_of(src: list[str], line: int) -> str:
+    """The function whose body line (1-based) lies in, between its definition
+    and its closing brace; "" for a blank line or comment between two
+    functions.  The kernel's style closes a function with a '}' in column 0."""
+    for num in range(min(line, len(src)), 0, -1):
+        raw = src[num - 1]
         if num < line and raw.startswith("}"):
-            return False
-        m = _DEFINITION.match(raw)
-        if m and not raw.rstrip().endswith(";") and not raw.startswith(("return", "else")):
-            return True
-    return False
+            return ""
+        name = _defines(raw)
+        if name:
+            return name
+    return ""

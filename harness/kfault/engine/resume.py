@@ -88,13 +88,18 @@ def excerpt(lines: list[str], crash: Crash, before: int = 12, after: int = 4) ->
     return "\n".join(strip_time(ln) for ln in part)
 
 
+def _blamed(crash: Crash) -> str:
+    """The crash's frame, and where it faulted when that was elsewhere."""
+    inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
+    return inside + crash.frame
+
+
 def crash_record(crash: Crash, at: TryLine, place: tuple[str, int] | None, boot: int,
                  context: str = "") -> Record:
     """The point a crash took down, placed at file:line when the symbols know it."""
     where = f" at {place[0]}:{place[1]}" if place else ""
-    inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
     return Record(boot, "crash", at.op, at.key, str(Verdict.CRASH), crash.frame, at.id,
-                  f"{crash.title}; {inside}{crash.frame}{where}",
+                  f"{crash.title}; {_blamed(crash)}{where}",
                   place[0] if place else "", place[1] if place else 0, context, crash.title)
 
 
@@ -102,10 +107,9 @@ def halt_record(crash: Crash, boot: int, context: str = "") -> Record:
     """A boot whose every point ran before the kernel crashed (KUnit had
     printed its totals): at power-off, on what an earlier point left behind.
     No point is blamed; the sweep is complete and this is its finding."""
-    inside = f"faulted in {crash.faulted}, called from " if crash.faulted else ""
     return Record(boot, "halt", verdict=str(Verdict.CRASH), site=crash.frame,
                   detail=f"{crash.title}; after every point of the boot had run; "
-                         f"{inside}{crash.frame}",
+                         f"{_blamed(crash)}",
                   excerpt=context, title=crash.title)
 
 
