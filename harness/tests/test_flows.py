@@ -625,15 +625,43 @@ def test_a_point_that_wrote_out_of_bounds_ends_its_boot_and_the_next_resumes_aft
     assert "crashed outside a fault point" not in out and not swept.complete
     assert "kfault.resume=iov_iter.iov_kunit_copy_to_kvec:5" in runner.requests[1].kernel_args
     # the multi-boot sweep asks for it; a single boot (make kunit, calibrate) does not
-    assert all("kfault.end_on_write=1" in r.kernel_args for r in runner.requests[:2])
+    assert all("kfault.end_on_damage=1" in r.kernel_args for r in runner.requests[:2])
     single, again = make(fake_tree, tmp_path / "single", ["full_run_console.log"])
     kunit.run(single)
-    assert "kfault.end_on_write=1" not in again.requests[0].kernel_args
+    assert "kfault.end_on_damage=1" not in again.requests[0].kernel_args
     recs = records(ctx)
     assert not [r for r in recs if r["kind"] == "crash"]
     [five] = [r for r in recs if (r["boot"], r["op"], r["point"]) == (
         1, "iov_iter.iov_kunit_copy_to_kvec", "5")]
     assert five["verdict"] == "report"
+
+
+def test_a_point_that_left_the_kunit_bus_changed_ends_its_boot_and_the_next_resumes_after_it(
+        fake_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # make sweep SUITE=kunit_device SWEEP_ARGS="--kernel-arg kfault.put_back=0"
+    # (2026-12-04): with nothing taken off the bus, kunit_device_test:10's
+    # freed driver stays; the kernel printed the point's result, 'kfault:
+    # unusable ... why=left', and panicked, and the next boot resumed after it
+    from kfault.results import model
+    log = model.build((DATA / "kunit_device_left_ends_boot-1.log").read_text().splitlines(), "")
+    assert log.unusable is not None
+    assert (log.unusable.op, log.unusable.nth, log.unusable.why) == (
+        "kunit_device.kunit_device_test", 10, "left")
+    assert log.left[("kunit_device.kunit_device_test", 10)].stayed == (1, 0)
+    ctx, runner = make(fake_tree, tmp_path, ["kunit_device_left_ends_boot-1.log",
+                                             "kunit_device_left_ends_boot-2.log"])
+    ctx = context.suites_context(ctx, "kfault_init_deref", None)     # a suite the fake tree has
+    swept = sweep.sweep(ctx, fresh=True, max_boots=2)
+    out = capsys.readouterr().out
+    assert "sweep: boot 1 ended after kunit_device.kunit_device_test:10: it left on the KUnit " \
+        "bus what kfault could not take off again" in out
+    assert "sweep: boot 2 ended after kunit_device.kunit_device_test:33" in out
+    assert "crashed outside a fault point" not in out and not swept.complete
+    assert "kfault.resume=kunit_device.kunit_device_test:10" in runner.requests[1].kernel_args
+    recs = records(ctx)
+    assert not [r for r in recs if r["kind"] == "crash"]
+    ten = [r for r in recs if (r["op"], r["point"]) == ("kunit_device.kunit_device_test", "10")]
+    assert [(r["boot"], r["verdict"], r["left_drivers"]) for r in ten] == [(1, "report", 1)]
 
 
 def test_a_target_file_of_the_users_gets_a_kernel_of_its_own(fake_tree: Path,

@@ -323,6 +323,33 @@ def test_a_point_that_left_a_driver_on_the_kunit_bus_is_its_finding() -> None:
         ("kunit_device.kunit_device_test", "10", 1, 0)]
 
 
+def test_what_a_point_left_on_the_kunit_bus_is_taken_off_and_no_later_case_sees_it() -> None:
+    # make sweep SUITE=kunit_device (2026-12-04, bus.c putting the bus back):
+    # the same points leave a freed driver (10, 12) or a live device (33, 35,
+    # 63) on the bus; each stays its point's report, kfault takes it off, and
+    # the cases after see a clean bus - every baseline passes, in one boot
+    from kfault.console import protocol
+    from kfault.engine import resume
+    log = model.build((DATA / "kunit_device_put_back_boot-1.log").read_text().splitlines(), "")
+    assert log.left[("kunit_device.kunit_device_test", 10)] == protocol.LeftLine(
+        "kunit_device.kunit_device_test", 10, 1, 0, 1, 0)
+    assert log.left[("kunit_device.kunit_device_driver_test", 63)] == protocol.LeftLine(
+        "kunit_device.kunit_device_driver_test", 63, 0, 1, 0, 1)
+    assert len(log.left) == 7 and all(left.stayed == (0, 0) for left in log.left.values())
+    assert log.unusable is None and log.crash is None
+    for op, nth in log.left:
+        point = next(r for r in log.results if r.op == op and r.line.nth == nth)
+        assert point.line.verdict == protocol.Verdict.REPORT
+        assert point.line.report.startswith("kfault: left registered on the kunit bus")
+    recs = resume.points(log, 1)
+    assert not [r for r in recs if r.left_drivers or r.left_devices]
+    assert {r.op: r.verdict for r in recs if r.point == "0"} == {
+        "kunit_device.kunit_device_test": "passed",
+        "kunit_device.kunit_device_cleanup_test": "passed",
+        "kunit_device.kunit_device_driver_test": "passed"}
+    assert len(recs) == 146
+
+
 def test_the_blame_tries_the_last_point_that_left_state_on_the_bus_first() -> None:
     # the same sweep's records: kunit_device_cleanup_test's baseline failed
     # after kunit_device_test:10 left its driver; that point is the candidate

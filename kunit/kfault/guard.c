@@ -670,24 +670,33 @@ void kfault_guard_end(const char *op, unsigned int nth,
 
 /*
  * A point that reported a bad write (kfault_is_bad_write()) corrupted
- * memory that is not its own: every later point would run on it, and what
- * it broke surfaces in one of them.  kfault.end_on_write=1 (what the
- * harness's multi-boot sweeps set): once the point's result is printed,
- * the boot ends, and the harness resumes after the point in a fresh one.
- * A single boot (make kunit, calibrate) goes on, as it always did: it has
- * no next boot to resume in, and its results come after the points.
+ * memory that is not its own, and one that left on the KUnit bus what
+ * could not be put back (bus.c) left the driver core with a device no test
+ * owns, or a driver bound to its devices: every later point would run on
+ * it, and what it broke surfaces in one of them.  kfault.end_on_damage=1
+ * (what the harness's multi-boot sweeps set): once the point's result is
+ * printed, the boot ends, and the harness resumes after the point in a
+ * fresh one.  A single boot (make kunit, calibrate) goes on, as it always
+ * did: it has no next boot to resume in, and its results come after the
+ * points.
  */
-static bool end_on_write;
-module_param(end_on_write, bool, 0644);
-MODULE_PARM_DESC(end_on_write, "end the boot after a point that reported a bad write");
+static bool end_on_damage;
+module_param(end_on_damage, bool, 0644);
+MODULE_PARM_DESC(end_on_damage,
+		 "end the boot after a point that reported a bad write or left the KUnit bus changed");
 
-void kfault_guard_corrupted(const char *op, unsigned int nth,
-			    const struct kfault_result *res)
+void kfault_guard_damaged(const char *op, unsigned int nth,
+			  const struct kfault_result *res)
 {
-	if (!res->wrote || !end_on_write)
+	if (!end_on_damage || !(res->wrote || res->left))
 		return;
-	kfault_print_unusable(op, nth, "wrote");
-	panic("kfault: op=%s nth=%u: a memory-safety report of a write: memory is corrupted\n",
+	if (res->wrote) {
+		kfault_print_unusable(op, nth, "wrote");
+		panic("kfault: op=%s nth=%u: a memory-safety report of a write: memory is corrupted\n",
+		      op, nth);
+	}
+	kfault_print_unusable(op, nth, "left");
+	panic("kfault: op=%s nth=%u: it left on the KUnit bus what could not be put back\n",
 	      op, nth);
 }
 

@@ -4,6 +4,7 @@
 #define _KFAULT_INTERNAL_H
 
 #include <linux/alloc_tag.h>
+#include <linux/device/driver.h>
 #include <linux/fault-inject.h>
 #include <linux/kmsg_dump.h>
 
@@ -60,6 +61,8 @@ int kfault_find_text(const struct kfault_target *target,
  * The armed window's allocation events and the failure, filled inside the
  * allocator by the tracepoint probes, maybe in atomic context.
  */
+struct kfault_bus_state;
+
 struct kfault_catch {
 	struct task_struct *armed;
 	bool stack_filter;		/* events only through the target */
@@ -80,6 +83,7 @@ struct kfault_catch {
 	unsigned int max_events;	/* ... for this many events */
 	u32 hash_store[KFAULT_MAX_NTH];	/* the op sweeps' hash */
 	struct kfault_site *sites;	/* each event's site, if not NULL */
+	struct kfault_bus_state *bus;	/* a suite point's KUnit bus (bus.c) */
 };
 
 struct kfault_tags {
@@ -192,11 +196,39 @@ struct kfault_bus {
 	int devices;
 };
 
+#define KFAULT_BUS_BEFORE	16
+#define KFAULT_BUS_KEPT		4
+
+/* A driver a point registered, as it was before the case's cleanup */
+struct kfault_bus_kept {
+	const struct device_driver *drv;	/* compared only, after the cleanup */
+	struct device_driver copy;		/* what the driver core is given */
+	char name[64];
+};
+
+/* The bus as a point found it, the drivers it registered, what was put back */
+struct kfault_bus_state {
+	struct kfault_bus count;
+	bool lost;			/* more than the arrays below hold */
+	unsigned int nr_before;
+	const struct device_driver *before[KFAULT_BUS_BEFORE];
+	unsigned int nr_dev_before;
+	const struct device *dev_before[KFAULT_BUS_BEFORE];
+	unsigned int nr_kept;
+	struct kfault_bus_kept kept[KFAULT_BUS_KEPT];
+	unsigned int nr_taken;
+	struct device *taken[KFAULT_BUS_KEPT];
+	struct kfault_bus removed;	/* taken off the bus after the point */
+};
+
 struct kunit;
 void kfault_bus_init(struct kunit *test);
 void kfault_bus_read(struct kfault_bus *b);
 bool kfault_bus_left(const struct kfault_bus *before, struct kfault_bus *left,
 		     char *buf, size_t size);
+void kfault_bus_note(struct kfault_bus_state *b);
+void kfault_bus_keep(struct kfault_bus_state *b);
+int kfault_bus_put_back(struct kfault_bus_state *b, bool faulted);
 
 void kfault_guard_init(void);
 int kfault_guard(int (*fn)(void *arg), void *arg, struct kfault_fault *fault);
@@ -223,8 +255,8 @@ static inline void kfault_mods_module(struct module *mod, unsigned long state)
 struct kfault_result;
 void kfault_guard_end(const char *op, unsigned int nth,
 		      const struct kfault_fault *f, struct kfault_result *res);
-void kfault_guard_corrupted(const char *op, unsigned int nth,
-			    const struct kfault_result *res);
+void kfault_guard_damaged(const char *op, unsigned int nth,
+			  const struct kfault_result *res);
 void kfault_guard_result(const struct kfault_env *env,
 			 const struct kfault_fault *f, struct kfault_result *res);
 
@@ -316,7 +348,8 @@ void kfault_print_ran_name(const char *op, unsigned int nth,
 			   unsigned int events);
 void kfault_print_thread(const char *op, unsigned int nth, pid_t pid);
 void kfault_print_left(const char *op, unsigned int nth,
-		       const struct kfault_bus *left);
+		       const struct kfault_bus *left,
+		       const struct kfault_bus *removed);
 void kfault_print_suite(const char *suite, unsigned int cases, bool excluded);
 void kfault_print_capped(const char *suite, unsigned int ms, const char *op,
 			 unsigned int nth);

@@ -197,6 +197,7 @@ struct kfault_result {
 	long printed;			/* console bytes of its guarded calls */
 	bool muted;			/* ... the console silenced past the bound */
 	bool wrote;			/* ... one of a write: memory is corrupted */
+	bool left;			/* the KUnit bus could not be put back */
 	u64 ns;
 };
 

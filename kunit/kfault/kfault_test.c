@@ -392,6 +392,95 @@ static void kfault_bus_counts_what_is_left(struct kunit *test)
 			   "kfault: left registered on the kunit bus after the case's cleanup: 1 driver(s), 1 device(s)");
 }
 
+/*
+ * A driver a point left registered, its memory freed by the point's cleanup
+ * (finding 11's kunit_driver_create()), is taken off the bus through the copy
+ * kept at the point's failure: the bus is as the point found it, a driver of
+ * the same name registers again, and the freed driver is never read - KASAN
+ * would fail this case if it were.
+ */
+static void kfault_bus_puts_back_a_freed_driver(struct kunit *test)
+{
+	struct kfault_bus_state *b;
+	struct device_driver *home, *drv, *again;
+	struct kfault_bus left;
+	char buf[128];
+
+	kfault_bus_init(test);
+	home = kunit_driver_create(test, "kfault_bus_home");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(home));
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	drv = kzalloc(sizeof(*drv), GFP_KERNEL);
+	again = kunit_kzalloc(test, sizeof(*again), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, b && drv && again);
+	kfault_bus_note(b);
+	/* the point: a driver registered and never unregistered */
+	drv->name = "kfault_bus_left";
+	drv->bus = home->bus;
+	KUNIT_ASSERT_EQ(test, driver_register(drv), 0);
+	kfault_bus_keep(b);	/* the point's failure */
+	/* its cleanup: the driver's memory freed, the driver still on the bus */
+	kfree(drv);
+	KUNIT_EXPECT_TRUE(test, kfault_bus_left(&b->count, &left, buf,
+						sizeof(buf)));
+	KUNIT_EXPECT_EQ(test, left.drivers, 1);
+	KUNIT_EXPECT_EQ(test, kfault_bus_put_back(b, false), 0);
+	KUNIT_EXPECT_EQ(test, b->removed.drivers, 1);
+	KUNIT_EXPECT_EQ(test, b->removed.devices, 0);
+	KUNIT_EXPECT_FALSE(test, kfault_bus_left(&b->count, &left, buf,
+						 sizeof(buf)));
+	again->name = "kfault_bus_left";
+	again->bus = home->bus;
+	KUNIT_ASSERT_EQ(test, driver_register(again), 0);
+	driver_unregister(again);
+	/* what the point did not leave is not touched */
+	KUNIT_EXPECT_EQ(test, kfault_bus_put_back(b, false), 0);
+	KUNIT_EXPECT_EQ(test, b->removed.drivers, 0);
+}
+
+static void kfault_bus_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * A device a point left registered (no cleanup action unregisters it) is
+ * unregistered, unless the point's code faulted (its registration may have
+ * been cut short): then it is stuck.
+ */
+static void kfault_bus_puts_back_a_device(struct kunit *test)
+{
+	struct device_driver *home;
+	struct kfault_bus_state *b;
+	struct device *dev;
+	struct kfault_bus left;
+	char buf[128];
+
+	kfault_bus_init(test);
+	home = kunit_driver_create(test, "kfault_bus_dev_home");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(home));
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, b && dev);
+	kfault_bus_note(b);
+	device_initialize(dev);
+	dev->bus = home->bus;
+	dev->release = kfault_bus_dev_release;
+	KUNIT_ASSERT_EQ(test, dev_set_name(dev, "kfault_bus_dev"), 0);
+	KUNIT_ASSERT_EQ(test, device_add(dev), 0);
+	get_device(dev);
+	/* after a fault nothing is put back */
+	KUNIT_EXPECT_GT(test, kfault_bus_put_back(b, true), 0);
+	KUNIT_EXPECT_EQ(test, b->removed.devices, 0);
+	KUNIT_EXPECT_TRUE(test, device_is_registered(dev));
+	KUNIT_EXPECT_EQ(test, kfault_bus_put_back(b, false), 0);
+	KUNIT_EXPECT_EQ(test, b->removed.devices, 1);
+	KUNIT_EXPECT_FALSE(test, device_is_registered(dev));
+	put_device(dev);
+	KUNIT_EXPECT_FALSE(test, kfault_bus_left(&b->count, &left, buf,
+						 sizeof(buf)));
+}
+
 /* kfault.exclude's globs: a suite matched by any of them is left out. */
 static void kfault_exclusions_are_a_glob_list(struct kunit *test)
 {
@@ -735,6 +824,8 @@ static struct kunit_case kfault_lib_cases[] = {
 	KUNIT_CASE(kfault_srcdirs_are_a_comma_list),
 	KUNIT_CASE(kfault_exclusions_are_a_glob_list),
 	KUNIT_CASE(kfault_bus_counts_what_is_left),
+	KUNIT_CASE(kfault_bus_puts_back_a_freed_driver),
+	KUNIT_CASE(kfault_bus_puts_back_a_device),
 	KUNIT_CASE(kfault_point_names),
 	KUNIT_CASE(kfault_tables_classify),
 	KUNIT_CASE(kfault_verdicts_are_named),

@@ -144,12 +144,17 @@ void kfault_print_thread(const char *op, unsigned int nth, pid_t pid)
 	pr_info("kfault: thread op=%s nth=%u pid=%d\n", op, nth, pid);
 }
 
-/* What the point left on the KUnit bus after its cleanup (bus.c) */
+/*
+ * What the point left on the KUnit bus after its cleanup, and how much of it
+ * kfault took off again (bus.c)
+ */
 void kfault_print_left(const char *op, unsigned int nth,
-		       const struct kfault_bus *left)
+		       const struct kfault_bus *left,
+		       const struct kfault_bus *removed)
 {
-	pr_info("kfault: left op=%s nth=%u drivers=%d devices=%d\n", op, nth,
-		left->drivers, left->devices);
+	pr_info("kfault: left op=%s nth=%u drivers=%d devices=%d removed_drivers=%d removed_devices=%d\n",
+		op, nth, left->drivers, left->devices, removed->drivers,
+		removed->devices);
 }
 
 void kfault_print_event(unsigned int nr, const struct kfault_site *s)

@@ -69,9 +69,15 @@ static void kfault_catch_name(struct kfault_catch *c, unsigned int nr)
 	}
 }
 
-/* The armed failure hit: where, unless it was the kernel's bookkeeping. */
+/*
+ * The armed failure hit: where, unless it was the kernel's bookkeeping.  A
+ * suite point's KUnit bus drivers are copied now, while their memory is
+ * the test's (bus.c): what the failure makes the test forget to unregister
+ * was registered before it.  Only where the allocation could sleep: the
+ * bus's klists are walked.
+ */
 static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
-				 unsigned long call_site)
+				 unsigned long call_site, gfp_t gfp)
 {
 	struct kfault_catch *c = &env->catch;
 	struct kfault_site site = { };
@@ -86,6 +92,8 @@ static void kfault_catch_failure(struct kfault_env *env, unsigned int nr,
 	}
 	c->captured = true;
 	c->cap = site;
+	if (c->bus && gfpflags_allow_blocking(gfp))
+		kfault_bus_keep(c->bus);
 	kfault_catch_name(c, nr);
 	c->cap.occurrence = kfault_occurrence(c->hash, kfault_catch_kept(c),
 					      site.hash);
@@ -128,7 +136,7 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 		    !READ_ONCE(current->fail_nth)) {
 			nr = stack_trace_save(c->entries,
 					      ARRAY_SIZE(c->entries), 0);
-			kfault_catch_failure(env, nr, call_site);
+			kfault_catch_failure(env, nr, call_site, gfp);
 		}
 		return;
 	}

@@ -123,7 +123,7 @@ struct kfault_any {
 	bool disarmed;			/* the case returned: left is fail_nth */
 	struct kfault_fault fault;	/* the case's or its exit's, if caught */
 	struct kfault_fault exit_fault;	/* the exit's guarded call */
-	struct kfault_bus bus;		/* the KUnit bus before the attempt */
+	struct kfault_bus_state bus;	/* the KUnit bus before the attempt */
 	unsigned int left;
 	int init_err;
 	struct kfault_result res;
@@ -554,17 +554,29 @@ static void kfault_any_thread(const struct kfault_any *a,
  * report, unless it has one already, and a "kfault: left" line that the
  * harness blames later failures on.
  */
+/*
+ * What the point left on the KUnit bus is its finding; the bus is then put
+ * back as the point found it (bus.c), so that no later point runs on it.
+ * What cannot be put back - a device, a driver with devices bound - ends
+ * the boot after the point's result (kfault_guard_damaged()).
+ */
 static void kfault_any_left(struct kfault_any *a)
 {
 	struct kfault_result *res = &a->res;
 	struct kfault_bus left;
 	char text[KFAULT_TEXT_LEN];
+	int stuck;
 
-	if (!kfault_bus_left(&a->bus, &left, text, sizeof(text)))
+	if (!kfault_bus_left(&a->bus.count, &left, text, sizeof(text)))
 		return;
-	kfault_print_left(a->op, a->nth, &left);
+	stuck = kfault_bus_put_back(&a->bus, a->fault.caught ||
+				    a->exit_fault.caught);
+	kfault_print_left(a->op, a->nth, &left, &a->bus.removed);
 	if (!res->report[0])
-		strscpy(res->report, text, sizeof(res->report));
+		snprintf(res->report, sizeof(res->report), "%s; %s", text,
+			 stuck ? "not all taken off again: the boot ends" :
+			 "kfault took them off again");
+	res->left |= stuck > 0;
 }
 
 /* One run of the point: suite_init, init, the case, exit, suite_exit. */
@@ -577,7 +589,8 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 
 	memset(res, 0, sizeof(*res));
 	res->nth = a->nth;
-	kfault_bus_read(&a->bus);
+	kfault_bus_note(&a->bus);
+	c->bus = &a->bus;
 	kfault_tags_snapshot(env);
 	kfault_console_mark(&env->console);
 	kfault_live_begin(&env->live);
@@ -617,6 +630,7 @@ static void kfault_any_attempt(struct kfault_any *a, struct kfault_env *env)
 				string_stream_destroy(a->log);
 			a->log = NULL;
 			kfault_live_end(&env->live, env, res->leaks, 0, &untracked);
+			c->bus = NULL;
 			return;
 		}
 	}
@@ -655,6 +669,7 @@ judge:
 			&untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
+	c->bus = NULL;
 	kfault_any_left(a);
 	if (a->fault.caught)
 		kfault_guard_result(env, &a->fault, res);
@@ -779,7 +794,7 @@ static void kfault_suites_point(struct kunit *test)
 	/* every point has its result line, a skipped one too: the report is the run */
 	kfault_log_any_result(test, a->op, nth, verdict, a->init_err, res,
 			      a->param_desc);
-	kfault_guard_corrupted(a->op, nth, res);
+	kfault_guard_damaged(a->op, nth, res);
 	if (res->detail[0])
 		kunit_skip(test, "%s", res->detail);
 	if (nth && !res->fired)

@@ -533,7 +533,7 @@ int kfault_sweep(struct kfault_env *env, const struct kfault_op *op,
 		kfault_print_try(op, nth, 0, 0);
 		kfault_point(env, op, nth, res);
 		kfault_print_ran(op, res, env->catch.events);
-		kfault_guard_corrupted(op->name, nth, res);
+		kfault_guard_damaged(op->name, nth, res);
 		if (!res->fired)
 			continue;	/* the path changed before event nth */
 		kfault_account(env, res);

@@ -612,7 +612,7 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
     def one(boot: int, at: str | None) -> Ended:
         state.mark_starting(boot)
         req = request(ctx, suite, first=boot == first,
-                      kernel_args=END_ON_WRITE + ([f"kfault.resume={at}"] if at else []),
+                      kernel_args=END_ON_DAMAGE + ([f"kfault.resume={at}"] if at else []),
                       capped=capped())
 
         def started_boot(pid: int) -> None:
@@ -658,12 +658,13 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
         ended = log.unusable
         if log.crash and not started and ended is not None:
             # the kernel ended the boot after this point's result: the point
-            # corrupted memory, and no later point is to run on it
+            # corrupted memory or left the bus changed, and no later point is
+            # to run on it
             keep(new)
             after = f"{ended.op}:{ended.nth}"
-            return Ended(resume=after, said=f"boot {boot} ended after {after}: it reported a "
-                         "write to memory it does not own, so later points would run on "
-                         "corrupted memory; resuming after it in a fresh boot",
+            why = _DAMAGE.get(ended.why, f"it left the kernel unusable ({ended.why})")
+            return Ended(resume=after, said=f"boot {boot} ended after {after}: {why}; "
+                         "resuming after it in a fresh boot",
                          stuck=f"boot {boot} ended after {after} again; see {console}")
         if log.crash and not started and log.totals.total:
             # every point of the boot ran (KUnit printed its totals), then the
@@ -699,9 +700,17 @@ def _boots(ctx: Context, suite: str, out: Path, jsonl: Path, state: SweepDir,
     return records
 
 
-# a point that reports a bad write ends its boot (guard.c): this engine resumes
-# after it in a fresh one, so no later point runs on corrupted memory
-END_ON_WRITE = ["kfault.end_on_write=1"]
+# a point that reports a bad write, or leaves on the KUnit bus what kfault cannot
+# take off again, ends its boot (guard.c): this engine resumes after it in a
+# fresh one, so no later point runs on corrupted memory or a changed bus
+END_ON_DAMAGE = ["kfault.end_on_damage=1"]
+
+_DAMAGE = {
+    "wrote": "it reported a write to memory it does not own, so later points would run "
+             "on corrupted memory",
+    "left": "it left on the KUnit bus what kfault could not take off again, so later "
+            "points would run on it",
+}
 
 
 def _cap(policy: Policy, records: list[Record], boot: int) -> list[Record]:

@@ -12,7 +12,9 @@ UML console and kunit.py's formatted output.
     thread  op= nth= pid=                                   a suite point's thread
     suite   name= cases= excluded=0|1                       a suite sweep's suites
     capped  suite= ms= at=OP:NTH                            kfault.suite_ms ran out
-    unusable op= nth= why=wrote                             the point's result is the
+    left    op= nth= drivers= devices= removed_drivers= removed_devices=
+                                                            left on the KUnit bus
+    unusable op= nth= why=wrote|left                        the point's result is the
                                                             boot's last (guard.c)
     count   op= points= bookkeeping= events=
     point   op= nth= fill= attr= allocator= inner= site= file=F:L addr= id=
@@ -196,10 +198,21 @@ class ThreadLine(At):
 @dataclass(frozen=True)
 class LeftLine(At):
     """A suite case's attempt left drivers or devices registered on the KUnit
-    bus after its cleanup (kunit/kfault/bus.c): state every later case sees."""
+    bus after its cleanup (kunit/kfault/bus.c), and kfault took removed_drivers
+    and removed_devices of them off again (absent on consoles before that: 0).
+    What it could not take off, later cases would see: the boot ends after the
+    point (UnusableLine, why "left")."""
 
     drivers: int
     devices: int
+    removed_drivers: int = 0
+    removed_devices: int = 0
+
+    @property
+    def stayed(self) -> tuple[int, int]:
+        """(drivers, devices) it left on the bus for the points after it."""
+        return (max(self.drivers - self.removed_drivers, 0),
+                max(self.devices - self.removed_devices, 0))
 
 
 @dataclass(frozen=True)
@@ -302,7 +315,9 @@ class CappedLine:
 @dataclass(frozen=True)
 class UnusableLine(At):
     """The point op:nth left the kernel unusable (why: "wrote", a memory-safety
-    report of a write); its result is printed, and the kernel panics next."""
+    report of a write; "left", drivers or devices on the KUnit bus that kfault
+    could not take off again); its result is printed, and the kernel panics
+    next."""
 
     why: str
 
@@ -398,7 +413,9 @@ _KEYED: tuple[tuple[str, Callable[[dict[str, str]], "Record"]], ...] = (
     ("point ", _point), ("op=", _result),
     ("done ", lambda f: DoneLine(f["op"], int(f["nth"]))),
     ("thread ", lambda f: ThreadLine(f["op"], int(f["nth"]), int(f["pid"]))),
-    ("left ", lambda f: LeftLine(f["op"], int(f["nth"]), int(f["drivers"]), int(f["devices"]))),
+    ("left ", lambda f: LeftLine(f["op"], int(f["nth"]), int(f["drivers"]), int(f["devices"]),
+                                 int(f.get("removed_drivers", "0")),
+                                 int(f.get("removed_devices", "0")))),
     ("suite ", lambda f: SuiteLine(f["name"], f["excluded"] == "1", int(f.get("cases", "-1")))),
     ("capped ", _capped),
     ("unusable ", lambda f: UnusableLine(f["op"], int(f["nth"]), f["why"])),

@@ -32,7 +32,7 @@ class Record:
     line: int = 0
     excerpt: str = ""       # the console around a crash
     title: str = ""         # a crash's first line
-    left_drivers: int = 0   # a point's: registered on the KUnit bus after its cleanup
+    left_drivers: int = 0   # a point's: on the KUnit bus after its cleanup, not taken off
     left_devices: int = 0
 
     def json(self) -> str:
@@ -54,9 +54,10 @@ def points(log: RunLog, boot: int) -> list[Record]:
     id that did not fire was counted and did not come again: it stays."""
     def record(r: RanLine) -> Record:
         got = log.left.get((r.op, r.nth)) if not r.fill else None
+        # what stayed on the bus for later points: kfault took the rest off again
+        drivers, devices = got.stayed if got else (0, 0)
         return Record(boot, "point", r.op, r.key, str(r.verdict), r.site, r.id,
-                      left_drivers=got.drivers if got else 0,
-                      left_devices=got.devices if got else 0)
+                      left_drivers=drivers, left_devices=devices)
 
     return [record(r) for r in log.ran if r.verdict != Verdict.NOT_FIRED or r.id.strip("0")]
 
