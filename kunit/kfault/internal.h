@@ -16,7 +16,6 @@
  */
 extern struct alloc_tag __start_alloc_tags[], __stop_alloc_tags[];
 
-#define KFAULT_MAX_TAGS		1024	/* lib/ has some 600 */
 #define KFAULT_LINE_LEN		256
 #define KFAULT_STACK_DEPTH	48
 
@@ -84,15 +83,25 @@ struct kfault_catch {
 	u32 hash_store[KFAULT_MAX_NTH];	/* the op sweeps' hash */
 	struct kfault_site *sites;	/* each event's site, if not NULL */
 	struct kfault_bus_state *bus;	/* a suite point's KUnit bus (bus.c) */
+	/* the first allocation that may sleep, made in atomic context */
+	unsigned long atomic_site;
+	unsigned int atomic_preempt;	/* the caller's preempt count */
+	bool atomic_irqs_off;
+	unsigned int atomic_events;	/* how many such allocations */
 };
 
+/*
+ * The target's allocation tags, all of them: a tag of the target's
+ * directories left out would be checked by neither leak check (live.c
+ * leaves the target's own tags to this one).  Sized at kfault_find_tags().
+ */
 struct kfault_tags {
-	struct alloc_tag *tag[KFAULT_MAX_TAGS];
+	struct alloc_tag **tag;
 	unsigned int nr;
-	s64 calls_before[KFAULT_MAX_TAGS];
-	s64 bytes_before[KFAULT_MAX_TAGS];
-	s64 calls[KFAULT_MAX_TAGS];
-	s64 bytes[KFAULT_MAX_TAGS];
+	s64 *calls_before;
+	s64 *bytes_before;
+	s64 *calls;
+	s64 *bytes;
 	unsigned int workers_before;	/* live workqueue workers at the snapshot */
 	unsigned int new_workers;	/* how many more at the last read */
 };
@@ -315,7 +324,11 @@ unsigned int kfault_catch_kept(const struct kfault_catch *c);
 bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag);
 bool kfault_list_match(const char *list, const char *s);
 bool kfault_in_srcdir(const char *srcdirs, const char *file);
-void kfault_find_tags(struct kfault_env *env);
+bool kfault_sleeping_in_atomic(gfp_t gfp, unsigned int *count);
+void kfault_catch_atomic_report(const struct kfault_catch *c,
+				struct kfault_result *res);
+int kfault_find_tags(struct kfault_env *env);
+void kfault_free_tags(struct kfault_tags *t);
 void kfault_tags_snapshot(struct kfault_env *env);
 unsigned int kfault_tags_diff(struct kfault_env *env, char *buf, size_t len);
 unsigned int kfault_tags_read_grown(struct kfault_env *env);

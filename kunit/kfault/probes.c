@@ -44,6 +44,43 @@ void kfault_catch_arm(struct kfault_catch *c, const u32 *expect,
 	c->arm_count = count;
 	c->fail_armed = nth == 1;
 	c->armed_at = 0;
+	c->atomic_site = 0;
+	c->atomic_events = 0;
+}
+
+/*
+ * An allocation that may sleep (its gfp allows blocking) made where the
+ * caller must not sleep: what __might_resched() says of might_alloc(), but
+ * every time.  The kernel's own "BUG: sleeping function called from invalid
+ * context" comes at most once a second (kernel/sched/core.c, prev_jiffy),
+ * so which point of a sweep showed it depended on the clock: two nights of
+ * regmap's maple-cache cases disagreed on it.  Called in the allocation's
+ * tracepoint, which runs its probes under preempt_disable_notrace();
+ * *count is the caller's preempt count.
+ */
+bool kfault_sleeping_in_atomic(gfp_t gfp, unsigned int *count)
+{
+	if (!IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) ||
+	    !gfpflags_allow_blocking(gfp))
+		return false;
+#ifdef CONFIG_DEBUG_ATOMIC_SLEEP
+	if (current->non_block_count)
+		return false;
+#endif
+	*count = preempt_count() - 1;
+	return *count || irqs_disabled();
+}
+
+/* The point's report, when nothing else reported: the first such call */
+void kfault_catch_atomic_report(const struct kfault_catch *c,
+				struct kfault_result *res)
+{
+	if (!c->atomic_events || res->report[0])
+		return;
+	snprintf(res->report, sizeof(res->report),
+		 "kfault: a sleeping allocation in atomic context (preempt_count %u, irqs %s) at %pS, %u time(s)",
+		 c->atomic_preempt, c->atomic_irqs_off ? "off" : "on",
+		 (void *)c->atomic_site, c->atomic_events);
 }
 
 /* The events whose hashes were kept: the first max_events. */
@@ -121,7 +158,7 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 {
 	struct kfault_catch *c = &env->catch;
 	struct kfault_site site = { };
-	unsigned int nr, seen;
+	unsigned int nr, seen, count;
 
 	/*
 	 * fail_nth counts task context only (should_fail_ex()); on UML a
@@ -131,6 +168,13 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	if (c->armed != current || !in_task() ||
 	    (current->flags & PF_EXITING))
 		return;
+	if (kfault_sleeping_in_atomic(gfp, &count)) {
+		if (!c->atomic_events++) {
+			c->atomic_site = call_site;
+			c->atomic_preempt = count;
+			c->atomic_irqs_off = irqs_disabled();
+		}
+	}
 	if (!ptr) {
 		if (c->fail_armed && !c->captured &&
 		    !READ_ONCE(current->fail_nth)) {

@@ -669,6 +669,7 @@ judge:
 			&untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
+	kfault_catch_atomic_report(c, res);
 	c->bus = NULL;
 	kfault_any_left(a);
 	if (a->fault.caught)

@@ -294,6 +294,7 @@ static void kfault_attempt(struct kfault_env *env, const struct kfault_op *op,
 				 leak_check ? sizeof(res->leaks) : 0, &untracked);
 	env->stats.live_untracked += untracked;
 	kfault_console_scan(&env->console, &env->text, NULL, res);
+	kfault_catch_atomic_report(&env->catch, res);
 	if (fault.caught) {
 		res->verdict = KFAULT_CRASH;
 		kfault_guard_result(env, &fault, res);
@@ -575,11 +576,13 @@ struct kfault_env *kfault_env_init(const struct kfault_target *target)
 		       target->prefix, target->srcdir);
 		goto err_free_env;
 	}
-	kfault_find_tags(env);
+	err = kfault_find_tags(env);
+	if (err)
+		goto err_free_env;
 	kfault_guard_init();
 	err = kfault_live_init(&env->live);
 	if (err)
-		goto err_free_env;
+		goto err_free_tags;
 	err = kfault_knobs_set(&env->knobs);
 	if (err)
 		goto err_free_live;
@@ -593,6 +596,8 @@ err_restore_knobs:
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
 err_free_live:
 	kfault_live_free_tables(&env->live);
+err_free_tags:
+	kfault_free_tags(&env->tags);
 err_free_env:
 	kvfree(env);
 	return ERR_PTR(err);
@@ -605,5 +610,6 @@ void kfault_env_exit(struct kfault_env *env)
 	kfault_probes_unregister(env);
 	kfault_knobs_restore(env->knobs.knob, ARRAY_SIZE(env->knobs.knob));
 	kfault_live_free_tables(&env->live);
+	kfault_free_tags(&env->tags);
 	kvfree(env);
 }

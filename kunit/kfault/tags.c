@@ -62,30 +62,60 @@ bool kfault_own_tag(const struct kfault_env *env, const struct alloc_tag *tag)
 	return kfault_in_srcdir(env->target->srcdir, tag->ct.filename);
 }
 
-void kfault_find_tags(struct kfault_env *env)
+/* A tag whose growth the precise check reads: the target's, not a pool's */
+static bool kfault_tag_checked(const struct kfault_env *env,
+			       const struct alloc_tag *tag)
+{
+	/*
+	 * A pool that only grows (lib/stackdepot.c) is no leak, nor what the
+	 * kernel keeps on purpose (tables.c kfault_kept: fork.c's cached
+	 * thread stacks, when a suite of kernel/ puts fork.c in scope).
+	 */
+	return kfault_own_tag(env, tag) &&
+	       !(tag->ct.function &&
+		 (kfault_is_bookkeeping(tag->ct.function) ||
+		  kfault_is_kept(tag->ct.function)));
+}
+
+/*
+ * Every tag of the target's directories, however many: a night's 44
+ * directories hold thousands, and a tag left out is checked by no one.
+ */
+int kfault_find_tags(struct kfault_env *env)
 {
 	struct kfault_tags *t = &env->tags;
 	struct alloc_tag *tag;
+	unsigned int nr = 0;
 
-	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++) {
-		/*
-		 * A pool that only grows (lib/stackdepot.c) is no leak, nor
-		 * what the kernel keeps on purpose (tables.c kfault_kept:
-		 * fork.c's cached thread stacks, when a suite of kernel/ puts
-		 * fork.c in scope).
-		 */
-		if (!kfault_own_tag(env, tag) ||
-		    (tag->ct.function &&
-		     (kfault_is_bookkeeping(tag->ct.function) ||
-		      kfault_is_kept(tag->ct.function))))
-			continue;
-		if (t->nr == KFAULT_MAX_TAGS) {
-			pr_warn("kfault: more than %d allocation sites in %s\n",
-				KFAULT_MAX_TAGS, env->target->srcdir);
-			break;
-		}
-		t->tag[t->nr++] = tag;
+	for (tag = __start_alloc_tags; tag < __stop_alloc_tags; tag++)
+		nr += kfault_tag_checked(env, tag);
+	t->nr = 0;
+	t->tag = kvcalloc(max(nr, 1U), sizeof(*t->tag), GFP_KERNEL);
+	t->calls_before = kvcalloc(max(nr, 1U), 4 * sizeof(s64), GFP_KERNEL);
+	if (!t->tag || !t->calls_before) {
+		kfault_free_tags(t);
+		return -ENOMEM;
 	}
+	t->bytes_before = t->calls_before + nr;
+	t->calls = t->bytes_before + nr;
+	t->bytes = t->calls + nr;
+	for (tag = __start_alloc_tags; tag < __stop_alloc_tags && t->nr < nr;
+	     tag++)
+		if (kfault_tag_checked(env, tag))
+			t->tag[t->nr++] = tag;
+	return 0;
+}
+
+void kfault_free_tags(struct kfault_tags *t)
+{
+	kvfree(t->tag);
+	kvfree(t->calls_before);
+	t->tag = NULL;
+	t->calls_before = NULL;
+	t->bytes_before = NULL;
+	t->calls = NULL;
+	t->bytes = NULL;
+	t->nr = 0;
 }
 
 static void kfault_tags_read(struct kfault_tags *t, s64 *calls, s64 *bytes)
