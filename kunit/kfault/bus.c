@@ -57,27 +57,32 @@ static int kfault_bus_driver(struct device_driver *drv, void *data)
 	return 0;
 }
 
+static void kfault_bus_see(struct kfault_bus_state *b,
+			   struct kfault_bus_seen *seen, const void *p)
+{
+	if (seen->nr < ARRAY_SIZE(seen->p))
+		seen->p[seen->nr++] = p;
+	else
+		b->lost = true;
+}
+
+static bool kfault_bus_saw(const struct kfault_bus_seen *seen, const void *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < seen->nr; i++)
+		if (seen->p[i] == p)
+			return true;
+	return false;
+}
+
 /* A device on the bus before the point: noted */
 static int kfault_bus_note_device(struct device *dev, void *data)
 {
 	struct kfault_bus_state *b = data;
 
-	if (b->nr_dev_before < ARRAY_SIZE(b->dev_before))
-		b->dev_before[b->nr_dev_before++] = dev;
-	else
-		b->lost = true;
+	kfault_bus_see(b, &b->devices_before, dev);
 	return 0;
-}
-
-static bool kfault_bus_had_device(const struct kfault_bus_state *b,
-				  const struct device *dev)
-{
-	unsigned int i;
-
-	for (i = 0; i < b->nr_dev_before; i++)
-		if (b->dev_before[i] == dev)
-			return true;
-	return false;
 }
 
 /* A driver on the bus before the point: noted, not read */
@@ -85,22 +90,8 @@ static int kfault_bus_note_one(struct device_driver *drv, void *data)
 {
 	struct kfault_bus_state *b = data;
 
-	if (b->nr_before < ARRAY_SIZE(b->before))
-		b->before[b->nr_before++] = drv;
-	else
-		b->lost = true;
+	kfault_bus_see(b, &b->drivers_before, drv);
 	return 0;
-}
-
-static bool kfault_bus_was_there(const struct kfault_bus_state *b,
-				 const struct device_driver *drv)
-{
-	unsigned int i;
-
-	for (i = 0; i < b->nr_before; i++)
-		if (b->before[i] == drv)
-			return true;
-	return false;
 }
 
 static bool kfault_bus_was_kept(const struct kfault_bus_state *b,
@@ -145,8 +136,8 @@ void kfault_bus_read(struct kfault_bus *b)
 void kfault_bus_note(struct kfault_bus_state *b)
 {
 	b->lost = false;
-	b->nr_before = 0;
-	b->nr_dev_before = 0;
+	b->drivers_before.nr = 0;
+	b->devices_before.nr = 0;
 	b->nr_kept = 0;
 	b->nr_taken = 0;
 	kfault_bus_read(&b->count);
@@ -162,7 +153,8 @@ static int kfault_bus_keep_one(struct device_driver *drv, void *data)
 	struct kfault_bus_state *b = data;
 	struct kfault_bus_kept *k;
 
-	if (kfault_bus_was_there(b, drv) || kfault_bus_was_kept(b, drv))
+	if (kfault_bus_saw(&b->drivers_before, drv) ||
+	    kfault_bus_was_kept(b, drv))
 		return 0;
 	if (b->nr_kept == ARRAY_SIZE(b->kept)) {
 		b->lost = true;
@@ -237,7 +229,7 @@ static int kfault_bus_take_device(struct device *dev, void *data)
 {
 	struct kfault_bus_state *b = data;
 
-	if (kfault_bus_had_device(b, dev))
+	if (kfault_bus_saw(&b->devices_before, dev))
 		return 0;
 	if (b->nr_taken == ARRAY_SIZE(b->taken)) {
 		b->lost = true;

@@ -215,14 +215,18 @@ struct kfault_bus_kept {
 	char name[64];
 };
 
+/* Drivers or devices on the bus, by address only */
+struct kfault_bus_seen {
+	unsigned int nr;
+	const void *p[KFAULT_BUS_BEFORE];
+};
+
 /* The bus as a point found it, the drivers it registered, what was put back */
 struct kfault_bus_state {
 	struct kfault_bus count;
 	bool lost;			/* more than the arrays below hold */
-	unsigned int nr_before;
-	const struct device_driver *before[KFAULT_BUS_BEFORE];
-	unsigned int nr_dev_before;
-	const struct device *dev_before[KFAULT_BUS_BEFORE];
+	struct kfault_bus_seen drivers_before;
+	struct kfault_bus_seen devices_before;
 	unsigned int nr_kept;
 	struct kfault_bus_kept kept[KFAULT_BUS_KEPT];
 	unsigned int nr_taken;

@@ -71,16 +71,40 @@ bool kfault_sleeping_in_atomic(gfp_t gfp, unsigned int *count)
 	return *count || irqs_disabled();
 }
 
+/*
+ * An event of the armed task's, or its failure (not the kernel's
+ * bookkeeping: kmemleak's metadata of a sleeping allocation is one too,
+ * and would name kmemleak), made in atomic context: counted, the first
+ * one kept.
+ */
+static void kfault_catch_atomic(struct kfault_catch *c,
+				unsigned long call_site, gfp_t gfp)
+{
+	unsigned int count;
+
+	if (!kfault_sleeping_in_atomic(gfp, &count) || c->atomic_events++)
+		return;
+	c->atomic_site = call_site;
+	c->atomic_preempt = count;
+	c->atomic_irqs_off = irqs_disabled();
+}
+
 /* The point's report, when nothing else reported: the first such call */
 void kfault_catch_atomic_report(const struct kfault_catch *c,
 				struct kfault_result *res)
 {
 	if (!c->atomic_events || res->report[0])
 		return;
-	snprintf(res->report, sizeof(res->report),
-		 "kfault: a sleeping allocation in atomic context (preempt_count %u, irqs %s) at %pS, %u time(s)",
-		 c->atomic_preempt, c->atomic_irqs_off ? "off" : "on",
-		 (void *)c->atomic_site, c->atomic_events);
+	if (c->atomic_site)	/* pages' events have no call site */
+		snprintf(res->report, sizeof(res->report),
+			 "kfault: a sleeping allocation in atomic context (preempt_count %u, irqs %s) at %pS, %u time(s)",
+			 c->atomic_preempt, c->atomic_irqs_off ? "off" : "on",
+			 (void *)c->atomic_site, c->atomic_events);
+	else
+		snprintf(res->report, sizeof(res->report),
+			 "kfault: a sleeping page allocation in atomic context (preempt_count %u, irqs %s), %u time(s)",
+			 c->atomic_preempt, c->atomic_irqs_off ? "off" : "on",
+			 c->atomic_events);
 }
 
 /* The events whose hashes were kept: the first max_events. */
@@ -158,7 +182,7 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 {
 	struct kfault_catch *c = &env->catch;
 	struct kfault_site site = { };
-	unsigned int nr, seen, count;
+	unsigned int nr, seen;
 
 	/*
 	 * fail_nth counts task context only (should_fail_ex()); on UML a
@@ -168,19 +192,14 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 	if (c->armed != current || !in_task() ||
 	    (current->flags & PF_EXITING))
 		return;
-	if (kfault_sleeping_in_atomic(gfp, &count)) {
-		if (!c->atomic_events++) {
-			c->atomic_site = call_site;
-			c->atomic_preempt = count;
-			c->atomic_irqs_off = irqs_disabled();
-		}
-	}
 	if (!ptr) {
 		if (c->fail_armed && !c->captured &&
 		    !READ_ONCE(current->fail_nth)) {
 			nr = stack_trace_save(c->entries,
 					      ARRAY_SIZE(c->entries), 0);
 			kfault_catch_failure(env, nr, call_site, gfp);
+			if (c->captured)
+				kfault_catch_atomic(c, call_site, gfp);
 		}
 		return;
 	}
@@ -191,6 +210,7 @@ static void kfault_event(struct kfault_env *env, unsigned long call_site,
 
 	if (site.nested == KFAULT_BOOKKEEPING || (c->stack_filter && !site.hash))
 		return;
+	kfault_catch_atomic(c, call_site, gfp);
 	seen = c->arm_on_event && !c->fail_armed && site.hash == c->arm_hash ?
 		kfault_occurrence(c->hash, kfault_catch_kept(c), site.hash) :
 		UINT_MAX;
