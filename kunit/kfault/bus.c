@@ -242,7 +242,9 @@ static int kfault_bus_take_device(struct device *dev, void *data)
 /*
  * A device left registered is the driver core's, alive (its reference is
  * the bus's): unregistered as its test's cleanup would have, unless the
- * point's code faulted - the fault may have cut its registration short.
+ * point's code faulted - the fault may have cut its registration short -
+ * or it is bound to a driver the point registered: unbinding it would call
+ * that driver, whose memory the test may have freed.
  */
 static int kfault_bus_put_back_devices(struct kfault_bus_state *b,
 				       bool faulted)
@@ -255,7 +257,8 @@ static int kfault_bus_put_back_devices(struct kfault_bus_state *b,
 	for (i = 0; i < b->nr_taken; i++) {
 		struct device *dev = b->taken[i];
 
-		if (faulted || !device_is_registered(dev)) {
+		if (faulted || !device_is_registered(dev) ||
+		    kfault_bus_was_kept(b, READ_ONCE(dev->driver))) {
 			stuck++;
 		} else {
 			device_unregister(dev);

@@ -671,9 +671,9 @@ void kfault_guard_end(const char *op, unsigned int nth,
 /*
  * A point that reported a bad write (kfault_is_bad_write()) corrupted
  * memory that is not its own, and one that left on the KUnit bus what
- * could not be put back (bus.c) left the driver core with a device no test
- * owns, or a driver bound to its devices: every later point would run on
- * it, and what it broke surfaces in one of them.  kfault.end_on_damage=1
+ * could not be put back (bus.c) left the driver core holding memory the
+ * test may have freed: every later point would run on it, and what it
+ * broke surfaces in one of them.  kfault.end_on_damage=1
  * (what the harness's multi-boot sweeps set): once the point's result is
  * printed, the boot ends, and the harness resumes after the point in a
  * fresh one.  A single boot (make kunit, calibrate) goes on, as it always

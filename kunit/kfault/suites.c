@@ -557,8 +557,9 @@ static void kfault_any_thread(const struct kfault_any *a,
 /*
  * What the point left on the KUnit bus is its finding; the bus is then put
  * back as the point found it (bus.c), so that no later point runs on it.
- * What cannot be put back - a device, a driver with devices bound - ends
- * the boot after the point's result (kfault_guard_damaged()).
+ * What cannot be put back - a driver with devices bound, what a point
+ * whose code faulted left - ends the boot after the point's result in the
+ * harness's multi-boot sweeps (kfault_guard_damaged()).
  */
 static void kfault_any_left(struct kfault_any *a)
 {
@@ -574,7 +575,7 @@ static void kfault_any_left(struct kfault_any *a)
 	kfault_print_left(a->op, a->nth, &left, &a->bus.removed);
 	if (!res->report[0])
 		snprintf(res->report, sizeof(res->report), "%s; %s", text,
-			 stuck ? "not all taken off again: the boot ends" :
+			 stuck ? "not all taken off again" :
 			 "kfault took them off again");
 	res->left |= stuck > 0;
 }
